@@ -1,0 +1,20 @@
+namespace RadSeal.Cli;
+
+/// <summary>The exit codes of every verb (docs/cli.md lists them). Only the CLI chooses exit codes.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Everything asked for was done.</summary>
+    public const int Ok = 0;
+
+    /// <summary>An input is not valid DICOM (or fails the check the verb performs).</summary>
+    public const int InvalidInput = 1;
+
+    /// <summary>The command line is wrong: unknown verb or option, missing argument.</summary>
+    public const int Usage = 2;
+
+    /// <summary>A file could not be read or written (missing, permission, disk full).</summary>
+    public const int IOError = 3;
+
+    /// <summary>The input is valid but cannot be converted as asked (e.g. compressed pixel data to an uncompressed syntax).</summary>
+    public const int Unsupported = 4;
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace RadSeal.Cli;
+
+internal static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the CLI in-process with the given writers (tests call this).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("RadSeal: provable authenticity for medical images.")
+        {
+            DumpCommand.Create(stdout, stderr),
+            ConvertCommand.Create(stdout, stderr),
+        };
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+            {
+                stderr.WriteLine($"radseal: usage: {error.Message}");
+            }
+            stderr.WriteLine("Run 'radseal --help' for the verbs and their options.");
+            return ExitCodes.Usage;
+        }
+        return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+}

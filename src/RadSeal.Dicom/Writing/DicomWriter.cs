@@ -1,0 +1,160 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace RadSeal.Dicom;
+
+/// <summary>
+/// Writes Part 10 files. Rewriting in the file's own syntax reproduces the input byte for byte (group lengths are
+/// recomputed, so only a wrong one changes); transcoding between the uncompressed syntaxes converts byte order and
+/// VR encoding and stamps RadSeal's implementation identity in the meta group.
+/// </summary>
+public static class DicomWriter
+{
+    public static void WriteFile(DicomFile file, string path, WriteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? ".";
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                Write(file, stream, options);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the original error is what matters to the caller.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same.
+        }
+    }
+
+    public static void Write(DicomFile file, Stream stream, WriteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        var target = options.TransferSyntax ?? file.TransferSyntax;
+        CheckTranscodable(file, target);
+        var meta = BuildMeta(file, target);
+
+        var output = new BufferedStream(stream, 1 << 16);
+        output.Write(file.Preamble is { Length: 128 } p ? p.Span : new byte[128]);
+        output.Write("DICM"u8);
+        new DicomEncoder(output, TransferSyntax.ExplicitVRLittleEndian).WriteDataSet(meta);
+        if (target.IsDeflated)
+        {
+            using var deflate = new DeflateStream(output, options.DeflateLevel, leaveOpen: true);
+            var inner = new BufferedStream(deflate, 1 << 16);
+            new DicomEncoder(inner, TransferSyntax.ExplicitVRLittleEndian).WriteDataSet(file.DataSet);
+            inner.Flush();
+        }
+        else
+        {
+            new DicomEncoder(output, target).WriteDataSet(file.DataSet);
+        }
+        output.Flush();
+    }
+
+    private static void CheckTranscodable(DicomFile file, TransferSyntax target)
+    {
+        if (target.Uid == file.TransferSyntax.Uid)
+        {
+            return;
+        }
+        var encapsulated = file.DataSet.Find(DicomTag.PixelData) is DicomFragmentSequence;
+        if (encapsulated || file.TransferSyntax.IsEncapsulated)
+        {
+            throw new DicomEncodingException(
+                $"Cannot transcode from {file.TransferSyntax.Name} to {target.Name}: the pixel data is encapsulated " +
+                "and RadSeal has no codec for it yet; only the uncompressed syntaxes convert into each other.");
+        }
+        if (target.IsEncapsulated)
+        {
+            throw new DicomEncodingException($"Writing {target.Name} needs a pixel codec; RadSeal writes only the uncompressed syntaxes.");
+        }
+    }
+
+    private static DicomDataSet BuildMeta(DicomFile file, TransferSyntax target)
+    {
+        var meta = new DicomDataSet(file.Meta);
+        var transcoding = target.Uid != file.TransferSyntax.Uid || !file.Meta.Contains(DicomTag.TransferSyntaxUid);
+        if (!meta.Contains(DicomTag.FileMetaInformationGroupLength))
+        {
+            meta.Set(new DicomElement(DicomTag.FileMetaInformationGroupLength, DicomVR.UL, new byte[4]));
+        }
+        if (!meta.Contains(MetaTags.Version))
+        {
+            meta.Set(new DicomElement(MetaTags.Version, DicomVR.OB, new byte[] { 0, 1 }));
+        }
+        SetUidIfMissing(meta, MetaTags.MediaStorageSopClassUid, file.DataSet.FindElement(MetaTags.SopClassUid));
+        SetUidIfMissing(meta, MetaTags.MediaStorageSopInstanceUid, file.DataSet.FindElement(MetaTags.SopInstanceUid));
+        if (transcoding)
+        {
+            meta.Set(UidElement(DicomTag.TransferSyntaxUid, target.Uid));
+            meta.Set(UidElement(MetaTags.ImplementationClassUid, DicomUid.ImplementationClassUid));
+            meta.Set(TextElement(MetaTags.ImplementationVersionName, DicomVR.SH, DicomUid.ImplementationVersionName));
+        }
+        else if (!meta.Contains(MetaTags.ImplementationClassUid))
+        {
+            meta.Set(UidElement(MetaTags.ImplementationClassUid, DicomUid.ImplementationClassUid));
+            meta.Set(TextElement(MetaTags.ImplementationVersionName, DicomVR.SH, DicomUid.ImplementationVersionName));
+        }
+        return meta;
+    }
+
+    private static void SetUidIfMissing(DicomDataSet meta, DicomTag tag, DicomElement? from)
+    {
+        if (!meta.Contains(tag) && from is not null)
+        {
+            var bytes = from.GetLittleEndianBytes();
+            meta.Set(new DicomElement(tag, DicomVR.UI, bytes));
+        }
+    }
+
+    internal static DicomElement UidElement(DicomTag tag, string uid) => TextElement(tag, DicomVR.UI, uid);
+
+    /// <summary>An ASCII string element padded to even length with the VR's padding byte.</summary>
+    internal static DicomElement TextElement(DicomTag tag, DicomVR vr, string text)
+    {
+        var n = Encoding.ASCII.GetByteCount(text);
+        var bytes = new byte[n + (n & 1)];
+        Encoding.ASCII.GetBytes(text, bytes);
+        if ((n & 1) == 1)
+        {
+            bytes[^1] = vr.Padding;
+        }
+        return new DicomElement(tag, vr, bytes);
+    }
+}
+
+internal static class MetaTags
+{
+    public static readonly DicomTag Version = new(0x0002, 0x0001);
+    public static readonly DicomTag MediaStorageSopClassUid = new(0x0002, 0x0002);
+    public static readonly DicomTag MediaStorageSopInstanceUid = new(0x0002, 0x0003);
+    public static readonly DicomTag ImplementationClassUid = new(0x0002, 0x0012);
+    public static readonly DicomTag ImplementationVersionName = new(0x0002, 0x0013);
+    public static readonly DicomTag SopClassUid = new(0x0008, 0x0016);
+    public static readonly DicomTag SopInstanceUid = new(0x0008, 0x0018);
+}
