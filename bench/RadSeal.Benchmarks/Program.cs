@@ -1,0 +1,23 @@
+using BenchmarkDotNet.Running;
+
+namespace RadSeal.Benchmarks;
+
+public static class Program
+{
+    /// <summary>
+    /// `make-corpus DIR [CT_COUNT] [DX_COUNT]` writes the side-by-side corpus; anything else goes to BenchmarkDotNet
+    /// (e.g. `--filter '*'`).
+    /// </summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "make-corpus")
+        {
+            var ct = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 950;
+            var dx = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 50;
+            Corpus.Write(args[1], ct, dx);
+            return 0;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
