@@ -4,7 +4,19 @@ namespace RadSeal.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Console.Out flushes on every write; a listing of 1,000 files would be tens of thousands of syscalls.
+        using var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16);
+        try
+        {
+            return Run(args, stdout, Console.Error);
+        }
+        finally
+        {
+            stdout.Flush();
+        }
+    }
 
     /// <summary>Runs the CLI in-process with the given writers (tests call this).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
