@@ -28,6 +28,10 @@ echo "== format check (dotnet format --verify-no-changes)"
 format_failed=0
 dotnet format whitespace RadSeal.slnx --verify-no-changes --verbosity quiet || format_failed=1
 
+echo "== generated dictionary is up to date (tools/dictionary/generate.py --check)"
+dictionary_failed=0
+/usr/bin/python3 tools/dictionary/generate.py --check || dictionary_failed=1
+
 echo "== tests"
 results=artifacts/test-results
 rm -rf "$results"
@@ -45,6 +49,10 @@ for trx in "$results"/*.trx; do
 done
 if [ "$format_failed" -ne 0 ]; then
   echo "Formatting differs from .editorconfig: run 'dotnet format whitespace RadSeal.slnx'."
+  failed=$((failed + 1))
+fi
+if [ "$dictionary_failed" -ne 0 ]; then
+  echo "The generated dictionary differs from tools/dictionary/generate.py's output: rerun it."
   failed=$((failed + 1))
 fi
 if [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then

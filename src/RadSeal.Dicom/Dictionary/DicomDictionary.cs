@@ -1,7 +1,5 @@
-using System.Collections.Frozen;
 using System.Collections.ObjectModel;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.CodeAnalysis;
 
 namespace RadSeal.Dicom;
 
@@ -16,15 +14,15 @@ public sealed record DictionaryEntry(DicomTag Tag, string Keyword, string Name, 
 
 /// <summary>
 /// The public data dictionary: exact tags, repeating groups (50xx, 60xx, 7Fxx, 1000/1010 and the others PS3.6 lists),
-/// group lengths and private creators. Generated tables live in DicomDictionary.g.cs (tools/dictionary/generate.py).
+/// group lengths and private creators. The tables are generated (DicomDictionary.g.cs, tools/dictionary/generate.py).
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix",
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix",
     Justification = "\"Data dictionary\" is the standard's own name for PS3.6; it is not a collection type.")]
 public static class DicomDictionary
 {
     /// <summary>
-    /// The entry for <paramref name="tag"/>: an exact public tag, else an even-group repeating-group element, else a
-    /// group length (gggg,0000), else a private creator; null for other private tags and for unknown tags.
+    /// The entry for <paramref name="tag"/>: an exact public tag, else a group length (gggg,0000), else a private
+    /// creator, else a repeating-group element of an even group; null for other private tags and for unknown tags.
     /// Repeating-group and synthesized entries carry the tag asked for.
     /// </summary>
     public static DictionaryEntry? Lookup(DicomTag tag)
@@ -44,7 +42,7 @@ public static class DicomDictionary
         {
             return DicomVR.UN;
         }
-        // Find, not Lookup: the VR does not depend on the tag, so no copy is made on this per-element path.
+        // Find, not Lookup: the VR does not depend on the tag, so this per-element call never copies an entry.
         var entry = Find(tag);
         if (entry is null)
         {
@@ -58,12 +56,12 @@ public static class DicomDictionary
     public static bool TryGetTag(string keyword, out DicomTag tag)
     {
         ArgumentNullException.ThrowIfNull(keyword);
-        return DicomDictionaryData.KeywordTable.ByKeyword.TryGetValue(keyword, out tag);
+        return DicomDictionaryData.TryFindKeyword(keyword, out tag);
     }
 
     private static DictionaryEntry? Find(DicomTag tag)
     {
-        if (DicomDictionaryData.TagTable.ByTag.TryGetValue(tag.Value, out var exact))
+        if (DicomDictionaryData.FindExact(tag.Value) is { } exact)
         {
             return exact;
         }
@@ -78,55 +76,64 @@ public static class DicomDictionary
             // Repeating groups are even groups only (PS3.5 7.6): (6001,3000) is private, not Overlay Data.
             return tag.IsPrivateCreator ? DicomDictionaryData.PrivateCreator : null;
         }
-        var repeaters = DicomDictionaryData.TagTable.Repeaters;
-        var value = tag.Value;
-        foreach (var r in repeaters)
-        {
-            if ((value & r.Bits) == r.Value)
-            {
-                return r.Entry;
-            }
-        }
-        return null;
+        return DicomDictionaryData.FindRepeater(tag.Value);
     }
 }
 
-/// <summary>Registered UIDs (PS3.6 Annex A); the constants are in DicomUids.g.cs.</summary>
+/// <summary>A registered UID (PS3.6 Annex A).</summary>
 public sealed record UidEntry(string Uid, string Name, string Keyword, string Type, bool Retired);
 
+/// <summary>Registered UIDs; the constants and the table are generated (DicomUids.g.cs).</summary>
 public static partial class DicomUids
 {
+    private static readonly UidEntry?[] Entries = new UidEntry?[UidCount];
+
     /// <summary>The registry entry for <paramref name="uid"/>, ignoring the trailing NUL or space padding of UI values.</summary>
     public static UidEntry? Lookup(string uid)
     {
         ArgumentNullException.ThrowIfNull(uid);
-        return Entries.ByUid.GetValueOrDefault(uid.TrimEnd('\0', ' '));
+        var key = uid.AsSpan().TrimEnd("\0 ");
+        var starts = UidStarts;
+        int lo = 0, hi = UidCount - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var record = UidRecords[starts[mid]..starts[mid + 1]];
+            var order = DicomDictionaryData.CompareOrdinal(record[..record.IndexOf((byte)'|')], key);
+            if (order == 0)
+            {
+                return Entries[mid] ?? DicomDictionaryData.Publish(ref Entries[mid], ParseUid(record));
+            }
+            if (order < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return null;
     }
 
-    // Nested holder: the table is parsed on first Lookup, thread-safely, by the runtime's type initialization.
-    private static class Entries
+    // UID|Type|R|Keyword|Name
+    private static UidEntry ParseUid(ReadOnlySpan<byte> record)
     {
-        internal static readonly FrozenDictionary<string, UidEntry> ByUid = Parse();
-
-        private static FrozenDictionary<string, UidEntry> Parse()
-        {
-            var result = new Dictionary<string, UidEntry>(UidCount, StringComparer.Ordinal);
-            var table = Table;
-            while (DicomDictionaryData.NextLine(ref table, out var line))
-            {
-                // UID|Type|R|Keyword|Name
-                var uid = DicomDictionaryData.Ascii(DicomDictionaryData.NextField(ref line));
-                var type = DicomDictionaryData.Ascii(DicomDictionaryData.NextField(ref line));
-                var retired = !DicomDictionaryData.NextField(ref line).IsEmpty;
-                var keyword = DicomDictionaryData.Ascii(DicomDictionaryData.NextField(ref line));
-                result.Add(uid, new UidEntry(uid, DicomDictionaryData.Ascii(line), keyword, type, retired));
-            }
-            return result.ToFrozenDictionary(StringComparer.Ordinal);
-        }
+        var uid = DicomDictionaryData.Ascii(DicomDictionaryData.NextField(ref record));
+        var type = DicomDictionaryData.Ascii(DicomDictionaryData.NextField(ref record));
+        var retired = !DicomDictionaryData.NextField(ref record).IsEmpty;
+        var keyword = DicomDictionaryData.Ascii(DicomDictionaryData.NextField(ref record));
+        return new UidEntry(uid, DicomDictionaryData.Ascii(record), keyword, type, retired);
     }
 }
 
-/// <summary>Parses the generated tables of DicomDictionary.g.cs once, on first use.</summary>
+/// <summary>
+/// Reads the generated tables of DicomDictionary.g.cs: constant data in the assembly image, searched in place, so
+/// nothing is built at startup. Exact tags go through a hash table the generator laid out (~1.2 probes), repeaters
+/// through a scan of the ~90 masks, keywords through a binary search; an entry's strings are made the first time its
+/// tag is asked for, then kept. Building a FrozenDictionary over the ~5,000 tags instead cost ~5-10 ms of parsing
+/// and JIT on first use here.
+/// </summary>
 internal static partial class DicomDictionaryData
 {
     internal static readonly DictionaryEntry GroupLength =
@@ -135,139 +142,167 @@ internal static partial class DicomDictionaryData
     internal static readonly DictionaryEntry PrivateCreator =
         new(new DicomTag(0x0009, 0x0010), "PrivateCreator", "Private Creator", [DicomVR.LO], "1", Retired: false);
 
-    /// <summary>A repeating-group element: a tag matches when (tag &amp; Bits) == Value.</summary>
-    internal readonly record struct Repeater(uint Value, uint Bits, DictionaryEntry Entry);
+    private static readonly DictionaryEntry?[] TagEntries = new DictionaryEntry?[TagCount];
 
-    /// <summary>Exact tags and repeaters, built on the first lookup (nested class: lazy and thread-safe).</summary>
-    internal static class TagTable
+    private static readonly DictionaryEntry?[] RepeaterEntries = new DictionaryEntry?[RepeaterCount];
+
+    internal static DictionaryEntry? FindExact(uint tag)
     {
-        // Entries share one VR list per distinct VR text; initializers run in textual order, so this comes first.
-        private static readonly Dictionary<string, IReadOnlyList<DicomVR>> VRCache = new(StringComparer.Ordinal);
-
-        internal static readonly FrozenDictionary<uint, DictionaryEntry> ByTag = ParseTags();
-
-        internal static readonly Repeater[] Repeaters = ParseRepeaters();
-
-        private static FrozenDictionary<uint, DictionaryEntry> ParseTags()
+        var slots = TagSlots;
+        var last = slots.Length - 1;
+        for (var slot = (int)(unchecked(tag * TagHashMultiplier) >> (32 - TagHashBits)); ; slot = (slot + 1) & last)
         {
-            var byTag = new Dictionary<uint, DictionaryEntry>(TagCount);
-            var table = Tags;
-            while (NextLine(ref table, out var line))
+            var index = slots[slot] - 1;
+            if (index < 0)
             {
-                var tag = ParseHex(NextField(ref line));
-                byTag.Add(tag, ParseEntry(line, new DicomTag(tag), VRCache));
+                return null;
             }
-            return byTag.ToFrozenDictionary();
-        }
-
-        private static Repeater[] ParseRepeaters()
-        {
-            var repeaters = new List<Repeater>(RepeaterCount);
-            var table = DicomDictionaryData.Repeaters;
-            while (NextLine(ref table, out var line))
+            if (TagKeys[index] == tag)
             {
-                uint value = 0, bits = 0;
-                foreach (var c in NextField(ref line))
-                {
-                    // Each mask character is a nibble: 'x' matches any digit, a hex digit matches itself.
-                    var isWild = c == (byte)'x';
-                    value = (value << 4) | (isWild ? 0u : HexDigit(c));
-                    bits = (bits << 4) | (isWild ? 0u : 0xFu);
-                }
-                repeaters.Add(new Repeater(value, bits, ParseEntry(line, new DicomTag(value), VRCache)));
+                return TagEntries[index] ?? Publish(ref TagEntries[index], ParseEntry(TagRecord(index), new DicomTag(tag)));
             }
-            return [.. repeaters];
         }
     }
 
-    /// <summary>Keyword -> tag, built separately so tag lookups (the reader's path) never pay for it.</summary>
-    internal static class KeywordTable
+    internal static DictionaryEntry? FindRepeater(uint tag)
     {
-        internal static readonly FrozenDictionary<string, DicomTag> ByKeyword =
-            TagTable.ByTag.Values.Where(e => e.Keyword.Length > 0)
-                .ToFrozenDictionary(e => e.Keyword, e => e.Tag, StringComparer.Ordinal);
+        var values = RepeaterValues;
+        var bits = RepeaterBits;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if ((tag & bits[i]) == values[i])
+            {
+                var record = RepeaterRecords[RepeaterStarts[i]..RepeaterStarts[i + 1]];
+                // The template carries the mask's base tag; Lookup substitutes the tag asked for.
+                return RepeaterEntries[i] ?? Publish(ref RepeaterEntries[i], ParseEntry(record, new DicomTag(values[i])));
+            }
+        }
+        return null;
     }
 
-    // The columns after the tag or mask: VR|VM|R|Keyword|Name.
-    private static DictionaryEntry ParseEntry(ReadOnlySpan<byte> line, DicomTag tag,
-        Dictionary<string, IReadOnlyList<DicomVR>> vrCache)
+    internal static bool TryFindKeyword(string keyword, out DicomTag tag)
     {
-        var vrText = Ascii(NextField(ref line));
-        var vm = Ascii(NextField(ref line));
-        var retired = !NextField(ref line).IsEmpty;
-        var keyword = Ascii(NextField(ref line));
-        var name = Ascii(line);
-        if (!vrCache.TryGetValue(vrText, out var vrs))
+        var order = TagsByKeyword;
+        int lo = 0, hi = order.Length - 1;
+        while (lo <= hi)
         {
-            vrs = ParseVRs(vrText);
-            vrCache.Add(vrText, vrs);
+            var mid = lo + ((hi - lo) >> 1);
+            var record = TagRecord(order[mid]);
+            for (var skip = 0; skip < 4; skip++) // tag, VR, VM, retired
+            {
+                NextField(ref record);
+            }
+            var compare = CompareOrdinal(NextField(ref record), keyword);
+            if (compare == 0)
+            {
+                tag = new DicomTag(TagKeys[order[mid]]);
+                return true;
+            }
+            if (compare < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
         }
-        return new DictionaryEntry(tag, keyword, name, vrs, vm, retired);
+        tag = default;
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> TagRecord(int i) => TagRecords[TagStarts[i]..TagStarts[i + 1]];
+
+    /// <summary>Stores <paramref name="created"/> unless another thread got there first; every caller sees one instance.</summary>
+    internal static T Publish<T>(ref T? slot, T created)
+        where T : class =>
+        Interlocked.CompareExchange(ref slot, created, null) ?? created;
+
+    // GGGGEEEE|VR|VM|R|Keyword|Name (or the mask in place of the tag).
+    private static DictionaryEntry ParseEntry(ReadOnlySpan<byte> record, DicomTag tag)
+    {
+        NextField(ref record);
+        var vrs = ParseVRs(NextField(ref record));
+        var vm = Ascii(NextField(ref record));
+        var retired = !NextField(ref record).IsEmpty;
+        var keyword = Ascii(NextField(ref record));
+        return new DictionaryEntry(tag, keyword, Ascii(record), vrs, vm, retired);
     }
 
     /// <summary>
     /// PS3.6 VR text to VRs: "US or SS" -> [US, SS]; "OB or OW" -> [OB, OW]; "US or SS or OW" -> [US, SS, OW];
     /// "NONE" (items and delimiters, which have no VR) and any code DicomVR does not know -> UN.
     /// </summary>
-    internal static IReadOnlyList<DicomVR> ParseVRs(string text)
+    internal static IReadOnlyList<DicomVR> ParseVRs(ReadOnlySpan<byte> text)
     {
-        var parts = text.Split(" or ", StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var vrs = new List<DicomVR>(parts.Length);
-        foreach (var part in parts)
+        var separator = " or "u8;
+        var cut = text.IndexOf(separator);
+        if (cut < 0)
         {
-            var vr = DicomVR.TryParse(part, out var known) ? known : DicomVR.UN;
-            if (!vrs.Contains(vr))
+            return [VRFromCode(text)];
+        }
+        var vrs = new List<DicomVR>(3);
+        while (true)
+        {
+            var vr = VRFromCode(cut < 0 ? text : text[..cut]);
+            if (vrs.IndexOf(vr) < 0)
             {
                 vrs.Add(vr);
             }
-        }
-        if (vrs.Count == 0)
-        {
-            vrs.Add(DicomVR.UN);
-        }
-        return new ReadOnlyCollection<DicomVR>(vrs);
-    }
-
-    /// <summary>Takes the next non-empty line off <paramref name="table"/>; tolerates CRLF should git convert the .g.cs files.</summary>
-    internal static bool NextLine(ref ReadOnlySpan<byte> table, out ReadOnlySpan<byte> line)
-    {
-        while (!table.IsEmpty)
-        {
-            var end = table.IndexOf((byte)'\n');
-            line = (end < 0 ? table : table[..end]).TrimEnd((byte)'\r');
-            table = end < 0 ? [] : table[(end + 1)..];
-            if (!line.IsEmpty)
+            if (cut < 0)
             {
-                return true;
+                return new ReadOnlyCollection<DicomVR>(vrs);
             }
+            text = text[(cut + separator.Length)..];
+            cut = text.IndexOf(separator);
         }
-        line = default;
-        return false;
     }
 
-    /// <summary>Takes the text up to the next '|' off <paramref name="line"/>.</summary>
-    internal static ReadOnlySpan<byte> NextField(ref ReadOnlySpan<byte> line)
+    private static DicomVR VRFromCode(ReadOnlySpan<byte> code) =>
+        code.Length == 2 && DicomVR.TryGet(code[0], code[1], out var vr) ? vr : DicomVR.UN;
+
+    /// <summary>Takes the text up to the next '|' (or the rest) off <paramref name="record"/>.</summary>
+    internal static ReadOnlySpan<byte> NextField(ref ReadOnlySpan<byte> record)
     {
-        var bar = line.IndexOf((byte)'|');
+        var bar = record.IndexOf((byte)'|');
         if (bar < 0)
         {
-            throw new InvalidOperationException($"Dictionary table line '{Ascii(line)}' has too few fields.");
+            var last = record;
+            record = [];
+            return last;
         }
-        var field = line[..bar];
-        line = line[(bar + 1)..];
+        var field = record[..bar];
+        record = record[(bar + 1)..];
         return field;
     }
 
-    internal static string Ascii(ReadOnlySpan<byte> text) => Encoding.ASCII.GetString(text);
-
-    private static uint ParseHex(ReadOnlySpan<byte> hex) =>
-        uint.Parse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-
-    private static uint HexDigit(byte c) => c switch
+    /// <summary>
+    /// Table text to a string. Widened by hand rather than with Encoding.ASCII, whose first call costs milliseconds of
+    /// setup; the generator guarantees printable ASCII.
+    /// </summary>
+    internal static string Ascii(ReadOnlySpan<byte> text)
     {
-        >= (byte)'0' and <= (byte)'9' => (uint)(c - '0'),
-        >= (byte)'A' and <= (byte)'F' => (uint)(c - 'A' + 10),
-        >= (byte)'a' and <= (byte)'f' => (uint)(c - 'a' + 10),
-        _ => throw new InvalidOperationException($"'{(char)c}' is not a hex digit in a repeater mask."),
-    };
+        Span<char> chars = text.Length <= 256 ? stackalloc char[256] : new char[text.Length];
+        chars = chars[..text.Length];
+        for (var i = 0; i < text.Length; i++)
+        {
+            chars[i] = (char)text[i];
+        }
+        return new string(chars);
+    }
+
+    /// <summary>Ordinal comparison of ASCII table text with a string, the order the generator sorted by.</summary>
+    internal static int CompareOrdinal(ReadOnlySpan<byte> ascii, ReadOnlySpan<char> text)
+    {
+        var common = Math.Min(ascii.Length, text.Length);
+        for (var i = 0; i < common; i++)
+        {
+            var difference = ascii[i] - text[i];
+            if (difference != 0)
+            {
+                return difference;
+            }
+        }
+        return ascii.Length - text.Length;
+    }
 }

@@ -15,5007 +15,7420 @@ internal static partial class DicomDictionaryData
     internal const string Edition = "2022a";
     internal const int TagCount = 4904;
     internal const int RepeaterCount = 88;
+    internal const uint TagHashMultiplier = 0x9E3779B1;
+    internal const int TagHashBits = 14;
 
-    // One public tag per line, by tag number: GGGGEEEE|VR|VM|R|Keyword|Name
-    // (R when retired, else empty; VR as in PS3.6, e.g. "US or SS", "NONE"; keyword empty for retired blanks).
-    internal static ReadOnlySpan<byte> Tags =>
-        """
-        00000000|UL|1||CommandGroupLength|Command Group Length
-        00000001|UL|1|R|CommandLengthToEnd|Command Length to End
-        00000002|UI|1||AffectedSOPClassUID|Affected SOP Class UID
-        00000003|UI|1||RequestedSOPClassUID|Requested SOP Class UID
-        00000010|SH|1|R|CommandRecognitionCode|Command Recognition Code
-        00000100|US|1||CommandField|Command Field
-        00000110|US|1||MessageID|Message ID
-        00000120|US|1||MessageIDBeingRespondedTo|Message ID Being Responded To
-        00000200|AE|1|R|Initiator|Initiator
-        00000300|AE|1|R|Receiver|Receiver
-        00000400|AE|1|R|FindLocation|Find Location
-        00000600|AE|1||MoveDestination|Move Destination
-        00000700|US|1||Priority|Priority
-        00000800|US|1||CommandDataSetType|Command Data Set Type
-        00000850|US|1|R|NumberOfMatches|Number of Matches
-        00000860|US|1|R|ResponseSequenceNumber|Response Sequence Number
-        00000900|US|1||Status|Status
-        00000901|AT|1-n||OffendingElement|Offending Element
-        00000902|LO|1||ErrorComment|Error Comment
-        00000903|US|1||ErrorID|Error ID
-        00001000|UI|1||AffectedSOPInstanceUID|Affected SOP Instance UID
-        00001001|UI|1||RequestedSOPInstanceUID|Requested SOP Instance UID
-        00001002|US|1||EventTypeID|Event Type ID
-        00001005|AT|1-n||AttributeIdentifierList|Attribute Identifier List
-        00001008|US|1||ActionTypeID|Action Type ID
-        00001020|US|1||NumberOfRemainingSuboperations|Number of Remaining Sub-operations
-        00001021|US|1||NumberOfCompletedSuboperations|Number of Completed Sub-operations
-        00001022|US|1||NumberOfFailedSuboperations|Number of Failed Sub-operations
-        00001023|US|1||NumberOfWarningSuboperations|Number of Warning Sub-operations
-        00001030|AE|1||MoveOriginatorApplicationEntityTitle|Move Originator Application Entity Title
-        00001031|US|1||MoveOriginatorMessageID|Move Originator Message ID
-        00004000|LT|1|R|DialogReceiver|Dialog Receiver
-        00004010|LT|1|R|TerminalType|Terminal Type
-        00005010|SH|1|R|MessageSetID|Message Set ID
-        00005020|SH|1|R|EndMessageID|End Message ID
-        00005110|LT|1|R|DisplayFormat|Display Format
-        00005120|LT|1|R|PagePositionID|Page Position ID
-        00005130|CS|1|R|TextFormatID|Text Format ID
-        00005140|CS|1|R|NormalReverse|Normal/Reverse
-        00005150|CS|1|R|AddGrayScale|Add Gray Scale
-        00005160|CS|1|R|Borders|Borders
-        00005170|IS|1|R|Copies|Copies
-        00005180|CS|1|R|CommandMagnificationType|Command Magnification Type
-        00005190|CS|1|R|Erase|Erase
-        000051A0|CS|1|R|Print|Print
-        000051B0|US|1-n|R|Overlays|Overlays
-        00020000|UL|1||FileMetaInformationGroupLength|File Meta Information Group Length
-        00020001|OB|1||FileMetaInformationVersion|File Meta Information Version
-        00020002|UI|1||MediaStorageSOPClassUID|Media Storage SOP Class UID
-        00020003|UI|1||MediaStorageSOPInstanceUID|Media Storage SOP Instance UID
-        00020010|UI|1||TransferSyntaxUID|Transfer Syntax UID
-        00020012|UI|1||ImplementationClassUID|Implementation Class UID
-        00020013|SH|1||ImplementationVersionName|Implementation Version Name
-        00020016|AE|1||SourceApplicationEntityTitle|Source Application Entity Title
-        00020017|AE|1||SendingApplicationEntityTitle|Sending Application Entity Title
-        00020018|AE|1||ReceivingApplicationEntityTitle|Receiving Application Entity Title
-        00020026|UR|1||SourcePresentationAddress|Source Presentation Address
-        00020027|UR|1||SendingPresentationAddress|Sending Presentation Address
-        00020028|UR|1||ReceivingPresentationAddress|Receiving Presentation Address
-        00020031|OB|1||RTVMetaInformationVersion|RTV Meta Information Version
-        00020032|UI|1||RTVCommunicationSOPClassUID|RTV Communication SOP Class UID
-        00020033|UI|1||RTVCommunicationSOPInstanceUID|RTV Communication SOP Instance UID
-        00020035|OB|1||RTVSourceIdentifier|RTV Source Identifier
-        00020036|OB|1||RTVFlowIdentifier|RTV Flow Identifier
-        00020037|UL|1||RTVFlowRTPSamplingRate|RTV Flow RTP Sampling Rate
-        00020038|FD|1||RTVFlowActualFrameDuration|RTV Flow Actual Frame Duration
-        00020100|UI|1||PrivateInformationCreatorUID|Private Information Creator UID
-        00020102|OB|1||PrivateInformation|Private Information
-        00041130|CS|1||FileSetID|File-set ID
-        00041141|CS|1-8||FileSetDescriptorFileID|File-set Descriptor File ID
-        00041142|CS|1||SpecificCharacterSetOfFileSetDescriptorFile|Specific Character Set of File-set Descriptor File
-        00041200|UL|1||OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity|Offset of the First Directory Record of the Root Directory Entity
-        00041202|UL|1||OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity|Offset of the Last Directory Record of the Root Directory Entity
-        00041212|US|1||FileSetConsistencyFlag|File-set Consistency Flag
-        00041220|SQ|1||DirectoryRecordSequence|Directory Record Sequence
-        00041400|UL|1||OffsetOfTheNextDirectoryRecord|Offset of the Next Directory Record
-        00041410|US|1||RecordInUseFlag|Record In-use Flag
-        00041420|UL|1||OffsetOfReferencedLowerLevelDirectoryEntity|Offset of Referenced Lower-Level Directory Entity
-        00041430|CS|1||DirectoryRecordType|Directory Record Type
-        00041432|UI|1||PrivateRecordUID|Private Record UID
-        00041500|CS|1-8||ReferencedFileID|Referenced File ID
-        00041504|UL|1|R|MRDRDirectoryRecordOffset|MRDR Directory Record Offset
-        00041510|UI|1||ReferencedSOPClassUIDInFile|Referenced SOP Class UID in File
-        00041511|UI|1||ReferencedSOPInstanceUIDInFile|Referenced SOP Instance UID in File
-        00041512|UI|1||ReferencedTransferSyntaxUIDInFile|Referenced Transfer Syntax UID in File
-        0004151A|UI|1-n||ReferencedRelatedGeneralSOPClassUIDInFile|Referenced Related General SOP Class UID in File
-        00041600|UL|1|R|NumberOfReferences|Number of References
-        00080001|UL|1|R|LengthToEnd|Length to End
-        00080005|CS|1-n||SpecificCharacterSet|Specific Character Set
-        00080006|SQ|1||LanguageCodeSequence|Language Code Sequence
-        00080008|CS|2-n||ImageType|Image Type
-        00080010|SH|1|R|RecognitionCode|Recognition Code
-        00080012|DA|1||InstanceCreationDate|Instance Creation Date
-        00080013|TM|1||InstanceCreationTime|Instance Creation Time
-        00080014|UI|1||InstanceCreatorUID|Instance Creator UID
-        00080015|DT|1||InstanceCoercionDateTime|Instance Coercion DateTime
-        00080016|UI|1||SOPClassUID|SOP Class UID
-        00080018|UI|1||SOPInstanceUID|SOP Instance UID
-        0008001A|UI|1-n||RelatedGeneralSOPClassUID|Related General SOP Class UID
-        0008001B|UI|1||OriginalSpecializedSOPClassUID|Original Specialized SOP Class UID
-        00080020|DA|1||StudyDate|Study Date
-        00080021|DA|1||SeriesDate|Series Date
-        00080022|DA|1||AcquisitionDate|Acquisition Date
-        00080023|DA|1||ContentDate|Content Date
-        00080024|DA|1|R|OverlayDate|Overlay Date
-        00080025|DA|1|R|CurveDate|Curve Date
-        0008002A|DT|1||AcquisitionDateTime|Acquisition DateTime
-        00080030|TM|1||StudyTime|Study Time
-        00080031|TM|1||SeriesTime|Series Time
-        00080032|TM|1||AcquisitionTime|Acquisition Time
-        00080033|TM|1||ContentTime|Content Time
-        00080034|TM|1|R|OverlayTime|Overlay Time
-        00080035|TM|1|R|CurveTime|Curve Time
-        00080040|US|1|R|DataSetType|Data Set Type
-        00080041|LO|1|R|DataSetSubtype|Data Set Subtype
-        00080042|CS|1|R|NuclearMedicineSeriesType|Nuclear Medicine Series Type
-        00080050|SH|1||AccessionNumber|Accession Number
-        00080051|SQ|1||IssuerOfAccessionNumberSequence|Issuer of Accession Number Sequence
-        00080052|CS|1||QueryRetrieveLevel|Query/Retrieve Level
-        00080053|CS|1||QueryRetrieveView|Query/Retrieve View
-        00080054|AE|1-n||RetrieveAETitle|Retrieve AE Title
-        00080055|AE|1||StationAETitle|Station AE Title
-        00080056|CS|1||InstanceAvailability|Instance Availability
-        00080058|UI|1-n||FailedSOPInstanceUIDList|Failed SOP Instance UID List
-        00080060|CS|1||Modality|Modality
-        00080061|CS|1-n||ModalitiesInStudy|Modalities in Study
-        00080062|UI|1-n||SOPClassesInStudy|SOP Classes in Study
-        00080063|SQ|1||AnatomicRegionsInStudyCodeSequence|Anatomic Regions in Study Code Sequence
-        00080064|CS|1||ConversionType|Conversion Type
-        00080068|CS|1||PresentationIntentType|Presentation Intent Type
-        00080070|LO|1||Manufacturer|Manufacturer
-        00080080|LO|1||InstitutionName|Institution Name
-        00080081|ST|1||InstitutionAddress|Institution Address
-        00080082|SQ|1||InstitutionCodeSequence|Institution Code Sequence
-        00080090|PN|1||ReferringPhysicianName|Referring Physician's Name
-        00080092|ST|1||ReferringPhysicianAddress|Referring Physician's Address
-        00080094|SH|1-n||ReferringPhysicianTelephoneNumbers|Referring Physician's Telephone Numbers
-        00080096|SQ|1||ReferringPhysicianIdentificationSequence|Referring Physician Identification Sequence
-        0008009C|PN|1-n||ConsultingPhysicianName|Consulting Physician's Name
-        0008009D|SQ|1||ConsultingPhysicianIdentificationSequence|Consulting Physician Identification Sequence
-        00080100|SH|1||CodeValue|Code Value
-        00080101|LO|1||ExtendedCodeValue|Extended Code Value
-        00080102|SH|1||CodingSchemeDesignator|Coding Scheme Designator
-        00080103|SH|1||CodingSchemeVersion|Coding Scheme Version
-        00080104|LO|1||CodeMeaning|Code Meaning
-        00080105|CS|1||MappingResource|Mapping Resource
-        00080106|DT|1||ContextGroupVersion|Context Group Version
-        00080107|DT|1||ContextGroupLocalVersion|Context Group Local Version
-        00080108|LT|1||ExtendedCodeMeaning|Extended Code Meaning
-        00080109|SQ|1||CodingSchemeResourcesSequence|Coding Scheme Resources Sequence
-        0008010A|CS|1||CodingSchemeURLType|Coding Scheme URL Type
-        0008010B|CS|1||ContextGroupExtensionFlag|Context Group Extension Flag
-        0008010C|UI|1||CodingSchemeUID|Coding Scheme UID
-        0008010D|UI|1||ContextGroupExtensionCreatorUID|Context Group Extension Creator UID
-        0008010E|UR|1||CodingSchemeURL|Coding Scheme URL
-        0008010F|CS|1||ContextIdentifier|Context Identifier
-        00080110|SQ|1||CodingSchemeIdentificationSequence|Coding Scheme Identification Sequence
-        00080112|LO|1||CodingSchemeRegistry|Coding Scheme Registry
-        00080114|ST|1||CodingSchemeExternalID|Coding Scheme External ID
-        00080115|ST|1||CodingSchemeName|Coding Scheme Name
-        00080116|ST|1||CodingSchemeResponsibleOrganization|Coding Scheme Responsible Organization
-        00080117|UI|1||ContextUID|Context UID
-        00080118|UI|1||MappingResourceUID|Mapping Resource UID
-        00080119|UC|1||LongCodeValue|Long Code Value
-        00080120|UR|1||URNCodeValue|URN Code Value
-        00080121|SQ|1||EquivalentCodeSequence|Equivalent Code Sequence
-        00080122|LO|1||MappingResourceName|Mapping Resource Name
-        00080123|SQ|1||ContextGroupIdentificationSequence|Context Group Identification Sequence
-        00080124|SQ|1||MappingResourceIdentificationSequence|Mapping Resource Identification Sequence
-        00080201|SH|1||TimezoneOffsetFromUTC|Timezone Offset From UTC
-        00080202|OB|1|R||Retired-blank
-        00080220|SQ|1||ResponsibleGroupCodeSequence|Responsible Group Code Sequence
-        00080221|CS|1||EquipmentModality|Equipment Modality
-        00080222|LO|1||ManufacturerRelatedModelGroup|Manufacturer's Related Model Group
-        00080300|SQ|1||PrivateDataElementCharacteristicsSequence|Private Data Element Characteristics Sequence
-        00080301|US|1||PrivateGroupReference|Private Group Reference
-        00080302|LO|1||PrivateCreatorReference|Private Creator Reference
-        00080303|CS|1||BlockIdentifyingInformationStatus|Block Identifying Information Status
-        00080304|US|1-n||NonidentifyingPrivateElements|Nonidentifying Private Elements
-        00080305|SQ|1||DeidentificationActionSequence|Deidentification Action Sequence
-        00080306|US|1-n||IdentifyingPrivateElements|Identifying Private Elements
-        00080307|CS|1||DeidentificationAction|Deidentification Action
-        00080308|US|1||PrivateDataElement|Private Data Element
-        00080309|UL|1-3||PrivateDataElementValueMultiplicity|Private Data Element Value Multiplicity
-        0008030A|CS|1||PrivateDataElementValueRepresentation|Private Data Element Value Representation
-        0008030B|UL|1-2||PrivateDataElementNumberOfItems|Private Data Element Number of Items
-        0008030C|UC|1||PrivateDataElementName|Private Data Element Name
-        0008030D|UC|1||PrivateDataElementKeyword|Private Data Element Keyword
-        0008030E|UT|1||PrivateDataElementDescription|Private Data Element Description
-        0008030F|UT|1||PrivateDataElementEncoding|Private Data Element Encoding
-        00080310|SQ|1||PrivateDataElementDefinitionSequence|Private Data Element Definition Sequence
-        00081000|AE|1|R|NetworkID|Network ID
-        00081010|SH|1||StationName|Station Name
-        00081030|LO|1||StudyDescription|Study Description
-        00081032|SQ|1||ProcedureCodeSequence|Procedure Code Sequence
-        0008103E|LO|1||SeriesDescription|Series Description
-        0008103F|SQ|1||SeriesDescriptionCodeSequence|Series Description Code Sequence
-        00081040|LO|1||InstitutionalDepartmentName|Institutional Department Name
-        00081041|SQ|1||InstitutionalDepartmentTypeCodeSequence|Institutional Department Type Code Sequence
-        00081048|PN|1-n||PhysiciansOfRecord|Physician(s) of Record
-        00081049|SQ|1||PhysiciansOfRecordIdentificationSequence|Physician(s) of Record Identification Sequence
-        00081050|PN|1-n||PerformingPhysicianName|Performing Physician's Name
-        00081052|SQ|1||PerformingPhysicianIdentificationSequence|Performing Physician Identification Sequence
-        00081060|PN|1-n||NameOfPhysiciansReadingStudy|Name of Physician(s) Reading Study
-        00081062|SQ|1||PhysiciansReadingStudyIdentificationSequence|Physician(s) Reading Study Identification Sequence
-        00081070|PN|1-n||OperatorsName|Operators' Name
-        00081072|SQ|1||OperatorIdentificationSequence|Operator Identification Sequence
-        00081080|LO|1-n||AdmittingDiagnosesDescription|Admitting Diagnoses Description
-        00081084|SQ|1||AdmittingDiagnosesCodeSequence|Admitting Diagnoses Code Sequence
-        00081090|LO|1||ManufacturerModelName|Manufacturer's Model Name
-        00081100|SQ|1|R|ReferencedResultsSequence|Referenced Results Sequence
-        00081110|SQ|1||ReferencedStudySequence|Referenced Study Sequence
-        00081111|SQ|1||ReferencedPerformedProcedureStepSequence|Referenced Performed Procedure Step Sequence
-        00081115|SQ|1||ReferencedSeriesSequence|Referenced Series Sequence
-        00081120|SQ|1||ReferencedPatientSequence|Referenced Patient Sequence
-        00081125|SQ|1||ReferencedVisitSequence|Referenced Visit Sequence
-        00081130|SQ|1|R|ReferencedOverlaySequence|Referenced Overlay Sequence
-        00081134|SQ|1||ReferencedStereometricInstanceSequence|Referenced Stereometric Instance Sequence
-        0008113A|SQ|1||ReferencedWaveformSequence|Referenced Waveform Sequence
-        00081140|SQ|1||ReferencedImageSequence|Referenced Image Sequence
-        00081145|SQ|1|R|ReferencedCurveSequence|Referenced Curve Sequence
-        0008114A|SQ|1||ReferencedInstanceSequence|Referenced Instance Sequence
-        0008114B|SQ|1||ReferencedRealWorldValueMappingInstanceSequence|Referenced Real World Value Mapping Instance Sequence
-        00081150|UI|1||ReferencedSOPClassUID|Referenced SOP Class UID
-        00081155|UI|1||ReferencedSOPInstanceUID|Referenced SOP Instance UID
-        00081156|SQ|1||DefinitionSourceSequence|Definition Source Sequence
-        0008115A|UI|1-n||SOPClassesSupported|SOP Classes Supported
-        00081160|IS|1-n||ReferencedFrameNumber|Referenced Frame Number
-        00081161|UL|1-n||SimpleFrameList|Simple Frame List
-        00081162|UL|3-3n||CalculatedFrameList|Calculated Frame List
-        00081163|FD|2||TimeRange|Time Range
-        00081164|SQ|1||FrameExtractionSequence|Frame Extraction Sequence
-        00081167|UI|1||MultiFrameSourceSOPInstanceUID|Multi-frame Source SOP Instance UID
-        00081190|UR|1||RetrieveURL|Retrieve URL
-        00081195|UI|1||TransactionUID|Transaction UID
-        00081196|US|1||WarningReason|Warning Reason
-        00081197|US|1||FailureReason|Failure Reason
-        00081198|SQ|1||FailedSOPSequence|Failed SOP Sequence
-        00081199|SQ|1||ReferencedSOPSequence|Referenced SOP Sequence
-        0008119A|SQ|1||OtherFailuresSequence|Other Failures Sequence
-        00081200|SQ|1||StudiesContainingOtherReferencedInstancesSequence|Studies Containing Other Referenced Instances Sequence
-        00081250|SQ|1||RelatedSeriesSequence|Related Series Sequence
-        00082110|CS|1|R|LossyImageCompressionRetired|Lossy Image Compression (Retired)
-        00082111|ST|1||DerivationDescription|Derivation Description
-        00082112|SQ|1||SourceImageSequence|Source Image Sequence
-        00082120|SH|1||StageName|Stage Name
-        00082122|IS|1||StageNumber|Stage Number
-        00082124|IS|1||NumberOfStages|Number of Stages
-        00082127|SH|1||ViewName|View Name
-        00082128|IS|1||ViewNumber|View Number
-        00082129|IS|1||NumberOfEventTimers|Number of Event Timers
-        0008212A|IS|1||NumberOfViewsInStage|Number of Views in Stage
-        00082130|DS|1-n||EventElapsedTimes|Event Elapsed Time(s)
-        00082132|LO|1-n||EventTimerNames|Event Timer Name(s)
-        00082133|SQ|1||EventTimerSequence|Event Timer Sequence
-        00082134|FD|1||EventTimeOffset|Event Time Offset
-        00082135|SQ|1||EventCodeSequence|Event Code Sequence
-        00082142|IS|1||StartTrim|Start Trim
-        00082143|IS|1||StopTrim|Stop Trim
-        00082144|IS|1||RecommendedDisplayFrameRate|Recommended Display Frame Rate
-        00082200|CS|1|R|TransducerPosition|Transducer Position
-        00082204|CS|1|R|TransducerOrientation|Transducer Orientation
-        00082208|CS|1|R|AnatomicStructure|Anatomic Structure
-        00082218|SQ|1||AnatomicRegionSequence|Anatomic Region Sequence
-        00082220|SQ|1||AnatomicRegionModifierSequence|Anatomic Region Modifier Sequence
-        00082228|SQ|1||PrimaryAnatomicStructureSequence|Primary Anatomic Structure Sequence
-        00082229|SQ|1|R|AnatomicStructureSpaceOrRegionSequence|Anatomic Structure, Space or Region Sequence
-        00082230|SQ|1||PrimaryAnatomicStructureModifierSequence|Primary Anatomic Structure Modifier Sequence
-        00082240|SQ|1|R|TransducerPositionSequence|Transducer Position Sequence
-        00082242|SQ|1|R|TransducerPositionModifierSequence|Transducer Position Modifier Sequence
-        00082244|SQ|1|R|TransducerOrientationSequence|Transducer Orientation Sequence
-        00082246|SQ|1|R|TransducerOrientationModifierSequence|Transducer Orientation Modifier Sequence
-        00082251|SQ|1|R|AnatomicStructureSpaceOrRegionCodeSequenceTrial|Anatomic Structure Space Or Region Code Sequence (Trial)
-        00082253|SQ|1|R|AnatomicPortalOfEntranceCodeSequenceTrial|Anatomic Portal Of Entrance Code Sequence (Trial)
-        00082255|SQ|1|R|AnatomicApproachDirectionCodeSequenceTrial|Anatomic Approach Direction Code Sequence (Trial)
-        00082256|ST|1|R|AnatomicPerspectiveDescriptionTrial|Anatomic Perspective Description (Trial)
-        00082257|SQ|1|R|AnatomicPerspectiveCodeSequenceTrial|Anatomic Perspective Code Sequence (Trial)
-        00082258|ST|1|R|AnatomicLocationOfExaminingInstrumentDescriptionTrial|Anatomic Location Of Examining Instrument Description (Trial)
-        00082259|SQ|1|R|AnatomicLocationOfExaminingInstrumentCodeSequenceTrial|Anatomic Location Of Examining Instrument Code Sequence (Trial)
-        0008225A|SQ|1|R|AnatomicStructureSpaceOrRegionModifierCodeSequenceTrial|Anatomic Structure Space Or Region Modifier Code Sequence (Trial)
-        0008225C|SQ|1|R|OnAxisBackgroundAnatomicStructureCodeSequenceTrial|On Axis Background Anatomic Structure Code Sequence (Trial)
-        00083001|SQ|1||AlternateRepresentationSequence|Alternate Representation Sequence
-        00083002|UI|1-n||AvailableTransferSyntaxUID|Available Transfer Syntax UID
-        00083010|UI|1-n||IrradiationEventUID|Irradiation Event UID
-        00083011|SQ|1||SourceIrradiationEventSequence|Source Irradiation Event Sequence
-        00083012|UI|1||RadiopharmaceuticalAdministrationEventUID|Radiopharmaceutical Administration Event UID
-        00084000|LT|1|R|IdentifyingComments|Identifying Comments
-        00089007|CS|4||FrameType|Frame Type
-        00089092|SQ|1||ReferencedImageEvidenceSequence|Referenced Image Evidence Sequence
-        00089121|SQ|1||ReferencedRawDataSequence|Referenced Raw Data Sequence
-        00089123|UI|1||CreatorVersionUID|Creator-Version UID
-        00089124|SQ|1||DerivationImageSequence|Derivation Image Sequence
-        00089154|SQ|1||SourceImageEvidenceSequence|Source Image Evidence Sequence
-        00089205|CS|1||PixelPresentation|Pixel Presentation
-        00089206|CS|1||VolumetricProperties|Volumetric Properties
-        00089207|CS|1||VolumeBasedCalculationTechnique|Volume Based Calculation Technique
-        00089208|CS|1||ComplexImageComponent|Complex Image Component
-        00089209|CS|1||AcquisitionContrast|Acquisition Contrast
-        00089215|SQ|1||DerivationCodeSequence|Derivation Code Sequence
-        00089237|SQ|1||ReferencedPresentationStateSequence|Referenced Presentation State Sequence
-        00089410|SQ|1||ReferencedOtherPlaneSequence|Referenced Other Plane Sequence
-        00089458|SQ|1||FrameDisplaySequence|Frame Display Sequence
-        00089459|FL|1||RecommendedDisplayFrameRateInFloat|Recommended Display Frame Rate in Float
-        00089460|CS|1||SkipFrameRangeFlag|Skip Frame Range Flag
-        00100010|PN|1||PatientName|Patient's Name
-        00100020|LO|1||PatientID|Patient ID
-        00100021|LO|1||IssuerOfPatientID|Issuer of Patient ID
-        00100022|CS|1||TypeOfPatientID|Type of Patient ID
-        00100024|SQ|1||IssuerOfPatientIDQualifiersSequence|Issuer of Patient ID Qualifiers Sequence
-        00100026|SQ|1||SourcePatientGroupIdentificationSequence|Source Patient Group Identification Sequence
-        00100027|SQ|1||GroupOfPatientsIdentificationSequence|Group of Patients Identification Sequence
-        00100028|US|3||SubjectRelativePositionInImage|Subject Relative Position in Image
-        00100030|DA|1||PatientBirthDate|Patient's Birth Date
-        00100032|TM|1||PatientBirthTime|Patient's Birth Time
-        00100033|LO|1||PatientBirthDateInAlternativeCalendar|Patient's Birth Date in Alternative Calendar
-        00100034|LO|1||PatientDeathDateInAlternativeCalendar|Patient's Death Date in Alternative Calendar
-        00100035|CS|1||PatientAlternativeCalendar|Patient's Alternative Calendar
-        00100040|CS|1||PatientSex|Patient's Sex
-        00100050|SQ|1||PatientInsurancePlanCodeSequence|Patient's Insurance Plan Code Sequence
-        00100101|SQ|1||PatientPrimaryLanguageCodeSequence|Patient's Primary Language Code Sequence
-        00100102|SQ|1||PatientPrimaryLanguageModifierCodeSequence|Patient's Primary Language Modifier Code Sequence
-        00100200|CS|1||QualityControlSubject|Quality Control Subject
-        00100201|SQ|1||QualityControlSubjectTypeCodeSequence|Quality Control Subject Type Code Sequence
-        00100212|UC|1||StrainDescription|Strain Description
-        00100213|LO|1||StrainNomenclature|Strain Nomenclature
-        00100214|LO|1||StrainStockNumber|Strain Stock Number
-        00100215|SQ|1||StrainSourceRegistryCodeSequence|Strain Source Registry Code Sequence
-        00100216|SQ|1||StrainStockSequence|Strain Stock Sequence
-        00100217|LO|1||StrainSource|Strain Source
-        00100218|UT|1||StrainAdditionalInformation|Strain Additional Information
-        00100219|SQ|1||StrainCodeSequence|Strain Code Sequence
-        00100221|SQ|1||GeneticModificationsSequence|Genetic Modifications Sequence
-        00100222|UC|1||GeneticModificationsDescription|Genetic Modifications Description
-        00100223|LO|1||GeneticModificationsNomenclature|Genetic Modifications Nomenclature
-        00100229|SQ|1||GeneticModificationsCodeSequence|Genetic Modifications Code Sequence
-        00101000|LO|1-n|R|OtherPatientIDs|Other Patient IDs
-        00101001|PN|1-n||OtherPatientNames|Other Patient Names
-        00101002|SQ|1||OtherPatientIDsSequence|Other Patient IDs Sequence
-        00101005|PN|1||PatientBirthName|Patient's Birth Name
-        00101010|AS|1||PatientAge|Patient's Age
-        00101020|DS|1||PatientSize|Patient's Size
-        00101021|SQ|1||PatientSizeCodeSequence|Patient's Size Code Sequence
-        00101022|DS|1||PatientBodyMassIndex|Patient's Body Mass Index
-        00101023|DS|1||MeasuredAPDimension|Measured AP Dimension
-        00101024|DS|1||MeasuredLateralDimension|Measured Lateral Dimension
-        00101030|DS|1||PatientWeight|Patient's Weight
-        00101040|LO|1||PatientAddress|Patient's Address
-        00101050|LO|1-n|R|InsurancePlanIdentification|Insurance Plan Identification
-        00101060|PN|1||PatientMotherBirthName|Patient's Mother's Birth Name
-        00101080|LO|1||MilitaryRank|Military Rank
-        00101081|LO|1||BranchOfService|Branch of Service
-        00101090|LO|1|R|MedicalRecordLocator|Medical Record Locator
-        00101100|SQ|1||ReferencedPatientPhotoSequence|Referenced Patient Photo Sequence
-        00102000|LO|1-n||MedicalAlerts|Medical Alerts
-        00102110|LO|1-n||Allergies|Allergies
-        00102150|LO|1||CountryOfResidence|Country of Residence
-        00102152|LO|1||RegionOfResidence|Region of Residence
-        00102154|SH|1-n||PatientTelephoneNumbers|Patient's Telephone Numbers
-        00102155|LT|1||PatientTelecomInformation|Patient's Telecom Information
-        00102160|SH|1||EthnicGroup|Ethnic Group
-        00102180|SH|1||Occupation|Occupation
-        001021A0|CS|1||SmokingStatus|Smoking Status
-        001021B0|LT|1||AdditionalPatientHistory|Additional Patient History
-        001021C0|US|1||PregnancyStatus|Pregnancy Status
-        001021D0|DA|1||LastMenstrualDate|Last Menstrual Date
-        001021F0|LO|1||PatientReligiousPreference|Patient's Religious Preference
-        00102201|LO|1||PatientSpeciesDescription|Patient Species Description
-        00102202|SQ|1||PatientSpeciesCodeSequence|Patient Species Code Sequence
-        00102203|CS|1||PatientSexNeutered|Patient's Sex Neutered
-        00102210|CS|1||AnatomicalOrientationType|Anatomical Orientation Type
-        00102292|LO|1||PatientBreedDescription|Patient Breed Description
-        00102293|SQ|1||PatientBreedCodeSequence|Patient Breed Code Sequence
-        00102294|SQ|1||BreedRegistrationSequence|Breed Registration Sequence
-        00102295|LO|1||BreedRegistrationNumber|Breed Registration Number
-        00102296|SQ|1||BreedRegistryCodeSequence|Breed Registry Code Sequence
-        00102297|PN|1||ResponsiblePerson|Responsible Person
-        00102298|CS|1||ResponsiblePersonRole|Responsible Person Role
-        00102299|LO|1||ResponsibleOrganization|Responsible Organization
-        00104000|LT|1||PatientComments|Patient Comments
-        00109431|FL|1||ExaminedBodyThickness|Examined Body Thickness
-        00120010|LO|1||ClinicalTrialSponsorName|Clinical Trial Sponsor Name
-        00120020|LO|1||ClinicalTrialProtocolID|Clinical Trial Protocol ID
-        00120021|LO|1||ClinicalTrialProtocolName|Clinical Trial Protocol Name
-        00120030|LO|1||ClinicalTrialSiteID|Clinical Trial Site ID
-        00120031|LO|1||ClinicalTrialSiteName|Clinical Trial Site Name
-        00120040|LO|1||ClinicalTrialSubjectID|Clinical Trial Subject ID
-        00120042|LO|1||ClinicalTrialSubjectReadingID|Clinical Trial Subject Reading ID
-        00120050|LO|1||ClinicalTrialTimePointID|Clinical Trial Time Point ID
-        00120051|ST|1||ClinicalTrialTimePointDescription|Clinical Trial Time Point Description
-        00120052|FD|1||LongitudinalTemporalOffsetFromEvent|Longitudinal Temporal Offset from Event
-        00120053|CS|1||LongitudinalTemporalEventType|Longitudinal Temporal Event Type
-        00120060|LO|1||ClinicalTrialCoordinatingCenterName|Clinical Trial Coordinating Center Name
-        00120062|CS|1||PatientIdentityRemoved|Patient Identity Removed
-        00120063|LO|1-n||DeidentificationMethod|De-identification Method
-        00120064|SQ|1||DeidentificationMethodCodeSequence|De-identification Method Code Sequence
-        00120071|LO|1||ClinicalTrialSeriesID|Clinical Trial Series ID
-        00120072|LO|1||ClinicalTrialSeriesDescription|Clinical Trial Series Description
-        00120081|LO|1||ClinicalTrialProtocolEthicsCommitteeName|Clinical Trial Protocol Ethics Committee Name
-        00120082|LO|1||ClinicalTrialProtocolEthicsCommitteeApprovalNumber|Clinical Trial Protocol Ethics Committee Approval Number
-        00120083|SQ|1||ConsentForClinicalTrialUseSequence|Consent for Clinical Trial Use Sequence
-        00120084|CS|1||DistributionType|Distribution Type
-        00120085|CS|1||ConsentForDistributionFlag|Consent for Distribution Flag
-        00120086|DA|1||EthicsCommitteeApprovalEffectivenessStartDate|Ethics Committee Approval Effectiveness Start Date
-        00120087|DA|1||EthicsCommitteeApprovalEffectivenessEndDate|Ethics Committee Approval Effectiveness End Date
-        00140023|ST|1|R|CADFileFormat|CAD File Format
-        00140024|ST|1|R|ComponentReferenceSystem|Component Reference System
-        00140025|ST|1||ComponentManufacturingProcedure|Component Manufacturing Procedure
-        00140028|ST|1||ComponentManufacturer|Component Manufacturer
-        00140030|DS|1-n||MaterialThickness|Material Thickness
-        00140032|DS|1-n||MaterialPipeDiameter|Material Pipe Diameter
-        00140034|DS|1-n||MaterialIsolationDiameter|Material Isolation Diameter
-        00140042|ST|1||MaterialGrade|Material Grade
-        00140044|ST|1||MaterialPropertiesDescription|Material Properties Description
-        00140045|ST|1|R|MaterialPropertiesFileFormatRetired|Material Properties File Format (Retired)
-        00140046|LT|1||MaterialNotes|Material Notes
-        00140050|CS|1||ComponentShape|Component Shape
-        00140052|CS|1||CurvatureType|Curvature Type
-        00140054|DS|1||OuterDiameter|Outer Diameter
-        00140056|DS|1||InnerDiameter|Inner Diameter
-        00140100|LO|1-n||ComponentWelderIDs|Component Welder IDs
-        00140101|CS|1||SecondaryApprovalStatus|Secondary Approval Status
-        00140102|DA|1||SecondaryReviewDate|Secondary Review Date
-        00140103|TM|1||SecondaryReviewTime|Secondary Review Time
-        00140104|PN|1||SecondaryReviewerName|Secondary Reviewer Name
-        00140105|ST|1||RepairID|Repair ID
-        00140106|SQ|1||MultipleComponentApprovalSequence|Multiple Component Approval Sequence
-        00140107|CS|1-n||OtherApprovalStatus|Other Approval Status
-        00140108|CS|1-n||OtherSecondaryApprovalStatus|Other Secondary Approval Status
-        00141010|ST|1||ActualEnvironmentalConditions|Actual Environmental Conditions
-        00141020|DA|1||ExpiryDate|Expiry Date
-        00141040|ST|1||EnvironmentalConditions|Environmental Conditions
-        00142002|SQ|1||EvaluatorSequence|Evaluator Sequence
-        00142004|IS|1||EvaluatorNumber|Evaluator Number
-        00142006|PN|1||EvaluatorName|Evaluator Name
-        00142008|IS|1||EvaluationAttempt|Evaluation Attempt
-        00142012|SQ|1||IndicationSequence|Indication Sequence
-        00142014|IS|1||IndicationNumber|Indication Number
-        00142016|SH|1||IndicationLabel|Indication Label
-        00142018|ST|1||IndicationDescription|Indication Description
-        0014201A|CS|1-n||IndicationType|Indication Type
-        0014201C|CS|1||IndicationDisposition|Indication Disposition
-        0014201E|SQ|1||IndicationROISequence|Indication ROI Sequence
-        00142030|SQ|1||IndicationPhysicalPropertySequence|Indication Physical Property Sequence
-        00142032|SH|1||PropertyLabel|Property Label
-        00142202|IS|1||CoordinateSystemNumberOfAxes|Coordinate System Number of Axes
-        00142204|SQ|1||CoordinateSystemAxesSequence|Coordinate System Axes Sequence
-        00142206|ST|1||CoordinateSystemAxisDescription|Coordinate System Axis Description
-        00142208|CS|1||CoordinateSystemDataSetMapping|Coordinate System Data Set Mapping
-        0014220A|IS|1||CoordinateSystemAxisNumber|Coordinate System Axis Number
-        0014220C|CS|1||CoordinateSystemAxisType|Coordinate System Axis Type
-        0014220E|CS|1||CoordinateSystemAxisUnits|Coordinate System Axis Units
-        00142210|OB|1||CoordinateSystemAxisValues|Coordinate System Axis Values
-        00142220|SQ|1||CoordinateSystemTransformSequence|Coordinate System Transform Sequence
-        00142222|ST|1||TransformDescription|Transform Description
-        00142224|IS|1||TransformNumberOfAxes|Transform Number of Axes
-        00142226|IS|1-n||TransformOrderOfAxes|Transform Order of Axes
-        00142228|CS|1||TransformedAxisUnits|Transformed Axis Units
-        0014222A|DS|1-n||CoordinateSystemTransformRotationAndScaleMatrix|Coordinate System Transform Rotation and Scale Matrix
-        0014222C|DS|1-n||CoordinateSystemTransformTranslationMatrix|Coordinate System Transform Translation Matrix
-        00143011|DS|1||InternalDetectorFrameTime|Internal Detector Frame Time
-        00143012|DS|1||NumberOfFramesIntegrated|Number of Frames Integrated
-        00143020|SQ|1||DetectorTemperatureSequence|Detector Temperature Sequence
-        00143022|ST|1||SensorName|Sensor Name
-        00143024|DS|1||HorizontalOffsetOfSensor|Horizontal Offset of Sensor
-        00143026|DS|1||VerticalOffsetOfSensor|Vertical Offset of Sensor
-        00143028|DS|1||SensorTemperature|Sensor Temperature
-        00143040|SQ|1||DarkCurrentSequence|Dark Current Sequence
-        00143050|OB or OW|1||DarkCurrentCounts|Dark Current Counts
-        00143060|SQ|1||GainCorrectionReferenceSequence|Gain Correction Reference Sequence
-        00143070|OB or OW|1||AirCounts|Air Counts
-        00143071|DS|1||KVUsedInGainCalibration|KV Used in Gain Calibration
-        00143072|DS|1||MAUsedInGainCalibration|MA Used in Gain Calibration
-        00143073|DS|1||NumberOfFramesUsedForIntegration|Number of Frames Used for Integration
-        00143074|LO|1||FilterMaterialUsedInGainCalibration|Filter Material Used in Gain Calibration
-        00143075|DS|1||FilterThicknessUsedInGainCalibration|Filter Thickness Used in Gain Calibration
-        00143076|DA|1||DateOfGainCalibration|Date of Gain Calibration
-        00143077|TM|1||TimeOfGainCalibration|Time of Gain Calibration
-        00143080|OB|1||BadPixelImage|Bad Pixel Image
-        00143099|LT|1||CalibrationNotes|Calibration Notes
-        00143100|LT|1||LinearityCorrectionTechnique|Linearity Correction Technique
-        00143101|LT|1||BeamHardeningCorrectionTechnique|Beam Hardening Correction Technique
-        00144002|SQ|1||PulserEquipmentSequence|Pulser Equipment Sequence
-        00144004|CS|1||PulserType|Pulser Type
-        00144006|LT|1||PulserNotes|Pulser Notes
-        00144008|SQ|1||ReceiverEquipmentSequence|Receiver Equipment Sequence
-        0014400A|CS|1||AmplifierType|Amplifier Type
-        0014400C|LT|1||ReceiverNotes|Receiver Notes
-        0014400E|SQ|1||PreAmplifierEquipmentSequence|Pre-Amplifier Equipment Sequence
-        0014400F|LT|1||PreAmplifierNotes|Pre-Amplifier Notes
-        00144010|SQ|1||TransmitTransducerSequence|Transmit Transducer Sequence
-        00144011|SQ|1||ReceiveTransducerSequence|Receive Transducer Sequence
-        00144012|US|1||NumberOfElements|Number of Elements
-        00144013|CS|1||ElementShape|Element Shape
-        00144014|DS|1||ElementDimensionA|Element Dimension A
-        00144015|DS|1||ElementDimensionB|Element Dimension B
-        00144016|DS|1||ElementPitchA|Element Pitch A
-        00144017|DS|1||MeasuredBeamDimensionA|Measured Beam Dimension A
-        00144018|DS|1||MeasuredBeamDimensionB|Measured Beam Dimension B
-        00144019|DS|1||LocationOfMeasuredBeamDiameter|Location of Measured Beam Diameter
-        0014401A|DS|1||NominalFrequency|Nominal Frequency
-        0014401B|DS|1||MeasuredCenterFrequency|Measured Center Frequency
-        0014401C|DS|1||MeasuredBandwidth|Measured Bandwidth
-        0014401D|DS|1||ElementPitchB|Element Pitch B
-        00144020|SQ|1||PulserSettingsSequence|Pulser Settings Sequence
-        00144022|DS|1||PulseWidth|Pulse Width
-        00144024|DS|1||ExcitationFrequency|Excitation Frequency
-        00144026|CS|1||ModulationType|Modulation Type
-        00144028|DS|1||Damping|Damping
-        00144030|SQ|1||ReceiverSettingsSequence|Receiver Settings Sequence
-        00144031|DS|1||AcquiredSoundpathLength|Acquired Soundpath Length
-        00144032|CS|1||AcquisitionCompressionType|Acquisition Compression Type
-        00144033|IS|1||AcquisitionSampleSize|Acquisition Sample Size
-        00144034|DS|1||RectifierSmoothing|Rectifier Smoothing
-        00144035|SQ|1||DACSequence|DAC Sequence
-        00144036|CS|1||DACType|DAC Type
-        00144038|DS|1-n||DACGainPoints|DAC Gain Points
-        0014403A|DS|1-n||DACTimePoints|DAC Time Points
-        0014403C|DS|1-n||DACAmplitude|DAC Amplitude
-        00144040|SQ|1||PreAmplifierSettingsSequence|Pre-Amplifier Settings Sequence
-        00144050|SQ|1||TransmitTransducerSettingsSequence|Transmit Transducer Settings Sequence
-        00144051|SQ|1||ReceiveTransducerSettingsSequence|Receive Transducer Settings Sequence
-        00144052|DS|1||IncidentAngle|Incident Angle
-        00144054|ST|1||CouplingTechnique|Coupling Technique
-        00144056|ST|1||CouplingMedium|Coupling Medium
-        00144057|DS|1||CouplingVelocity|Coupling Velocity
-        00144058|DS|1||ProbeCenterLocationX|Probe Center Location X
-        00144059|DS|1||ProbeCenterLocationZ|Probe Center Location Z
-        0014405A|DS|1||SoundPathLength|Sound Path Length
-        0014405C|ST|1||DelayLawIdentifier|Delay Law Identifier
-        00144060|SQ|1||GateSettingsSequence|Gate Settings Sequence
-        00144062|DS|1||GateThreshold|Gate Threshold
-        00144064|DS|1||VelocityOfSound|Velocity of Sound
-        00144070|SQ|1||CalibrationSettingsSequence|Calibration Settings Sequence
-        00144072|ST|1||CalibrationProcedure|Calibration Procedure
-        00144074|SH|1||ProcedureVersion|Procedure Version
-        00144076|DA|1||ProcedureCreationDate|Procedure Creation Date
-        00144078|DA|1||ProcedureExpirationDate|Procedure Expiration Date
-        0014407A|DA|1||ProcedureLastModifiedDate|Procedure Last Modified Date
-        0014407C|TM|1-n||CalibrationTime|Calibration Time
-        0014407E|DA|1-n||CalibrationDate|Calibration Date
-        00144080|SQ|1||ProbeDriveEquipmentSequence|Probe Drive Equipment Sequence
-        00144081|CS|1||DriveType|Drive Type
-        00144082|LT|1||ProbeDriveNotes|Probe Drive Notes
-        00144083|SQ|1||DriveProbeSequence|Drive Probe Sequence
-        00144084|DS|1||ProbeInductance|Probe Inductance
-        00144085|DS|1||ProbeResistance|Probe Resistance
-        00144086|SQ|1||ReceiveProbeSequence|Receive Probe Sequence
-        00144087|SQ|1||ProbeDriveSettingsSequence|Probe Drive Settings Sequence
-        00144088|DS|1||BridgeResistors|Bridge Resistors
-        00144089|DS|1||ProbeOrientationAngle|Probe Orientation Angle
-        0014408B|DS|1||UserSelectedGainY|User Selected Gain Y
-        0014408C|DS|1||UserSelectedPhase|User Selected Phase
-        0014408D|DS|1||UserSelectedOffsetX|User Selected Offset X
-        0014408E|DS|1||UserSelectedOffsetY|User Selected Offset Y
-        00144091|SQ|1||ChannelSettingsSequence|Channel Settings Sequence
-        00144092|DS|1||ChannelThreshold|Channel Threshold
-        0014409A|SQ|1||ScannerSettingsSequence|Scanner Settings Sequence
-        0014409B|ST|1||ScanProcedure|Scan Procedure
-        0014409C|DS|1||TranslationRateX|Translation Rate X
-        0014409D|DS|1||TranslationRateY|Translation Rate Y
-        0014409F|DS|1||ChannelOverlap|Channel Overlap
-        001440A0|LO|1-n||ImageQualityIndicatorType|Image Quality Indicator Type
-        001440A1|LO|1-n||ImageQualityIndicatorMaterial|Image Quality Indicator Material
-        001440A2|LO|1-n||ImageQualityIndicatorSize|Image Quality Indicator Size
-        00145002|IS|1||LINACEnergy|LINAC Energy
-        00145004|IS|1||LINACOutput|LINAC Output
-        00145100|US|1||ActiveAperture|Active Aperture
-        00145101|DS|1||TotalAperture|Total Aperture
-        00145102|DS|1||ApertureElevation|Aperture Elevation
-        00145103|DS|1||MainLobeAngle|Main Lobe Angle
-        00145104|DS|1||MainRoofAngle|Main Roof Angle
-        00145105|CS|1||ConnectorType|Connector Type
-        00145106|SH|1||WedgeModelNumber|Wedge Model Number
-        00145107|DS|1||WedgeAngleFloat|Wedge Angle Float
-        00145108|DS|1||WedgeRoofAngle|Wedge Roof Angle
-        00145109|CS|1||WedgeElement1Position|Wedge Element 1 Position
-        0014510A|DS|1||WedgeMaterialVelocity|Wedge Material Velocity
-        0014510B|SH|1||WedgeMaterial|Wedge Material
-        0014510C|DS|1||WedgeOffsetZ|Wedge Offset Z
-        0014510D|DS|1||WedgeOriginOffsetX|Wedge Origin Offset X
-        0014510E|DS|1||WedgeTimeDelay|Wedge Time Delay
-        0014510F|SH|1||WedgeName|Wedge Name
-        00145110|SH|1||WedgeManufacturerName|Wedge Manufacturer Name
-        00145111|LO|1||WedgeDescription|Wedge Description
-        00145112|DS|1||NominalBeamAngle|Nominal Beam Angle
-        00145113|DS|1||WedgeOffsetX|Wedge Offset X
-        00145114|DS|1||WedgeOffsetY|Wedge Offset Y
-        00145115|DS|1||WedgeTotalLength|Wedge Total Length
-        00145116|DS|1||WedgeInContactLength|Wedge In Contact Length
-        00145117|DS|1||WedgeFrontGap|Wedge Front Gap
-        00145118|DS|1||WedgeTotalHeight|Wedge Total Height
-        00145119|DS|1||WedgeFrontHeight|Wedge Front Height
-        0014511A|DS|1||WedgeRearHeight|Wedge Rear Height
-        0014511B|DS|1||WedgeTotalWidth|Wedge Total Width
-        0014511C|DS|1||WedgeInContactWidth|Wedge In Contact Width
-        0014511D|DS|1||WedgeChamferHeight|Wedge Chamfer Height
-        0014511E|CS|1||WedgeCurve|Wedge Curve
-        0014511F|DS|1||RadiusAlongWedge|Radius Along the Wedge
-        00160001|DS|1||WhitePoint|White Point
-        00160002|DS|3||PrimaryChromaticities|Primary Chromaticities
-        00160003|UT|1||BatteryLevel|Battery Level
-        00160004|DS|1||ExposureTimeInSeconds|Exposure Time in Seconds
-        00160005|DS|1||FNumber|F-Number
-        00160006|IS|1||OECFRows|OECF Rows
-        00160007|IS|1||OECFColumns|OECF Columns
-        00160008|UC|1-n||OECFColumnNames|OECF Column Names
-        00160009|DS|1-n||OECFValues|OECF Values
-        0016000A|IS|1||SpatialFrequencyResponseRows|Spatial Frequency Response Rows
-        0016000B|IS|1||SpatialFrequencyResponseColumns|Spatial Frequency Response Columns
-        0016000C|UC|1-n||SpatialFrequencyResponseColumnNames|Spatial Frequency Response Column Names
-        0016000D|DS|1-n||SpatialFrequencyResponseValues|Spatial Frequency Response Values
-        0016000E|IS|1||ColorFilterArrayPatternRows|Color Filter Array Pattern Rows
-        0016000F|IS|1||ColorFilterArrayPatternColumns|Color Filter Array Pattern Columns
-        00160010|DS|1-n||ColorFilterArrayPatternValues|Color Filter Array Pattern Values
-        00160011|US|1||FlashFiringStatus|Flash Firing Status
-        00160012|US|1||FlashReturnStatus|Flash Return Status
-        00160013|US|1||FlashMode|Flash Mode
-        00160014|US|1||FlashFunctionPresent|Flash Function Present
-        00160015|US|1||FlashRedEyeMode|Flash Red Eye Mode
-        00160016|US|1||ExposureProgram|Exposure Program
-        00160017|UT|1||SpectralSensitivity|Spectral Sensitivity
-        00160018|IS|1||PhotographicSensitivity|Photographic Sensitivity
-        00160019|IS|1||SelfTimerMode|Self Timer Mode
-        0016001A|US|1||SensitivityType|Sensitivity Type
-        0016001B|IS|1||StandardOutputSensitivity|Standard Output Sensitivity
-        0016001C|IS|1||RecommendedExposureIndex|Recommended Exposure Index
-        0016001D|IS|1||ISOSpeed|ISO Speed
-        0016001E|IS|1||ISOSpeedLatitudeyyy|ISO Speed Latitude yyy
-        0016001F|IS|1||ISOSpeedLatitudezzz|ISO Speed Latitude zzz
-        00160020|UT|1||EXIFVersion|EXIF Version
-        00160021|DS|1||ShutterSpeedValue|Shutter Speed Value
-        00160022|DS|1||ApertureValue|Aperture Value
-        00160023|DS|1||BrightnessValue|Brightness Value
-        00160024|DS|1||ExposureBiasValue|Exposure Bias Value
-        00160025|DS|1||MaxApertureValue|Max Aperture Value
-        00160026|DS|1||SubjectDistance|Subject Distance
-        00160027|US|1||MeteringMode|Metering Mode
-        00160028|US|1||LightSource|Light Source
-        00160029|DS|1||FocalLength|Focal Length
-        0016002A|IS|2-4||SubjectArea|Subject Area
-        0016002B|OB|1||MakerNote|Maker Note
-        00160030|DS|1||Temperature|Temperature
-        00160031|DS|1||Humidity|Humidity
-        00160032|DS|1||Pressure|Pressure
-        00160033|DS|1||WaterDepth|Water Depth
-        00160034|DS|1||Acceleration|Acceleration
-        00160035|DS|1||CameraElevationAngle|Camera Elevation Angle
-        00160036|DS|1-2||FlashEnergy|Flash Energy
-        00160037|IS|2||SubjectLocation|Subject Location
-        00160038|DS|1||PhotographicExposureIndex|Photographic Exposure Index
-        00160039|US|1||SensingMethod|Sensing Method
-        0016003A|US|1||FileSource|File Source
-        0016003B|US|1||SceneType|Scene Type
-        00160041|US|1||CustomRendered|Custom Rendered
-        00160042|US|1||ExposureMode|Exposure Mode
-        00160043|US|1||WhiteBalance|White Balance
-        00160044|DS|1||DigitalZoomRatio|Digital Zoom Ratio
-        00160045|IS|1||FocalLengthIn35mmFilm|Focal Length In 35mm Film
-        00160046|US|1||SceneCaptureType|Scene Capture Type
-        00160047|US|1||GainControl|Gain Control
-        00160048|US|1||Contrast|Contrast
-        00160049|US|1||Saturation|Saturation
-        0016004A|US|1||Sharpness|Sharpness
-        0016004B|OB|1||DeviceSettingDescription|Device Setting Description
-        0016004C|US|1||SubjectDistanceRange|Subject Distance Range
-        0016004D|UT|1||CameraOwnerName|Camera Owner Name
-        0016004E|DS|4||LensSpecification|Lens Specification
-        0016004F|UT|1||LensMake|Lens Make
-        00160050|UT|1||LensModel|Lens Model
-        00160051|UT|1||LensSerialNumber|Lens Serial Number
-        00160061|CS|1||InteroperabilityIndex|Interoperability Index
-        00160062|OB|1||InteroperabilityVersion|Interoperability Version
-        00160070|OB|1||GPSVersionID|GPS Version ID
-        00160071|CS|1||GPSLatitudeRef|GPS Latitude Ref
-        00160072|DS|3||GPSLatitude|GPS Latitude
-        00160073|CS|1||GPSLongitudeRef|GPS Longitude Ref
-        00160074|DS|3||GPSLongitude|GPS Longitude
-        00160075|US|1||GPSAltitudeRef|GPS Altitude Ref
-        00160076|DS|1||GPSAltitude|GPS Altitude
-        00160077|DT|1||GPSTimeStamp|GPS Time Stamp
-        00160078|UT|1||GPSSatellites|GPS Satellites
-        00160079|CS|1||GPSStatus|GPS Status
-        0016007A|CS|1||GPSMeasureMode|GPS Measure Mode
-        0016007B|DS|1||GPSDOP|GPS DOP
-        0016007C|CS|1||GPSSpeedRef|GPS Speed Ref
-        0016007D|DS|1||GPSSpeed|GPS Speed
-        0016007E|CS|1||GPSTrackRef|GPS Track Ref
-        0016007F|DS|1||GPSTrack|GPS Track
-        00160080|CS|1||GPSImgDirectionRef|GPS Img Direction Ref
-        00160081|DS|1||GPSImgDirection|GPS Img Direction
-        00160082|UT|1||GPSMapDatum|GPS Map Datum
-        00160083|CS|1||GPSDestLatitudeRef|GPS Dest Latitude Ref
-        00160084|DS|3||GPSDestLatitude|GPS Dest Latitude
-        00160085|CS|1||GPSDestLongitudeRef|GPS Dest Longitude Ref
-        00160086|DS|3||GPSDestLongitude|GPS Dest Longitude
-        00160087|CS|1||GPSDestBearingRef|GPS Dest Bearing Ref
-        00160088|DS|1||GPSDestBearing|GPS Dest Bearing
-        00160089|CS|1||GPSDestDistanceRef|GPS Dest Distance Ref
-        0016008A|DS|1||GPSDestDistance|GPS Dest Distance
-        0016008B|OB|1||GPSProcessingMethod|GPS Processing Method
-        0016008C|OB|1||GPSAreaInformation|GPS Area Information
-        0016008D|DT|1||GPSDateStamp|GPS Date Stamp
-        0016008E|IS|1||GPSDifferential|GPS Differential
-        00161001|CS|1||LightSourcePolarization|Light Source Polarization
-        00161002|DS|1||EmitterColorTemperature|Emitter Color Temperature
-        00161003|CS|1||ContactMethod|Contact Method
-        00161004|CS|1-n||ImmersionMedia|Immersion Media
-        00161005|DS|1||OpticalMagnificationFactor|Optical Magnification Factor
-        00180010|LO|1||ContrastBolusAgent|Contrast/Bolus Agent
-        00180012|SQ|1||ContrastBolusAgentSequence|Contrast/Bolus Agent Sequence
-        00180013|FL|1||ContrastBolusT1Relaxivity|Contrast/Bolus T1 Relaxivity
-        00180014|SQ|1||ContrastBolusAdministrationRouteSequence|Contrast/Bolus Administration Route Sequence
-        00180015|CS|1||BodyPartExamined|Body Part Examined
-        00180020|CS|1-n||ScanningSequence|Scanning Sequence
-        00180021|CS|1-n||SequenceVariant|Sequence Variant
-        00180022|CS|1-n||ScanOptions|Scan Options
-        00180023|CS|1||MRAcquisitionType|MR Acquisition Type
-        00180024|SH|1||SequenceName|Sequence Name
-        00180025|CS|1||AngioFlag|Angio Flag
-        00180026|SQ|1||InterventionDrugInformationSequence|Intervention Drug Information Sequence
-        00180027|TM|1||InterventionDrugStopTime|Intervention Drug Stop Time
-        00180028|DS|1||InterventionDrugDose|Intervention Drug Dose
-        00180029|SQ|1||InterventionDrugCodeSequence|Intervention Drug Code Sequence
-        0018002A|SQ|1||AdditionalDrugSequence|Additional Drug Sequence
-        00180030|LO|1-n|R|Radionuclide|Radionuclide
-        00180031|LO|1||Radiopharmaceutical|Radiopharmaceutical
-        00180032|DS|1|R|EnergyWindowCenterline|Energy Window Centerline
-        00180033|DS|1-n|R|EnergyWindowTotalWidth|Energy Window Total Width
-        00180034|LO|1||InterventionDrugName|Intervention Drug Name
-        00180035|TM|1||InterventionDrugStartTime|Intervention Drug Start Time
-        00180036|SQ|1||InterventionSequence|Intervention Sequence
-        00180037|CS|1|R|TherapyType|Therapy Type
-        00180038|CS|1||InterventionStatus|Intervention Status
-        00180039|CS|1|R|TherapyDescription|Therapy Description
-        0018003A|ST|1||InterventionDescription|Intervention Description
-        00180040|IS|1||CineRate|Cine Rate
-        00180042|CS|1||InitialCineRunState|Initial Cine Run State
-        00180050|DS|1||SliceThickness|Slice Thickness
-        00180060|DS|1||KVP|KVP
-        00180061|DS|1|R||
-        00180070|IS|1||CountsAccumulated|Counts Accumulated
-        00180071|CS|1||AcquisitionTerminationCondition|Acquisition Termination Condition
-        00180072|DS|1||EffectiveDuration|Effective Duration
-        00180073|CS|1||AcquisitionStartCondition|Acquisition Start Condition
-        00180074|IS|1||AcquisitionStartConditionData|Acquisition Start Condition Data
-        00180075|IS|1||AcquisitionTerminationConditionData|Acquisition Termination Condition Data
-        00180080|DS|1||RepetitionTime|Repetition Time
-        00180081|DS|1||EchoTime|Echo Time
-        00180082|DS|1||InversionTime|Inversion Time
-        00180083|DS|1||NumberOfAverages|Number of Averages
-        00180084|DS|1||ImagingFrequency|Imaging Frequency
-        00180085|SH|1||ImagedNucleus|Imaged Nucleus
-        00180086|IS|1-n||EchoNumbers|Echo Number(s)
-        00180087|DS|1||MagneticFieldStrength|Magnetic Field Strength
-        00180088|DS|1||SpacingBetweenSlices|Spacing Between Slices
-        00180089|IS|1||NumberOfPhaseEncodingSteps|Number of Phase Encoding Steps
-        00180090|DS|1||DataCollectionDiameter|Data Collection Diameter
-        00180091|IS|1||EchoTrainLength|Echo Train Length
-        00180093|DS|1||PercentSampling|Percent Sampling
-        00180094|DS|1||PercentPhaseFieldOfView|Percent Phase Field of View
-        00180095|DS|1||PixelBandwidth|Pixel Bandwidth
-        00181000|LO|1||DeviceSerialNumber|Device Serial Number
-        00181002|UI|1||DeviceUID|Device UID
-        00181003|LO|1||DeviceID|Device ID
-        00181004|LO|1||PlateID|Plate ID
-        00181005|LO|1||GeneratorID|Generator ID
-        00181006|LO|1||GridID|Grid ID
-        00181007|LO|1||CassetteID|Cassette ID
-        00181008|LO|1||GantryID|Gantry ID
-        00181009|UT|1||UniqueDeviceIdentifier|Unique Device Identifier
-        0018100A|SQ|1||UDISequence|UDI Sequence
-        0018100B|UI|1-n||ManufacturerDeviceClassUID|Manufacturer's Device Class UID
-        00181010|LO|1||SecondaryCaptureDeviceID|Secondary Capture Device ID
-        00181011|LO|1|R|HardcopyCreationDeviceID|Hardcopy Creation Device ID
-        00181012|DA|1||DateOfSecondaryCapture|Date of Secondary Capture
-        00181014|TM|1||TimeOfSecondaryCapture|Time of Secondary Capture
-        00181016|LO|1||SecondaryCaptureDeviceManufacturer|Secondary Capture Device Manufacturer
-        00181017|LO|1|R|HardcopyDeviceManufacturer|Hardcopy Device Manufacturer
-        00181018|LO|1||SecondaryCaptureDeviceManufacturerModelName|Secondary Capture Device Manufacturer's Model Name
-        00181019|LO|1-n||SecondaryCaptureDeviceSoftwareVersions|Secondary Capture Device Software Versions
-        0018101A|LO|1-n|R|HardcopyDeviceSoftwareVersion|Hardcopy Device Software Version
-        0018101B|LO|1|R|HardcopyDeviceManufacturerModelName|Hardcopy Device Manufacturer's Model Name
-        00181020|LO|1-n||SoftwareVersions|Software Versions
-        00181022|SH|1||VideoImageFormatAcquired|Video Image Format Acquired
-        00181023|LO|1||DigitalImageFormatAcquired|Digital Image Format Acquired
-        00181030|LO|1||ProtocolName|Protocol Name
-        00181040|LO|1||ContrastBolusRoute|Contrast/Bolus Route
-        00181041|DS|1||ContrastBolusVolume|Contrast/Bolus Volume
-        00181042|TM|1||ContrastBolusStartTime|Contrast/Bolus Start Time
-        00181043|TM|1||ContrastBolusStopTime|Contrast/Bolus Stop Time
-        00181044|DS|1||ContrastBolusTotalDose|Contrast/Bolus Total Dose
-        00181045|IS|1||SyringeCounts|Syringe Counts
-        00181046|DS|1-n||ContrastFlowRate|Contrast Flow Rate
-        00181047|DS|1-n||ContrastFlowDuration|Contrast Flow Duration
-        00181048|CS|1||ContrastBolusIngredient|Contrast/Bolus Ingredient
-        00181049|DS|1||ContrastBolusIngredientConcentration|Contrast/Bolus Ingredient Concentration
-        00181050|DS|1||SpatialResolution|Spatial Resolution
-        00181060|DS|1||TriggerTime|Trigger Time
-        00181061|LO|1||TriggerSourceOrType|Trigger Source or Type
-        00181062|IS|1||NominalInterval|Nominal Interval
-        00181063|DS|1||FrameTime|Frame Time
-        00181064|LO|1||CardiacFramingType|Cardiac Framing Type
-        00181065|DS|1-n||FrameTimeVector|Frame Time Vector
-        00181066|DS|1||FrameDelay|Frame Delay
-        00181067|DS|1||ImageTriggerDelay|Image Trigger Delay
-        00181068|DS|1||MultiplexGroupTimeOffset|Multiplex Group Time Offset
-        00181069|DS|1||TriggerTimeOffset|Trigger Time Offset
-        0018106A|CS|1||SynchronizationTrigger|Synchronization Trigger
-        0018106C|US|2||SynchronizationChannel|Synchronization Channel
-        0018106E|UL|1||TriggerSamplePosition|Trigger Sample Position
-        00181070|LO|1||RadiopharmaceuticalRoute|Radiopharmaceutical Route
-        00181071|DS|1||RadiopharmaceuticalVolume|Radiopharmaceutical Volume
-        00181072|TM|1||RadiopharmaceuticalStartTime|Radiopharmaceutical Start Time
-        00181073|TM|1||RadiopharmaceuticalStopTime|Radiopharmaceutical Stop Time
-        00181074|DS|1||RadionuclideTotalDose|Radionuclide Total Dose
-        00181075|DS|1||RadionuclideHalfLife|Radionuclide Half Life
-        00181076|DS|1||RadionuclidePositronFraction|Radionuclide Positron Fraction
-        00181077|DS|1||RadiopharmaceuticalSpecificActivity|Radiopharmaceutical Specific Activity
-        00181078|DT|1||RadiopharmaceuticalStartDateTime|Radiopharmaceutical Start DateTime
-        00181079|DT|1||RadiopharmaceuticalStopDateTime|Radiopharmaceutical Stop DateTime
-        00181080|CS|1||BeatRejectionFlag|Beat Rejection Flag
-        00181081|IS|1||LowRRValue|Low R-R Value
-        00181082|IS|1||HighRRValue|High R-R Value
-        00181083|IS|1||IntervalsAcquired|Intervals Acquired
-        00181084|IS|1||IntervalsRejected|Intervals Rejected
-        00181085|LO|1||PVCRejection|PVC Rejection
-        00181086|IS|1||SkipBeats|Skip Beats
-        00181088|IS|1||HeartRate|Heart Rate
-        00181090|IS|1||CardiacNumberOfImages|Cardiac Number of Images
-        00181094|IS|1||TriggerWindow|Trigger Window
-        00181100|DS|1||ReconstructionDiameter|Reconstruction Diameter
-        00181110|DS|1||DistanceSourceToDetector|Distance Source to Detector
-        00181111|DS|1||DistanceSourceToPatient|Distance Source to Patient
-        00181114|DS|1||EstimatedRadiographicMagnificationFactor|Estimated Radiographic Magnification Factor
-        00181120|DS|1||GantryDetectorTilt|Gantry/Detector Tilt
-        00181121|DS|1||GantryDetectorSlew|Gantry/Detector Slew
-        00181130|DS|1||TableHeight|Table Height
-        00181131|DS|1||TableTraverse|Table Traverse
-        00181134|CS|1||TableMotion|Table Motion
-        00181135|DS|1-n||TableVerticalIncrement|Table Vertical Increment
-        00181136|DS|1-n||TableLateralIncrement|Table Lateral Increment
-        00181137|DS|1-n||TableLongitudinalIncrement|Table Longitudinal Increment
-        00181138|DS|1||TableAngle|Table Angle
-        0018113A|CS|1||TableType|Table Type
-        00181140|CS|1||RotationDirection|Rotation Direction
-        00181141|DS|1|R|AngularPosition|Angular Position
-        00181142|DS|1-n||RadialPosition|Radial Position
-        00181143|DS|1||ScanArc|Scan Arc
-        00181144|DS|1||AngularStep|Angular Step
-        00181145|DS|1||CenterOfRotationOffset|Center of Rotation Offset
-        00181146|DS|1-n|R|RotationOffset|Rotation Offset
-        00181147|CS|1||FieldOfViewShape|Field of View Shape
-        00181149|IS|1-2||FieldOfViewDimensions|Field of View Dimension(s)
-        00181150|IS|1||ExposureTime|Exposure Time
-        00181151|IS|1||XRayTubeCurrent|X-Ray Tube Current
-        00181152|IS|1||Exposure|Exposure
-        00181153|IS|1||ExposureInuAs|Exposure in uAs
-        00181154|DS|1||AveragePulseWidth|Average Pulse Width
-        00181155|CS|1||RadiationSetting|Radiation Setting
-        00181156|CS|1||RectificationType|Rectification Type
-        0018115A|CS|1||RadiationMode|Radiation Mode
-        0018115E|DS|1||ImageAndFluoroscopyAreaDoseProduct|Image and Fluoroscopy Area Dose Product
-        00181160|SH|1||FilterType|Filter Type
-        00181161|LO|1-n||TypeOfFilters|Type of Filters
-        00181162|DS|1||IntensifierSize|Intensifier Size
-        00181164|DS|2||ImagerPixelSpacing|Imager Pixel Spacing
-        00181166|CS|1-n||Grid|Grid
-        00181170|IS|1||GeneratorPower|Generator Power
-        00181180|SH|1||CollimatorGridName|Collimator/grid Name
-        00181181|CS|1||CollimatorType|Collimator Type
-        00181182|IS|1-2||FocalDistance|Focal Distance
-        00181183|DS|1-2||XFocusCenter|X Focus Center
-        00181184|DS|1-2||YFocusCenter|Y Focus Center
-        00181190|DS|1-n||FocalSpots|Focal Spot(s)
-        00181191|CS|1||AnodeTargetMaterial|Anode Target Material
-        001811A0|DS|1||BodyPartThickness|Body Part Thickness
-        001811A2|DS|1||CompressionForce|Compression Force
-        001811A3|DS|1||CompressionPressure|Compression Pressure
-        001811A4|LO|1||PaddleDescription|Paddle Description
-        001811A5|DS|1||CompressionContactArea|Compression Contact Area
-        001811B0|LO|1||AcquisitionMode|Acquisition Mode
-        001811B1|LO|1||DoseModeName|Dose Mode Name
-        001811B2|CS|1||AcquiredSubtractionMaskFlag|Acquired Subtraction Mask Flag
-        001811B3|CS|1||FluoroscopyPersistenceFlag|Fluoroscopy Persistence Flag
-        001811B4|CS|1||FluoroscopyLastImageHoldPersistenceFlag|Fluoroscopy Last Image Hold Persistence Flag
-        001811B5|IS|1||UpperLimitNumberOfPersistentFluoroscopyFrames|Upper Limit Number Of Persistent Fluoroscopy Frames
-        001811B6|CS|1||ContrastBolusAutoInjectionTriggerFlag|Contrast/Bolus Auto Injection Trigger Flag
-        001811B7|FD|1||ContrastBolusInjectionDelay|Contrast/Bolus Injection Delay
-        001811B8|SQ|1||XAAcquisitionPhaseDetailsSequence|XA Acquisition Phase Details Sequence
-        001811B9|FD|1||XAAcquisitionFrameRate|XA Acquisition Frame Rate
-        001811BA|SQ|1||XAPlaneDetailsSequence|XA Plane Details Sequence
-        001811BB|LO|1||AcquisitionFieldOfViewLabel|Acquisition Field of View Label
-        001811BC|SQ|1||XRayFilterDetailsSequence|X-Ray Filter Details Sequence
-        001811BD|FD|1||XAAcquisitionDuration|XA Acquisition Duration
-        001811BE|CS|1||ReconstructionPipelineType|Reconstruction Pipeline Type
-        001811BF|SQ|1||ImageFilterDetailsSequence|Image Filter Details Sequence
-        001811C0|CS|1||AppliedMaskSubtractionFlag|Applied Mask Subtraction Flag
-        001811C1|SQ|1||RequestedSeriesDescriptionCodeSequence|Requested Series Description Code Sequence
-        00181200|DA|1-n||DateOfLastCalibration|Date of Last Calibration
-        00181201|TM|1-n||TimeOfLastCalibration|Time of Last Calibration
-        00181202|DT|1||DateTimeOfLastCalibration|DateTime of Last Calibration
-        00181203|DT|1||CalibrationDateTime|Calibration DateTime
-        00181210|SH|1-n||ConvolutionKernel|Convolution Kernel
-        00181240|IS|1-n|R|UpperLowerPixelValues|Upper/Lower Pixel Values
-        00181242|IS|1||ActualFrameDuration|Actual Frame Duration
-        00181243|IS|1||CountRate|Count Rate
-        00181244|US|1||PreferredPlaybackSequencing|Preferred Playback Sequencing
-        00181250|SH|1||ReceiveCoilName|Receive Coil Name
-        00181251|SH|1||TransmitCoilName|Transmit Coil Name
-        00181260|SH|1||PlateType|Plate Type
-        00181261|LO|1||PhosphorType|Phosphor Type
-        00181271|FD|1||WaterEquivalentDiameter|Water Equivalent Diameter
-        00181272|SQ|1||WaterEquivalentDiameterCalculationMethodCodeSequence|Water Equivalent Diameter Calculation Method Code Sequence
-        00181300|DS|1||ScanVelocity|Scan Velocity
-        00181301|CS|1-n||WholeBodyTechnique|Whole Body Technique
-        00181302|IS|1||ScanLength|Scan Length
-        00181310|US|4||AcquisitionMatrix|Acquisition Matrix
-        00181312|CS|1||InPlanePhaseEncodingDirection|In-plane Phase Encoding Direction
-        00181314|DS|1||FlipAngle|Flip Angle
-        00181315|CS|1||VariableFlipAngleFlag|Variable Flip Angle Flag
-        00181316|DS|1||SAR|SAR
-        00181318|DS|1||dBdt|dB/dt
-        00181320|FL|1||B1rms|B1rms
-        00181400|LO|1||AcquisitionDeviceProcessingDescription|Acquisition Device Processing Description
-        00181401|LO|1||AcquisitionDeviceProcessingCode|Acquisition Device Processing Code
-        00181402|CS|1||CassetteOrientation|Cassette Orientation
-        00181403|CS|1||CassetteSize|Cassette Size
-        00181404|US|1||ExposuresOnPlate|Exposures on Plate
-        00181405|IS|1||RelativeXRayExposure|Relative X-Ray Exposure
-        00181411|DS|1||ExposureIndex|Exposure Index
-        00181412|DS|1||TargetExposureIndex|Target Exposure Index
-        00181413|DS|1||DeviationIndex|Deviation Index
-        00181450|DS|1||ColumnAngulation|Column Angulation
-        00181460|DS|1||TomoLayerHeight|Tomo Layer Height
-        00181470|DS|1||TomoAngle|Tomo Angle
-        00181480|DS|1||TomoTime|Tomo Time
-        00181490|CS|1||TomoType|Tomo Type
-        00181491|CS|1||TomoClass|Tomo Class
-        00181495|IS|1||NumberOfTomosynthesisSourceImages|Number of Tomosynthesis Source Images
-        00181500|CS|1||PositionerMotion|Positioner Motion
-        00181508|CS|1||PositionerType|Positioner Type
-        00181510|DS|1||PositionerPrimaryAngle|Positioner Primary Angle
-        00181511|DS|1||PositionerSecondaryAngle|Positioner Secondary Angle
-        00181520|DS|1-n||PositionerPrimaryAngleIncrement|Positioner Primary Angle Increment
-        00181521|DS|1-n||PositionerSecondaryAngleIncrement|Positioner Secondary Angle Increment
-        00181530|DS|1||DetectorPrimaryAngle|Detector Primary Angle
-        00181531|DS|1||DetectorSecondaryAngle|Detector Secondary Angle
-        00181600|CS|1-3||ShutterShape|Shutter Shape
-        00181602|IS|1||ShutterLeftVerticalEdge|Shutter Left Vertical Edge
-        00181604|IS|1||ShutterRightVerticalEdge|Shutter Right Vertical Edge
-        00181606|IS|1||ShutterUpperHorizontalEdge|Shutter Upper Horizontal Edge
-        00181608|IS|1||ShutterLowerHorizontalEdge|Shutter Lower Horizontal Edge
-        00181610|IS|2||CenterOfCircularShutter|Center of Circular Shutter
-        00181612|IS|1||RadiusOfCircularShutter|Radius of Circular Shutter
-        00181620|IS|2-2n||VerticesOfThePolygonalShutter|Vertices of the Polygonal Shutter
-        00181622|US|1||ShutterPresentationValue|Shutter Presentation Value
-        00181623|US|1||ShutterOverlayGroup|Shutter Overlay Group
-        00181624|US|3||ShutterPresentationColorCIELabValue|Shutter Presentation Color CIELab Value
-        00181630|CS|1||OutlineShapeType|Outline Shape Type
-        00181631|FD|1||OutlineLeftVerticalEdge|Outline Left Vertical Edge
-        00181632|FD|1||OutlineRightVerticalEdge|Outline Right Vertical Edge
-        00181633|FD|1||OutlineUpperHorizontalEdge|Outline Upper Horizontal Edge
-        00181634|FD|1||OutlineLowerHorizontalEdge|Outline Lower Horizontal Edge
-        00181635|FD|2||CenterOfCircularOutline|Center of Circular Outline
-        00181636|FD|1||DiameterOfCircularOutline|Diameter of Circular Outline
-        00181637|UL|1||NumberOfPolygonalVertices|Number of Polygonal Vertices
-        00181638|OF|1||VerticesOfThePolygonalOutline|Vertices of the Polygonal Outline
-        00181700|CS|1-3||CollimatorShape|Collimator Shape
-        00181702|IS|1||CollimatorLeftVerticalEdge|Collimator Left Vertical Edge
-        00181704|IS|1||CollimatorRightVerticalEdge|Collimator Right Vertical Edge
-        00181706|IS|1||CollimatorUpperHorizontalEdge|Collimator Upper Horizontal Edge
-        00181708|IS|1||CollimatorLowerHorizontalEdge|Collimator Lower Horizontal Edge
-        00181710|IS|2||CenterOfCircularCollimator|Center of Circular Collimator
-        00181712|IS|1||RadiusOfCircularCollimator|Radius of Circular Collimator
-        00181720|IS|2-2n||VerticesOfThePolygonalCollimator|Vertices of the Polygonal Collimator
-        00181800|CS|1||AcquisitionTimeSynchronized|Acquisition Time Synchronized
-        00181801|SH|1||TimeSource|Time Source
-        00181802|CS|1||TimeDistributionProtocol|Time Distribution Protocol
-        00181803|LO|1||NTPSourceAddress|NTP Source Address
-        00182001|IS|1-n||PageNumberVector|Page Number Vector
-        00182002|SH|1-n||FrameLabelVector|Frame Label Vector
-        00182003|DS|1-n||FramePrimaryAngleVector|Frame Primary Angle Vector
-        00182004|DS|1-n||FrameSecondaryAngleVector|Frame Secondary Angle Vector
-        00182005|DS|1-n||SliceLocationVector|Slice Location Vector
-        00182006|SH|1-n||DisplayWindowLabelVector|Display Window Label Vector
-        00182010|DS|2||NominalScannedPixelSpacing|Nominal Scanned Pixel Spacing
-        00182020|CS|1||DigitizingDeviceTransportDirection|Digitizing Device Transport Direction
-        00182030|DS|1||RotationOfScannedFilm|Rotation of Scanned Film
-        00182041|SQ|1||BiopsyTargetSequence|Biopsy Target Sequence
-        00182042|UI|1||TargetUID|Target UID
-        00182043|FL|2||LocalizingCursorPosition|Localizing Cursor Position
-        00182044|FL|3||CalculatedTargetPosition|Calculated Target Position
-        00182045|SH|1||TargetLabel|Target Label
-        00182046|FL|1||DisplayedZValue|Displayed Z Value
-        00183100|CS|1||IVUSAcquisition|IVUS Acquisition
-        00183101|DS|1||IVUSPullbackRate|IVUS Pullback Rate
-        00183102|DS|1||IVUSGatedRate|IVUS Gated Rate
-        00183103|IS|1||IVUSPullbackStartFrameNumber|IVUS Pullback Start Frame Number
-        00183104|IS|1||IVUSPullbackStopFrameNumber|IVUS Pullback Stop Frame Number
-        00183105|IS|1-n||LesionNumber|Lesion Number
-        00184000|LT|1|R|AcquisitionComments|Acquisition Comments
-        00185000|SH|1-n||OutputPower|Output Power
-        00185010|LO|1-n||TransducerData|Transducer Data
-        00185011|SQ|1||TransducerIdentificationSequence|Transducer Identification Sequence
-        00185012|DS|1||FocusDepth|Focus Depth
-        00185020|LO|1||ProcessingFunction|Processing Function
-        00185021|LO|1|R|PostprocessingFunction|Postprocessing Function
-        00185022|DS|1||MechanicalIndex|Mechanical Index
-        00185024|DS|1||BoneThermalIndex|Bone Thermal Index
-        00185026|DS|1||CranialThermalIndex|Cranial Thermal Index
-        00185027|DS|1||SoftTissueThermalIndex|Soft Tissue Thermal Index
-        00185028|DS|1||SoftTissueFocusThermalIndex|Soft Tissue-focus Thermal Index
-        00185029|DS|1||SoftTissueSurfaceThermalIndex|Soft Tissue-surface Thermal Index
-        00185030|DS|1|R|DynamicRange|Dynamic Range
-        00185040|DS|1|R|TotalGain|Total Gain
-        00185050|IS|1||DepthOfScanField|Depth of Scan Field
-        00185100|CS|1||PatientPosition|Patient Position
-        00185101|CS|1||ViewPosition|View Position
-        00185104|SQ|1||ProjectionEponymousNameCodeSequence|Projection Eponymous Name Code Sequence
-        00185210|DS|6|R|ImageTransformationMatrix|Image Transformation Matrix
-        00185212|DS|3|R|ImageTranslationVector|Image Translation Vector
-        00186000|DS|1||Sensitivity|Sensitivity
-        00186011|SQ|1||SequenceOfUltrasoundRegions|Sequence of Ultrasound Regions
-        00186012|US|1||RegionSpatialFormat|Region Spatial Format
-        00186014|US|1||RegionDataType|Region Data Type
-        00186016|UL|1||RegionFlags|Region Flags
-        00186018|UL|1||RegionLocationMinX0|Region Location Min X0
-        0018601A|UL|1||RegionLocationMinY0|Region Location Min Y0
-        0018601C|UL|1||RegionLocationMaxX1|Region Location Max X1
-        0018601E|UL|1||RegionLocationMaxY1|Region Location Max Y1
-        00186020|SL|1||ReferencePixelX0|Reference Pixel X0
-        00186022|SL|1||ReferencePixelY0|Reference Pixel Y0
-        00186024|US|1||PhysicalUnitsXDirection|Physical Units X Direction
-        00186026|US|1||PhysicalUnitsYDirection|Physical Units Y Direction
-        00186028|FD|1||ReferencePixelPhysicalValueX|Reference Pixel Physical Value X
-        0018602A|FD|1||ReferencePixelPhysicalValueY|Reference Pixel Physical Value Y
-        0018602C|FD|1||PhysicalDeltaX|Physical Delta X
-        0018602E|FD|1||PhysicalDeltaY|Physical Delta Y
-        00186030|UL|1||TransducerFrequency|Transducer Frequency
-        00186031|CS|1||TransducerType|Transducer Type
-        00186032|UL|1||PulseRepetitionFrequency|Pulse Repetition Frequency
-        00186034|FD|1||DopplerCorrectionAngle|Doppler Correction Angle
-        00186036|FD|1||SteeringAngle|Steering Angle
-        00186038|UL|1|R|DopplerSampleVolumeXPositionRetired|Doppler Sample Volume X Position (Retired)
-        00186039|SL|1||DopplerSampleVolumeXPosition|Doppler Sample Volume X Position
-        0018603A|UL|1|R|DopplerSampleVolumeYPositionRetired|Doppler Sample Volume Y Position (Retired)
-        0018603B|SL|1||DopplerSampleVolumeYPosition|Doppler Sample Volume Y Position
-        0018603C|UL|1|R|TMLinePositionX0Retired|TM-Line Position X0 (Retired)
-        0018603D|SL|1||TMLinePositionX0|TM-Line Position X0
-        0018603E|UL|1|R|TMLinePositionY0Retired|TM-Line Position Y0 (Retired)
-        0018603F|SL|1||TMLinePositionY0|TM-Line Position Y0
-        00186040|UL|1|R|TMLinePositionX1Retired|TM-Line Position X1 (Retired)
-        00186041|SL|1||TMLinePositionX1|TM-Line Position X1
-        00186042|UL|1|R|TMLinePositionY1Retired|TM-Line Position Y1 (Retired)
-        00186043|SL|1||TMLinePositionY1|TM-Line Position Y1
-        00186044|US|1||PixelComponentOrganization|Pixel Component Organization
-        00186046|UL|1||PixelComponentMask|Pixel Component Mask
-        00186048|UL|1||PixelComponentRangeStart|Pixel Component Range Start
-        0018604A|UL|1||PixelComponentRangeStop|Pixel Component Range Stop
-        0018604C|US|1||PixelComponentPhysicalUnits|Pixel Component Physical Units
-        0018604E|US|1||PixelComponentDataType|Pixel Component Data Type
-        00186050|UL|1||NumberOfTableBreakPoints|Number of Table Break Points
-        00186052|UL|1-n||TableOfXBreakPoints|Table of X Break Points
-        00186054|FD|1-n||TableOfYBreakPoints|Table of Y Break Points
-        00186056|UL|1||NumberOfTableEntries|Number of Table Entries
-        00186058|UL|1-n||TableOfPixelValues|Table of Pixel Values
-        0018605A|FL|1-n||TableOfParameterValues|Table of Parameter Values
-        00186060|FL|1-n||RWaveTimeVector|R Wave Time Vector
-        00186070|US|1||ActiveImageAreaOverlayGroup|Active Image Area Overlay Group
-        00187000|CS|1||DetectorConditionsNominalFlag|Detector Conditions Nominal Flag
-        00187001|DS|1||DetectorTemperature|Detector Temperature
-        00187004|CS|1||DetectorType|Detector Type
-        00187005|CS|1||DetectorConfiguration|Detector Configuration
-        00187006|LT|1||DetectorDescription|Detector Description
-        00187008|LT|1||DetectorMode|Detector Mode
-        0018700A|SH|1||DetectorID|Detector ID
-        0018700C|DA|1||DateOfLastDetectorCalibration|Date of Last Detector Calibration
-        0018700E|TM|1||TimeOfLastDetectorCalibration|Time of Last Detector Calibration
-        00187010|IS|1||ExposuresOnDetectorSinceLastCalibration|Exposures on Detector Since Last Calibration
-        00187011|IS|1||ExposuresOnDetectorSinceManufactured|Exposures on Detector Since Manufactured
-        00187012|DS|1||DetectorTimeSinceLastExposure|Detector Time Since Last Exposure
-        00187014|DS|1||DetectorActiveTime|Detector Active Time
-        00187016|DS|1||DetectorActivationOffsetFromExposure|Detector Activation Offset From Exposure
-        0018701A|DS|2||DetectorBinning|Detector Binning
-        00187020|DS|2||DetectorElementPhysicalSize|Detector Element Physical Size
-        00187022|DS|2||DetectorElementSpacing|Detector Element Spacing
-        00187024|CS|1||DetectorActiveShape|Detector Active Shape
-        00187026|DS|1-2||DetectorActiveDimensions|Detector Active Dimension(s)
-        00187028|DS|2||DetectorActiveOrigin|Detector Active Origin
-        0018702A|LO|1||DetectorManufacturerName|Detector Manufacturer Name
-        0018702B|LO|1||DetectorManufacturerModelName|Detector Manufacturer's Model Name
-        00187030|DS|2||FieldOfViewOrigin|Field of View Origin
-        00187032|DS|1||FieldOfViewRotation|Field of View Rotation
-        00187034|CS|1||FieldOfViewHorizontalFlip|Field of View Horizontal Flip
-        00187036|FL|2||PixelDataAreaOriginRelativeToFOV|Pixel Data Area Origin Relative To FOV
-        00187038|FL|1||PixelDataAreaRotationAngleRelativeToFOV|Pixel Data Area Rotation Angle Relative To FOV
-        00187040|LT|1||GridAbsorbingMaterial|Grid Absorbing Material
-        00187041|LT|1||GridSpacingMaterial|Grid Spacing Material
-        00187042|DS|1||GridThickness|Grid Thickness
-        00187044|DS|1||GridPitch|Grid Pitch
-        00187046|IS|2||GridAspectRatio|Grid Aspect Ratio
-        00187048|DS|1||GridPeriod|Grid Period
-        0018704C|DS|1||GridFocalDistance|Grid Focal Distance
-        00187050|CS|1-n||FilterMaterial|Filter Material
-        00187052|DS|1-n||FilterThicknessMinimum|Filter Thickness Minimum
-        00187054|DS|1-n||FilterThicknessMaximum|Filter Thickness Maximum
-        00187056|FL|1-n||FilterBeamPathLengthMinimum|Filter Beam Path Length Minimum
-        00187058|FL|1-n||FilterBeamPathLengthMaximum|Filter Beam Path Length Maximum
-        00187060|CS|1||ExposureControlMode|Exposure Control Mode
-        00187062|LT|1||ExposureControlModeDescription|Exposure Control Mode Description
-        00187064|CS|1||ExposureStatus|Exposure Status
-        00187065|DS|1||PhototimerSetting|Phototimer Setting
-        00188150|DS|1||ExposureTimeInuS|Exposure Time in uS
-        00188151|DS|1||XRayTubeCurrentInuA|X-Ray Tube Current in uA
-        00189004|CS|1||ContentQualification|Content Qualification
-        00189005|SH|1||PulseSequenceName|Pulse Sequence Name
-        00189006|SQ|1||MRImagingModifierSequence|MR Imaging Modifier Sequence
-        00189008|CS|1||EchoPulseSequence|Echo Pulse Sequence
-        00189009|CS|1||InversionRecovery|Inversion Recovery
-        00189010|CS|1||FlowCompensation|Flow Compensation
-        00189011|CS|1||MultipleSpinEcho|Multiple Spin Echo
-        00189012|CS|1||MultiPlanarExcitation|Multi-planar Excitation
-        00189014|CS|1||PhaseContrast|Phase Contrast
-        00189015|CS|1||TimeOfFlightContrast|Time of Flight Contrast
-        00189016|CS|1||Spoiling|Spoiling
-        00189017|CS|1||SteadyStatePulseSequence|Steady State Pulse Sequence
-        00189018|CS|1||EchoPlanarPulseSequence|Echo Planar Pulse Sequence
-        00189019|FD|1||TagAngleFirstAxis|Tag Angle First Axis
-        00189020|CS|1||MagnetizationTransfer|Magnetization Transfer
-        00189021|CS|1||T2Preparation|T2 Preparation
-        00189022|CS|1||BloodSignalNulling|Blood Signal Nulling
-        00189024|CS|1||SaturationRecovery|Saturation Recovery
-        00189025|CS|1||SpectrallySelectedSuppression|Spectrally Selected Suppression
-        00189026|CS|1||SpectrallySelectedExcitation|Spectrally Selected Excitation
-        00189027|CS|1||SpatialPresaturation|Spatial Pre-saturation
-        00189028|CS|1||Tagging|Tagging
-        00189029|CS|1||OversamplingPhase|Oversampling Phase
-        00189030|FD|1||TagSpacingFirstDimension|Tag Spacing First Dimension
-        00189032|CS|1||GeometryOfKSpaceTraversal|Geometry of k-Space Traversal
-        00189033|CS|1||SegmentedKSpaceTraversal|Segmented k-Space Traversal
-        00189034|CS|1||RectilinearPhaseEncodeReordering|Rectilinear Phase Encode Reordering
-        00189035|FD|1||TagThickness|Tag Thickness
-        00189036|CS|1||PartialFourierDirection|Partial Fourier Direction
-        00189037|CS|1||CardiacSynchronizationTechnique|Cardiac Synchronization Technique
-        00189041|LO|1||ReceiveCoilManufacturerName|Receive Coil Manufacturer Name
-        00189042|SQ|1||MRReceiveCoilSequence|MR Receive Coil Sequence
-        00189043|CS|1||ReceiveCoilType|Receive Coil Type
-        00189044|CS|1||QuadratureReceiveCoil|Quadrature Receive Coil
-        00189045|SQ|1||MultiCoilDefinitionSequence|Multi-Coil Definition Sequence
-        00189046|LO|1||MultiCoilConfiguration|Multi-Coil Configuration
-        00189047|SH|1||MultiCoilElementName|Multi-Coil Element Name
-        00189048|CS|1||MultiCoilElementUsed|Multi-Coil Element Used
-        00189049|SQ|1||MRTransmitCoilSequence|MR Transmit Coil Sequence
-        00189050|LO|1||TransmitCoilManufacturerName|Transmit Coil Manufacturer Name
-        00189051|CS|1||TransmitCoilType|Transmit Coil Type
-        00189052|FD|1-2||SpectralWidth|Spectral Width
-        00189053|FD|1-2||ChemicalShiftReference|Chemical Shift Reference
-        00189054|CS|1||VolumeLocalizationTechnique|Volume Localization Technique
-        00189058|US|1||MRAcquisitionFrequencyEncodingSteps|MR Acquisition Frequency Encoding Steps
-        00189059|CS|1||Decoupling|De-coupling
-        00189060|CS|1-2||DecoupledNucleus|De-coupled Nucleus
-        00189061|FD|1-2||DecouplingFrequency|De-coupling Frequency
-        00189062|CS|1||DecouplingMethod|De-coupling Method
-        00189063|FD|1-2||DecouplingChemicalShiftReference|De-coupling Chemical Shift Reference
-        00189064|CS|1||KSpaceFiltering|k-space Filtering
-        00189065|CS|1-2||TimeDomainFiltering|Time Domain Filtering
-        00189066|US|1-2||NumberOfZeroFills|Number of Zero Fills
-        00189067|CS|1||BaselineCorrection|Baseline Correction
-        00189069|FD|1||ParallelReductionFactorInPlane|Parallel Reduction Factor In-plane
-        00189070|FD|1||CardiacRRIntervalSpecified|Cardiac R-R Interval Specified
-        00189073|FD|1||AcquisitionDuration|Acquisition Duration
-        00189074|DT|1||FrameAcquisitionDateTime|Frame Acquisition DateTime
-        00189075|CS|1||DiffusionDirectionality|Diffusion Directionality
-        00189076|SQ|1||DiffusionGradientDirectionSequence|Diffusion Gradient Direction Sequence
-        00189077|CS|1||ParallelAcquisition|Parallel Acquisition
-        00189078|CS|1||ParallelAcquisitionTechnique|Parallel Acquisition Technique
-        00189079|FD|1-n||InversionTimes|Inversion Times
-        00189080|ST|1||MetaboliteMapDescription|Metabolite Map Description
-        00189081|CS|1||PartialFourier|Partial Fourier
-        00189082|FD|1||EffectiveEchoTime|Effective Echo Time
-        00189083|SQ|1||MetaboliteMapCodeSequence|Metabolite Map Code Sequence
-        00189084|SQ|1||ChemicalShiftSequence|Chemical Shift Sequence
-        00189085|CS|1||CardiacSignalSource|Cardiac Signal Source
-        00189087|FD|1||DiffusionBValue|Diffusion b-value
-        00189089|FD|3||DiffusionGradientOrientation|Diffusion Gradient Orientation
-        00189090|FD|3||VelocityEncodingDirection|Velocity Encoding Direction
-        00189091|FD|1||VelocityEncodingMinimumValue|Velocity Encoding Minimum Value
-        00189092|SQ|1||VelocityEncodingAcquisitionSequence|Velocity Encoding Acquisition Sequence
-        00189093|US|1||NumberOfKSpaceTrajectories|Number of k-Space Trajectories
-        00189094|CS|1||CoverageOfKSpace|Coverage of k-Space
-        00189095|UL|1||SpectroscopyAcquisitionPhaseRows|Spectroscopy Acquisition Phase Rows
-        00189096|FD|1|R|ParallelReductionFactorInPlaneRetired|Parallel Reduction Factor In-plane (Retired)
-        00189098|FD|1-2||TransmitterFrequency|Transmitter Frequency
-        00189100|CS|1-2||ResonantNucleus|Resonant Nucleus
-        00189101|CS|1||FrequencyCorrection|Frequency Correction
-        00189103|SQ|1||MRSpectroscopyFOVGeometrySequence|MR Spectroscopy FOV/Geometry Sequence
-        00189104|FD|1||SlabThickness|Slab Thickness
-        00189105|FD|3||SlabOrientation|Slab Orientation
-        00189106|FD|3||MidSlabPosition|Mid Slab Position
-        00189107|SQ|1||MRSpatialSaturationSequence|MR Spatial Saturation Sequence
-        00189112|SQ|1||MRTimingAndRelatedParametersSequence|MR Timing and Related Parameters Sequence
-        00189114|SQ|1||MREchoSequence|MR Echo Sequence
-        00189115|SQ|1||MRModifierSequence|MR Modifier Sequence
-        00189117|SQ|1||MRDiffusionSequence|MR Diffusion Sequence
-        00189118|SQ|1||CardiacSynchronizationSequence|Cardiac Synchronization Sequence
-        00189119|SQ|1||MRAveragesSequence|MR Averages Sequence
-        00189125|SQ|1||MRFOVGeometrySequence|MR FOV/Geometry Sequence
-        00189126|SQ|1||VolumeLocalizationSequence|Volume Localization Sequence
-        00189127|UL|1||SpectroscopyAcquisitionDataColumns|Spectroscopy Acquisition Data Columns
-        00189147|CS|1||DiffusionAnisotropyType|Diffusion Anisotropy Type
-        00189151|DT|1||FrameReferenceDateTime|Frame Reference DateTime
-        00189152|SQ|1||MRMetaboliteMapSequence|MR Metabolite Map Sequence
-        00189155|FD|1||ParallelReductionFactorOutOfPlane|Parallel Reduction Factor out-of-plane
-        00189159|UL|1||SpectroscopyAcquisitionOutOfPlanePhaseSteps|Spectroscopy Acquisition Out-of-plane Phase Steps
-        00189166|CS|1|R|BulkMotionStatus|Bulk Motion Status
-        00189168|FD|1||ParallelReductionFactorSecondInPlane|Parallel Reduction Factor Second In-plane
-        00189169|CS|1||CardiacBeatRejectionTechnique|Cardiac Beat Rejection Technique
-        00189170|CS|1||RespiratoryMotionCompensationTechnique|Respiratory Motion Compensation Technique
-        00189171|CS|1||RespiratorySignalSource|Respiratory Signal Source
-        00189172|CS|1||BulkMotionCompensationTechnique|Bulk Motion Compensation Technique
-        00189173|CS|1||BulkMotionSignalSource|Bulk Motion Signal Source
-        00189174|CS|1||ApplicableSafetyStandardAgency|Applicable Safety Standard Agency
-        00189175|LO|1||ApplicableSafetyStandardDescription|Applicable Safety Standard Description
-        00189176|SQ|1||OperatingModeSequence|Operating Mode Sequence
-        00189177|CS|1||OperatingModeType|Operating Mode Type
-        00189178|CS|1||OperatingMode|Operating Mode
-        00189179|CS|1||SpecificAbsorptionRateDefinition|Specific Absorption Rate Definition
-        00189180|CS|1||GradientOutputType|Gradient Output Type
-        00189181|FD|1||SpecificAbsorptionRateValue|Specific Absorption Rate Value
-        00189182|FD|1||GradientOutput|Gradient Output
-        00189183|CS|1||FlowCompensationDirection|Flow Compensation Direction
-        00189184|FD|1||TaggingDelay|Tagging Delay
-        00189185|ST|1||RespiratoryMotionCompensationTechniqueDescription|Respiratory Motion Compensation Technique Description
-        00189186|SH|1||RespiratorySignalSourceID|Respiratory Signal Source ID
-        00189195|FD|1|R|ChemicalShiftMinimumIntegrationLimitInHz|Chemical Shift Minimum Integration Limit in Hz
-        00189196|FD|1|R|ChemicalShiftMaximumIntegrationLimitInHz|Chemical Shift Maximum Integration Limit in Hz
-        00189197|SQ|1||MRVelocityEncodingSequence|MR Velocity Encoding Sequence
-        00189198|CS|1||FirstOrderPhaseCorrection|First Order Phase Correction
-        00189199|CS|1||WaterReferencedPhaseCorrection|Water Referenced Phase Correction
-        00189200|CS|1||MRSpectroscopyAcquisitionType|MR Spectroscopy Acquisition Type
-        00189214|CS|1||RespiratoryCyclePosition|Respiratory Cycle Position
-        00189217|FD|1||VelocityEncodingMaximumValue|Velocity Encoding Maximum Value
-        00189218|FD|1||TagSpacingSecondDimension|Tag Spacing Second Dimension
-        00189219|SS|1||TagAngleSecondAxis|Tag Angle Second Axis
-        00189220|FD|1||FrameAcquisitionDuration|Frame Acquisition Duration
-        00189226|SQ|1||MRImageFrameTypeSequence|MR Image Frame Type Sequence
-        00189227|SQ|1||MRSpectroscopyFrameTypeSequence|MR Spectroscopy Frame Type Sequence
-        00189231|US|1||MRAcquisitionPhaseEncodingStepsInPlane|MR Acquisition Phase Encoding Steps in-plane
-        00189232|US|1||MRAcquisitionPhaseEncodingStepsOutOfPlane|MR Acquisition Phase Encoding Steps out-of-plane
-        00189234|UL|1||SpectroscopyAcquisitionPhaseColumns|Spectroscopy Acquisition Phase Columns
-        00189236|CS|1||CardiacCyclePosition|Cardiac Cycle Position
-        00189239|SQ|1||SpecificAbsorptionRateSequence|Specific Absorption Rate Sequence
-        00189240|US|1||RFEchoTrainLength|RF Echo Train Length
-        00189241|US|1||GradientEchoTrainLength|Gradient Echo Train Length
-        00189250|CS|1||ArterialSpinLabelingContrast|Arterial Spin Labeling Contrast
-        00189251|SQ|1||MRArterialSpinLabelingSequence|MR Arterial Spin Labeling Sequence
-        00189252|LO|1||ASLTechniqueDescription|ASL Technique Description
-        00189253|US|1||ASLSlabNumber|ASL Slab Number
-        00189254|FD|1||ASLSlabThickness|ASL Slab Thickness
-        00189255|FD|3||ASLSlabOrientation|ASL Slab Orientation
-        00189256|FD|3||ASLMidSlabPosition|ASL Mid Slab Position
-        00189257|CS|1||ASLContext|ASL Context
-        00189258|UL|1||ASLPulseTrainDuration|ASL Pulse Train Duration
-        00189259|CS|1||ASLCrusherFlag|ASL Crusher Flag
-        0018925A|FD|1||ASLCrusherFlowLimit|ASL Crusher Flow Limit
-        0018925B|LO|1||ASLCrusherDescription|ASL Crusher Description
-        0018925C|CS|1||ASLBolusCutoffFlag|ASL Bolus Cut-off Flag
-        0018925D|SQ|1||ASLBolusCutoffTimingSequence|ASL Bolus Cut-off Timing Sequence
-        0018925E|LO|1||ASLBolusCutoffTechnique|ASL Bolus Cut-off Technique
-        0018925F|UL|1||ASLBolusCutoffDelayTime|ASL Bolus Cut-off Delay Time
-        00189260|SQ|1||ASLSlabSequence|ASL Slab Sequence
-        00189295|FD|1||ChemicalShiftMinimumIntegrationLimitInppm|Chemical Shift Minimum Integration Limit in ppm
-        00189296|FD|1||ChemicalShiftMaximumIntegrationLimitInppm|Chemical Shift Maximum Integration Limit in ppm
-        00189297|CS|1||WaterReferenceAcquisition|Water Reference Acquisition
-        00189298|IS|1||EchoPeakPosition|Echo Peak Position
-        00189301|SQ|1||CTAcquisitionTypeSequence|CT Acquisition Type Sequence
-        00189302|CS|1||AcquisitionType|Acquisition Type
-        00189303|FD|1||TubeAngle|Tube Angle
-        00189304|SQ|1||CTAcquisitionDetailsSequence|CT Acquisition Details Sequence
-        00189305|FD|1||RevolutionTime|Revolution Time
-        00189306|FD|1||SingleCollimationWidth|Single Collimation Width
-        00189307|FD|1||TotalCollimationWidth|Total Collimation Width
-        00189308|SQ|1||CTTableDynamicsSequence|CT Table Dynamics Sequence
-        00189309|FD|1||TableSpeed|Table Speed
-        00189310|FD|1||TableFeedPerRotation|Table Feed per Rotation
-        00189311|FD|1||SpiralPitchFactor|Spiral Pitch Factor
-        00189312|SQ|1||CTGeometrySequence|CT Geometry Sequence
-        00189313|FD|3||DataCollectionCenterPatient|Data Collection Center (Patient)
-        00189314|SQ|1||CTReconstructionSequence|CT Reconstruction Sequence
-        00189315|CS|1||ReconstructionAlgorithm|Reconstruction Algorithm
-        00189316|CS|1||ConvolutionKernelGroup|Convolution Kernel Group
-        00189317|FD|2||ReconstructionFieldOfView|Reconstruction Field of View
-        00189318|FD|3||ReconstructionTargetCenterPatient|Reconstruction Target Center (Patient)
-        00189319|FD|1||ReconstructionAngle|Reconstruction Angle
-        00189320|SH|1||ImageFilter|Image Filter
-        00189321|SQ|1||CTExposureSequence|CT Exposure Sequence
-        00189322|FD|2||ReconstructionPixelSpacing|Reconstruction Pixel Spacing
-        00189323|CS|1-n||ExposureModulationType|Exposure Modulation Type
-        00189324|FD|1|R|EstimatedDoseSaving|Estimated Dose Saving
-        00189325|SQ|1||CTXRayDetailsSequence|CT X-Ray Details Sequence
-        00189326|SQ|1||CTPositionSequence|CT Position Sequence
-        00189327|FD|1||TablePosition|Table Position
-        00189328|FD|1||ExposureTimeInms|Exposure Time in ms
-        00189329|SQ|1||CTImageFrameTypeSequence|CT Image Frame Type Sequence
-        00189330|FD|1||XRayTubeCurrentInmA|X-Ray Tube Current in mA
-        00189332|FD|1||ExposureInmAs|Exposure in mAs
-        00189333|CS|1||ConstantVolumeFlag|Constant Volume Flag
-        00189334|CS|1||FluoroscopyFlag|Fluoroscopy Flag
-        00189335|FD|1||DistanceSourceToDataCollectionCenter|Distance Source to Data Collection Center
-        00189337|US|1||ContrastBolusAgentNumber|Contrast/Bolus Agent Number
-        00189338|SQ|1||ContrastBolusIngredientCodeSequence|Contrast/Bolus Ingredient Code Sequence
-        00189340|SQ|1||ContrastAdministrationProfileSequence|Contrast Administration Profile Sequence
-        00189341|SQ|1||ContrastBolusUsageSequence|Contrast/Bolus Usage Sequence
-        00189342|CS|1||ContrastBolusAgentAdministered|Contrast/Bolus Agent Administered
-        00189343|CS|1||ContrastBolusAgentDetected|Contrast/Bolus Agent Detected
-        00189344|CS|1||ContrastBolusAgentPhase|Contrast/Bolus Agent Phase
-        00189345|FD|1||CTDIvol|CTDIvol
-        00189346|SQ|1||CTDIPhantomTypeCodeSequence|CTDI Phantom Type Code Sequence
-        00189351|FL|1||CalciumScoringMassFactorPatient|Calcium Scoring Mass Factor Patient
-        00189352|FL|3||CalciumScoringMassFactorDevice|Calcium Scoring Mass Factor Device
-        00189353|FL|1||EnergyWeightingFactor|Energy Weighting Factor
-        00189360|SQ|1||CTAdditionalXRaySourceSequence|CT Additional X-Ray Source Sequence
-        00189361|CS|1||MultienergyCTAcquisition|Multi-energy CT Acquisition
-        00189362|SQ|1||MultienergyCTAcquisitionSequence|Multi-energy CT Acquisition Sequence
-        00189363|SQ|1||MultienergyCTProcessingSequence|Multi-energy CT Processing Sequence
-        00189364|SQ|1||MultienergyCTCharacteristicsSequence|Multi-energy CT Characteristics Sequence
-        00189365|SQ|1||MultienergyCTXRaySourceSequence|Multi-energy CT X-Ray Source Sequence
-        00189366|US|1||XRaySourceIndex|X-Ray Source Index
-        00189367|UC|1||XRaySourceID|X-Ray Source ID
-        00189368|CS|1||MultienergySourceTechnique|Multi-energy Source Technique
-        00189369|DT|1||SourceStartDateTime|Source Start DateTime
-        0018936A|DT|1||SourceEndDateTime|Source End DateTime
-        0018936B|US|1||SwitchingPhaseNumber|Switching Phase Number
-        0018936C|DS|1||SwitchingPhaseNominalDuration|Switching Phase Nominal Duration
-        0018936D|DS|1||SwitchingPhaseTransitionDuration|Switching Phase Transition Duration
-        0018936E|DS|1||EffectiveBinEnergy|Effective Bin Energy
-        0018936F|SQ|1||MultienergyCTXRayDetectorSequence|Multi-energy CT X-Ray Detector Sequence
-        00189370|US|1||XRayDetectorIndex|X-Ray Detector Index
-        00189371|UC|1||XRayDetectorID|X-Ray Detector ID
-        00189372|CS|1||MultienergyDetectorType|Multi-energy Detector Type
-        00189373|ST|1||XRayDetectorLabel|X-Ray Detector Label
-        00189374|DS|1||NominalMaxEnergy|Nominal Max Energy
-        00189375|DS|1||NominalMinEnergy|Nominal Min Energy
-        00189376|US|1-n||ReferencedXRayDetectorIndex|Referenced X-Ray Detector Index
-        00189377|US|1-n||ReferencedXRaySourceIndex|Referenced X-Ray Source Index
-        00189378|US|1-n||ReferencedPathIndex|Referenced Path Index
-        00189379|SQ|1||MultienergyCTPathSequence|Multi-energy CT Path Sequence
-        0018937A|US|1||MultienergyCTPathIndex|Multi-energy CT Path Index
-        0018937B|UT|1||MultienergyAcquisitionDescription|Multi-energy Acquisition Description
-        0018937C|FD|1||MonoenergeticEnergyEquivalent|Monoenergetic Energy Equivalent
-        0018937D|SQ|1||MaterialCodeSequence|Material Code Sequence
-        0018937E|CS|1||DecompositionMethod|Decomposition Method
-        0018937F|UT|1||DecompositionDescription|Decomposition Description
-        00189380|SQ|1||DecompositionAlgorithmIdentificationSequence|Decomposition Algorithm Identification Sequence
-        00189381|SQ|1||DecompositionMaterialSequence|Decomposition Material Sequence
-        00189382|SQ|1||MaterialAttenuationSequence|Material Attenuation Sequence
-        00189383|DS|1||PhotonEnergy|Photon Energy
-        00189384|DS|1||XRayMassAttenuationCoefficient|X-Ray Mass Attenuation Coefficient
-        00189401|SQ|1||ProjectionPixelCalibrationSequence|Projection Pixel Calibration Sequence
-        00189402|FL|1||DistanceSourceToIsocenter|Distance Source to Isocenter
-        00189403|FL|1||DistanceObjectToTableTop|Distance Object to Table Top
-        00189404|FL|2||ObjectPixelSpacingInCenterOfBeam|Object Pixel Spacing in Center of Beam
-        00189405|SQ|1||PositionerPositionSequence|Positioner Position Sequence
-        00189406|SQ|1||TablePositionSequence|Table Position Sequence
-        00189407|SQ|1||CollimatorShapeSequence|Collimator Shape Sequence
-        00189410|CS|1||PlanesInAcquisition|Planes in Acquisition
-        00189412|SQ|1||XAXRFFrameCharacteristicsSequence|XA/XRF Frame Characteristics Sequence
-        00189417|SQ|1||FrameAcquisitionSequence|Frame Acquisition Sequence
-        00189420|CS|1||XRayReceptorType|X-Ray Receptor Type
-        00189423|LO|1||AcquisitionProtocolName|Acquisition Protocol Name
-        00189424|LT|1||AcquisitionProtocolDescription|Acquisition Protocol Description
-        00189425|CS|1||ContrastBolusIngredientOpaque|Contrast/Bolus Ingredient Opaque
-        00189426|FL|1||DistanceReceptorPlaneToDetectorHousing|Distance Receptor Plane to Detector Housing
-        00189427|CS|1||IntensifierActiveShape|Intensifier Active Shape
-        00189428|FL|1-2||IntensifierActiveDimensions|Intensifier Active Dimension(s)
-        00189429|FL|2||PhysicalDetectorSize|Physical Detector Size
-        00189430|FL|2||PositionOfIsocenterProjection|Position of Isocenter Projection
-        00189432|SQ|1||FieldOfViewSequence|Field of View Sequence
-        00189433|LO|1||FieldOfViewDescription|Field of View Description
-        00189434|SQ|1||ExposureControlSensingRegionsSequence|Exposure Control Sensing Regions Sequence
-        00189435|CS|1||ExposureControlSensingRegionShape|Exposure Control Sensing Region Shape
-        00189436|SS|1||ExposureControlSensingRegionLeftVerticalEdge|Exposure Control Sensing Region Left Vertical Edge
-        00189437|SS|1||ExposureControlSensingRegionRightVerticalEdge|Exposure Control Sensing Region Right Vertical Edge
-        00189438|SS|1||ExposureControlSensingRegionUpperHorizontalEdge|Exposure Control Sensing Region Upper Horizontal Edge
-        00189439|SS|1||ExposureControlSensingRegionLowerHorizontalEdge|Exposure Control Sensing Region Lower Horizontal Edge
-        00189440|SS|2||CenterOfCircularExposureControlSensingRegion|Center of Circular Exposure Control Sensing Region
-        00189441|US|1||RadiusOfCircularExposureControlSensingRegion|Radius of Circular Exposure Control Sensing Region
-        00189442|SS|2-n||VerticesOfThePolygonalExposureControlSensingRegion|Vertices of the Polygonal Exposure Control Sensing Region
-        00189445|OB|1|R||Retired-blank
-        00189447|FL|1||ColumnAngulationPatient|Column Angulation (Patient)
-        00189449|FL|1||BeamAngle|Beam Angle
-        00189451|SQ|1||FrameDetectorParametersSequence|Frame Detector Parameters Sequence
-        00189452|FL|1||CalculatedAnatomyThickness|Calculated Anatomy Thickness
-        00189455|SQ|1||CalibrationSequence|Calibration Sequence
-        00189456|SQ|1||ObjectThicknessSequence|Object Thickness Sequence
-        00189457|CS|1||PlaneIdentification|Plane Identification
-        00189461|FL|1-2||FieldOfViewDimensionsInFloat|Field of View Dimension(s) in Float
-        00189462|SQ|1||IsocenterReferenceSystemSequence|Isocenter Reference System Sequence
-        00189463|FL|1||PositionerIsocenterPrimaryAngle|Positioner Isocenter Primary Angle
-        00189464|FL|1||PositionerIsocenterSecondaryAngle|Positioner Isocenter Secondary Angle
-        00189465|FL|1||PositionerIsocenterDetectorRotationAngle|Positioner Isocenter Detector Rotation Angle
-        00189466|FL|1||TableXPositionToIsocenter|Table X Position to Isocenter
-        00189467|FL|1||TableYPositionToIsocenter|Table Y Position to Isocenter
-        00189468|FL|1||TableZPositionToIsocenter|Table Z Position to Isocenter
-        00189469|FL|1||TableHorizontalRotationAngle|Table Horizontal Rotation Angle
-        00189470|FL|1||TableHeadTiltAngle|Table Head Tilt Angle
-        00189471|FL|1||TableCradleTiltAngle|Table Cradle Tilt Angle
-        00189472|SQ|1||FrameDisplayShutterSequence|Frame Display Shutter Sequence
-        00189473|FL|1||AcquiredImageAreaDoseProduct|Acquired Image Area Dose Product
-        00189474|CS|1||CArmPositionerTabletopRelationship|C-arm Positioner Tabletop Relationship
-        00189476|SQ|1||XRayGeometrySequence|X-Ray Geometry Sequence
-        00189477|SQ|1||IrradiationEventIdentificationSequence|Irradiation Event Identification Sequence
-        00189504|SQ|1||XRay3DFrameTypeSequence|X-Ray 3D Frame Type Sequence
-        00189506|SQ|1||ContributingSourcesSequence|Contributing Sources Sequence
-        00189507|SQ|1||XRay3DAcquisitionSequence|X-Ray 3D Acquisition Sequence
-        00189508|FL|1||PrimaryPositionerScanArc|Primary Positioner Scan Arc
-        00189509|FL|1||SecondaryPositionerScanArc|Secondary Positioner Scan Arc
-        00189510|FL|1||PrimaryPositionerScanStartAngle|Primary Positioner Scan Start Angle
-        00189511|FL|1||SecondaryPositionerScanStartAngle|Secondary Positioner Scan Start Angle
-        00189514|FL|1||PrimaryPositionerIncrement|Primary Positioner Increment
-        00189515|FL|1||SecondaryPositionerIncrement|Secondary Positioner Increment
-        00189516|DT|1||StartAcquisitionDateTime|Start Acquisition DateTime
-        00189517|DT|1||EndAcquisitionDateTime|End Acquisition DateTime
-        00189518|SS|1||PrimaryPositionerIncrementSign|Primary Positioner Increment Sign
-        00189519|SS|1||SecondaryPositionerIncrementSign|Secondary Positioner Increment Sign
-        00189524|LO|1||ApplicationName|Application Name
-        00189525|LO|1||ApplicationVersion|Application Version
-        00189526|LO|1||ApplicationManufacturer|Application Manufacturer
-        00189527|CS|1||AlgorithmType|Algorithm Type
-        00189528|LO|1||AlgorithmDescription|Algorithm Description
-        00189530|SQ|1||XRay3DReconstructionSequence|X-Ray 3D Reconstruction Sequence
-        00189531|LO|1||ReconstructionDescription|Reconstruction Description
-        00189538|SQ|1||PerProjectionAcquisitionSequence|Per Projection Acquisition Sequence
-        00189541|SQ|1||DetectorPositionSequence|Detector Position Sequence
-        00189542|SQ|1||XRayAcquisitionDoseSequence|X-Ray Acquisition Dose Sequence
-        00189543|FD|1||XRaySourceIsocenterPrimaryAngle|X-Ray Source Isocenter Primary Angle
-        00189544|FD|1||XRaySourceIsocenterSecondaryAngle|X-Ray Source Isocenter Secondary Angle
-        00189545|FD|1||BreastSupportIsocenterPrimaryAngle|Breast Support Isocenter Primary Angle
-        00189546|FD|1||BreastSupportIsocenterSecondaryAngle|Breast Support Isocenter Secondary Angle
-        00189547|FD|1||BreastSupportXPositionToIsocenter|Breast Support X Position to Isocenter
-        00189548|FD|1||BreastSupportYPositionToIsocenter|Breast Support Y Position to Isocenter
-        00189549|FD|1||BreastSupportZPositionToIsocenter|Breast Support Z Position to Isocenter
-        00189550|FD|1||DetectorIsocenterPrimaryAngle|Detector Isocenter Primary Angle
-        00189551|FD|1||DetectorIsocenterSecondaryAngle|Detector Isocenter Secondary Angle
-        00189552|FD|1||DetectorXPositionToIsocenter|Detector X Position to Isocenter
-        00189553|FD|1||DetectorYPositionToIsocenter|Detector Y Position to Isocenter
-        00189554|FD|1||DetectorZPositionToIsocenter|Detector Z Position to Isocenter
-        00189555|SQ|1||XRayGridSequence|X-Ray Grid Sequence
-        00189556|SQ|1||XRayFilterSequence|X-Ray Filter Sequence
-        00189557|FD|3||DetectorActiveAreaTLHCPosition|Detector Active Area TLHC Position
-        00189558|FD|6||DetectorActiveAreaOrientation|Detector Active Area Orientation
-        00189559|CS|1||PositionerPrimaryAngleDirection|Positioner Primary Angle Direction
-        00189601|SQ|1||DiffusionBMatrixSequence|Diffusion b-matrix Sequence
-        00189602|FD|1||DiffusionBValueXX|Diffusion b-value XX
-        00189603|FD|1||DiffusionBValueXY|Diffusion b-value XY
-        00189604|FD|1||DiffusionBValueXZ|Diffusion b-value XZ
-        00189605|FD|1||DiffusionBValueYY|Diffusion b-value YY
-        00189606|FD|1||DiffusionBValueYZ|Diffusion b-value YZ
-        00189607|FD|1||DiffusionBValueZZ|Diffusion b-value ZZ
-        00189621|SQ|1||FunctionalMRSequence|Functional MR Sequence
-        00189622|CS|1||FunctionalSettlingPhaseFramesPresent|Functional Settling Phase Frames Present
-        00189623|DT|1||FunctionalSyncPulse|Functional Sync Pulse
-        00189624|CS|1||SettlingPhaseFrame|Settling Phase Frame
-        00189701|DT|1||DecayCorrectionDateTime|Decay Correction DateTime
-        00189715|FD|1||StartDensityThreshold|Start Density Threshold
-        00189716|FD|1||StartRelativeDensityDifferenceThreshold|Start Relative Density Difference Threshold
-        00189717|FD|1||StartCardiacTriggerCountThreshold|Start Cardiac Trigger Count Threshold
-        00189718|FD|1||StartRespiratoryTriggerCountThreshold|Start Respiratory Trigger Count Threshold
-        00189719|FD|1||TerminationCountsThreshold|Termination Counts Threshold
-        00189720|FD|1||TerminationDensityThreshold|Termination Density Threshold
-        00189721|FD|1||TerminationRelativeDensityThreshold|Termination Relative Density Threshold
-        00189722|FD|1||TerminationTimeThreshold|Termination Time Threshold
-        00189723|FD|1||TerminationCardiacTriggerCountThreshold|Termination Cardiac Trigger Count Threshold
-        00189724|FD|1||TerminationRespiratoryTriggerCountThreshold|Termination Respiratory Trigger Count Threshold
-        00189725|CS|1||DetectorGeometry|Detector Geometry
-        00189726|FD|1||TransverseDetectorSeparation|Transverse Detector Separation
-        00189727|FD|1||AxialDetectorDimension|Axial Detector Dimension
-        00189729|US|1||RadiopharmaceuticalAgentNumber|Radiopharmaceutical Agent Number
-        00189732|SQ|1||PETFrameAcquisitionSequence|PET Frame Acquisition Sequence
-        00189733|SQ|1||PETDetectorMotionDetailsSequence|PET Detector Motion Details Sequence
-        00189734|SQ|1||PETTableDynamicsSequence|PET Table Dynamics Sequence
-        00189735|SQ|1||PETPositionSequence|PET Position Sequence
-        00189736|SQ|1||PETFrameCorrectionFactorsSequence|PET Frame Correction Factors Sequence
-        00189737|SQ|1||RadiopharmaceuticalUsageSequence|Radiopharmaceutical Usage Sequence
-        00189738|CS|1||AttenuationCorrectionSource|Attenuation Correction Source
-        00189739|US|1||NumberOfIterations|Number of Iterations
-        00189740|US|1||NumberOfSubsets|Number of Subsets
-        00189749|SQ|1||PETReconstructionSequence|PET Reconstruction Sequence
-        00189751|SQ|1||PETFrameTypeSequence|PET Frame Type Sequence
-        00189755|CS|1||TimeOfFlightInformationUsed|Time of Flight Information Used
-        00189756|CS|1||ReconstructionType|Reconstruction Type
-        00189758|CS|1||DecayCorrected|Decay Corrected
-        00189759|CS|1||AttenuationCorrected|Attenuation Corrected
-        00189760|CS|1||ScatterCorrected|Scatter Corrected
-        00189761|CS|1||DeadTimeCorrected|Dead Time Corrected
-        00189762|CS|1||GantryMotionCorrected|Gantry Motion Corrected
-        00189763|CS|1||PatientMotionCorrected|Patient Motion Corrected
-        00189764|CS|1||CountLossNormalizationCorrected|Count Loss Normalization Corrected
-        00189765|CS|1||RandomsCorrected|Randoms Corrected
-        00189766|CS|1||NonUniformRadialSamplingCorrected|Non-uniform Radial Sampling Corrected
-        00189767|CS|1||SensitivityCalibrated|Sensitivity Calibrated
-        00189768|CS|1||DetectorNormalizationCorrection|Detector Normalization Correction
-        00189769|CS|1||IterativeReconstructionMethod|Iterative Reconstruction Method
-        00189770|CS|1||AttenuationCorrectionTemporalRelationship|Attenuation Correction Temporal Relationship
-        00189771|SQ|1||PatientPhysiologicalStateSequence|Patient Physiological State Sequence
-        00189772|SQ|1||PatientPhysiologicalStateCodeSequence|Patient Physiological State Code Sequence
-        00189801|FD|1-n||DepthsOfFocus|Depth(s) of Focus
-        00189803|SQ|1||ExcludedIntervalsSequence|Excluded Intervals Sequence
-        00189804|DT|1||ExclusionStartDateTime|Exclusion Start DateTime
-        00189805|FD|1||ExclusionDuration|Exclusion Duration
-        00189806|SQ|1||USImageDescriptionSequence|US Image Description Sequence
-        00189807|SQ|1||ImageDataTypeSequence|Image Data Type Sequence
-        00189808|CS|1||DataType|Data Type
-        00189809|SQ|1||TransducerScanPatternCodeSequence|Transducer Scan Pattern Code Sequence
-        0018980B|CS|1||AliasedDataType|Aliased Data Type
-        0018980C|CS|1||PositionMeasuringDeviceUsed|Position Measuring Device Used
-        0018980D|SQ|1||TransducerGeometryCodeSequence|Transducer Geometry Code Sequence
-        0018980E|SQ|1||TransducerBeamSteeringCodeSequence|Transducer Beam Steering Code Sequence
-        0018980F|SQ|1||TransducerApplicationCodeSequence|Transducer Application Code Sequence
-        00189810|US or SS|1||ZeroVelocityPixelValue|Zero Velocity Pixel Value
-        00189900|LO|1||ReferenceLocationLabel|Reference Location Label
-        00189901|UT|1||ReferenceLocationDescription|Reference Location Description
-        00189902|SQ|1||ReferenceBasisCodeSequence|Reference Basis Code Sequence
-        00189903|SQ|1||ReferenceGeometryCodeSequence|Reference Geometry Code Sequence
-        00189904|DS|1||OffsetDistance|Offset Distance
-        00189905|CS|1||OffsetDirection|Offset Direction
-        00189906|SQ|1||PotentialScheduledProtocolCodeSequence|Potential Scheduled Protocol Code Sequence
-        00189907|SQ|1||PotentialRequestedProcedureCodeSequence|Potential Requested Procedure Code Sequence
-        00189908|UC|1-n||PotentialReasonsForProcedure|Potential Reasons for Procedure
-        00189909|SQ|1||PotentialReasonsForProcedureCodeSequence|Potential Reasons for Procedure Code Sequence
-        0018990A|UC|1-n||PotentialDiagnosticTasks|Potential Diagnostic Tasks
-        0018990B|SQ|1||ContraindicationsCodeSequence|Contraindications Code Sequence
-        0018990C|SQ|1||ReferencedDefinedProtocolSequence|Referenced Defined Protocol Sequence
-        0018990D|SQ|1||ReferencedPerformedProtocolSequence|Referenced Performed Protocol Sequence
-        0018990E|SQ|1||PredecessorProtocolSequence|Predecessor Protocol Sequence
-        0018990F|UT|1||ProtocolPlanningInformation|Protocol Planning Information
-        00189910|UT|1||ProtocolDesignRationale|Protocol Design Rationale
-        00189911|SQ|1||PatientSpecificationSequence|Patient Specification Sequence
-        00189912|SQ|1||ModelSpecificationSequence|Model Specification Sequence
-        00189913|SQ|1||ParametersSpecificationSequence|Parameters Specification Sequence
-        00189914|SQ|1||InstructionSequence|Instruction Sequence
-        00189915|US|1||InstructionIndex|Instruction Index
-        00189916|LO|1||InstructionText|Instruction Text
-        00189917|UT|1||InstructionDescription|Instruction Description
-        00189918|CS|1||InstructionPerformedFlag|Instruction Performed Flag
-        00189919|DT|1||InstructionPerformedDateTime|Instruction Performed DateTime
-        0018991A|UT|1||InstructionPerformanceComment|Instruction Performance Comment
-        0018991B|SQ|1||PatientPositioningInstructionSequence|Patient Positioning Instruction Sequence
-        0018991C|SQ|1||PositioningMethodCodeSequence|Positioning Method Code Sequence
-        0018991D|SQ|1||PositioningLandmarkSequence|Positioning Landmark Sequence
-        0018991E|UI|1||TargetFrameOfReferenceUID|Target Frame of Reference UID
-        0018991F|SQ|1||AcquisitionProtocolElementSpecificationSequence|Acquisition Protocol Element Specification Sequence
-        00189920|SQ|1||AcquisitionProtocolElementSequence|Acquisition Protocol Element Sequence
-        00189921|US|1||ProtocolElementNumber|Protocol Element Number
-        00189922|LO|1||ProtocolElementName|Protocol Element Name
-        00189923|UT|1||ProtocolElementCharacteristicsSummary|Protocol Element Characteristics Summary
-        00189924|UT|1||ProtocolElementPurpose|Protocol Element Purpose
-        00189930|CS|1||AcquisitionMotion|Acquisition Motion
-        00189931|SQ|1||AcquisitionStartLocationSequence|Acquisition Start Location Sequence
-        00189932|SQ|1||AcquisitionEndLocationSequence|Acquisition End Location Sequence
-        00189933|SQ|1||ReconstructionProtocolElementSpecificationSequence|Reconstruction Protocol Element Specification Sequence
-        00189934|SQ|1||ReconstructionProtocolElementSequence|Reconstruction Protocol Element Sequence
-        00189935|SQ|1||StorageProtocolElementSpecificationSequence|Storage Protocol Element Specification Sequence
-        00189936|SQ|1||StorageProtocolElementSequence|Storage Protocol Element Sequence
-        00189937|LO|1||RequestedSeriesDescription|Requested Series Description
-        00189938|US|1-n||SourceAcquisitionProtocolElementNumber|Source Acquisition Protocol Element Number
-        00189939|US|1-n||SourceAcquisitionBeamNumber|Source Acquisition Beam Number
-        0018993A|US|1-n||SourceReconstructionProtocolElementNumber|Source Reconstruction Protocol Element Number
-        0018993B|SQ|1||ReconstructionStartLocationSequence|Reconstruction Start Location Sequence
-        0018993C|SQ|1||ReconstructionEndLocationSequence|Reconstruction End Location Sequence
-        0018993D|SQ|1||ReconstructionAlgorithmSequence|Reconstruction Algorithm Sequence
-        0018993E|SQ|1||ReconstructionTargetCenterLocationSequence|Reconstruction Target Center Location Sequence
-        00189941|UT|1||ImageFilterDescription|Image Filter Description
-        00189942|FD|1||CTDIvolNotificationTrigger|CTDIvol Notification Trigger
-        00189943|FD|1||DLPNotificationTrigger|DLP Notification Trigger
-        00189944|CS|1||AutoKVPSelectionType|Auto KVP Selection Type
-        00189945|FD|1||AutoKVPUpperBound|Auto KVP Upper Bound
-        00189946|FD|1||AutoKVPLowerBound|Auto KVP Lower Bound
-        00189947|CS|1||ProtocolDefinedPatientPosition|Protocol Defined Patient Position
-        0018A001|SQ|1||ContributingEquipmentSequence|Contributing Equipment Sequence
-        0018A002|DT|1||ContributionDateTime|Contribution DateTime
-        0018A003|ST|1||ContributionDescription|Contribution Description
-        0020000D|UI|1||StudyInstanceUID|Study Instance UID
-        0020000E|UI|1||SeriesInstanceUID|Series Instance UID
-        00200010|SH|1||StudyID|Study ID
-        00200011|IS|1||SeriesNumber|Series Number
-        00200012|IS|1||AcquisitionNumber|Acquisition Number
-        00200013|IS|1||InstanceNumber|Instance Number
-        00200014|IS|1|R|IsotopeNumber|Isotope Number
-        00200015|IS|1|R|PhaseNumber|Phase Number
-        00200016|IS|1|R|IntervalNumber|Interval Number
-        00200017|IS|1|R|TimeSlotNumber|Time Slot Number
-        00200018|IS|1|R|AngleNumber|Angle Number
-        00200019|IS|1||ItemNumber|Item Number
-        00200020|CS|2||PatientOrientation|Patient Orientation
-        00200022|IS|1|R|OverlayNumber|Overlay Number
-        00200024|IS|1|R|CurveNumber|Curve Number
-        00200026|IS|1|R|LUTNumber|LUT Number
-        00200030|DS|3|R|ImagePosition|Image Position
-        00200032|DS|3||ImagePositionPatient|Image Position (Patient)
-        00200035|DS|6|R|ImageOrientation|Image Orientation
-        00200037|DS|6||ImageOrientationPatient|Image Orientation (Patient)
-        00200050|DS|1|R|Location|Location
-        00200052|UI|1||FrameOfReferenceUID|Frame of Reference UID
-        00200060|CS|1||Laterality|Laterality
-        00200062|CS|1||ImageLaterality|Image Laterality
-        00200070|LO|1|R|ImageGeometryType|Image Geometry Type
-        00200080|CS|1-n|R|MaskingImage|Masking Image
-        002000AA|IS|1|R|ReportNumber|Report Number
-        00200100|IS|1||TemporalPositionIdentifier|Temporal Position Identifier
-        00200105|IS|1||NumberOfTemporalPositions|Number of Temporal Positions
-        00200110|DS|1||TemporalResolution|Temporal Resolution
-        00200200|UI|1||SynchronizationFrameOfReferenceUID|Synchronization Frame of Reference UID
-        00200242|UI|1||SOPInstanceUIDOfConcatenationSource|SOP Instance UID of Concatenation Source
-        00201000|IS|1|R|SeriesInStudy|Series in Study
-        00201001|IS|1|R|AcquisitionsInSeries|Acquisitions in Series
-        00201002|IS|1||ImagesInAcquisition|Images in Acquisition
-        00201003|IS|1|R|ImagesInSeries|Images in Series
-        00201004|IS|1|R|AcquisitionsInStudy|Acquisitions in Study
-        00201005|IS|1|R|ImagesInStudy|Images in Study
-        00201020|LO|1-n|R|Reference|Reference
-        0020103F|LO|1||TargetPositionReferenceIndicator|Target Position Reference Indicator
-        00201040|LO|1||PositionReferenceIndicator|Position Reference Indicator
-        00201041|DS|1||SliceLocation|Slice Location
-        00201070|IS|1-n|R|OtherStudyNumbers|Other Study Numbers
-        00201200|IS|1||NumberOfPatientRelatedStudies|Number of Patient Related Studies
-        00201202|IS|1||NumberOfPatientRelatedSeries|Number of Patient Related Series
-        00201204|IS|1||NumberOfPatientRelatedInstances|Number of Patient Related Instances
-        00201206|IS|1||NumberOfStudyRelatedSeries|Number of Study Related Series
-        00201208|IS|1||NumberOfStudyRelatedInstances|Number of Study Related Instances
-        00201209|IS|1||NumberOfSeriesRelatedInstances|Number of Series Related Instances
-        00203401|CS|1|R|ModifyingDeviceID|Modifying Device ID
-        00203402|CS|1|R|ModifiedImageID|Modified Image ID
-        00203403|DA|1|R|ModifiedImageDate|Modified Image Date
-        00203404|LO|1|R|ModifyingDeviceManufacturer|Modifying Device Manufacturer
-        00203405|TM|1|R|ModifiedImageTime|Modified Image Time
-        00203406|LO|1|R|ModifiedImageDescription|Modified Image Description
-        00204000|LT|1||ImageComments|Image Comments
-        00205000|AT|1-n|R|OriginalImageIdentification|Original Image Identification
-        00205002|LO|1-n|R|OriginalImageIdentificationNomenclature|Original Image Identification Nomenclature
-        00209056|SH|1||StackID|Stack ID
-        00209057|UL|1||InStackPositionNumber|In-Stack Position Number
-        00209071|SQ|1||FrameAnatomySequence|Frame Anatomy Sequence
-        00209072|CS|1||FrameLaterality|Frame Laterality
-        00209111|SQ|1||FrameContentSequence|Frame Content Sequence
-        00209113|SQ|1||PlanePositionSequence|Plane Position Sequence
-        00209116|SQ|1||PlaneOrientationSequence|Plane Orientation Sequence
-        00209128|UL|1||TemporalPositionIndex|Temporal Position Index
-        00209153|FD|1||NominalCardiacTriggerDelayTime|Nominal Cardiac Trigger Delay Time
-        00209154|FL|1||NominalCardiacTriggerTimePriorToRPeak|Nominal Cardiac Trigger Time Prior To R-Peak
-        00209155|FL|1||ActualCardiacTriggerTimePriorToRPeak|Actual Cardiac Trigger Time Prior To R-Peak
-        00209156|US|1||FrameAcquisitionNumber|Frame Acquisition Number
-        00209157|UL|1-n||DimensionIndexValues|Dimension Index Values
-        00209158|LT|1||FrameComments|Frame Comments
-        00209161|UI|1||ConcatenationUID|Concatenation UID
-        00209162|US|1||InConcatenationNumber|In-concatenation Number
-        00209163|US|1||InConcatenationTotalNumber|In-concatenation Total Number
-        00209164|UI|1||DimensionOrganizationUID|Dimension Organization UID
-        00209165|AT|1||DimensionIndexPointer|Dimension Index Pointer
-        00209167|AT|1||FunctionalGroupPointer|Functional Group Pointer
-        00209170|SQ|1||UnassignedSharedConvertedAttributesSequence|Unassigned Shared Converted Attributes Sequence
-        00209171|SQ|1||UnassignedPerFrameConvertedAttributesSequence|Unassigned Per-Frame Converted Attributes Sequence
-        00209172|SQ|1||ConversionSourceAttributesSequence|Conversion Source Attributes Sequence
-        00209213|LO|1||DimensionIndexPrivateCreator|Dimension Index Private Creator
-        00209221|SQ|1||DimensionOrganizationSequence|Dimension Organization Sequence
-        00209222|SQ|1||DimensionIndexSequence|Dimension Index Sequence
-        00209228|UL|1||ConcatenationFrameOffsetNumber|Concatenation Frame Offset Number
-        00209238|LO|1||FunctionalGroupPrivateCreator|Functional Group Private Creator
-        00209241|FL|1||NominalPercentageOfCardiacPhase|Nominal Percentage of Cardiac Phase
-        00209245|FL|1||NominalPercentageOfRespiratoryPhase|Nominal Percentage of Respiratory Phase
-        00209246|FL|1||StartingRespiratoryAmplitude|Starting Respiratory Amplitude
-        00209247|CS|1||StartingRespiratoryPhase|Starting Respiratory Phase
-        00209248|FL|1||EndingRespiratoryAmplitude|Ending Respiratory Amplitude
-        00209249|CS|1||EndingRespiratoryPhase|Ending Respiratory Phase
-        00209250|CS|1||RespiratoryTriggerType|Respiratory Trigger Type
-        00209251|FD|1||RRIntervalTimeNominal|R-R Interval Time Nominal
-        00209252|FD|1||ActualCardiacTriggerDelayTime|Actual Cardiac Trigger Delay Time
-        00209253|SQ|1||RespiratorySynchronizationSequence|Respiratory Synchronization Sequence
-        00209254|FD|1||RespiratoryIntervalTime|Respiratory Interval Time
-        00209255|FD|1||NominalRespiratoryTriggerDelayTime|Nominal Respiratory Trigger Delay Time
-        00209256|FD|1||RespiratoryTriggerDelayThreshold|Respiratory Trigger Delay Threshold
-        00209257|FD|1||ActualRespiratoryTriggerDelayTime|Actual Respiratory Trigger Delay Time
-        00209301|FD|3||ImagePositionVolume|Image Position (Volume)
-        00209302|FD|6||ImageOrientationVolume|Image Orientation (Volume)
-        00209307|CS|1||UltrasoundAcquisitionGeometry|Ultrasound Acquisition Geometry
-        00209308|FD|3||ApexPosition|Apex Position
-        00209309|FD|16||VolumeToTransducerMappingMatrix|Volume to Transducer Mapping Matrix
-        0020930A|FD|16||VolumeToTableMappingMatrix|Volume to Table Mapping Matrix
-        0020930B|CS|1||VolumeToTransducerRelationship|Volume to Transducer Relationship
-        0020930C|CS|1||PatientFrameOfReferenceSource|Patient Frame of Reference Source
-        0020930D|FD|1||TemporalPositionTimeOffset|Temporal Position Time Offset
-        0020930E|SQ|1||PlanePositionVolumeSequence|Plane Position (Volume) Sequence
-        0020930F|SQ|1||PlaneOrientationVolumeSequence|Plane Orientation (Volume) Sequence
-        00209310|SQ|1||TemporalPositionSequence|Temporal Position Sequence
-        00209311|CS|1||DimensionOrganizationType|Dimension Organization Type
-        00209312|UI|1||VolumeFrameOfReferenceUID|Volume Frame of Reference UID
-        00209313|UI|1||TableFrameOfReferenceUID|Table Frame of Reference UID
-        00209421|LO|1||DimensionDescriptionLabel|Dimension Description Label
-        00209450|SQ|1||PatientOrientationInFrameSequence|Patient Orientation in Frame Sequence
-        00209453|LO|1||FrameLabel|Frame Label
-        00209518|US|1-n||AcquisitionIndex|Acquisition Index
-        00209529|SQ|1||ContributingSOPInstancesReferenceSequence|Contributing SOP Instances Reference Sequence
-        00209536|US|1||ReconstructionIndex|Reconstruction Index
-        00220001|US|1||LightPathFilterPassThroughWavelength|Light Path Filter Pass-Through Wavelength
-        00220002|US|2||LightPathFilterPassBand|Light Path Filter Pass Band
-        00220003|US|1||ImagePathFilterPassThroughWavelength|Image Path Filter Pass-Through Wavelength
-        00220004|US|2||ImagePathFilterPassBand|Image Path Filter Pass Band
-        00220005|CS|1||PatientEyeMovementCommanded|Patient Eye Movement Commanded
-        00220006|SQ|1||PatientEyeMovementCommandCodeSequence|Patient Eye Movement Command Code Sequence
-        00220007|FL|1||SphericalLensPower|Spherical Lens Power
-        00220008|FL|1||CylinderLensPower|Cylinder Lens Power
-        00220009|FL|1||CylinderAxis|Cylinder Axis
-        0022000A|FL|1||EmmetropicMagnification|Emmetropic Magnification
-        0022000B|FL|1||IntraOcularPressure|Intra Ocular Pressure
-        0022000C|FL|1||HorizontalFieldOfView|Horizontal Field of View
-        0022000D|CS|1||PupilDilated|Pupil Dilated
-        0022000E|FL|1||DegreeOfDilation|Degree of Dilation
-        00220010|FL|1||StereoBaselineAngle|Stereo Baseline Angle
-        00220011|FL|1||StereoBaselineDisplacement|Stereo Baseline Displacement
-        00220012|FL|1||StereoHorizontalPixelOffset|Stereo Horizontal Pixel Offset
-        00220013|FL|1||StereoVerticalPixelOffset|Stereo Vertical Pixel Offset
-        00220014|FL|1||StereoRotation|Stereo Rotation
-        00220015|SQ|1||AcquisitionDeviceTypeCodeSequence|Acquisition Device Type Code Sequence
-        00220016|SQ|1||IlluminationTypeCodeSequence|Illumination Type Code Sequence
-        00220017|SQ|1||LightPathFilterTypeStackCodeSequence|Light Path Filter Type Stack Code Sequence
-        00220018|SQ|1||ImagePathFilterTypeStackCodeSequence|Image Path Filter Type Stack Code Sequence
-        00220019|SQ|1||LensesCodeSequence|Lenses Code Sequence
-        0022001A|SQ|1||ChannelDescriptionCodeSequence|Channel Description Code Sequence
-        0022001B|SQ|1||RefractiveStateSequence|Refractive State Sequence
-        0022001C|SQ|1||MydriaticAgentCodeSequence|Mydriatic Agent Code Sequence
-        0022001D|SQ|1||RelativeImagePositionCodeSequence|Relative Image Position Code Sequence
-        0022001E|FL|1||CameraAngleOfView|Camera Angle of View
-        00220020|SQ|1||StereoPairsSequence|Stereo Pairs Sequence
-        00220021|SQ|1||LeftImageSequence|Left Image Sequence
-        00220022|SQ|1||RightImageSequence|Right Image Sequence
-        00220028|CS|1||StereoPairsPresent|Stereo Pairs Present
-        00220030|FL|1||AxialLengthOfTheEye|Axial Length of the Eye
-        00220031|SQ|1||OphthalmicFrameLocationSequence|Ophthalmic Frame Location Sequence
-        00220032|FL|2-2n||ReferenceCoordinates|Reference Coordinates
-        00220035|FL|1||DepthSpatialResolution|Depth Spatial Resolution
-        00220036|FL|1||MaximumDepthDistortion|Maximum Depth Distortion
-        00220037|FL|1||AlongScanSpatialResolution|Along-scan Spatial Resolution
-        00220038|FL|1||MaximumAlongScanDistortion|Maximum Along-scan Distortion
-        00220039|CS|1||OphthalmicImageOrientation|Ophthalmic Image Orientation
-        00220041|FL|1||DepthOfTransverseImage|Depth of Transverse Image
-        00220042|SQ|1||MydriaticAgentConcentrationUnitsSequence|Mydriatic Agent Concentration Units Sequence
-        00220048|FL|1||AcrossScanSpatialResolution|Across-scan Spatial Resolution
-        00220049|FL|1||MaximumAcrossScanDistortion|Maximum Across-scan Distortion
-        0022004E|DS|1||MydriaticAgentConcentration|Mydriatic Agent Concentration
-        00220055|FL|1||IlluminationWaveLength|Illumination Wave Length
-        00220056|FL|1||IlluminationPower|Illumination Power
-        00220057|FL|1||IlluminationBandwidth|Illumination Bandwidth
-        00220058|SQ|1||MydriaticAgentSequence|Mydriatic Agent Sequence
-        00221007|SQ|1||OphthalmicAxialMeasurementsRightEyeSequence|Ophthalmic Axial Measurements Right Eye Sequence
-        00221008|SQ|1||OphthalmicAxialMeasurementsLeftEyeSequence|Ophthalmic Axial Measurements Left Eye Sequence
-        00221009|CS|1||OphthalmicAxialMeasurementsDeviceType|Ophthalmic Axial Measurements Device Type
-        00221010|CS|1||OphthalmicAxialLengthMeasurementsType|Ophthalmic Axial Length Measurements Type
-        00221012|SQ|1||OphthalmicAxialLengthSequence|Ophthalmic Axial Length Sequence
-        00221019|FL|1||OphthalmicAxialLength|Ophthalmic Axial Length
-        00221024|SQ|1||LensStatusCodeSequence|Lens Status Code Sequence
-        00221025|SQ|1||VitreousStatusCodeSequence|Vitreous Status Code Sequence
-        00221028|SQ|1||IOLFormulaCodeSequence|IOL Formula Code Sequence
-        00221029|LO|1||IOLFormulaDetail|IOL Formula Detail
-        00221033|FL|1||KeratometerIndex|Keratometer Index
-        00221035|SQ|1||SourceOfOphthalmicAxialLengthCodeSequence|Source of Ophthalmic Axial Length Code Sequence
-        00221036|SQ|1||SourceOfCornealSizeDataCodeSequence|Source of Corneal Size Data Code Sequence
-        00221037|FL|1||TargetRefraction|Target Refraction
-        00221039|CS|1||RefractiveProcedureOccurred|Refractive Procedure Occurred
-        00221040|SQ|1||RefractiveSurgeryTypeCodeSequence|Refractive Surgery Type Code Sequence
-        00221044|SQ|1||OphthalmicUltrasoundMethodCodeSequence|Ophthalmic Ultrasound Method Code Sequence
-        00221045|SQ|1||SurgicallyInducedAstigmatismSequence|Surgically Induced Astigmatism Sequence
-        00221046|CS|1||TypeOfOpticalCorrection|Type of Optical Correction
-        00221047|SQ|1||ToricIOLPowerSequence|Toric IOL Power Sequence
-        00221048|SQ|1||PredictedToricErrorSequence|Predicted Toric Error Sequence
-        00221049|CS|1||PreSelectedForImplantation|Pre-Selected for Implantation
-        0022104A|SQ|1||ToricIOLPowerForExactEmmetropiaSequence|Toric IOL Power for Exact Emmetropia Sequence
-        0022104B|SQ|1||ToricIOLPowerForExactTargetRefractionSequence|Toric IOL Power for Exact Target Refraction Sequence
-        00221050|SQ|1||OphthalmicAxialLengthMeasurementsSequence|Ophthalmic Axial Length Measurements Sequence
-        00221053|FL|1||IOLPower|IOL Power
-        00221054|FL|1||PredictedRefractiveError|Predicted Refractive Error
-        00221059|FL|1||OphthalmicAxialLengthVelocity|Ophthalmic Axial Length Velocity
-        00221065|LO|1||LensStatusDescription|Lens Status Description
-        00221066|LO|1||VitreousStatusDescription|Vitreous Status Description
-        00221090|SQ|1||IOLPowerSequence|IOL Power Sequence
-        00221092|SQ|1||LensConstantSequence|Lens Constant Sequence
-        00221093|LO|1||IOLManufacturer|IOL Manufacturer
-        00221094|LO|1|R|LensConstantDescription|Lens Constant Description
-        00221095|LO|1||ImplantName|Implant Name
-        00221096|SQ|1||KeratometryMeasurementTypeCodeSequence|Keratometry Measurement Type Code Sequence
-        00221097|LO|1||ImplantPartNumber|Implant Part Number
-        00221100|SQ|1||ReferencedOphthalmicAxialMeasurementsSequence|Referenced Ophthalmic Axial Measurements Sequence
-        00221101|SQ|1||OphthalmicAxialLengthMeasurementsSegmentNameCodeSequence|Ophthalmic Axial Length Measurements Segment Name Code Sequence
-        00221103|SQ|1||RefractiveErrorBeforeRefractiveSurgeryCodeSequence|Refractive Error Before Refractive Surgery Code Sequence
-        00221121|FL|1||IOLPowerForExactEmmetropia|IOL Power For Exact Emmetropia
-        00221122|FL|1||IOLPowerForExactTargetRefraction|IOL Power For Exact Target Refraction
-        00221125|SQ|1||AnteriorChamberDepthDefinitionCodeSequence|Anterior Chamber Depth Definition Code Sequence
-        00221127|SQ|1||LensThicknessSequence|Lens Thickness Sequence
-        00221128|SQ|1||AnteriorChamberDepthSequence|Anterior Chamber Depth Sequence
-        0022112A|SQ|1||CalculationCommentSequence|Calculation Comment Sequence
-        0022112B|CS|1||CalculationCommentType|Calculation Comment Type
-        0022112C|LT|1||CalculationComment|Calculation Comment
-        00221130|FL|1||LensThickness|Lens Thickness
-        00221131|FL|1||AnteriorChamberDepth|Anterior Chamber Depth
-        00221132|SQ|1||SourceOfLensThicknessDataCodeSequence|Source of Lens Thickness Data Code Sequence
-        00221133|SQ|1||SourceOfAnteriorChamberDepthDataCodeSequence|Source of Anterior Chamber Depth Data Code Sequence
-        00221134|SQ|1||SourceOfRefractiveMeasurementsSequence|Source of Refractive Measurements Sequence
-        00221135|SQ|1||SourceOfRefractiveMeasurementsCodeSequence|Source of Refractive Measurements Code Sequence
-        00221140|CS|1||OphthalmicAxialLengthMeasurementModified|Ophthalmic Axial Length Measurement Modified
-        00221150|SQ|1||OphthalmicAxialLengthDataSourceCodeSequence|Ophthalmic Axial Length Data Source Code Sequence
-        00221153|SQ|1|R|OphthalmicAxialLengthAcquisitionMethodCodeSequence|Ophthalmic Axial Length Acquisition Method Code Sequence
-        00221155|FL|1||SignalToNoiseRatio|Signal to Noise Ratio
-        00221159|LO|1||OphthalmicAxialLengthDataSourceDescription|Ophthalmic Axial Length Data Source Description
-        00221210|SQ|1||OphthalmicAxialLengthMeasurementsTotalLengthSequence|Ophthalmic Axial Length Measurements Total Length Sequence
-        00221211|SQ|1||OphthalmicAxialLengthMeasurementsSegmentalLengthSequence|Ophthalmic Axial Length Measurements Segmental Length Sequence
-        00221212|SQ|1||OphthalmicAxialLengthMeasurementsLengthSummationSequence|Ophthalmic Axial Length Measurements Length Summation Sequence
-        00221220|SQ|1||UltrasoundOphthalmicAxialLengthMeasurementsSequence|Ultrasound Ophthalmic Axial Length Measurements Sequence
-        00221225|SQ|1||OpticalOphthalmicAxialLengthMeasurementsSequence|Optical Ophthalmic Axial Length Measurements Sequence
-        00221230|SQ|1||UltrasoundSelectedOphthalmicAxialLengthSequence|Ultrasound Selected Ophthalmic Axial Length Sequence
-        00221250|SQ|1||OphthalmicAxialLengthSelectionMethodCodeSequence|Ophthalmic Axial Length Selection Method Code Sequence
-        00221255|SQ|1||OpticalSelectedOphthalmicAxialLengthSequence|Optical Selected Ophthalmic Axial Length Sequence
-        00221257|SQ|1||SelectedSegmentalOphthalmicAxialLengthSequence|Selected Segmental Ophthalmic Axial Length Sequence
-        00221260|SQ|1||SelectedTotalOphthalmicAxialLengthSequence|Selected Total Ophthalmic Axial Length Sequence
-        00221262|SQ|1||OphthalmicAxialLengthQualityMetricSequence|Ophthalmic Axial Length Quality Metric Sequence
-        00221265|SQ|1|R|OphthalmicAxialLengthQualityMetricTypeCodeSequence|Ophthalmic Axial Length Quality Metric Type Code Sequence
-        00221273|LO|1|R|OphthalmicAxialLengthQualityMetricTypeDescription|Ophthalmic Axial Length Quality Metric Type Description
-        00221300|SQ|1||IntraocularLensCalculationsRightEyeSequence|Intraocular Lens Calculations Right Eye Sequence
-        00221310|SQ|1||IntraocularLensCalculationsLeftEyeSequence|Intraocular Lens Calculations Left Eye Sequence
-        00221330|SQ|1||ReferencedOphthalmicAxialLengthMeasurementQCImageSequence|Referenced Ophthalmic Axial Length Measurement QC Image Sequence
-        00221415|CS|1||OphthalmicMappingDeviceType|Ophthalmic Mapping Device Type
-        00221420|SQ|1||AcquisitionMethodCodeSequence|Acquisition Method Code Sequence
-        00221423|SQ|1||AcquisitionMethodAlgorithmSequence|Acquisition Method Algorithm Sequence
-        00221436|SQ|1||OphthalmicThicknessMapTypeCodeSequence|Ophthalmic Thickness Map Type Code Sequence
-        00221443|SQ|1||OphthalmicThicknessMappingNormalsSequence|Ophthalmic Thickness Mapping Normals Sequence
-        00221445|SQ|1||RetinalThicknessDefinitionCodeSequence|Retinal Thickness Definition Code Sequence
-        00221450|SQ|1||PixelValueMappingToCodedConceptSequence|Pixel Value Mapping to Coded Concept Sequence
-        00221452|US or SS|1||MappedPixelValue|Mapped Pixel Value
-        00221454|LO|1||PixelValueMappingExplanation|Pixel Value Mapping Explanation
-        00221458|SQ|1||OphthalmicThicknessMapQualityThresholdSequence|Ophthalmic Thickness Map Quality Threshold Sequence
-        00221460|FL|1||OphthalmicThicknessMapThresholdQualityRating|Ophthalmic Thickness Map Threshold Quality Rating
-        00221463|FL|2||AnatomicStructureReferencePoint|Anatomic Structure Reference Point
-        00221465|SQ|1||RegistrationToLocalizerSequence|Registration to Localizer Sequence
-        00221466|CS|1||RegisteredLocalizerUnits|Registered Localizer Units
-        00221467|FL|2||RegisteredLocalizerTopLeftHandCorner|Registered Localizer Top Left Hand Corner
-        00221468|FL|2||RegisteredLocalizerBottomRightHandCorner|Registered Localizer Bottom Right Hand Corner
-        00221470|SQ|1||OphthalmicThicknessMapQualityRatingSequence|Ophthalmic Thickness Map Quality Rating Sequence
-        00221472|SQ|1||RelevantOPTAttributesSequence|Relevant OPT Attributes Sequence
-        00221512|SQ|1||TransformationMethodCodeSequence|Transformation Method Code Sequence
-        00221513|SQ|1||TransformationAlgorithmSequence|Transformation Algorithm Sequence
-        00221515|CS|1||OphthalmicAxialLengthMethod|Ophthalmic Axial Length Method
-        00221517|FL|1||OphthalmicFOV|Ophthalmic FOV
-        00221518|SQ|1||TwoDimensionalToThreeDimensionalMapSequence|Two Dimensional to Three Dimensional Map Sequence
-        00221525|SQ|1||WideFieldOphthalmicPhotographyQualityRatingSequence|Wide Field Ophthalmic Photography Quality Rating Sequence
-        00221526|SQ|1||WideFieldOphthalmicPhotographyQualityThresholdSequence|Wide Field Ophthalmic Photography Quality Threshold Sequence
-        00221527|FL|1||WideFieldOphthalmicPhotographyThresholdQualityRating|Wide Field Ophthalmic Photography Threshold Quality Rating
-        00221528|FL|1||XCoordinatesCenterPixelViewAngle|X Coordinates Center Pixel View Angle
-        00221529|FL|1||YCoordinatesCenterPixelViewAngle|Y Coordinates Center Pixel View Angle
-        00221530|UL|1||NumberOfMapPoints|Number of Map Points
-        00221531|OF|1||TwoDimensionalToThreeDimensionalMapData|Two Dimensional to Three Dimensional Map Data
-        00221612|SQ|1||DerivationAlgorithmSequence|Derivation Algorithm Sequence
-        00221615|SQ|1||OphthalmicImageTypeCodeSequence|Ophthalmic Image Type Code Sequence
-        00221616|LO|1||OphthalmicImageTypeDescription|Ophthalmic Image Type Description
-        00221618|SQ|1||ScanPatternTypeCodeSequence|Scan Pattern Type Code Sequence
-        00221620|SQ|1||ReferencedSurfaceMeshIdentificationSequence|Referenced Surface Mesh Identification Sequence
-        00221622|CS|1||OphthalmicVolumetricPropertiesFlag|Ophthalmic Volumetric Properties Flag
-        00221624|FL|1||OphthalmicAnatomicReferencePointXCoordinate|Ophthalmic Anatomic Reference Point X-Coordinate
-        00221626|FL|1||OphthalmicAnatomicReferencePointYCoordinate|Ophthalmic Anatomic Reference Point Y-Coordinate
-        00221628|SQ|1||OphthalmicEnFaceImageQualityRatingSequence|Ophthalmic En Face Image Quality Rating Sequence
-        00221630|DS|1||QualityThreshold|Quality Threshold
-        00221640|SQ|1||OCTBscanAnalysisAcquisitionParametersSequence|OCT B-scan Analysis Acquisition Parameters Sequence
-        00221642|UL|1||NumberOfBscansPerFrame|Number of B-scans Per Frame
-        00221643|FL|1||BscanSlabThickness|B-scan Slab Thickness
-        00221644|FL|1||DistanceBetweenBscanSlabs|Distance Between B-scan Slabs
-        00221645|FL|1||BscanCycleTime|B-scan Cycle Time
-        00221646|FL|1-n||BscanCycleTimeVector|B-scan Cycle Time Vector
-        00221649|FL|1||AscanRate|A-scan Rate
-        00221650|FL|1||BscanRate|B-scan Rate
-        00221658|UL|1||SurfaceMeshZPixelOffset|Surface Mesh Z-Pixel Offset
-        00240010|FL|1||VisualFieldHorizontalExtent|Visual Field Horizontal Extent
-        00240011|FL|1||VisualFieldVerticalExtent|Visual Field Vertical Extent
-        00240012|CS|1||VisualFieldShape|Visual Field Shape
-        00240016|SQ|1||ScreeningTestModeCodeSequence|Screening Test Mode Code Sequence
-        00240018|FL|1||MaximumStimulusLuminance|Maximum Stimulus Luminance
-        00240020|FL|1||BackgroundLuminance|Background Luminance
-        00240021|SQ|1||StimulusColorCodeSequence|Stimulus Color Code Sequence
-        00240024|SQ|1||BackgroundIlluminationColorCodeSequence|Background Illumination Color Code Sequence
-        00240025|FL|1||StimulusArea|Stimulus Area
-        00240028|FL|1||StimulusPresentationTime|Stimulus Presentation Time
-        00240032|SQ|1||FixationSequence|Fixation Sequence
-        00240033|SQ|1||FixationMonitoringCodeSequence|Fixation Monitoring Code Sequence
-        00240034|SQ|1||VisualFieldCatchTrialSequence|Visual Field Catch Trial Sequence
-        00240035|US|1||FixationCheckedQuantity|Fixation Checked Quantity
-        00240036|US|1||PatientNotProperlyFixatedQuantity|Patient Not Properly Fixated Quantity
-        00240037|CS|1||PresentedVisualStimuliDataFlag|Presented Visual Stimuli Data Flag
-        00240038|US|1||NumberOfVisualStimuli|Number of Visual Stimuli
-        00240039|CS|1||ExcessiveFixationLossesDataFlag|Excessive Fixation Losses Data Flag
-        00240040|CS|1||ExcessiveFixationLosses|Excessive Fixation Losses
-        00240042|US|1||StimuliRetestingQuantity|Stimuli Retesting Quantity
-        00240044|LT|1||CommentsOnPatientPerformanceOfVisualField|Comments on Patient's Performance of Visual Field
-        00240045|CS|1||FalseNegativesEstimateFlag|False Negatives Estimate Flag
-        00240046|FL|1||FalseNegativesEstimate|False Negatives Estimate
-        00240048|US|1||NegativeCatchTrialsQuantity|Negative Catch Trials Quantity
-        00240050|US|1||FalseNegativesQuantity|False Negatives Quantity
-        00240051|CS|1||ExcessiveFalseNegativesDataFlag|Excessive False Negatives Data Flag
-        00240052|CS|1||ExcessiveFalseNegatives|Excessive False Negatives
-        00240053|CS|1||FalsePositivesEstimateFlag|False Positives Estimate Flag
-        00240054|FL|1||FalsePositivesEstimate|False Positives Estimate
-        00240055|CS|1||CatchTrialsDataFlag|Catch Trials Data Flag
-        00240056|US|1||PositiveCatchTrialsQuantity|Positive Catch Trials Quantity
-        00240057|CS|1||TestPointNormalsDataFlag|Test Point Normals Data Flag
-        00240058|SQ|1||TestPointNormalsSequence|Test Point Normals Sequence
-        00240059|CS|1||GlobalDeviationProbabilityNormalsFlag|Global Deviation Probability Normals Flag
-        00240060|US|1||FalsePositivesQuantity|False Positives Quantity
-        00240061|CS|1||ExcessiveFalsePositivesDataFlag|Excessive False Positives Data Flag
-        00240062|CS|1||ExcessiveFalsePositives|Excessive False Positives
-        00240063|CS|1||VisualFieldTestNormalsFlag|Visual Field Test Normals Flag
-        00240064|SQ|1||ResultsNormalsSequence|Results Normals Sequence
-        00240065|SQ|1||AgeCorrectedSensitivityDeviationAlgorithmSequence|Age Corrected Sensitivity Deviation Algorithm Sequence
-        00240066|FL|1||GlobalDeviationFromNormal|Global Deviation From Normal
-        00240067|SQ|1||GeneralizedDefectSensitivityDeviationAlgorithmSequence|Generalized Defect Sensitivity Deviation Algorithm Sequence
-        00240068|FL|1||LocalizedDeviationFromNormal|Localized Deviation From Normal
-        00240069|LO|1||PatientReliabilityIndicator|Patient Reliability Indicator
-        00240070|FL|1||VisualFieldMeanSensitivity|Visual Field Mean Sensitivity
-        00240071|FL|1||GlobalDeviationProbability|Global Deviation Probability
-        00240072|CS|1||LocalDeviationProbabilityNormalsFlag|Local Deviation Probability Normals Flag
-        00240073|FL|1||LocalizedDeviationProbability|Localized Deviation Probability
-        00240074|CS|1||ShortTermFluctuationCalculated|Short Term Fluctuation Calculated
-        00240075|FL|1||ShortTermFluctuation|Short Term Fluctuation
-        00240076|CS|1||ShortTermFluctuationProbabilityCalculated|Short Term Fluctuation Probability Calculated
-        00240077|FL|1||ShortTermFluctuationProbability|Short Term Fluctuation Probability
-        00240078|CS|1||CorrectedLocalizedDeviationFromNormalCalculated|Corrected Localized Deviation From Normal Calculated
-        00240079|FL|1||CorrectedLocalizedDeviationFromNormal|Corrected Localized Deviation From Normal
-        00240080|CS|1||CorrectedLocalizedDeviationFromNormalProbabilityCalculated|Corrected Localized Deviation From Normal Probability Calculated
-        00240081|FL|1||CorrectedLocalizedDeviationFromNormalProbability|Corrected Localized Deviation From Normal Probability
-        00240083|SQ|1||GlobalDeviationProbabilitySequence|Global Deviation Probability Sequence
-        00240085|SQ|1||LocalizedDeviationProbabilitySequence|Localized Deviation Probability Sequence
-        00240086|CS|1||FovealSensitivityMeasured|Foveal Sensitivity Measured
-        00240087|FL|1||FovealSensitivity|Foveal Sensitivity
-        00240088|FL|1||VisualFieldTestDuration|Visual Field Test Duration
-        00240089|SQ|1||VisualFieldTestPointSequence|Visual Field Test Point Sequence
-        00240090|FL|1||VisualFieldTestPointXCoordinate|Visual Field Test Point X-Coordinate
-        00240091|FL|1||VisualFieldTestPointYCoordinate|Visual Field Test Point Y-Coordinate
-        00240092|FL|1||AgeCorrectedSensitivityDeviationValue|Age Corrected Sensitivity Deviation Value
-        00240093|CS|1||StimulusResults|Stimulus Results
-        00240094|FL|1||SensitivityValue|Sensitivity Value
-        00240095|CS|1||RetestStimulusSeen|Retest Stimulus Seen
-        00240096|FL|1||RetestSensitivityValue|Retest Sensitivity Value
-        00240097|SQ|1||VisualFieldTestPointNormalsSequence|Visual Field Test Point Normals Sequence
-        00240098|FL|1||QuantifiedDefect|Quantified Defect
-        00240100|FL|1||AgeCorrectedSensitivityDeviationProbabilityValue|Age Corrected Sensitivity Deviation Probability Value
-        00240102|CS|1||GeneralizedDefectCorrectedSensitivityDeviationFlag|Generalized Defect Corrected Sensitivity Deviation Flag
-        00240103|FL|1||GeneralizedDefectCorrectedSensitivityDeviationValue|Generalized Defect Corrected Sensitivity Deviation Value
-        00240104|FL|1||GeneralizedDefectCorrectedSensitivityDeviationProbabilityValue|Generalized Defect Corrected Sensitivity Deviation Probability Value
-        00240105|FL|1||MinimumSensitivityValue|Minimum Sensitivity Value
-        00240106|CS|1||BlindSpotLocalized|Blind Spot Localized
-        00240107|FL|1||BlindSpotXCoordinate|Blind Spot X-Coordinate
-        00240108|FL|1||BlindSpotYCoordinate|Blind Spot Y-Coordinate
-        00240110|SQ|1||VisualAcuityMeasurementSequence|Visual Acuity Measurement Sequence
-        00240112|SQ|1||RefractiveParametersUsedOnPatientSequence|Refractive Parameters Used on Patient Sequence
-        00240113|CS|1||MeasurementLaterality|Measurement Laterality
-        00240114|SQ|1||OphthalmicPatientClinicalInformationLeftEyeSequence|Ophthalmic Patient Clinical Information Left Eye Sequence
-        00240115|SQ|1||OphthalmicPatientClinicalInformationRightEyeSequence|Ophthalmic Patient Clinical Information Right Eye Sequence
-        00240117|CS|1||FovealPointNormativeDataFlag|Foveal Point Normative Data Flag
-        00240118|FL|1||FovealPointProbabilityValue|Foveal Point Probability Value
-        00240120|CS|1||ScreeningBaselineMeasured|Screening Baseline Measured
-        00240122|SQ|1||ScreeningBaselineMeasuredSequence|Screening Baseline Measured Sequence
-        00240124|CS|1||ScreeningBaselineType|Screening Baseline Type
-        00240126|FL|1||ScreeningBaselineValue|Screening Baseline Value
-        00240202|LO|1||AlgorithmSource|Algorithm Source
-        00240306|LO|1||DataSetName|Data Set Name
-        00240307|LO|1||DataSetVersion|Data Set Version
-        00240308|LO|1||DataSetSource|Data Set Source
-        00240309|LO|1||DataSetDescription|Data Set Description
-        00240317|SQ|1||VisualFieldTestReliabilityGlobalIndexSequence|Visual Field Test Reliability Global Index Sequence
-        00240320|SQ|1||VisualFieldGlobalResultsIndexSequence|Visual Field Global Results Index Sequence
-        00240325|SQ|1||DataObservationSequence|Data Observation Sequence
-        00240338|CS|1||IndexNormalsFlag|Index Normals Flag
-        00240341|FL|1||IndexProbability|Index Probability
-        00240344|SQ|1||IndexProbabilitySequence|Index Probability Sequence
-        00280002|US|1||SamplesPerPixel|Samples per Pixel
-        00280003|US|1||SamplesPerPixelUsed|Samples per Pixel Used
-        00280004|CS|1||PhotometricInterpretation|Photometric Interpretation
-        00280005|US|1|R|ImageDimensions|Image Dimensions
-        00280006|US|1||PlanarConfiguration|Planar Configuration
-        00280008|IS|1||NumberOfFrames|Number of Frames
-        00280009|AT|1-n||FrameIncrementPointer|Frame Increment Pointer
-        0028000A|AT|1-n||FrameDimensionPointer|Frame Dimension Pointer
-        00280010|US|1||Rows|Rows
-        00280011|US|1||Columns|Columns
-        00280012|US|1|R|Planes|Planes
-        00280014|US|1||UltrasoundColorDataPresent|Ultrasound Color Data Present
-        00280020|OB|1|R||Retired-blank
-        00280030|DS|2||PixelSpacing|Pixel Spacing
-        00280031|DS|2||ZoomFactor|Zoom Factor
-        00280032|DS|2||ZoomCenter|Zoom Center
-        00280034|IS|2||PixelAspectRatio|Pixel Aspect Ratio
-        00280040|CS|1|R|ImageFormat|Image Format
-        00280050|LO|1-n|R|ManipulatedImage|Manipulated Image
-        00280051|CS|1-n||CorrectedImage|Corrected Image
-        0028005F|LO|1|R|CompressionRecognitionCode|Compression Recognition Code
-        00280060|CS|1|R|CompressionCode|Compression Code
-        00280061|SH|1|R|CompressionOriginator|Compression Originator
-        00280062|LO|1|R|CompressionLabel|Compression Label
-        00280063|SH|1|R|CompressionDescription|Compression Description
-        00280065|CS|1-n|R|CompressionSequence|Compression Sequence
-        00280066|AT|1-n|R|CompressionStepPointers|Compression Step Pointers
-        00280068|US|1|R|RepeatInterval|Repeat Interval
-        00280069|US|1|R|BitsGrouped|Bits Grouped
-        00280070|US|1-n|R|PerimeterTable|Perimeter Table
-        00280071|US or SS|1|R|PerimeterValue|Perimeter Value
-        00280080|US|1|R|PredictorRows|Predictor Rows
-        00280081|US|1|R|PredictorColumns|Predictor Columns
-        00280082|US|1-n|R|PredictorConstants|Predictor Constants
-        00280090|CS|1|R|BlockedPixels|Blocked Pixels
-        00280091|US|1|R|BlockRows|Block Rows
-        00280092|US|1|R|BlockColumns|Block Columns
-        00280093|US|1|R|RowOverlap|Row Overlap
-        00280094|US|1|R|ColumnOverlap|Column Overlap
-        00280100|US|1||BitsAllocated|Bits Allocated
-        00280101|US|1||BitsStored|Bits Stored
-        00280102|US|1||HighBit|High Bit
-        00280103|US|1||PixelRepresentation|Pixel Representation
-        00280104|US or SS|1|R|SmallestValidPixelValue|Smallest Valid Pixel Value
-        00280105|US or SS|1|R|LargestValidPixelValue|Largest Valid Pixel Value
-        00280106|US or SS|1||SmallestImagePixelValue|Smallest Image Pixel Value
-        00280107|US or SS|1||LargestImagePixelValue|Largest Image Pixel Value
-        00280108|US or SS|1||SmallestPixelValueInSeries|Smallest Pixel Value in Series
-        00280109|US or SS|1||LargestPixelValueInSeries|Largest Pixel Value in Series
-        00280110|US or SS|1|R|SmallestImagePixelValueInPlane|Smallest Image Pixel Value in Plane
-        00280111|US or SS|1|R|LargestImagePixelValueInPlane|Largest Image Pixel Value in Plane
-        00280120|US or SS|1||PixelPaddingValue|Pixel Padding Value
-        00280121|US or SS|1||PixelPaddingRangeLimit|Pixel Padding Range Limit
-        00280122|FL|1||FloatPixelPaddingValue|Float Pixel Padding Value
-        00280123|FD|1||DoubleFloatPixelPaddingValue|Double Float Pixel Padding Value
-        00280124|FL|1||FloatPixelPaddingRangeLimit|Float Pixel Padding Range Limit
-        00280125|FD|1||DoubleFloatPixelPaddingRangeLimit|Double Float Pixel Padding Range Limit
-        00280200|US|1|R|ImageLocation|Image Location
-        00280300|CS|1||QualityControlImage|Quality Control Image
-        00280301|CS|1||BurnedInAnnotation|Burned In Annotation
-        00280302|CS|1||RecognizableVisualFeatures|Recognizable Visual Features
-        00280303|CS|1||LongitudinalTemporalInformationModified|Longitudinal Temporal Information Modified
-        00280304|UI|1||ReferencedColorPaletteInstanceUID|Referenced Color Palette Instance UID
-        00280400|LO|1|R|TransformLabel|Transform Label
-        00280401|LO|1|R|TransformVersionNumber|Transform Version Number
-        00280402|US|1|R|NumberOfTransformSteps|Number of Transform Steps
-        00280403|LO|1-n|R|SequenceOfCompressedData|Sequence of Compressed Data
-        00280404|AT|1-n|R|DetailsOfCoefficients|Details of Coefficients
-        00280700|LO|1|R|DCTLabel|DCT Label
-        00280701|CS|1-n|R|DataBlockDescription|Data Block Description
-        00280702|AT|1-n|R|DataBlock|Data Block
-        00280710|US|1|R|NormalizationFactorFormat|Normalization Factor Format
-        00280720|US|1|R|ZonalMapNumberFormat|Zonal Map Number Format
-        00280721|AT|1-n|R|ZonalMapLocation|Zonal Map Location
-        00280722|US|1|R|ZonalMapFormat|Zonal Map Format
-        00280730|US|1|R|AdaptiveMapFormat|Adaptive Map Format
-        00280740|US|1|R|CodeNumberFormat|Code Number Format
-        00280A02|CS|1||PixelSpacingCalibrationType|Pixel Spacing Calibration Type
-        00280A04|LO|1||PixelSpacingCalibrationDescription|Pixel Spacing Calibration Description
-        00281040|CS|1||PixelIntensityRelationship|Pixel Intensity Relationship
-        00281041|SS|1||PixelIntensityRelationshipSign|Pixel Intensity Relationship Sign
-        00281050|DS|1-n||WindowCenter|Window Center
-        00281051|DS|1-n||WindowWidth|Window Width
-        00281052|DS|1||RescaleIntercept|Rescale Intercept
-        00281053|DS|1||RescaleSlope|Rescale Slope
-        00281054|LO|1||RescaleType|Rescale Type
-        00281055|LO|1-n||WindowCenterWidthExplanation|Window Center & Width Explanation
-        00281056|CS|1||VOILUTFunction|VOI LUT Function
-        00281080|CS|1|R|GrayScale|Gray Scale
-        00281090|CS|1||RecommendedViewingMode|Recommended Viewing Mode
-        00281100|US or SS|3|R|GrayLookupTableDescriptor|Gray Lookup Table Descriptor
-        00281101|US or SS|3||RedPaletteColorLookupTableDescriptor|Red Palette Color Lookup Table Descriptor
-        00281102|US or SS|3||GreenPaletteColorLookupTableDescriptor|Green Palette Color Lookup Table Descriptor
-        00281103|US or SS|3||BluePaletteColorLookupTableDescriptor|Blue Palette Color Lookup Table Descriptor
-        00281104|US|3||AlphaPaletteColorLookupTableDescriptor|Alpha Palette Color Lookup Table Descriptor
-        00281111|US or SS|4|R|LargeRedPaletteColorLookupTableDescriptor|Large Red Palette Color Lookup Table Descriptor
-        00281112|US or SS|4|R|LargeGreenPaletteColorLookupTableDescriptor|Large Green Palette Color Lookup Table Descriptor
-        00281113|US or SS|4|R|LargeBluePaletteColorLookupTableDescriptor|Large Blue Palette Color Lookup Table Descriptor
-        00281199|UI|1||PaletteColorLookupTableUID|Palette Color Lookup Table UID
-        00281200|US or SS or OW|1-n|R|GrayLookupTableData|Gray Lookup Table Data
-        00281201|OW|1||RedPaletteColorLookupTableData|Red Palette Color Lookup Table Data
-        00281202|OW|1||GreenPaletteColorLookupTableData|Green Palette Color Lookup Table Data
-        00281203|OW|1||BluePaletteColorLookupTableData|Blue Palette Color Lookup Table Data
-        00281204|OW|1||AlphaPaletteColorLookupTableData|Alpha Palette Color Lookup Table Data
-        00281211|OW|1|R|LargeRedPaletteColorLookupTableData|Large Red Palette Color Lookup Table Data
-        00281212|OW|1|R|LargeGreenPaletteColorLookupTableData|Large Green Palette Color Lookup Table Data
-        00281213|OW|1|R|LargeBluePaletteColorLookupTableData|Large Blue Palette Color Lookup Table Data
-        00281214|UI|1|R|LargePaletteColorLookupTableUID|Large Palette Color Lookup Table UID
-        00281221|OW|1||SegmentedRedPaletteColorLookupTableData|Segmented Red Palette Color Lookup Table Data
-        00281222|OW|1||SegmentedGreenPaletteColorLookupTableData|Segmented Green Palette Color Lookup Table Data
-        00281223|OW|1||SegmentedBluePaletteColorLookupTableData|Segmented Blue Palette Color Lookup Table Data
-        00281224|OW|1||SegmentedAlphaPaletteColorLookupTableData|Segmented Alpha Palette Color Lookup Table Data
-        00281230|SQ|1||StoredValueColorRangeSequence|Stored Value Color Range Sequence
-        00281231|FD|1||MinimumStoredValueMapped|Minimum Stored Value Mapped
-        00281232|FD|1||MaximumStoredValueMapped|Maximum Stored Value Mapped
-        00281300|CS|1||BreastImplantPresent|Breast Implant Present
-        00281350|CS|1||PartialView|Partial View
-        00281351|ST|1||PartialViewDescription|Partial View Description
-        00281352|SQ|1||PartialViewCodeSequence|Partial View Code Sequence
-        0028135A|CS|1||SpatialLocationsPreserved|Spatial Locations Preserved
-        00281401|SQ|1||DataFrameAssignmentSequence|Data Frame Assignment Sequence
-        00281402|CS|1||DataPathAssignment|Data Path Assignment
-        00281403|US|1||BitsMappedToColorLookupTable|Bits Mapped to Color Lookup Table
-        00281404|SQ|1||BlendingLUT1Sequence|Blending LUT 1 Sequence
-        00281405|CS|1||BlendingLUT1TransferFunction|Blending LUT 1 Transfer Function
-        00281406|FD|1||BlendingWeightConstant|Blending Weight Constant
-        00281407|US|3||BlendingLookupTableDescriptor|Blending Lookup Table Descriptor
-        00281408|OW|1||BlendingLookupTableData|Blending Lookup Table Data
-        0028140B|SQ|1||EnhancedPaletteColorLookupTableSequence|Enhanced Palette Color Lookup Table Sequence
-        0028140C|SQ|1||BlendingLUT2Sequence|Blending LUT 2 Sequence
-        0028140D|CS|1||BlendingLUT2TransferFunction|Blending LUT 2 Transfer Function
-        0028140E|CS|1||DataPathID|Data Path ID
-        0028140F|CS|1||RGBLUTTransferFunction|RGB LUT Transfer Function
-        00281410|CS|1||AlphaLUTTransferFunction|Alpha LUT Transfer Function
-        00282000|OB|1||ICCProfile|ICC Profile
-        00282002|CS|1||ColorSpace|Color Space
-        00282110|CS|1||LossyImageCompression|Lossy Image Compression
-        00282112|DS|1-n||LossyImageCompressionRatio|Lossy Image Compression Ratio
-        00282114|CS|1-n||LossyImageCompressionMethod|Lossy Image Compression Method
-        00283000|SQ|1||ModalityLUTSequence|Modality LUT Sequence
-        00283002|US or SS|3||LUTDescriptor|LUT Descriptor
-        00283003|LO|1||LUTExplanation|LUT Explanation
-        00283004|LO|1||ModalityLUTType|Modality LUT Type
-        00283006|US or OW|1-n||LUTData|LUT Data
-        00283010|SQ|1||VOILUTSequence|VOI LUT Sequence
-        00283110|SQ|1||SoftcopyVOILUTSequence|Softcopy VOI LUT Sequence
-        00284000|LT|1|R|ImagePresentationComments|Image Presentation Comments
-        00285000|SQ|1|R|BiPlaneAcquisitionSequence|Bi-Plane Acquisition Sequence
-        00286010|US|1||RepresentativeFrameNumber|Representative Frame Number
-        00286020|US|1-n||FrameNumbersOfInterest|Frame Numbers of Interest (FOI)
-        00286022|LO|1-n||FrameOfInterestDescription|Frame of Interest Description
-        00286023|CS|1-n||FrameOfInterestType|Frame of Interest Type
-        00286030|US|1-n|R|MaskPointers|Mask Pointer(s)
-        00286040|US|1-n||RWavePointer|R Wave Pointer
-        00286100|SQ|1||MaskSubtractionSequence|Mask Subtraction Sequence
-        00286101|CS|1||MaskOperation|Mask Operation
-        00286102|US|2-2n||ApplicableFrameRange|Applicable Frame Range
-        00286110|US|1-n||MaskFrameNumbers|Mask Frame Numbers
-        00286112|US|1||ContrastFrameAveraging|Contrast Frame Averaging
-        00286114|FL|2||MaskSubPixelShift|Mask Sub-pixel Shift
-        00286120|SS|1||TIDOffset|TID Offset
-        00286190|ST|1||MaskOperationExplanation|Mask Operation Explanation
-        00287000|SQ|1||EquipmentAdministratorSequence|Equipment Administrator Sequence
-        00287001|US|1||NumberOfDisplaySubsystems|Number of Display Subsystems
-        00287002|US|1||CurrentConfigurationID|Current Configuration ID
-        00287003|US|1||DisplaySubsystemID|Display Subsystem ID
-        00287004|SH|1||DisplaySubsystemName|Display Subsystem Name
-        00287005|LO|1||DisplaySubsystemDescription|Display Subsystem Description
-        00287006|CS|1||SystemStatus|System Status
-        00287007|LO|1||SystemStatusComment|System Status Comment
-        00287008|SQ|1||TargetLuminanceCharacteristicsSequence|Target Luminance Characteristics Sequence
-        00287009|US|1||LuminanceCharacteristicsID|Luminance Characteristics ID
-        0028700A|SQ|1||DisplaySubsystemConfigurationSequence|Display Subsystem Configuration Sequence
-        0028700B|US|1||ConfigurationID|Configuration ID
-        0028700C|SH|1||ConfigurationName|Configuration Name
-        0028700D|LO|1||ConfigurationDescription|Configuration Description
-        0028700E|US|1||ReferencedTargetLuminanceCharacteristicsID|Referenced Target Luminance Characteristics ID
-        0028700F|SQ|1||QAResultsSequence|QA Results Sequence
-        00287010|SQ|1||DisplaySubsystemQAResultsSequence|Display Subsystem QA Results Sequence
-        00287011|SQ|1||ConfigurationQAResultsSequence|Configuration QA Results Sequence
-        00287012|SQ|1||MeasurementEquipmentSequence|Measurement Equipment Sequence
-        00287013|CS|1-n||MeasurementFunctions|Measurement Functions
-        00287014|CS|1||MeasurementEquipmentType|Measurement Equipment Type
-        00287015|SQ|1||VisualEvaluationResultSequence|Visual Evaluation Result Sequence
-        00287016|SQ|1||DisplayCalibrationResultSequence|Display Calibration Result Sequence
-        00287017|US|1||DDLValue|DDL Value
-        00287018|FL|2||CIExyWhitePoint|CIExy White Point
-        00287019|CS|1||DisplayFunctionType|Display Function Type
-        0028701A|FL|1||GammaValue|Gamma Value
-        0028701B|US|1||NumberOfLuminancePoints|Number of Luminance Points
-        0028701C|SQ|1||LuminanceResponseSequence|Luminance Response Sequence
-        0028701D|FL|1||TargetMinimumLuminance|Target Minimum Luminance
-        0028701E|FL|1||TargetMaximumLuminance|Target Maximum Luminance
-        0028701F|FL|1||LuminanceValue|Luminance Value
-        00287020|LO|1||LuminanceResponseDescription|Luminance Response Description
-        00287021|CS|1||WhitePointFlag|White Point Flag
-        00287022|SQ|1||DisplayDeviceTypeCodeSequence|Display Device Type Code Sequence
-        00287023|SQ|1||DisplaySubsystemSequence|Display Subsystem Sequence
-        00287024|SQ|1||LuminanceResultSequence|Luminance Result Sequence
-        00287025|CS|1||AmbientLightValueSource|Ambient Light Value Source
-        00287026|CS|1-n||MeasuredCharacteristics|Measured Characteristics
-        00287027|SQ|1||LuminanceUniformityResultSequence|Luminance Uniformity Result Sequence
-        00287028|SQ|1||VisualEvaluationTestSequence|Visual Evaluation Test Sequence
-        00287029|CS|1||TestResult|Test Result
-        0028702A|LO|1||TestResultComment|Test Result Comment
-        0028702B|CS|1||TestImageValidation|Test Image Validation
-        0028702C|SQ|1||TestPatternCodeSequence|Test Pattern Code Sequence
-        0028702D|SQ|1||MeasurementPatternCodeSequence|Measurement Pattern Code Sequence
-        0028702E|SQ|1||VisualEvaluationMethodCodeSequence|Visual Evaluation Method Code Sequence
-        00287FE0|UR|1||PixelDataProviderURL|Pixel Data Provider URL
-        00289001|UL|1||DataPointRows|Data Point Rows
-        00289002|UL|1||DataPointColumns|Data Point Columns
-        00289003|CS|1||SignalDomainColumns|Signal Domain Columns
-        00289099|US|1|R|LargestMonochromePixelValue|Largest Monochrome Pixel Value
-        00289108|CS|1||DataRepresentation|Data Representation
-        00289110|SQ|1||PixelMeasuresSequence|Pixel Measures Sequence
-        00289132|SQ|1||FrameVOILUTSequence|Frame VOI LUT Sequence
-        00289145|SQ|1||PixelValueTransformationSequence|Pixel Value Transformation Sequence
-        00289235|CS|1||SignalDomainRows|Signal Domain Rows
-        00289411|FL|1||DisplayFilterPercentage|Display Filter Percentage
-        00289415|SQ|1||FramePixelShiftSequence|Frame Pixel Shift Sequence
-        00289416|US|1||SubtractionItemID|Subtraction Item ID
-        00289422|SQ|1||PixelIntensityRelationshipLUTSequence|Pixel Intensity Relationship LUT Sequence
-        00289443|SQ|1||FramePixelDataPropertiesSequence|Frame Pixel Data Properties Sequence
-        00289444|CS|1||GeometricalProperties|Geometrical Properties
-        00289445|FL|1||GeometricMaximumDistortion|Geometric Maximum Distortion
-        00289446|CS|1-n||ImageProcessingApplied|Image Processing Applied
-        00289454|CS|1||MaskSelectionMode|Mask Selection Mode
-        00289474|CS|1||LUTFunction|LUT Function
-        00289478|FL|1||MaskVisibilityPercentage|Mask Visibility Percentage
-        00289501|SQ|1||PixelShiftSequence|Pixel Shift Sequence
-        00289502|SQ|1||RegionPixelShiftSequence|Region Pixel Shift Sequence
-        00289503|SS|2-2n||VerticesOfTheRegion|Vertices of the Region
-        00289505|SQ|1||MultiFramePresentationSequence|Multi-frame Presentation Sequence
-        00289506|US|2-2n||PixelShiftFrameRange|Pixel Shift Frame Range
-        00289507|US|2-2n||LUTFrameRange|LUT Frame Range
-        00289520|DS|16||ImageToEquipmentMappingMatrix|Image to Equipment Mapping Matrix
-        00289537|CS|1||EquipmentCoordinateSystemIdentification|Equipment Coordinate System Identification
-        0032000A|CS|1|R|StudyStatusID|Study Status ID
-        0032000C|CS|1|R|StudyPriorityID|Study Priority ID
-        00320012|LO|1|R|StudyIDIssuer|Study ID Issuer
-        00320032|DA|1|R|StudyVerifiedDate|Study Verified Date
-        00320033|TM|1|R|StudyVerifiedTime|Study Verified Time
-        00320034|DA|1|R|StudyReadDate|Study Read Date
-        00320035|TM|1|R|StudyReadTime|Study Read Time
-        00321000|DA|1|R|ScheduledStudyStartDate|Scheduled Study Start Date
-        00321001|TM|1|R|ScheduledStudyStartTime|Scheduled Study Start Time
-        00321010|DA|1|R|ScheduledStudyStopDate|Scheduled Study Stop Date
-        00321011|TM|1|R|ScheduledStudyStopTime|Scheduled Study Stop Time
-        00321020|LO|1|R|ScheduledStudyLocation|Scheduled Study Location
-        00321021|AE|1-n|R|ScheduledStudyLocationAETitle|Scheduled Study Location AE Title
-        00321030|LO|1|R|ReasonForStudy|Reason for Study
-        00321031|SQ|1||RequestingPhysicianIdentificationSequence|Requesting Physician Identification Sequence
-        00321032|PN|1||RequestingPhysician|Requesting Physician
-        00321033|LO|1||RequestingService|Requesting Service
-        00321034|SQ|1||RequestingServiceCodeSequence|Requesting Service Code Sequence
-        00321040|DA|1|R|StudyArrivalDate|Study Arrival Date
-        00321041|TM|1|R|StudyArrivalTime|Study Arrival Time
-        00321050|DA|1|R|StudyCompletionDate|Study Completion Date
-        00321051|TM|1|R|StudyCompletionTime|Study Completion Time
-        00321055|CS|1|R|StudyComponentStatusID|Study Component Status ID
-        00321060|LO|1||RequestedProcedureDescription|Requested Procedure Description
-        00321064|SQ|1||RequestedProcedureCodeSequence|Requested Procedure Code Sequence
-        00321065|SQ|1||RequestedLateralityCodeSequence|Requested Laterality Code Sequence
-        00321066|UT|1||ReasonForVisit|Reason for Visit
-        00321067|SQ|1||ReasonForVisitCodeSequence|Reason for Visit Code Sequence
-        00321070|LO|1||RequestedContrastAgent|Requested Contrast Agent
-        00324000|LT|1|R|StudyComments|Study Comments
-        00340001|SQ|1||FlowIdentifierSequence|Flow Identifier Sequence
-        00340002|OB|1||FlowIdentifier|Flow Identifier
-        00340003|UI|1||FlowTransferSyntaxUID|Flow Transfer Syntax UID
-        00340004|UL|1||FlowRTPSamplingRate|Flow RTP Sampling Rate
-        00340005|OB|1||SourceIdentifier|Source Identifier
-        00340007|OB|1||FrameOriginTimestamp|Frame Origin Timestamp
-        00340008|CS|1||IncludesImagingSubject|Includes Imaging Subject
-        00340009|SQ|1||FrameUsefulnessGroupSequence|Frame Usefulness Group Sequence
-        0034000A|SQ|1||RealTimeBulkDataFlowSequence|Real-Time Bulk Data Flow Sequence
-        0034000B|SQ|1||CameraPositionGroupSequence|Camera Position Group Sequence
-        0034000C|CS|1||IncludesInformation|Includes Information
-        0034000D|SQ|1||TimeOfFrameGroupSequence|Time of Frame Group Sequence
-        00380004|SQ|1||ReferencedPatientAliasSequence|Referenced Patient Alias Sequence
-        00380008|CS|1||VisitStatusID|Visit Status ID
-        00380010|LO|1||AdmissionID|Admission ID
-        00380011|LO|1|R|IssuerOfAdmissionID|Issuer of Admission ID
-        00380014|SQ|1||IssuerOfAdmissionIDSequence|Issuer of Admission ID Sequence
-        00380016|LO|1||RouteOfAdmissions|Route of Admissions
-        0038001A|DA|1|R|ScheduledAdmissionDate|Scheduled Admission Date
-        0038001B|TM|1|R|ScheduledAdmissionTime|Scheduled Admission Time
-        0038001C|DA|1|R|ScheduledDischargeDate|Scheduled Discharge Date
-        0038001D|TM|1|R|ScheduledDischargeTime|Scheduled Discharge Time
-        0038001E|LO|1|R|ScheduledPatientInstitutionResidence|Scheduled Patient Institution Residence
-        00380020|DA|1||AdmittingDate|Admitting Date
-        00380021|TM|1||AdmittingTime|Admitting Time
-        00380030|DA|1|R|DischargeDate|Discharge Date
-        00380032|TM|1|R|DischargeTime|Discharge Time
-        00380040|LO|1|R|DischargeDiagnosisDescription|Discharge Diagnosis Description
-        00380044|SQ|1|R|DischargeDiagnosisCodeSequence|Discharge Diagnosis Code Sequence
-        00380050|LO|1||SpecialNeeds|Special Needs
-        00380060|LO|1||ServiceEpisodeID|Service Episode ID
-        00380061|LO|1|R|IssuerOfServiceEpisodeID|Issuer of Service Episode ID
-        00380062|LO|1||ServiceEpisodeDescription|Service Episode Description
-        00380064|SQ|1||IssuerOfServiceEpisodeIDSequence|Issuer of Service Episode ID Sequence
-        00380100|SQ|1||PertinentDocumentsSequence|Pertinent Documents Sequence
-        00380101|SQ|1||PertinentResourcesSequence|Pertinent Resources Sequence
-        00380102|LO|1||ResourceDescription|Resource Description
-        00380300|LO|1||CurrentPatientLocation|Current Patient Location
-        00380400|LO|1||PatientInstitutionResidence|Patient's Institution Residence
-        00380500|LO|1||PatientState|Patient State
-        00380502|SQ|1||PatientClinicalTrialParticipationSequence|Patient Clinical Trial Participation Sequence
-        00384000|LT|1||VisitComments|Visit Comments
-        003A0004|CS|1||WaveformOriginality|Waveform Originality
-        003A0005|US|1||NumberOfWaveformChannels|Number of Waveform Channels
-        003A0010|UL|1||NumberOfWaveformSamples|Number of Waveform Samples
-        003A001A|DS|1||SamplingFrequency|Sampling Frequency
-        003A0020|SH|1||MultiplexGroupLabel|Multiplex Group Label
-        003A0200|SQ|1||ChannelDefinitionSequence|Channel Definition Sequence
-        003A0202|IS|1||WaveformChannelNumber|Waveform Channel Number
-        003A0203|SH|1||ChannelLabel|Channel Label
-        003A0205|CS|1-n||ChannelStatus|Channel Status
-        003A0208|SQ|1||ChannelSourceSequence|Channel Source Sequence
-        003A0209|SQ|1||ChannelSourceModifiersSequence|Channel Source Modifiers Sequence
-        003A020A|SQ|1||SourceWaveformSequence|Source Waveform Sequence
-        003A020C|LO|1||ChannelDerivationDescription|Channel Derivation Description
-        003A0210|DS|1||ChannelSensitivity|Channel Sensitivity
-        003A0211|SQ|1||ChannelSensitivityUnitsSequence|Channel Sensitivity Units Sequence
-        003A0212|DS|1||ChannelSensitivityCorrectionFactor|Channel Sensitivity Correction Factor
-        003A0213|DS|1||ChannelBaseline|Channel Baseline
-        003A0214|DS|1||ChannelTimeSkew|Channel Time Skew
-        003A0215|DS|1||ChannelSampleSkew|Channel Sample Skew
-        003A0218|DS|1||ChannelOffset|Channel Offset
-        003A021A|US|1||WaveformBitsStored|Waveform Bits Stored
-        003A0220|DS|1||FilterLowFrequency|Filter Low Frequency
-        003A0221|DS|1||FilterHighFrequency|Filter High Frequency
-        003A0222|DS|1||NotchFilterFrequency|Notch Filter Frequency
-        003A0223|DS|1||NotchFilterBandwidth|Notch Filter Bandwidth
-        003A0230|FL|1||WaveformDataDisplayScale|Waveform Data Display Scale
-        003A0231|US|3||WaveformDisplayBackgroundCIELabValue|Waveform Display Background CIELab Value
-        003A0240|SQ|1||WaveformPresentationGroupSequence|Waveform Presentation Group Sequence
-        003A0241|US|1||PresentationGroupNumber|Presentation Group Number
-        003A0242|SQ|1||ChannelDisplaySequence|Channel Display Sequence
-        003A0244|US|3||ChannelRecommendedDisplayCIELabValue|Channel Recommended Display CIELab Value
-        003A0245|FL|1||ChannelPosition|Channel Position
-        003A0246|CS|1||DisplayShadingFlag|Display Shading Flag
-        003A0247|FL|1||FractionalChannelDisplayScale|Fractional Channel Display Scale
-        003A0248|FL|1||AbsoluteChannelDisplayScale|Absolute Channel Display Scale
-        003A0300|SQ|1||MultiplexedAudioChannelsDescriptionCodeSequence|Multiplexed Audio Channels Description Code Sequence
-        003A0301|IS|1||ChannelIdentificationCode|Channel Identification Code
-        003A0302|CS|1||ChannelMode|Channel Mode
-        003A0310|UI|1||MultiplexGroupUID|Multiplex Group UID
-        003A0311|DS|1||PowerlineFrequency|Powerline Frequency
-        003A0312|SQ|1||ChannelImpedanceSequence|Channel Impedance Sequence
-        003A0313|DS|1||ImpedanceValue|Impedance Value
-        003A0314|DT|1||ImpedanceMeasurementDateTime|Impedance Measurement DateTime
-        003A0315|DS|1||ImpedanceMeasurementFrequency|Impedance Measurement Frequency
-        003A0316|CS|1||ImpedanceMeasurementCurrentType|Impedance Measurement Current Type
-        00400001|AE|1-n||ScheduledStationAETitle|Scheduled Station AE Title
-        00400002|DA|1||ScheduledProcedureStepStartDate|Scheduled Procedure Step Start Date
-        00400003|TM|1||ScheduledProcedureStepStartTime|Scheduled Procedure Step Start Time
-        00400004|DA|1||ScheduledProcedureStepEndDate|Scheduled Procedure Step End Date
-        00400005|TM|1||ScheduledProcedureStepEndTime|Scheduled Procedure Step End Time
-        00400006|PN|1||ScheduledPerformingPhysicianName|Scheduled Performing Physician's Name
-        00400007|LO|1||ScheduledProcedureStepDescription|Scheduled Procedure Step Description
-        00400008|SQ|1||ScheduledProtocolCodeSequence|Scheduled Protocol Code Sequence
-        00400009|SH|1||ScheduledProcedureStepID|Scheduled Procedure Step ID
-        0040000A|SQ|1||StageCodeSequence|Stage Code Sequence
-        0040000B|SQ|1||ScheduledPerformingPhysicianIdentificationSequence|Scheduled Performing Physician Identification Sequence
-        00400010|SH|1-n||ScheduledStationName|Scheduled Station Name
-        00400011|SH|1||ScheduledProcedureStepLocation|Scheduled Procedure Step Location
-        00400012|LO|1||PreMedication|Pre-Medication
-        00400020|CS|1||ScheduledProcedureStepStatus|Scheduled Procedure Step Status
-        00400026|SQ|1||OrderPlacerIdentifierSequence|Order Placer Identifier Sequence
-        00400027|SQ|1||OrderFillerIdentifierSequence|Order Filler Identifier Sequence
-        00400031|UT|1||LocalNamespaceEntityID|Local Namespace Entity ID
-        00400032|UT|1||UniversalEntityID|Universal Entity ID
-        00400033|CS|1||UniversalEntityIDType|Universal Entity ID Type
-        00400035|CS|1||IdentifierTypeCode|Identifier Type Code
-        00400036|SQ|1||AssigningFacilitySequence|Assigning Facility Sequence
-        00400039|SQ|1||AssigningJurisdictionCodeSequence|Assigning Jurisdiction Code Sequence
-        0040003A|SQ|1||AssigningAgencyOrDepartmentCodeSequence|Assigning Agency or Department Code Sequence
-        00400100|SQ|1||ScheduledProcedureStepSequence|Scheduled Procedure Step Sequence
-        00400220|SQ|1||ReferencedNonImageCompositeSOPInstanceSequence|Referenced Non-Image Composite SOP Instance Sequence
-        00400241|AE|1||PerformedStationAETitle|Performed Station AE Title
-        00400242|SH|1||PerformedStationName|Performed Station Name
-        00400243|SH|1||PerformedLocation|Performed Location
-        00400244|DA|1||PerformedProcedureStepStartDate|Performed Procedure Step Start Date
-        00400245|TM|1||PerformedProcedureStepStartTime|Performed Procedure Step Start Time
-        00400250|DA|1||PerformedProcedureStepEndDate|Performed Procedure Step End Date
-        00400251|TM|1||PerformedProcedureStepEndTime|Performed Procedure Step End Time
-        00400252|CS|1||PerformedProcedureStepStatus|Performed Procedure Step Status
-        00400253|SH|1||PerformedProcedureStepID|Performed Procedure Step ID
-        00400254|LO|1||PerformedProcedureStepDescription|Performed Procedure Step Description
-        00400255|LO|1||PerformedProcedureTypeDescription|Performed Procedure Type Description
-        00400260|SQ|1||PerformedProtocolCodeSequence|Performed Protocol Code Sequence
-        00400261|CS|1||PerformedProtocolType|Performed Protocol Type
-        00400270|SQ|1||ScheduledStepAttributesSequence|Scheduled Step Attributes Sequence
-        00400275|SQ|1||RequestAttributesSequence|Request Attributes Sequence
-        00400280|ST|1||CommentsOnThePerformedProcedureStep|Comments on the Performed Procedure Step
-        00400281|SQ|1||PerformedProcedureStepDiscontinuationReasonCodeSequence|Performed Procedure Step Discontinuation Reason Code Sequence
-        00400293|SQ|1||QuantitySequence|Quantity Sequence
-        00400294|DS|1||Quantity|Quantity
-        00400295|SQ|1||MeasuringUnitsSequence|Measuring Units Sequence
-        00400296|SQ|1||BillingItemSequence|Billing Item Sequence
-        00400300|US|1|R|TotalTimeOfFluoroscopy|Total Time of Fluoroscopy
-        00400301|US|1|R|TotalNumberOfExposures|Total Number of Exposures
-        00400302|US|1||EntranceDose|Entrance Dose
-        00400303|US|1-2||ExposedArea|Exposed Area
-        00400306|DS|1||DistanceSourceToEntrance|Distance Source to Entrance
-        00400307|DS|1|R|DistanceSourceToSupport|Distance Source to Support
-        0040030E|SQ|1|R|ExposureDoseSequence|Exposure Dose Sequence
-        00400310|ST|1||CommentsOnRadiationDose|Comments on Radiation Dose
-        00400312|DS|1||XRayOutput|X-Ray Output
-        00400314|DS|1||HalfValueLayer|Half Value Layer
-        00400316|DS|1||OrganDose|Organ Dose
-        00400318|CS|1||OrganExposed|Organ Exposed
-        00400320|SQ|1||BillingProcedureStepSequence|Billing Procedure Step Sequence
-        00400321|SQ|1||FilmConsumptionSequence|Film Consumption Sequence
-        00400324|SQ|1||BillingSuppliesAndDevicesSequence|Billing Supplies and Devices Sequence
-        00400330|SQ|1|R|ReferencedProcedureStepSequence|Referenced Procedure Step Sequence
-        00400340|SQ|1||PerformedSeriesSequence|Performed Series Sequence
-        00400400|LT|1||CommentsOnTheScheduledProcedureStep|Comments on the Scheduled Procedure Step
-        00400440|SQ|1||ProtocolContextSequence|Protocol Context Sequence
-        00400441|SQ|1||ContentItemModifierSequence|Content Item Modifier Sequence
-        00400500|SQ|1||ScheduledSpecimenSequence|Scheduled Specimen Sequence
-        0040050A|LO|1|R|SpecimenAccessionNumber|Specimen Accession Number
-        00400512|LO|1||ContainerIdentifier|Container Identifier
-        00400513|SQ|1||IssuerOfTheContainerIdentifierSequence|Issuer of the Container Identifier Sequence
-        00400515|SQ|1||AlternateContainerIdentifierSequence|Alternate Container Identifier Sequence
-        00400518|SQ|1||ContainerTypeCodeSequence|Container Type Code Sequence
-        0040051A|LO|1||ContainerDescription|Container Description
-        00400520|SQ|1||ContainerComponentSequence|Container Component Sequence
-        00400550|SQ|1|R|SpecimenSequence|Specimen Sequence
-        00400551|LO|1||SpecimenIdentifier|Specimen Identifier
-        00400552|SQ|1|R|SpecimenDescriptionSequenceTrial|Specimen Description Sequence (Trial)
-        00400553|ST|1|R|SpecimenDescriptionTrial|Specimen Description (Trial)
-        00400554|UI|1||SpecimenUID|Specimen UID
-        00400555|SQ|1||AcquisitionContextSequence|Acquisition Context Sequence
-        00400556|ST|1||AcquisitionContextDescription|Acquisition Context Description
-        00400560|SQ|1||SpecimenDescriptionSequence|Specimen Description Sequence
-        00400562|SQ|1||IssuerOfTheSpecimenIdentifierSequence|Issuer of the Specimen Identifier Sequence
-        0040059A|SQ|1||SpecimenTypeCodeSequence|Specimen Type Code Sequence
-        00400600|LO|1||SpecimenShortDescription|Specimen Short Description
-        00400602|UT|1||SpecimenDetailedDescription|Specimen Detailed Description
-        00400610|SQ|1||SpecimenPreparationSequence|Specimen Preparation Sequence
-        00400612|SQ|1||SpecimenPreparationStepContentItemSequence|Specimen Preparation Step Content Item Sequence
-        00400620|SQ|1||SpecimenLocalizationContentItemSequence|Specimen Localization Content Item Sequence
-        004006FA|LO|1|R|SlideIdentifier|Slide Identifier
-        00400710|SQ|1||WholeSlideMicroscopyImageFrameTypeSequence|Whole Slide Microscopy Image Frame Type Sequence
-        0040071A|SQ|1||ImageCenterPointCoordinatesSequence|Image Center Point Coordinates Sequence
-        0040072A|DS|1||XOffsetInSlideCoordinateSystem|X Offset in Slide Coordinate System
-        0040073A|DS|1||YOffsetInSlideCoordinateSystem|Y Offset in Slide Coordinate System
-        0040074A|DS|1||ZOffsetInSlideCoordinateSystem|Z Offset in Slide Coordinate System
-        004008D8|SQ|1|R|PixelSpacingSequence|Pixel Spacing Sequence
-        004008DA|SQ|1|R|CoordinateSystemAxisCodeSequence|Coordinate System Axis Code Sequence
-        004008EA|SQ|1||MeasurementUnitsCodeSequence|Measurement Units Code Sequence
-        004009F8|SQ|1|R|VitalStainCodeSequenceTrial|Vital Stain Code Sequence (Trial)
-        00401001|SH|1||RequestedProcedureID|Requested Procedure ID
-        00401002|LO|1||ReasonForTheRequestedProcedure|Reason for the Requested Procedure
-        00401003|SH|1||RequestedProcedurePriority|Requested Procedure Priority
-        00401004|LO|1||PatientTransportArrangements|Patient Transport Arrangements
-        00401005|LO|1||RequestedProcedureLocation|Requested Procedure Location
-        00401006|SH|1|R|PlacerOrderNumberProcedure|Placer Order Number / Procedure
-        00401007|SH|1|R|FillerOrderNumberProcedure|Filler Order Number / Procedure
-        00401008|LO|1||ConfidentialityCode|Confidentiality Code
-        00401009|SH|1||ReportingPriority|Reporting Priority
-        0040100A|SQ|1||ReasonForRequestedProcedureCodeSequence|Reason for Requested Procedure Code Sequence
-        00401010|PN|1-n||NamesOfIntendedRecipientsOfResults|Names of Intended Recipients of Results
-        00401011|SQ|1||IntendedRecipientsOfResultsIdentificationSequence|Intended Recipients of Results Identification Sequence
-        00401012|SQ|1||ReasonForPerformedProcedureCodeSequence|Reason For Performed Procedure Code Sequence
-        00401060|LO|1|R|RequestedProcedureDescriptionTrial|Requested Procedure Description (Trial)
-        00401101|SQ|1||PersonIdentificationCodeSequence|Person Identification Code Sequence
-        00401102|ST|1||PersonAddress|Person's Address
-        00401103|LO|1-n||PersonTelephoneNumbers|Person's Telephone Numbers
-        00401104|LT|1||PersonTelecomInformation|Person's Telecom Information
-        00401400|LT|1||RequestedProcedureComments|Requested Procedure Comments
-        00402001|LO|1|R|ReasonForTheImagingServiceRequest|Reason for the Imaging Service Request
-        00402004|DA|1||IssueDateOfImagingServiceRequest|Issue Date of Imaging Service Request
-        00402005|TM|1||IssueTimeOfImagingServiceRequest|Issue Time of Imaging Service Request
-        00402006|SH|1|R|PlacerOrderNumberImagingServiceRequestRetired|Placer Order Number / Imaging Service Request (Retired)
-        00402007|SH|1|R|FillerOrderNumberImagingServiceRequestRetired|Filler Order Number / Imaging Service Request (Retired)
-        00402008|PN|1||OrderEnteredBy|Order Entered By
-        00402009|SH|1||OrderEntererLocation|Order Enterer's Location
-        00402010|SH|1||OrderCallbackPhoneNumber|Order Callback Phone Number
-        00402011|LT|1||OrderCallbackTelecomInformation|Order Callback Telecom Information
-        00402016|LO|1||PlacerOrderNumberImagingServiceRequest|Placer Order Number / Imaging Service Request
-        00402017|LO|1||FillerOrderNumberImagingServiceRequest|Filler Order Number / Imaging Service Request
-        00402400|LT|1||ImagingServiceRequestComments|Imaging Service Request Comments
-        00403001|LO|1||ConfidentialityConstraintOnPatientDataDescription|Confidentiality Constraint on Patient Data Description
-        00404001|CS|1|R|GeneralPurposeScheduledProcedureStepStatus|General Purpose Scheduled Procedure Step Status
-        00404002|CS|1|R|GeneralPurposePerformedProcedureStepStatus|General Purpose Performed Procedure Step Status
-        00404003|CS|1|R|GeneralPurposeScheduledProcedureStepPriority|General Purpose Scheduled Procedure Step Priority
-        00404004|SQ|1|R|ScheduledProcessingApplicationsCodeSequence|Scheduled Processing Applications Code Sequence
-        00404005|DT|1||ScheduledProcedureStepStartDateTime|Scheduled Procedure Step Start DateTime
-        00404006|CS|1|R|MultipleCopiesFlag|Multiple Copies Flag
-        00404007|SQ|1|R|PerformedProcessingApplicationsCodeSequence|Performed Processing Applications Code Sequence
-        00404008|DT|1||ScheduledProcedureStepExpirationDateTime|Scheduled Procedure Step Expiration DateTime
-        00404009|SQ|1||HumanPerformerCodeSequence|Human Performer Code Sequence
-        00404010|DT|1||ScheduledProcedureStepModificationDateTime|Scheduled Procedure Step Modification DateTime
-        00404011|DT|1||ExpectedCompletionDateTime|Expected Completion DateTime
-        00404015|SQ|1|R|ResultingGeneralPurposePerformedProcedureStepsSequence|Resulting General Purpose Performed Procedure Steps Sequence
-        00404016|SQ|1|R|ReferencedGeneralPurposeScheduledProcedureStepSequence|Referenced General Purpose Scheduled Procedure Step Sequence
-        00404018|SQ|1||ScheduledWorkitemCodeSequence|Scheduled Workitem Code Sequence
-        00404019|SQ|1||PerformedWorkitemCodeSequence|Performed Workitem Code Sequence
-        00404020|CS|1|R|InputAvailabilityFlag|Input Availability Flag
-        00404021|SQ|1||InputInformationSequence|Input Information Sequence
-        00404022|SQ|1|R|RelevantInformationSequence|Relevant Information Sequence
-        00404023|UI|1|R|ReferencedGeneralPurposeScheduledProcedureStepTransactionUID|Referenced General Purpose Scheduled Procedure Step Transaction UID
-        00404025|SQ|1||ScheduledStationNameCodeSequence|Scheduled Station Name Code Sequence
-        00404026|SQ|1||ScheduledStationClassCodeSequence|Scheduled Station Class Code Sequence
-        00404027|SQ|1||ScheduledStationGeographicLocationCodeSequence|Scheduled Station Geographic Location Code Sequence
-        00404028|SQ|1||PerformedStationNameCodeSequence|Performed Station Name Code Sequence
-        00404029|SQ|1||PerformedStationClassCodeSequence|Performed Station Class Code Sequence
-        00404030|SQ|1||PerformedStationGeographicLocationCodeSequence|Performed Station Geographic Location Code Sequence
-        00404031|SQ|1|R|RequestedSubsequentWorkitemCodeSequence|Requested Subsequent Workitem Code Sequence
-        00404032|SQ|1|R|NonDICOMOutputCodeSequence|Non-DICOM Output Code Sequence
-        00404033|SQ|1||OutputInformationSequence|Output Information Sequence
-        00404034|SQ|1||ScheduledHumanPerformersSequence|Scheduled Human Performers Sequence
-        00404035|SQ|1||ActualHumanPerformersSequence|Actual Human Performers Sequence
-        00404036|LO|1||HumanPerformerOrganization|Human Performer's Organization
-        00404037|PN|1||HumanPerformerName|Human Performer's Name
-        00404040|CS|1||RawDataHandling|Raw Data Handling
-        00404041|CS|1||InputReadinessState|Input Readiness State
-        00404050|DT|1||PerformedProcedureStepStartDateTime|Performed Procedure Step Start DateTime
-        00404051|DT|1||PerformedProcedureStepEndDateTime|Performed Procedure Step End DateTime
-        00404052|DT|1||ProcedureStepCancellationDateTime|Procedure Step Cancellation DateTime
-        00404070|SQ|1||OutputDestinationSequence|Output Destination Sequence
-        00404071|SQ|1||DICOMStorageSequence|DICOM Storage Sequence
-        00404072|SQ|1||STOWRSStorageSequence|STOW-RS Storage Sequence
-        00404073|UR|1||StorageURL|Storage URL
-        00404074|SQ|1||XDSStorageSequence|XDS Storage Sequence
-        00408302|DS|1||EntranceDoseInmGy|Entrance Dose in mGy
-        00408303|CS|1||EntranceDoseDerivation|Entrance Dose Derivation
-        00409092|SQ|1||ParametricMapFrameTypeSequence|Parametric Map Frame Type Sequence
-        00409094|SQ|1||ReferencedImageRealWorldValueMappingSequence|Referenced Image Real World Value Mapping Sequence
-        00409096|SQ|1||RealWorldValueMappingSequence|Real World Value Mapping Sequence
-        00409098|SQ|1||PixelValueMappingCodeSequence|Pixel Value Mapping Code Sequence
-        00409210|SH|1||LUTLabel|LUT Label
-        00409211|US or SS|1||RealWorldValueLastValueMapped|Real World Value Last Value Mapped
-        00409212|FD|1-n||RealWorldValueLUTData|Real World Value LUT Data
-        00409213|FD|1||DoubleFloatRealWorldValueLastValueMapped|Double Float Real World Value Last Value Mapped
-        00409214|FD|1||DoubleFloatRealWorldValueFirstValueMapped|Double Float Real World Value First Value Mapped
-        00409216|US or SS|1||RealWorldValueFirstValueMapped|Real World Value First Value Mapped
-        00409220|SQ|1||QuantityDefinitionSequence|Quantity Definition Sequence
-        00409224|FD|1||RealWorldValueIntercept|Real World Value Intercept
-        00409225|FD|1||RealWorldValueSlope|Real World Value Slope
-        0040A007|CS|1|R|FindingsFlagTrial|Findings Flag (Trial)
-        0040A010|CS|1||RelationshipType|Relationship Type
-        0040A020|SQ|1|R|FindingsSequenceTrial|Findings Sequence (Trial)
-        0040A021|UI|1|R|FindingsGroupUIDTrial|Findings Group UID (Trial)
-        0040A022|UI|1|R|ReferencedFindingsGroupUIDTrial|Referenced Findings Group UID (Trial)
-        0040A023|DA|1|R|FindingsGroupRecordingDateTrial|Findings Group Recording Date (Trial)
-        0040A024|TM|1|R|FindingsGroupRecordingTimeTrial|Findings Group Recording Time (Trial)
-        0040A026|SQ|1|R|FindingsSourceCategoryCodeSequenceTrial|Findings Source Category Code Sequence (Trial)
-        0040A027|LO|1||VerifyingOrganization|Verifying Organization
-        0040A028|SQ|1|R|DocumentingOrganizationIdentifierCodeSequenceTrial|Documenting Organization Identifier Code Sequence (Trial)
-        0040A030|DT|1||VerificationDateTime|Verification DateTime
-        0040A032|DT|1||ObservationDateTime|Observation DateTime
-        0040A033|DT|1||ObservationStartDateTime|Observation Start DateTime
-        0040A040|CS|1||ValueType|Value Type
-        0040A043|SQ|1||ConceptNameCodeSequence|Concept Name Code Sequence
-        0040A047|LO|1|R|MeasurementPrecisionDescriptionTrial|Measurement Precision Description (Trial)
-        0040A050|CS|1||ContinuityOfContent|Continuity Of Content
-        0040A057|CS|1-n|R|UrgencyOrPriorityAlertsTrial|Urgency or Priority Alerts (Trial)
-        0040A060|LO|1|R|SequencingIndicatorTrial|Sequencing Indicator (Trial)
-        0040A066|SQ|1|R|DocumentIdentifierCodeSequenceTrial|Document Identifier Code Sequence (Trial)
-        0040A067|PN|1|R|DocumentAuthorTrial|Document Author (Trial)
-        0040A068|SQ|1|R|DocumentAuthorIdentifierCodeSequenceTrial|Document Author Identifier Code Sequence (Trial)
-        0040A070|SQ|1|R|IdentifierCodeSequenceTrial|Identifier Code Sequence (Trial)
-        0040A073|SQ|1||VerifyingObserverSequence|Verifying Observer Sequence
-        0040A074|OB|1|R|ObjectBinaryIdentifierTrial|Object Binary Identifier (Trial)
-        0040A075|PN|1||VerifyingObserverName|Verifying Observer Name
-        0040A076|SQ|1|R|DocumentingObserverIdentifierCodeSequenceTrial|Documenting Observer Identifier Code Sequence (Trial)
-        0040A078|SQ|1||AuthorObserverSequence|Author Observer Sequence
-        0040A07A|SQ|1||ParticipantSequence|Participant Sequence
-        0040A07C|SQ|1||CustodialOrganizationSequence|Custodial Organization Sequence
-        0040A080|CS|1||ParticipationType|Participation Type
-        0040A082|DT|1||ParticipationDateTime|Participation DateTime
-        0040A084|CS|1||ObserverType|Observer Type
-        0040A085|SQ|1|R|ProcedureIdentifierCodeSequenceTrial|Procedure Identifier Code Sequence (Trial)
-        0040A088|SQ|1||VerifyingObserverIdentificationCodeSequence|Verifying Observer Identification Code Sequence
-        0040A089|OB|1|R|ObjectDirectoryBinaryIdentifierTrial|Object Directory Binary Identifier (Trial)
-        0040A090|SQ|1|R|EquivalentCDADocumentSequence|Equivalent CDA Document Sequence
-        0040A0B0|US|2-2n||ReferencedWaveformChannels|Referenced Waveform Channels
-        0040A110|DA|1|R|DateOfDocumentOrVerbalTransactionTrial|Date of Document or Verbal Transaction (Trial)
-        0040A112|TM|1|R|TimeOfDocumentCreationOrVerbalTransactionTrial|Time of Document Creation or Verbal Transaction (Trial)
-        0040A120|DT|1||DateTime|DateTime
-        0040A121|DA|1||Date|Date
-        0040A122|TM|1||Time|Time
-        0040A123|PN|1||PersonName|Person Name
-        0040A124|UI|1||UID|UID
-        0040A125|CS|2|R|ReportStatusIDTrial|Report Status ID (Trial)
-        0040A130|CS|1||TemporalRangeType|Temporal Range Type
-        0040A132|UL|1-n||ReferencedSamplePositions|Referenced Sample Positions
-        0040A136|US|1-n|R|ReferencedFrameNumbers|Referenced Frame Numbers
-        0040A138|DS|1-n||ReferencedTimeOffsets|Referenced Time Offsets
-        0040A13A|DT|1-n||ReferencedDateTime|Referenced DateTime
-        0040A160|UT|1||TextValue|Text Value
-        0040A161|FD|1-n||FloatingPointValue|Floating Point Value
-        0040A162|SL|1-n||RationalNumeratorValue|Rational Numerator Value
-        0040A163|UL|1-n||RationalDenominatorValue|Rational Denominator Value
-        0040A167|SQ|1|R|ObservationCategoryCodeSequenceTrial|Observation Category Code Sequence (Trial)
-        0040A168|SQ|1||ConceptCodeSequence|Concept Code Sequence
-        0040A16A|ST|1|R|BibliographicCitationTrial|Bibliographic Citation (Trial)
-        0040A170|SQ|1||PurposeOfReferenceCodeSequence|Purpose of Reference Code Sequence
-        0040A171|UI|1||ObservationUID|Observation UID
-        0040A172|UI|1|R|ReferencedObservationUIDTrial|Referenced Observation UID (Trial)
-        0040A173|CS|1|R|ReferencedObservationClassTrial|Referenced Observation Class (Trial)
-        0040A174|CS|1|R|ReferencedObjectObservationClassTrial|Referenced Object Observation Class (Trial)
-        0040A180|US|1||AnnotationGroupNumber|Annotation Group Number
-        0040A192|DA|1|R|ObservationDateTrial|Observation Date (Trial)
-        0040A193|TM|1|R|ObservationTimeTrial|Observation Time (Trial)
-        0040A194|CS|1|R|MeasurementAutomationTrial|Measurement Automation (Trial)
-        0040A195|SQ|1||ModifierCodeSequence|Modifier Code Sequence
-        0040A224|ST|1|R|IdentificationDescriptionTrial|Identification Description (Trial)
-        0040A290|CS|1|R|CoordinatesSetGeometricTypeTrial|Coordinates Set Geometric Type (Trial)
-        0040A296|SQ|1|R|AlgorithmCodeSequenceTrial|Algorithm Code Sequence (Trial)
-        0040A297|ST|1|R|AlgorithmDescriptionTrial|Algorithm Description (Trial)
-        0040A29A|SL|2-2n|R|PixelCoordinatesSetTrial|Pixel Coordinates Set (Trial)
-        0040A300|SQ|1||MeasuredValueSequence|Measured Value Sequence
-        0040A301|SQ|1||NumericValueQualifierCodeSequence|Numeric Value Qualifier Code Sequence
-        0040A307|PN|1|R|CurrentObserverTrial|Current Observer (Trial)
-        0040A30A|DS|1-n||NumericValue|Numeric Value
-        0040A313|SQ|1|R|ReferencedAccessionSequenceTrial|Referenced Accession Sequence (Trial)
-        0040A33A|ST|1|R|ReportStatusCommentTrial|Report Status Comment (Trial)
-        0040A340|SQ|1|R|ProcedureContextSequenceTrial|Procedure Context Sequence (Trial)
-        0040A352|PN|1|R|VerbalSourceTrial|Verbal Source (Trial)
-        0040A353|ST|1|R|AddressTrial|Address (Trial)
-        0040A354|LO|1|R|TelephoneNumberTrial|Telephone Number (Trial)
-        0040A358|SQ|1|R|VerbalSourceIdentifierCodeSequenceTrial|Verbal Source Identifier Code Sequence (Trial)
-        0040A360|SQ|1||PredecessorDocumentsSequence|Predecessor Documents Sequence
-        0040A370|SQ|1||ReferencedRequestSequence|Referenced Request Sequence
-        0040A372|SQ|1||PerformedProcedureCodeSequence|Performed Procedure Code Sequence
-        0040A375|SQ|1||CurrentRequestedProcedureEvidenceSequence|Current Requested Procedure Evidence Sequence
-        0040A380|SQ|1|R|ReportDetailSequenceTrial|Report Detail Sequence (Trial)
-        0040A385|SQ|1||PertinentOtherEvidenceSequence|Pertinent Other Evidence Sequence
-        0040A390|SQ|1||HL7StructuredDocumentReferenceSequence|HL7 Structured Document Reference Sequence
-        0040A402|UI|1|R|ObservationSubjectUIDTrial|Observation Subject UID (Trial)
-        0040A403|CS|1|R|ObservationSubjectClassTrial|Observation Subject Class (Trial)
-        0040A404|SQ|1|R|ObservationSubjectTypeCodeSequenceTrial|Observation Subject Type Code Sequence (Trial)
-        0040A491|CS|1||CompletionFlag|Completion Flag
-        0040A492|LO|1||CompletionFlagDescription|Completion Flag Description
-        0040A493|CS|1||VerificationFlag|Verification Flag
-        0040A494|CS|1||ArchiveRequested|Archive Requested
-        0040A496|CS|1||PreliminaryFlag|Preliminary Flag
-        0040A504|SQ|1||ContentTemplateSequence|Content Template Sequence
-        0040A525|SQ|1||IdenticalDocumentsSequence|Identical Documents Sequence
-        0040A600|CS|1|R|ObservationSubjectContextFlagTrial|Observation Subject Context Flag (Trial)
-        0040A601|CS|1|R|ObserverContextFlagTrial|Observer Context Flag (Trial)
-        0040A603|CS|1|R|ProcedureContextFlagTrial|Procedure Context Flag (Trial)
-        0040A730|SQ|1||ContentSequence|Content Sequence
-        0040A731|SQ|1|R|RelationshipSequenceTrial|Relationship Sequence (Trial)
-        0040A732|SQ|1|R|RelationshipTypeCodeSequenceTrial|Relationship Type Code Sequence (Trial)
-        0040A744|SQ|1|R|LanguageCodeSequenceTrial|Language Code Sequence (Trial)
-        0040A801|SQ|1||TabulatedValuesSequence|Tabulated Values Sequence
-        0040A802|UL|1||NumberOfTableRows|Number of Table Rows
-        0040A803|UL|1||NumberOfTableColumns|Number of Table Columns
-        0040A804|UL|1||TableRowNumber|Table Row Number
-        0040A805|UL|1||TableColumnNumber|Table Column Number
-        0040A806|SQ|1||TableRowDefinitionSequence|Table Row Definition Sequence
-        0040A807|SQ|1||TableColumnDefinitionSequence|Table Column Definition Sequence
-        0040A808|SQ|1||CellValuesSequence|Cell Values Sequence
-        0040A992|ST|1|R|UniformResourceLocatorTrial|Uniform Resource Locator (Trial)
-        0040B020|SQ|1||WaveformAnnotationSequence|Waveform Annotation Sequence
-        0040DB00|CS|1||TemplateIdentifier|Template Identifier
-        0040DB06|DT|1|R|TemplateVersion|Template Version
-        0040DB07|DT|1|R|TemplateLocalVersion|Template Local Version
-        0040DB0B|CS|1|R|TemplateExtensionFlag|Template Extension Flag
-        0040DB0C|UI|1|R|TemplateExtensionOrganizationUID|Template Extension Organization UID
-        0040DB0D|UI|1|R|TemplateExtensionCreatorUID|Template Extension Creator UID
-        0040DB73|UL|1-n||ReferencedContentItemIdentifier|Referenced Content Item Identifier
-        0040E001|ST|1||HL7InstanceIdentifier|HL7 Instance Identifier
-        0040E004|DT|1||HL7DocumentEffectiveTime|HL7 Document Effective Time
-        0040E006|SQ|1||HL7DocumentTypeCodeSequence|HL7 Document Type Code Sequence
-        0040E008|SQ|1||DocumentClassCodeSequence|Document Class Code Sequence
-        0040E010|UR|1||RetrieveURI|Retrieve URI
-        0040E011|UI|1||RetrieveLocationUID|Retrieve Location UID
-        0040E020|CS|1||TypeOfInstances|Type of Instances
-        0040E021|SQ|1||DICOMRetrievalSequence|DICOM Retrieval Sequence
-        0040E022|SQ|1||DICOMMediaRetrievalSequence|DICOM Media Retrieval Sequence
-        0040E023|SQ|1||WADORetrievalSequence|WADO Retrieval Sequence
-        0040E024|SQ|1||XDSRetrievalSequence|XDS Retrieval Sequence
-        0040E025|SQ|1||WADORSRetrievalSequence|WADO-RS Retrieval Sequence
-        0040E030|UI|1||RepositoryUniqueID|Repository Unique ID
-        0040E031|UI|1||HomeCommunityID|Home Community ID
-        00420010|ST|1||DocumentTitle|Document Title
-        00420011|OB|1||EncapsulatedDocument|Encapsulated Document
-        00420012|LO|1||MIMETypeOfEncapsulatedDocument|MIME Type of Encapsulated Document
-        00420013|SQ|1||SourceInstanceSequence|Source Instance Sequence
-        00420014|LO|1-n||ListOfMIMETypes|List of MIME Types
-        00420015|UL|1||EncapsulatedDocumentLength|Encapsulated Document Length
-        00440001|ST|1||ProductPackageIdentifier|Product Package Identifier
-        00440002|CS|1||SubstanceAdministrationApproval|Substance Administration Approval
-        00440003|LT|1||ApprovalStatusFurtherDescription|Approval Status Further Description
-        00440004|DT|1||ApprovalStatusDateTime|Approval Status DateTime
-        00440007|SQ|1||ProductTypeCodeSequence|Product Type Code Sequence
-        00440008|LO|1-n||ProductName|Product Name
-        00440009|LT|1||ProductDescription|Product Description
-        0044000A|LO|1||ProductLotIdentifier|Product Lot Identifier
-        0044000B|DT|1||ProductExpirationDateTime|Product Expiration DateTime
-        00440010|DT|1||SubstanceAdministrationDateTime|Substance Administration DateTime
-        00440011|LO|1||SubstanceAdministrationNotes|Substance Administration Notes
-        00440012|LO|1||SubstanceAdministrationDeviceID|Substance Administration Device ID
-        00440013|SQ|1||ProductParameterSequence|Product Parameter Sequence
-        00440019|SQ|1||SubstanceAdministrationParameterSequence|Substance Administration Parameter Sequence
-        00440100|SQ|1||ApprovalSequence|Approval Sequence
-        00440101|SQ|1||AssertionCodeSequence|Assertion Code Sequence
-        00440102|UI|1||AssertionUID|Assertion UID
-        00440103|SQ|1||AsserterIdentificationSequence|Asserter Identification Sequence
-        00440104|DT|1||AssertionDateTime|Assertion DateTime
-        00440105|DT|1||AssertionExpirationDateTime|Assertion Expiration DateTime
-        00440106|UT|1||AssertionComments|Assertion Comments
-        00440107|SQ|1||RelatedAssertionSequence|Related Assertion Sequence
-        00440108|UI|1||ReferencedAssertionUID|Referenced Assertion UID
-        00440109|SQ|1||ApprovalSubjectSequence|Approval Subject Sequence
-        0044010A|SQ|1||OrganizationalRoleCodeSequence|Organizational Role Code Sequence
-        00460012|LO|1||LensDescription|Lens Description
-        00460014|SQ|1||RightLensSequence|Right Lens Sequence
-        00460015|SQ|1||LeftLensSequence|Left Lens Sequence
-        00460016|SQ|1||UnspecifiedLateralityLensSequence|Unspecified Laterality Lens Sequence
-        00460018|SQ|1||CylinderSequence|Cylinder Sequence
-        00460028|SQ|1||PrismSequence|Prism Sequence
-        00460030|FD|1||HorizontalPrismPower|Horizontal Prism Power
-        00460032|CS|1||HorizontalPrismBase|Horizontal Prism Base
-        00460034|FD|1||VerticalPrismPower|Vertical Prism Power
-        00460036|CS|1||VerticalPrismBase|Vertical Prism Base
-        00460038|CS|1||LensSegmentType|Lens Segment Type
-        00460040|FD|1||OpticalTransmittance|Optical Transmittance
-        00460042|FD|1||ChannelWidth|Channel Width
-        00460044|FD|1||PupilSize|Pupil Size
-        00460046|FD|1||CornealSize|Corneal Size
-        00460047|SQ|1||CornealSizeSequence|Corneal Size Sequence
-        00460050|SQ|1||AutorefractionRightEyeSequence|Autorefraction Right Eye Sequence
-        00460052|SQ|1||AutorefractionLeftEyeSequence|Autorefraction Left Eye Sequence
-        00460060|FD|1||DistancePupillaryDistance|Distance Pupillary Distance
-        00460062|FD|1||NearPupillaryDistance|Near Pupillary Distance
-        00460063|FD|1||IntermediatePupillaryDistance|Intermediate Pupillary Distance
-        00460064|FD|1||OtherPupillaryDistance|Other Pupillary Distance
-        00460070|SQ|1||KeratometryRightEyeSequence|Keratometry Right Eye Sequence
-        00460071|SQ|1||KeratometryLeftEyeSequence|Keratometry Left Eye Sequence
-        00460074|SQ|1||SteepKeratometricAxisSequence|Steep Keratometric Axis Sequence
-        00460075|FD|1||RadiusOfCurvature|Radius of Curvature
-        00460076|FD|1||KeratometricPower|Keratometric Power
-        00460077|FD|1||KeratometricAxis|Keratometric Axis
-        00460080|SQ|1||FlatKeratometricAxisSequence|Flat Keratometric Axis Sequence
-        00460092|CS|1||BackgroundColor|Background Color
-        00460094|CS|1||Optotype|Optotype
-        00460095|CS|1||OptotypePresentation|Optotype Presentation
-        00460097|SQ|1||SubjectiveRefractionRightEyeSequence|Subjective Refraction Right Eye Sequence
-        00460098|SQ|1||SubjectiveRefractionLeftEyeSequence|Subjective Refraction Left Eye Sequence
-        00460100|SQ|1||AddNearSequence|Add Near Sequence
-        00460101|SQ|1||AddIntermediateSequence|Add Intermediate Sequence
-        00460102|SQ|1||AddOtherSequence|Add Other Sequence
-        00460104|FD|1||AddPower|Add Power
-        00460106|FD|1||ViewingDistance|Viewing Distance
-        00460110|SQ|1||CorneaMeasurementsSequence|Cornea Measurements Sequence
-        00460111|SQ|1||SourceOfCorneaMeasurementDataCodeSequence|Source of Cornea Measurement Data Code Sequence
-        00460112|SQ|1||SteepCornealAxisSequence|Steep Corneal Axis Sequence
-        00460113|SQ|1||FlatCornealAxisSequence|Flat Corneal Axis Sequence
-        00460114|FD|1||CornealPower|Corneal Power
-        00460115|FD|1||CornealAxis|Corneal Axis
-        00460116|SQ|1||CorneaMeasurementMethodCodeSequence|Cornea Measurement Method Code Sequence
-        00460117|FL|1||RefractiveIndexOfCornea|Refractive Index of Cornea
-        00460118|FL|1||RefractiveIndexOfAqueousHumor|Refractive Index of Aqueous Humor
-        00460121|SQ|1||VisualAcuityTypeCodeSequence|Visual Acuity Type Code Sequence
-        00460122|SQ|1||VisualAcuityRightEyeSequence|Visual Acuity Right Eye Sequence
-        00460123|SQ|1||VisualAcuityLeftEyeSequence|Visual Acuity Left Eye Sequence
-        00460124|SQ|1||VisualAcuityBothEyesOpenSequence|Visual Acuity Both Eyes Open Sequence
-        00460125|CS|1||ViewingDistanceType|Viewing Distance Type
-        00460135|SS|2||VisualAcuityModifiers|Visual Acuity Modifiers
-        00460137|FD|1||DecimalVisualAcuity|Decimal Visual Acuity
-        00460139|LO|1||OptotypeDetailedDefinition|Optotype Detailed Definition
-        00460145|SQ|1||ReferencedRefractiveMeasurementsSequence|Referenced Refractive Measurements Sequence
-        00460146|FD|1||SpherePower|Sphere Power
-        00460147|FD|1||CylinderPower|Cylinder Power
-        00460201|CS|1||CornealTopographySurface|Corneal Topography Surface
-        00460202|FL|2||CornealVertexLocation|Corneal Vertex Location
-        00460203|FL|1||PupilCentroidXCoordinate|Pupil Centroid X-Coordinate
-        00460204|FL|1||PupilCentroidYCoordinate|Pupil Centroid Y-Coordinate
-        00460205|FL|1||EquivalentPupilRadius|Equivalent Pupil Radius
-        00460207|SQ|1||CornealTopographyMapTypeCodeSequence|Corneal Topography Map Type Code Sequence
-        00460208|IS|2-2n||VerticesOfTheOutlineOfPupil|Vertices of the Outline of Pupil
-        00460210|SQ|1||CornealTopographyMappingNormalsSequence|Corneal Topography Mapping Normals Sequence
-        00460211|SQ|1||MaximumCornealCurvatureSequence|Maximum Corneal Curvature Sequence
-        00460212|FL|1||MaximumCornealCurvature|Maximum Corneal Curvature
-        00460213|FL|2||MaximumCornealCurvatureLocation|Maximum Corneal Curvature Location
-        00460215|SQ|1||MinimumKeratometricSequence|Minimum Keratometric Sequence
-        00460218|SQ|1||SimulatedKeratometricCylinderSequence|Simulated Keratometric Cylinder Sequence
-        00460220|FL|1||AverageCornealPower|Average Corneal Power
-        00460224|FL|1||CornealISValue|Corneal I-S Value
-        00460227|FL|1||AnalyzedArea|Analyzed Area
-        00460230|FL|1||SurfaceRegularityIndex|Surface Regularity Index
-        00460232|FL|1||SurfaceAsymmetryIndex|Surface Asymmetry Index
-        00460234|FL|1||CornealEccentricityIndex|Corneal Eccentricity Index
-        00460236|FL|1||KeratoconusPredictionIndex|Keratoconus Prediction Index
-        00460238|FL|1||DecimalPotentialVisualAcuity|Decimal Potential Visual Acuity
-        00460242|CS|1||CornealTopographyMapQualityEvaluation|Corneal Topography Map Quality Evaluation
-        00460244|SQ|1||SourceImageCornealProcessedDataSequence|Source Image Corneal Processed Data Sequence
-        00460247|FL|3||CornealPointLocation|Corneal Point Location
-        00460248|CS|1||CornealPointEstimated|Corneal Point Estimated
-        00460249|FL|1||AxialPower|Axial Power
-        00460250|FL|1||TangentialPower|Tangential Power
-        00460251|FL|1||RefractivePower|Refractive Power
-        00460252|FL|1||RelativeElevation|Relative Elevation
-        00460253|FL|1||CornealWavefront|Corneal Wavefront
-        00480001|FL|1||ImagedVolumeWidth|Imaged Volume Width
-        00480002|FL|1||ImagedVolumeHeight|Imaged Volume Height
-        00480003|FL|1||ImagedVolumeDepth|Imaged Volume Depth
-        00480006|UL|1||TotalPixelMatrixColumns|Total Pixel Matrix Columns
-        00480007|UL|1||TotalPixelMatrixRows|Total Pixel Matrix Rows
-        00480008|SQ|1||TotalPixelMatrixOriginSequence|Total Pixel Matrix Origin Sequence
-        00480010|CS|1||SpecimenLabelInImage|Specimen Label in Image
-        00480011|CS|1||FocusMethod|Focus Method
-        00480012|CS|1||ExtendedDepthOfField|Extended Depth of Field
-        00480013|US|1||NumberOfFocalPlanes|Number of Focal Planes
-        00480014|FL|1||DistanceBetweenFocalPlanes|Distance Between Focal Planes
-        00480015|US|3||RecommendedAbsentPixelCIELabValue|Recommended Absent Pixel CIELab Value
-        00480100|SQ|1||IlluminatorTypeCodeSequence|Illuminator Type Code Sequence
-        00480102|DS|6||ImageOrientationSlide|Image Orientation (Slide)
-        00480105|SQ|1||OpticalPathSequence|Optical Path Sequence
-        00480106|SH|1||OpticalPathIdentifier|Optical Path Identifier
-        00480107|ST|1||OpticalPathDescription|Optical Path Description
-        00480108|SQ|1||IlluminationColorCodeSequence|Illumination Color Code Sequence
-        00480110|SQ|1||SpecimenReferenceSequence|Specimen Reference Sequence
-        00480111|DS|1||CondenserLensPower|Condenser Lens Power
-        00480112|DS|1||ObjectiveLensPower|Objective Lens Power
-        00480113|DS|1||ObjectiveLensNumericalAperture|Objective Lens Numerical Aperture
-        00480120|SQ|1||PaletteColorLookupTableSequence|Palette Color Lookup Table Sequence
-        00480200|SQ|1|R|ReferencedImageNavigationSequence|Referenced Image Navigation Sequence
-        00480201|US|2|R|TopLeftHandCornerOfLocalizerArea|Top Left Hand Corner of Localizer Area
-        00480202|US|2|R|BottomRightHandCornerOfLocalizerArea|Bottom Right Hand Corner of Localizer Area
-        00480207|SQ|1||OpticalPathIdentificationSequence|Optical Path Identification Sequence
-        0048021A|SQ|1||PlanePositionSlideSequence|Plane Position (Slide) Sequence
-        0048021E|SL|1||ColumnPositionInTotalImagePixelMatrix|Column Position In Total Image Pixel Matrix
-        0048021F|SL|1||RowPositionInTotalImagePixelMatrix|Row Position In Total Image Pixel Matrix
-        00480301|CS|1||PixelOriginInterpretation|Pixel Origin Interpretation
-        00480302|UL|1||NumberOfOpticalPaths|Number of Optical Paths
-        00480303|UL|1||TotalPixelMatrixFocalPlanes|Total Pixel Matrix Focal Planes
-        00500004|CS|1||CalibrationImage|Calibration Image
-        00500010|SQ|1||DeviceSequence|Device Sequence
-        00500012|SQ|1||ContainerComponentTypeCodeSequence|Container Component Type Code Sequence
-        00500013|FD|1||ContainerComponentThickness|Container Component Thickness
-        00500014|DS|1||DeviceLength|Device Length
-        00500015|FD|1||ContainerComponentWidth|Container Component Width
-        00500016|DS|1||DeviceDiameter|Device Diameter
-        00500017|CS|1||DeviceDiameterUnits|Device Diameter Units
-        00500018|DS|1||DeviceVolume|Device Volume
-        00500019|DS|1||InterMarkerDistance|Inter-Marker Distance
-        0050001A|CS|1||ContainerComponentMaterial|Container Component Material
-        0050001B|LO|1||ContainerComponentID|Container Component ID
-        0050001C|FD|1||ContainerComponentLength|Container Component Length
-        0050001D|FD|1||ContainerComponentDiameter|Container Component Diameter
-        0050001E|LO|1||ContainerComponentDescription|Container Component Description
-        00500020|LO|1||DeviceDescription|Device Description
-        00500021|ST|1||LongDeviceDescription|Long Device Description
-        00520001|FL|1||ContrastBolusIngredientPercentByVolume|Contrast/Bolus Ingredient Percent by Volume
-        00520002|FD|1||OCTFocalDistance|OCT Focal Distance
-        00520003|FD|1||BeamSpotSize|Beam Spot Size
-        00520004|FD|1||EffectiveRefractiveIndex|Effective Refractive Index
-        00520006|CS|1||OCTAcquisitionDomain|OCT Acquisition Domain
-        00520007|FD|1||OCTOpticalCenterWavelength|OCT Optical Center Wavelength
-        00520008|FD|1||AxialResolution|Axial Resolution
-        00520009|FD|1||RangingDepth|Ranging Depth
-        00520011|FD|1||ALineRate|A-line Rate
-        00520012|US|1||ALinesPerFrame|A-lines Per Frame
-        00520013|FD|1||CatheterRotationalRate|Catheter Rotational Rate
-        00520014|FD|1||ALinePixelSpacing|A-line Pixel Spacing
-        00520016|SQ|1||ModeOfPercutaneousAccessSequence|Mode of Percutaneous Access Sequence
-        00520025|SQ|1||IntravascularOCTFrameTypeSequence|Intravascular OCT Frame Type Sequence
-        00520026|CS|1||OCTZOffsetApplied|OCT Z Offset Applied
-        00520027|SQ|1||IntravascularFrameContentSequence|Intravascular Frame Content Sequence
-        00520028|FD|1||IntravascularLongitudinalDistance|Intravascular Longitudinal Distance
-        00520029|SQ|1||IntravascularOCTFrameContentSequence|Intravascular OCT Frame Content Sequence
-        00520030|SS|1||OCTZOffsetCorrection|OCT Z Offset Correction
-        00520031|CS|1||CatheterDirectionOfRotation|Catheter Direction of Rotation
-        00520033|FD|1||SeamLineLocation|Seam Line Location
-        00520034|FD|1||FirstALineLocation|First A-line Location
-        00520036|US|1||SeamLineIndex|Seam Line Index
-        00520038|US|1||NumberOfPaddedALines|Number of Padded A-lines
-        00520039|CS|1||InterpolationType|Interpolation Type
-        0052003A|CS|1||RefractiveIndexApplied|Refractive Index Applied
-        00540010|US|1-n||EnergyWindowVector|Energy Window Vector
-        00540011|US|1||NumberOfEnergyWindows|Number of Energy Windows
-        00540012|SQ|1||EnergyWindowInformationSequence|Energy Window Information Sequence
-        00540013|SQ|1||EnergyWindowRangeSequence|Energy Window Range Sequence
-        00540014|DS|1||EnergyWindowLowerLimit|Energy Window Lower Limit
-        00540015|DS|1||EnergyWindowUpperLimit|Energy Window Upper Limit
-        00540016|SQ|1||RadiopharmaceuticalInformationSequence|Radiopharmaceutical Information Sequence
-        00540017|IS|1||ResidualSyringeCounts|Residual Syringe Counts
-        00540018|SH|1||EnergyWindowName|Energy Window Name
-        00540020|US|1-n||DetectorVector|Detector Vector
-        00540021|US|1||NumberOfDetectors|Number of Detectors
-        00540022|SQ|1||DetectorInformationSequence|Detector Information Sequence
-        00540030|US|1-n||PhaseVector|Phase Vector
-        00540031|US|1||NumberOfPhases|Number of Phases
-        00540032|SQ|1||PhaseInformationSequence|Phase Information Sequence
-        00540033|US|1||NumberOfFramesInPhase|Number of Frames in Phase
-        00540036|IS|1||PhaseDelay|Phase Delay
-        00540038|IS|1||PauseBetweenFrames|Pause Between Frames
-        00540039|CS|1||PhaseDescription|Phase Description
-        00540050|US|1-n||RotationVector|Rotation Vector
-        00540051|US|1||NumberOfRotations|Number of Rotations
-        00540052|SQ|1||RotationInformationSequence|Rotation Information Sequence
-        00540053|US|1||NumberOfFramesInRotation|Number of Frames in Rotation
-        00540060|US|1-n||RRIntervalVector|R-R Interval Vector
-        00540061|US|1||NumberOfRRIntervals|Number of R-R Intervals
-        00540062|SQ|1||GatedInformationSequence|Gated Information Sequence
-        00540063|SQ|1||DataInformationSequence|Data Information Sequence
-        00540070|US|1-n||TimeSlotVector|Time Slot Vector
-        00540071|US|1||NumberOfTimeSlots|Number of Time Slots
-        00540072|SQ|1||TimeSlotInformationSequence|Time Slot Information Sequence
-        00540073|DS|1||TimeSlotTime|Time Slot Time
-        00540080|US|1-n||SliceVector|Slice Vector
-        00540081|US|1||NumberOfSlices|Number of Slices
-        00540090|US|1-n||AngularViewVector|Angular View Vector
-        00540100|US|1-n||TimeSliceVector|Time Slice Vector
-        00540101|US|1||NumberOfTimeSlices|Number of Time Slices
-        00540200|DS|1||StartAngle|Start Angle
-        00540202|CS|1||TypeOfDetectorMotion|Type of Detector Motion
-        00540210|IS|1-n||TriggerVector|Trigger Vector
-        00540211|US|1||NumberOfTriggersInPhase|Number of Triggers in Phase
-        00540220|SQ|1||ViewCodeSequence|View Code Sequence
-        00540222|SQ|1||ViewModifierCodeSequence|View Modifier Code Sequence
-        00540300|SQ|1||RadionuclideCodeSequence|Radionuclide Code Sequence
-        00540302|SQ|1||AdministrationRouteCodeSequence|Administration Route Code Sequence
-        00540304|SQ|1||RadiopharmaceuticalCodeSequence|Radiopharmaceutical Code Sequence
-        00540306|SQ|1||CalibrationDataSequence|Calibration Data Sequence
-        00540308|US|1||EnergyWindowNumber|Energy Window Number
-        00540400|SH|1||ImageID|Image ID
-        00540410|SQ|1||PatientOrientationCodeSequence|Patient Orientation Code Sequence
-        00540412|SQ|1||PatientOrientationModifierCodeSequence|Patient Orientation Modifier Code Sequence
-        00540414|SQ|1||PatientGantryRelationshipCodeSequence|Patient Gantry Relationship Code Sequence
-        00540500|CS|1||SliceProgressionDirection|Slice Progression Direction
-        00540501|CS|1||ScanProgressionDirection|Scan Progression Direction
-        00541000|CS|2||SeriesType|Series Type
-        00541001|CS|1||Units|Units
-        00541002|CS|1||CountsSource|Counts Source
-        00541004|CS|1||ReprojectionMethod|Reprojection Method
-        00541006|CS|1||SUVType|SUV Type
-        00541100|CS|1||RandomsCorrectionMethod|Randoms Correction Method
-        00541101|LO|1||AttenuationCorrectionMethod|Attenuation Correction Method
-        00541102|CS|1||DecayCorrection|Decay Correction
-        00541103|LO|1||ReconstructionMethod|Reconstruction Method
-        00541104|LO|1||DetectorLinesOfResponseUsed|Detector Lines of Response Used
-        00541105|LO|1||ScatterCorrectionMethod|Scatter Correction Method
-        00541200|DS|1||AxialAcceptance|Axial Acceptance
-        00541201|IS|2||AxialMash|Axial Mash
-        00541202|IS|1||TransverseMash|Transverse Mash
-        00541203|DS|2||DetectorElementSize|Detector Element Size
-        00541210|DS|1||CoincidenceWindowWidth|Coincidence Window Width
-        00541220|CS|1-n||SecondaryCountsType|Secondary Counts Type
-        00541300|DS|1||FrameReferenceTime|Frame Reference Time
-        00541310|IS|1||PrimaryPromptsCountsAccumulated|Primary (Prompts) Counts Accumulated
-        00541311|IS|1-n||SecondaryCountsAccumulated|Secondary Counts Accumulated
-        00541320|DS|1||SliceSensitivityFactor|Slice Sensitivity Factor
-        00541321|DS|1||DecayFactor|Decay Factor
-        00541322|DS|1||DoseCalibrationFactor|Dose Calibration Factor
-        00541323|DS|1||ScatterFractionFactor|Scatter Fraction Factor
-        00541324|DS|1||DeadTimeFactor|Dead Time Factor
-        00541330|US|1||ImageIndex|Image Index
-        00541400|CS|1-n|R|CountsIncluded|Counts Included
-        00541401|CS|1|R|DeadTimeCorrectionFlag|Dead Time Correction Flag
-        00603000|SQ|1||HistogramSequence|Histogram Sequence
-        00603002|US|1||HistogramNumberOfBins|Histogram Number of Bins
-        00603004|US or SS|1||HistogramFirstBinValue|Histogram First Bin Value
-        00603006|US or SS|1||HistogramLastBinValue|Histogram Last Bin Value
-        00603008|US|1||HistogramBinWidth|Histogram Bin Width
-        00603010|LO|1||HistogramExplanation|Histogram Explanation
-        00603020|UL|1-n||HistogramData|Histogram Data
-        00620001|CS|1||SegmentationType|Segmentation Type
-        00620002|SQ|1||SegmentSequence|Segment Sequence
-        00620003|SQ|1||SegmentedPropertyCategoryCodeSequence|Segmented Property Category Code Sequence
-        00620004|US|1||SegmentNumber|Segment Number
-        00620005|LO|1||SegmentLabel|Segment Label
-        00620006|ST|1||SegmentDescription|Segment Description
-        00620007|SQ|1||SegmentationAlgorithmIdentificationSequence|Segmentation Algorithm Identification Sequence
-        00620008|CS|1||SegmentAlgorithmType|Segment Algorithm Type
-        00620009|LO|1-n||SegmentAlgorithmName|Segment Algorithm Name
-        0062000A|SQ|1||SegmentIdentificationSequence|Segment Identification Sequence
-        0062000B|US|1-n||ReferencedSegmentNumber|Referenced Segment Number
-        0062000C|US|1||RecommendedDisplayGrayscaleValue|Recommended Display Grayscale Value
-        0062000D|US|3||RecommendedDisplayCIELabValue|Recommended Display CIELab Value
-        0062000E|US|1||MaximumFractionalValue|Maximum Fractional Value
-        0062000F|SQ|1||SegmentedPropertyTypeCodeSequence|Segmented Property Type Code Sequence
-        00620010|CS|1||SegmentationFractionalType|Segmentation Fractional Type
-        00620011|SQ|1||SegmentedPropertyTypeModifierCodeSequence|Segmented Property Type Modifier Code Sequence
-        00620012|SQ|1||UsedSegmentsSequence|Used Segments Sequence
-        00620013|CS|1||SegmentsOverlap|Segments Overlap
-        00620020|UT|1||TrackingID|Tracking ID
-        00620021|UI|1||TrackingUID|Tracking UID
-        00640002|SQ|1||DeformableRegistrationSequence|Deformable Registration Sequence
-        00640003|UI|1||SourceFrameOfReferenceUID|Source Frame of Reference UID
-        00640005|SQ|1||DeformableRegistrationGridSequence|Deformable Registration Grid Sequence
-        00640007|UL|3||GridDimensions|Grid Dimensions
-        00640008|FD|3||GridResolution|Grid Resolution
-        00640009|OF|1||VectorGridData|Vector Grid Data
-        0064000F|SQ|1||PreDeformationMatrixRegistrationSequence|Pre Deformation Matrix Registration Sequence
-        00640010|SQ|1||PostDeformationMatrixRegistrationSequence|Post Deformation Matrix Registration Sequence
-        00660001|UL|1||NumberOfSurfaces|Number of Surfaces
-        00660002|SQ|1||SurfaceSequence|Surface Sequence
-        00660003|UL|1||SurfaceNumber|Surface Number
-        00660004|LT|1||SurfaceComments|Surface Comments
-        00660009|CS|1||SurfaceProcessing|Surface Processing
-        0066000A|FL|1||SurfaceProcessingRatio|Surface Processing Ratio
-        0066000B|LO|1||SurfaceProcessingDescription|Surface Processing Description
-        0066000C|FL|1||RecommendedPresentationOpacity|Recommended Presentation Opacity
-        0066000D|CS|1||RecommendedPresentationType|Recommended Presentation Type
-        0066000E|CS|1||FiniteVolume|Finite Volume
-        00660010|CS|1||Manifold|Manifold
-        00660011|SQ|1||SurfacePointsSequence|Surface Points Sequence
-        00660012|SQ|1||SurfacePointsNormalsSequence|Surface Points Normals Sequence
-        00660013|SQ|1||SurfaceMeshPrimitivesSequence|Surface Mesh Primitives Sequence
-        00660015|UL|1||NumberOfSurfacePoints|Number of Surface Points
-        00660016|OF|1||PointCoordinatesData|Point Coordinates Data
-        00660017|FL|3||PointPositionAccuracy|Point Position Accuracy
-        00660018|FL|1||MeanPointDistance|Mean Point Distance
-        00660019|FL|1||MaximumPointDistance|Maximum Point Distance
-        0066001A|FL|6||PointsBoundingBoxCoordinates|Points Bounding Box Coordinates
-        0066001B|FL|3||AxisOfRotation|Axis of Rotation
-        0066001C|FL|3||CenterOfRotation|Center of Rotation
-        0066001E|UL|1||NumberOfVectors|Number of Vectors
-        0066001F|US|1||VectorDimensionality|Vector Dimensionality
-        00660020|FL|1-n||VectorAccuracy|Vector Accuracy
-        00660021|OF|1||VectorCoordinateData|Vector Coordinate Data
-        00660022|OD|1||DoublePointCoordinatesData|Double Point Coordinates Data
-        00660023|OW|1|R|TrianglePointIndexList|Triangle Point Index List
-        00660024|OW|1|R|EdgePointIndexList|Edge Point Index List
-        00660025|OW|1|R|VertexPointIndexList|Vertex Point Index List
-        00660026|SQ|1||TriangleStripSequence|Triangle Strip Sequence
-        00660027|SQ|1||TriangleFanSequence|Triangle Fan Sequence
-        00660028|SQ|1||LineSequence|Line Sequence
-        00660029|OW|1|R|PrimitivePointIndexList|Primitive Point Index List
-        0066002A|UL|1||SurfaceCount|Surface Count
-        0066002B|SQ|1||ReferencedSurfaceSequence|Referenced Surface Sequence
-        0066002C|UL|1||ReferencedSurfaceNumber|Referenced Surface Number
-        0066002D|SQ|1||SegmentSurfaceGenerationAlgorithmIdentificationSequence|Segment Surface Generation Algorithm Identification Sequence
-        0066002E|SQ|1||SegmentSurfaceSourceInstanceSequence|Segment Surface Source Instance Sequence
-        0066002F|SQ|1||AlgorithmFamilyCodeSequence|Algorithm Family Code Sequence
-        00660030|SQ|1||AlgorithmNameCodeSequence|Algorithm Name Code Sequence
-        00660031|LO|1||AlgorithmVersion|Algorithm Version
-        00660032|LT|1||AlgorithmParameters|Algorithm Parameters
-        00660034|SQ|1||FacetSequence|Facet Sequence
-        00660035|SQ|1||SurfaceProcessingAlgorithmIdentificationSequence|Surface Processing Algorithm Identification Sequence
-        00660036|LO|1||AlgorithmName|Algorithm Name
-        00660037|FL|1||RecommendedPointRadius|Recommended Point Radius
-        00660038|FL|1||RecommendedLineThickness|Recommended Line Thickness
-        00660040|OL|1||LongPrimitivePointIndexList|Long Primitive Point Index List
-        00660041|OL|1||LongTrianglePointIndexList|Long Triangle Point Index List
-        00660042|OL|1||LongEdgePointIndexList|Long Edge Point Index List
-        00660043|OL|1||LongVertexPointIndexList|Long Vertex Point Index List
-        00660101|SQ|1||TrackSetSequence|Track Set Sequence
-        00660102|SQ|1||TrackSequence|Track Sequence
-        00660103|OW|1||RecommendedDisplayCIELabValueList|Recommended Display CIELab Value List
-        00660104|SQ|1||TrackingAlgorithmIdentificationSequence|Tracking Algorithm Identification Sequence
-        00660105|UL|1||TrackSetNumber|Track Set Number
-        00660106|LO|1||TrackSetLabel|Track Set Label
-        00660107|UT|1||TrackSetDescription|Track Set Description
-        00660108|SQ|1||TrackSetAnatomicalTypeCodeSequence|Track Set Anatomical Type Code Sequence
-        00660121|SQ|1||MeasurementsSequence|Measurements Sequence
-        00660124|SQ|1||TrackSetStatisticsSequence|Track Set Statistics Sequence
-        00660125|OF|1||FloatingPointValues|Floating Point Values
-        00660129|OL|1||TrackPointIndexList|Track Point Index List
-        00660130|SQ|1||TrackStatisticsSequence|Track Statistics Sequence
-        00660132|SQ|1||MeasurementValuesSequence|Measurement Values Sequence
-        00660133|SQ|1||DiffusionAcquisitionCodeSequence|Diffusion Acquisition Code Sequence
-        00660134|SQ|1||DiffusionModelCodeSequence|Diffusion Model Code Sequence
-        00686210|LO|1||ImplantSize|Implant Size
-        00686221|LO|1||ImplantTemplateVersion|Implant Template Version
-        00686222|SQ|1||ReplacedImplantTemplateSequence|Replaced Implant Template Sequence
-        00686223|CS|1||ImplantType|Implant Type
-        00686224|SQ|1||DerivationImplantTemplateSequence|Derivation Implant Template Sequence
-        00686225|SQ|1||OriginalImplantTemplateSequence|Original Implant Template Sequence
-        00686226|DT|1||EffectiveDateTime|Effective DateTime
-        00686230|SQ|1||ImplantTargetAnatomySequence|Implant Target Anatomy Sequence
-        00686260|SQ|1||InformationFromManufacturerSequence|Information From Manufacturer Sequence
-        00686265|SQ|1||NotificationFromManufacturerSequence|Notification From Manufacturer Sequence
-        00686270|DT|1||InformationIssueDateTime|Information Issue DateTime
-        00686280|ST|1||InformationSummary|Information Summary
-        006862A0|SQ|1||ImplantRegulatoryDisapprovalCodeSequence|Implant Regulatory Disapproval Code Sequence
-        006862A5|FD|1||OverallTemplateSpatialTolerance|Overall Template Spatial Tolerance
-        006862C0|SQ|1||HPGLDocumentSequence|HPGL Document Sequence
-        006862D0|US|1||HPGLDocumentID|HPGL Document ID
-        006862D5|LO|1||HPGLDocumentLabel|HPGL Document Label
-        006862E0|SQ|1||ViewOrientationCodeSequence|View Orientation Code Sequence
-        006862F0|SQ|1||ViewOrientationModifierCodeSequence|View Orientation Modifier Code Sequence
-        006862F2|FD|1||HPGLDocumentScaling|HPGL Document Scaling
-        00686300|OB|1||HPGLDocument|HPGL Document
-        00686310|US|1||HPGLContourPenNumber|HPGL Contour Pen Number
-        00686320|SQ|1||HPGLPenSequence|HPGL Pen Sequence
-        00686330|US|1||HPGLPenNumber|HPGL Pen Number
-        00686340|LO|1||HPGLPenLabel|HPGL Pen Label
-        00686345|ST|1||HPGLPenDescription|HPGL Pen Description
-        00686346|FD|2||RecommendedRotationPoint|Recommended Rotation Point
-        00686347|FD|4||BoundingRectangle|Bounding Rectangle
-        00686350|US|1-n||ImplantTemplate3DModelSurfaceNumber|Implant Template 3D Model Surface Number
-        00686360|SQ|1||SurfaceModelDescriptionSequence|Surface Model Description Sequence
-        00686380|LO|1||SurfaceModelLabel|Surface Model Label
-        00686390|FD|1||SurfaceModelScalingFactor|Surface Model Scaling Factor
-        006863A0|SQ|1||MaterialsCodeSequence|Materials Code Sequence
-        006863A4|SQ|1||CoatingMaterialsCodeSequence|Coating Materials Code Sequence
-        006863A8|SQ|1||ImplantTypeCodeSequence|Implant Type Code Sequence
-        006863AC|SQ|1||FixationMethodCodeSequence|Fixation Method Code Sequence
-        006863B0|SQ|1||MatingFeatureSetsSequence|Mating Feature Sets Sequence
-        006863C0|US|1||MatingFeatureSetID|Mating Feature Set ID
-        006863D0|LO|1||MatingFeatureSetLabel|Mating Feature Set Label
-        006863E0|SQ|1||MatingFeatureSequence|Mating Feature Sequence
-        006863F0|US|1||MatingFeatureID|Mating Feature ID
-        00686400|SQ|1||MatingFeatureDegreeOfFreedomSequence|Mating Feature Degree of Freedom Sequence
-        00686410|US|1||DegreeOfFreedomID|Degree of Freedom ID
-        00686420|CS|1||DegreeOfFreedomType|Degree of Freedom Type
-        00686430|SQ|1||TwoDMatingFeatureCoordinatesSequence|2D Mating Feature Coordinates Sequence
-        00686440|US|1||ReferencedHPGLDocumentID|Referenced HPGL Document ID
-        00686450|FD|2||TwoDMatingPoint|2D Mating Point
-        00686460|FD|4||TwoDMatingAxes|2D Mating Axes
-        00686470|SQ|1||TwoDDegreeOfFreedomSequence|2D Degree of Freedom Sequence
-        00686490|FD|3||ThreeDDegreeOfFreedomAxis|3D Degree of Freedom Axis
-        006864A0|FD|2||RangeOfFreedom|Range of Freedom
-        006864C0|FD|3||ThreeDMatingPoint|3D Mating Point
-        006864D0|FD|9||ThreeDMatingAxes|3D Mating Axes
-        006864F0|FD|3||TwoDDegreeOfFreedomAxis|2D Degree of Freedom Axis
-        00686500|SQ|1||PlanningLandmarkPointSequence|Planning Landmark Point Sequence
-        00686510|SQ|1||PlanningLandmarkLineSequence|Planning Landmark Line Sequence
-        00686520|SQ|1||PlanningLandmarkPlaneSequence|Planning Landmark Plane Sequence
-        00686530|US|1||PlanningLandmarkID|Planning Landmark ID
-        00686540|LO|1||PlanningLandmarkDescription|Planning Landmark Description
-        00686545|SQ|1||PlanningLandmarkIdentificationCodeSequence|Planning Landmark Identification Code Sequence
-        00686550|SQ|1||TwoDPointCoordinatesSequence|2D Point Coordinates Sequence
-        00686560|FD|2||TwoDPointCoordinates|2D Point Coordinates
-        00686590|FD|3||ThreeDPointCoordinates|3D Point Coordinates
-        006865A0|SQ|1||TwoDLineCoordinatesSequence|2D Line Coordinates Sequence
-        006865B0|FD|4||TwoDLineCoordinates|2D Line Coordinates
-        006865D0|FD|6||ThreeDLineCoordinates|3D Line Coordinates
-        006865E0|SQ|1||TwoDPlaneCoordinatesSequence|2D Plane Coordinates Sequence
-        006865F0|FD|4||TwoDPlaneIntersection|2D Plane Intersection
-        00686610|FD|3||ThreeDPlaneOrigin|3D Plane Origin
-        00686620|FD|3||ThreeDPlaneNormal|3D Plane Normal
-        00687001|CS|1||ModelModification|Model Modification
-        00687002|CS|1||ModelMirroring|Model Mirroring
-        00687003|SQ|1||ModelUsageCodeSequence|Model Usage Code Sequence
-        00687004|UI|1||ModelGroupUID|Model Group UID
-        00687005|UR|1||RelativeURIReferenceWithinEncapsulatedDocument|Relative URI Reference Within Encapsulated Document
-        006A0001|CS|1||AnnotationCoordinateType|Annotation Coordinate Type
-        006A0002|SQ|1||AnnotationGroupSequence|Annotation Group Sequence
-        006A0003|UI|1||AnnotationGroupUID|Annotation Group UID
-        006A0005|LO|1||AnnotationGroupLabel|Annotation Group Label
-        006A0006|UT|1||AnnotationGroupDescription|Annotation Group Description
-        006A0007|CS|1||AnnotationGroupGenerationType|Annotation Group Generation Type
-        006A0008|SQ|1||AnnotationGroupAlgorithmIdentificationSequence|Annotation Group Algorithm Identification Sequence
-        006A0009|SQ|1||AnnotationPropertyCategoryCodeSequence|Annotation Property Category Code Sequence
-        006A000A|SQ|1||AnnotationPropertyTypeCodeSequence|Annotation Property Type Code Sequence
-        006A000B|SQ|1||AnnotationPropertyTypeModifierCodeSequence|Annotation Property Type Modifier Code Sequence
-        006A000C|UL|1||NumberOfAnnotations|Number of Annotations
-        006A000D|CS|1||AnnotationAppliesToAllOpticalPaths|Annotation Applies to All Optical Paths
-        006A000E|SH|1-n||ReferencedOpticalPathIdentifier|Referenced Optical Path Identifier
-        006A000F|CS|1||AnnotationAppliesToAllZPlanes|Annotation Applies to All Z Planes
-        006A0010|FD|1-n||CommonZCoordinateValue|Common Z Coordinate Value
-        006A0011|OL|1||AnnotationIndexList|Annotation Index List
-        00700001|SQ|1||GraphicAnnotationSequence|Graphic Annotation Sequence
-        00700002|CS|1||GraphicLayer|Graphic Layer
-        00700003|CS|1||BoundingBoxAnnotationUnits|Bounding Box Annotation Units
-        00700004|CS|1||AnchorPointAnnotationUnits|Anchor Point Annotation Units
-        00700005|CS|1||GraphicAnnotationUnits|Graphic Annotation Units
-        00700006|ST|1||UnformattedTextValue|Unformatted Text Value
-        00700008|SQ|1||TextObjectSequence|Text Object Sequence
-        00700009|SQ|1||GraphicObjectSequence|Graphic Object Sequence
-        00700010|FL|2||BoundingBoxTopLeftHandCorner|Bounding Box Top Left Hand Corner
-        00700011|FL|2||BoundingBoxBottomRightHandCorner|Bounding Box Bottom Right Hand Corner
-        00700012|CS|1||BoundingBoxTextHorizontalJustification|Bounding Box Text Horizontal Justification
-        00700014|FL|2||AnchorPoint|Anchor Point
-        00700015|CS|1||AnchorPointVisibility|Anchor Point Visibility
-        00700020|US|1||GraphicDimensions|Graphic Dimensions
-        00700021|US|1||NumberOfGraphicPoints|Number of Graphic Points
-        00700022|FL|2-n||GraphicData|Graphic Data
-        00700023|CS|1||GraphicType|Graphic Type
-        00700024|CS|1||GraphicFilled|Graphic Filled
-        00700040|IS|1|R|ImageRotationRetired|Image Rotation (Retired)
-        00700041|CS|1||ImageHorizontalFlip|Image Horizontal Flip
-        00700042|US|1||ImageRotation|Image Rotation
-        00700050|US|2|R|DisplayedAreaTopLeftHandCornerTrial|Displayed Area Top Left Hand Corner (Trial)
-        00700051|US|2|R|DisplayedAreaBottomRightHandCornerTrial|Displayed Area Bottom Right Hand Corner (Trial)
-        00700052|SL|2||DisplayedAreaTopLeftHandCorner|Displayed Area Top Left Hand Corner
-        00700053|SL|2||DisplayedAreaBottomRightHandCorner|Displayed Area Bottom Right Hand Corner
-        0070005A|SQ|1||DisplayedAreaSelectionSequence|Displayed Area Selection Sequence
-        00700060|SQ|1||GraphicLayerSequence|Graphic Layer Sequence
-        00700062|IS|1||GraphicLayerOrder|Graphic Layer Order
-        00700066|US|1||GraphicLayerRecommendedDisplayGrayscaleValue|Graphic Layer Recommended Display Grayscale Value
-        00700067|US|3|R|GraphicLayerRecommendedDisplayRGBValue|Graphic Layer Recommended Display RGB Value
-        00700068|LO|1||GraphicLayerDescription|Graphic Layer Description
-        00700080|CS|1||ContentLabel|Content Label
-        00700081|LO|1||ContentDescription|Content Description
-        00700082|DA|1||PresentationCreationDate|Presentation Creation Date
-        00700083|TM|1||PresentationCreationTime|Presentation Creation Time
-        00700084|PN|1||ContentCreatorName|Content Creator's Name
-        00700086|SQ|1||ContentCreatorIdentificationCodeSequence|Content Creator's Identification Code Sequence
-        00700087|SQ|1||AlternateContentDescriptionSequence|Alternate Content Description Sequence
-        00700100|CS|1||PresentationSizeMode|Presentation Size Mode
-        00700101|DS|2||PresentationPixelSpacing|Presentation Pixel Spacing
-        00700102|IS|2||PresentationPixelAspectRatio|Presentation Pixel Aspect Ratio
-        00700103|FL|1||PresentationPixelMagnificationRatio|Presentation Pixel Magnification Ratio
-        00700207|LO|1||GraphicGroupLabel|Graphic Group Label
-        00700208|ST|1||GraphicGroupDescription|Graphic Group Description
-        00700209|SQ|1||CompoundGraphicSequence|Compound Graphic Sequence
-        00700226|UL|1||CompoundGraphicInstanceID|Compound Graphic Instance ID
-        00700227|LO|1||FontName|Font Name
-        00700228|CS|1||FontNameType|Font Name Type
-        00700229|LO|1||CSSFontName|CSS Font Name
-        00700230|FD|1||RotationAngle|Rotation Angle
-        00700231|SQ|1||TextStyleSequence|Text Style Sequence
-        00700232|SQ|1||LineStyleSequence|Line Style Sequence
-        00700233|SQ|1||FillStyleSequence|Fill Style Sequence
-        00700234|SQ|1||GraphicGroupSequence|Graphic Group Sequence
-        00700241|US|3||TextColorCIELabValue|Text Color CIELab Value
-        00700242|CS|1||HorizontalAlignment|Horizontal Alignment
-        00700243|CS|1||VerticalAlignment|Vertical Alignment
-        00700244|CS|1||ShadowStyle|Shadow Style
-        00700245|FL|1||ShadowOffsetX|Shadow Offset X
-        00700246|FL|1||ShadowOffsetY|Shadow Offset Y
-        00700247|US|3||ShadowColorCIELabValue|Shadow Color CIELab Value
-        00700248|CS|1||Underlined|Underlined
-        00700249|CS|1||Bold|Bold
-        00700250|CS|1||Italic|Italic
-        00700251|US|3||PatternOnColorCIELabValue|Pattern On Color CIELab Value
-        00700252|US|3||PatternOffColorCIELabValue|Pattern Off Color CIELab Value
-        00700253|FL|1||LineThickness|Line Thickness
-        00700254|CS|1||LineDashingStyle|Line Dashing Style
-        00700255|UL|1||LinePattern|Line Pattern
-        00700256|OB|1||FillPattern|Fill Pattern
-        00700257|CS|1||FillMode|Fill Mode
-        00700258|FL|1||ShadowOpacity|Shadow Opacity
-        00700261|FL|1||GapLength|Gap Length
-        00700262|FL|1||DiameterOfVisibility|Diameter of Visibility
-        00700273|FL|2||RotationPoint|Rotation Point
-        00700274|CS|1||TickAlignment|Tick Alignment
-        00700278|CS|1||ShowTickLabel|Show Tick Label
-        00700279|CS|1||TickLabelAlignment|Tick Label Alignment
-        00700282|CS|1||CompoundGraphicUnits|Compound Graphic Units
-        00700284|FL|1||PatternOnOpacity|Pattern On Opacity
-        00700285|FL|1||PatternOffOpacity|Pattern Off Opacity
-        00700287|SQ|1||MajorTicksSequence|Major Ticks Sequence
-        00700288|FL|1||TickPosition|Tick Position
-        00700289|SH|1||TickLabel|Tick Label
-        00700294|CS|1||CompoundGraphicType|Compound Graphic Type
-        00700295|UL|1||GraphicGroupID|Graphic Group ID
-        00700306|CS|1||ShapeType|Shape Type
-        00700308|SQ|1||RegistrationSequence|Registration Sequence
-        00700309|SQ|1||MatrixRegistrationSequence|Matrix Registration Sequence
-        0070030A|SQ|1||MatrixSequence|Matrix Sequence
-        0070030B|FD|16||FrameOfReferenceToDisplayedCoordinateSystemTransformationMatrix|Frame of Reference to Displayed Coordinate System Transformation Matrix
-        0070030C|CS|1||FrameOfReferenceTransformationMatrixType|Frame of Reference Transformation Matrix Type
-        0070030D|SQ|1||RegistrationTypeCodeSequence|Registration Type Code Sequence
-        0070030F|ST|1||FiducialDescription|Fiducial Description
-        00700310|SH|1||FiducialIdentifier|Fiducial Identifier
-        00700311|SQ|1||FiducialIdentifierCodeSequence|Fiducial Identifier Code Sequence
-        00700312|FD|1||ContourUncertaintyRadius|Contour Uncertainty Radius
-        00700314|SQ|1||UsedFiducialsSequence|Used Fiducials Sequence
-        00700318|SQ|1||GraphicCoordinatesDataSequence|Graphic Coordinates Data Sequence
-        0070031A|UI|1||FiducialUID|Fiducial UID
-        0070031B|UI|1||ReferencedFiducialUID|Referenced Fiducial UID
-        0070031C|SQ|1||FiducialSetSequence|Fiducial Set Sequence
-        0070031E|SQ|1||FiducialSequence|Fiducial Sequence
-        0070031F|SQ|1||FiducialsPropertyCategoryCodeSequence|Fiducials Property Category Code Sequence
-        00700401|US|3||GraphicLayerRecommendedDisplayCIELabValue|Graphic Layer Recommended Display CIELab Value
-        00700402|SQ|1||BlendingSequence|Blending Sequence
-        00700403|FL|1||RelativeOpacity|Relative Opacity
-        00700404|SQ|1||ReferencedSpatialRegistrationSequence|Referenced Spatial Registration Sequence
-        00700405|CS|1||BlendingPosition|Blending Position
-        00701101|UI|1||PresentationDisplayCollectionUID|Presentation Display Collection UID
-        00701102|UI|1||PresentationSequenceCollectionUID|Presentation Sequence Collection UID
-        00701103|US|1||PresentationSequencePositionIndex|Presentation Sequence Position Index
-        00701104|SQ|1||RenderedImageReferenceSequence|Rendered Image Reference Sequence
-        00701201|SQ|1||VolumetricPresentationStateInputSequence|Volumetric Presentation State Input Sequence
-        00701202|CS|1||PresentationInputType|Presentation Input Type
-        00701203|US|1||InputSequencePositionIndex|Input Sequence Position Index
-        00701204|CS|1||Crop|Crop
-        00701205|US|1-n||CroppingSpecificationIndex|Cropping Specification Index
-        00701206|CS|1|R|CompositingMethod|Compositing Method
-        00701207|US|1||VolumetricPresentationInputNumber|Volumetric Presentation Input Number
-        00701208|CS|1||ImageVolumeGeometry|Image Volume Geometry
-        00701209|UI|1||VolumetricPresentationInputSetUID|Volumetric Presentation Input Set UID
-        0070120A|SQ|1||VolumetricPresentationInputSetSequence|Volumetric Presentation Input Set Sequence
-        0070120B|CS|1||GlobalCrop|Global Crop
-        0070120C|US|1-n||GlobalCroppingSpecificationIndex|Global Cropping Specification Index
-        0070120D|CS|1||RenderingMethod|Rendering Method
-        00701301|SQ|1||VolumeCroppingSequence|Volume Cropping Sequence
-        00701302|CS|1||VolumeCroppingMethod|Volume Cropping Method
-        00701303|FD|6||BoundingBoxCrop|Bounding Box Crop
-        00701304|SQ|1||ObliqueCroppingPlaneSequence|Oblique Cropping Plane Sequence
-        00701305|FD|4||Plane|Plane
-        00701306|FD|3||PlaneNormal|Plane Normal
-        00701309|US|1||CroppingSpecificationNumber|Cropping Specification Number
-        00701501|CS|1||MultiPlanarReconstructionStyle|Multi-Planar Reconstruction Style
-        00701502|CS|1||MPRThicknessType|MPR Thickness Type
-        00701503|FD|1||MPRSlabThickness|MPR Slab Thickness
-        00701505|FD|3||MPRTopLeftHandCorner|MPR Top Left Hand Corner
-        00701507|FD|3||MPRViewWidthDirection|MPR View Width Direction
-        00701508|FD|1||MPRViewWidth|MPR View Width
-        0070150C|UL|1||NumberOfVolumetricCurvePoints|Number of Volumetric Curve Points
-        0070150D|OD|1||VolumetricCurvePoints|Volumetric Curve Points
-        00701511|FD|3||MPRViewHeightDirection|MPR View Height Direction
-        00701512|FD|1||MPRViewHeight|MPR View Height
-        00701602|CS|1||RenderProjection|Render Projection
-        00701603|FD|3||ViewpointPosition|Viewpoint Position
-        00701604|FD|3||ViewpointLookAtPoint|Viewpoint LookAt Point
-        00701605|FD|3||ViewpointUpDirection|Viewpoint Up Direction
-        00701606|FD|6||RenderFieldOfView|Render Field of View
-        00701607|FD|1||SamplingStepSize|Sampling Step Size
-        00701701|CS|1||ShadingStyle|Shading Style
-        00701702|FD|1||AmbientReflectionIntensity|Ambient Reflection Intensity
-        00701703|FD|3||LightDirection|Light Direction
-        00701704|FD|1||DiffuseReflectionIntensity|Diffuse Reflection Intensity
-        00701705|FD|1||SpecularReflectionIntensity|Specular Reflection Intensity
-        00701706|FD|1||Shininess|Shininess
-        00701801|SQ|1||PresentationStateClassificationComponentSequence|Presentation State Classification Component Sequence
-        00701802|CS|1||ComponentType|Component Type
-        00701803|SQ|1||ComponentInputSequence|Component Input Sequence
-        00701804|US|1||VolumetricPresentationInputIndex|Volumetric Presentation Input Index
-        00701805|SQ|1||PresentationStateCompositorComponentSequence|Presentation State Compositor Component Sequence
-        00701806|SQ|1||WeightingTransferFunctionSequence|Weighting Transfer Function Sequence
-        00701807|US|3||WeightingLookupTableDescriptor|Weighting Lookup Table Descriptor
-        00701808|OB|1||WeightingLookupTableData|Weighting Lookup Table Data
-        00701901|SQ|1||VolumetricAnnotationSequence|Volumetric Annotation Sequence
-        00701903|SQ|1||ReferencedStructuredContextSequence|Referenced Structured Context Sequence
-        00701904|UI|1||ReferencedContentItem|Referenced Content Item
-        00701905|SQ|1||VolumetricPresentationInputAnnotationSequence|Volumetric Presentation Input Annotation Sequence
-        00701907|CS|1||AnnotationClipping|Annotation Clipping
-        00701A01|CS|1||PresentationAnimationStyle|Presentation Animation Style
-        00701A03|FD|1||RecommendedAnimationRate|Recommended Animation Rate
-        00701A04|SQ|1||AnimationCurveSequence|Animation Curve Sequence
-        00701A05|FD|1||AnimationStepSize|Animation Step Size
-        00701A06|FD|1||SwivelRange|Swivel Range
-        00701A07|OD|1||VolumetricCurveUpDirections|Volumetric Curve Up Directions
-        00701A08|SQ|1||VolumeStreamSequence|Volume Stream Sequence
-        00701A09|LO|1||RGBATransferFunctionDescription|RGBA Transfer Function Description
-        00701B01|SQ|1||AdvancedBlendingSequence|Advanced Blending Sequence
-        00701B02|US|1||BlendingInputNumber|Blending Input Number
-        00701B03|SQ|1||BlendingDisplayInputSequence|Blending Display Input Sequence
-        00701B04|SQ|1||BlendingDisplaySequence|Blending Display Sequence
-        00701B06|CS|1||BlendingMode|Blending Mode
-        00701B07|CS|1||TimeSeriesBlending|Time Series Blending
-        00701B08|CS|1||GeometryForDisplay|Geometry for Display
-        00701B11|SQ|1||ThresholdSequence|Threshold Sequence
-        00701B12|SQ|1||ThresholdValueSequence|Threshold Value Sequence
-        00701B13|CS|1||ThresholdType|Threshold Type
-        00701B14|FD|1||ThresholdValue|Threshold Value
-        00720002|SH|1||HangingProtocolName|Hanging Protocol Name
-        00720004|LO|1||HangingProtocolDescription|Hanging Protocol Description
-        00720006|CS|1||HangingProtocolLevel|Hanging Protocol Level
-        00720008|LO|1||HangingProtocolCreator|Hanging Protocol Creator
-        0072000A|DT|1||HangingProtocolCreationDateTime|Hanging Protocol Creation DateTime
-        0072000C|SQ|1||HangingProtocolDefinitionSequence|Hanging Protocol Definition Sequence
-        0072000E|SQ|1||HangingProtocolUserIdentificationCodeSequence|Hanging Protocol User Identification Code Sequence
-        00720010|LO|1||HangingProtocolUserGroupName|Hanging Protocol User Group Name
-        00720012|SQ|1||SourceHangingProtocolSequence|Source Hanging Protocol Sequence
-        00720014|US|1||NumberOfPriorsReferenced|Number of Priors Referenced
-        00720020|SQ|1||ImageSetsSequence|Image Sets Sequence
-        00720022|SQ|1||ImageSetSelectorSequence|Image Set Selector Sequence
-        00720024|CS|1||ImageSetSelectorUsageFlag|Image Set Selector Usage Flag
-        00720026|AT|1||SelectorAttribute|Selector Attribute
-        00720028|US|1||SelectorValueNumber|Selector Value Number
-        00720030|SQ|1||TimeBasedImageSetsSequence|Time Based Image Sets Sequence
-        00720032|US|1||ImageSetNumber|Image Set Number
-        00720034|CS|1||ImageSetSelectorCategory|Image Set Selector Category
-        00720038|US|2||RelativeTime|Relative Time
-        0072003A|CS|1||RelativeTimeUnits|Relative Time Units
-        0072003C|SS|2||AbstractPriorValue|Abstract Prior Value
-        0072003E|SQ|1||AbstractPriorCodeSequence|Abstract Prior Code Sequence
-        00720040|LO|1||ImageSetLabel|Image Set Label
-        00720050|CS|1||SelectorAttributeVR|Selector Attribute VR
-        00720052|AT|1-n||SelectorSequencePointer|Selector Sequence Pointer
-        00720054|LO|1-n||SelectorSequencePointerPrivateCreator|Selector Sequence Pointer Private Creator
-        00720056|LO|1||SelectorAttributePrivateCreator|Selector Attribute Private Creator
-        0072005E|AE|1-n||SelectorAEValue|Selector AE Value
-        0072005F|AS|1-n||SelectorASValue|Selector AS Value
-        00720060|AT|1-n||SelectorATValue|Selector AT Value
-        00720061|DA|1-n||SelectorDAValue|Selector DA Value
-        00720062|CS|1-n||SelectorCSValue|Selector CS Value
-        00720063|DT|1-n||SelectorDTValue|Selector DT Value
-        00720064|IS|1-n||SelectorISValue|Selector IS Value
-        00720065|OB|1||SelectorOBValue|Selector OB Value
-        00720066|LO|1-n||SelectorLOValue|Selector LO Value
-        00720067|OF|1||SelectorOFValue|Selector OF Value
-        00720068|LT|1||SelectorLTValue|Selector LT Value
-        00720069|OW|1||SelectorOWValue|Selector OW Value
-        0072006A|PN|1-n||SelectorPNValue|Selector PN Value
-        0072006B|TM|1-n||SelectorTMValue|Selector TM Value
-        0072006C|SH|1-n||SelectorSHValue|Selector SH Value
-        0072006D|UN|1||SelectorUNValue|Selector UN Value
-        0072006E|ST|1||SelectorSTValue|Selector ST Value
-        0072006F|UC|1-n||SelectorUCValue|Selector UC Value
-        00720070|UT|1||SelectorUTValue|Selector UT Value
-        00720071|UR|1||SelectorURValue|Selector UR Value
-        00720072|DS|1-n||SelectorDSValue|Selector DS Value
-        00720073|OD|1||SelectorODValue|Selector OD Value
-        00720074|FD|1-n||SelectorFDValue|Selector FD Value
-        00720075|OL|1||SelectorOLValue|Selector OL Value
-        00720076|FL|1-n||SelectorFLValue|Selector FL Value
-        00720078|UL|1-n||SelectorULValue|Selector UL Value
-        0072007A|US|1-n||SelectorUSValue|Selector US Value
-        0072007C|SL|1-n||SelectorSLValue|Selector SL Value
-        0072007E|SS|1-n||SelectorSSValue|Selector SS Value
-        0072007F|UI|1-n||SelectorUIValue|Selector UI Value
-        00720080|SQ|1||SelectorCodeSequenceValue|Selector Code Sequence Value
-        00720081|OV|1||SelectorOVValue|Selector OV Value
-        00720082|SV|1-n||SelectorSVValue|Selector SV Value
-        00720083|UV|1-n||SelectorUVValue|Selector UV Value
-        00720100|US|1||NumberOfScreens|Number of Screens
-        00720102|SQ|1||NominalScreenDefinitionSequence|Nominal Screen Definition Sequence
-        00720104|US|1||NumberOfVerticalPixels|Number of Vertical Pixels
-        00720106|US|1||NumberOfHorizontalPixels|Number of Horizontal Pixels
-        00720108|FD|4||DisplayEnvironmentSpatialPosition|Display Environment Spatial Position
-        0072010A|US|1||ScreenMinimumGrayscaleBitDepth|Screen Minimum Grayscale Bit Depth
-        0072010C|US|1||ScreenMinimumColorBitDepth|Screen Minimum Color Bit Depth
-        0072010E|US|1||ApplicationMaximumRepaintTime|Application Maximum Repaint Time
-        00720200|SQ|1||DisplaySetsSequence|Display Sets Sequence
-        00720202|US|1||DisplaySetNumber|Display Set Number
-        00720203|LO|1||DisplaySetLabel|Display Set Label
-        00720204|US|1||DisplaySetPresentationGroup|Display Set Presentation Group
-        00720206|LO|1||DisplaySetPresentationGroupDescription|Display Set Presentation Group Description
-        00720208|CS|1||PartialDataDisplayHandling|Partial Data Display Handling
-        00720210|SQ|1||SynchronizedScrollingSequence|Synchronized Scrolling Sequence
-        00720212|US|2-n||DisplaySetScrollingGroup|Display Set Scrolling Group
-        00720214|SQ|1||NavigationIndicatorSequence|Navigation Indicator Sequence
-        00720216|US|1||NavigationDisplaySet|Navigation Display Set
-        00720218|US|1-n||ReferenceDisplaySets|Reference Display Sets
-        00720300|SQ|1||ImageBoxesSequence|Image Boxes Sequence
-        00720302|US|1||ImageBoxNumber|Image Box Number
-        00720304|CS|1||ImageBoxLayoutType|Image Box Layout Type
-        00720306|US|1||ImageBoxTileHorizontalDimension|Image Box Tile Horizontal Dimension
-        00720308|US|1||ImageBoxTileVerticalDimension|Image Box Tile Vertical Dimension
-        00720310|CS|1||ImageBoxScrollDirection|Image Box Scroll Direction
-        00720312|CS|1||ImageBoxSmallScrollType|Image Box Small Scroll Type
-        00720314|US|1||ImageBoxSmallScrollAmount|Image Box Small Scroll Amount
-        00720316|CS|1||ImageBoxLargeScrollType|Image Box Large Scroll Type
-        00720318|US|1||ImageBoxLargeScrollAmount|Image Box Large Scroll Amount
-        00720320|US|1||ImageBoxOverlapPriority|Image Box Overlap Priority
-        00720330|FD|1||CineRelativeToRealTime|Cine Relative to Real-Time
-        00720400|SQ|1||FilterOperationsSequence|Filter Operations Sequence
-        00720402|CS|1||FilterByCategory|Filter-by Category
-        00720404|CS|1||FilterByAttributePresence|Filter-by Attribute Presence
-        00720406|CS|1||FilterByOperator|Filter-by Operator
-        00720420|US|3||StructuredDisplayBackgroundCIELabValue|Structured Display Background CIELab Value
-        00720421|US|3||EmptyImageBoxCIELabValue|Empty Image Box CIELab Value
-        00720422|SQ|1||StructuredDisplayImageBoxSequence|Structured Display Image Box Sequence
-        00720424|SQ|1||StructuredDisplayTextBoxSequence|Structured Display Text Box Sequence
-        00720427|SQ|1||ReferencedFirstFrameSequence|Referenced First Frame Sequence
-        00720430|SQ|1||ImageBoxSynchronizationSequence|Image Box Synchronization Sequence
-        00720432|US|2-n||SynchronizedImageBoxList|Synchronized Image Box List
-        00720434|CS|1||TypeOfSynchronization|Type of Synchronization
-        00720500|CS|1||BlendingOperationType|Blending Operation Type
-        00720510|CS|1||ReformattingOperationType|Reformatting Operation Type
-        00720512|FD|1||ReformattingThickness|Reformatting Thickness
-        00720514|FD|1||ReformattingInterval|Reformatting Interval
-        00720516|CS|1||ReformattingOperationInitialViewDirection|Reformatting Operation Initial View Direction
-        00720520|CS|1-n||ThreeDRenderingType|3D Rendering Type
-        00720600|SQ|1||SortingOperationsSequence|Sorting Operations Sequence
-        00720602|CS|1||SortByCategory|Sort-by Category
-        00720604|CS|1||SortingDirection|Sorting Direction
-        00720700|CS|2||DisplaySetPatientOrientation|Display Set Patient Orientation
-        00720702|CS|1||VOIType|VOI Type
-        00720704|CS|1||PseudoColorType|Pseudo-Color Type
-        00720705|SQ|1||PseudoColorPaletteInstanceReferenceSequence|Pseudo-Color Palette Instance Reference Sequence
-        00720706|CS|1||ShowGrayscaleInverted|Show Grayscale Inverted
-        00720710|CS|1||ShowImageTrueSizeFlag|Show Image True Size Flag
-        00720712|CS|1||ShowGraphicAnnotationFlag|Show Graphic Annotation Flag
-        00720714|CS|1||ShowPatientDemographicsFlag|Show Patient Demographics Flag
-        00720716|CS|1||ShowAcquisitionTechniquesFlag|Show Acquisition Techniques Flag
-        00720717|CS|1||DisplaySetHorizontalJustification|Display Set Horizontal Justification
-        00720718|CS|1||DisplaySetVerticalJustification|Display Set Vertical Justification
-        00740120|FD|1||ContinuationStartMeterset|Continuation Start Meterset
-        00740121|FD|1||ContinuationEndMeterset|Continuation End Meterset
-        00741000|CS|1||ProcedureStepState|Procedure Step State
-        00741002|SQ|1||ProcedureStepProgressInformationSequence|Procedure Step Progress Information Sequence
-        00741004|DS|1||ProcedureStepProgress|Procedure Step Progress
-        00741006|ST|1||ProcedureStepProgressDescription|Procedure Step Progress Description
-        00741007|SQ|1||ProcedureStepProgressParametersSequence|Procedure Step Progress Parameters Sequence
-        00741008|SQ|1||ProcedureStepCommunicationsURISequence|Procedure Step Communications URI Sequence
-        0074100A|UR|1||ContactURI|Contact URI
-        0074100C|LO|1||ContactDisplayName|Contact Display Name
-        0074100E|SQ|1||ProcedureStepDiscontinuationReasonCodeSequence|Procedure Step Discontinuation Reason Code Sequence
-        00741020|SQ|1||BeamTaskSequence|Beam Task Sequence
-        00741022|CS|1||BeamTaskType|Beam Task Type
-        00741024|IS|1|R|BeamOrderIndexTrial|Beam Order Index (Trial)
-        00741025|CS|1||AutosequenceFlag|Autosequence Flag
-        00741026|FD|1||TableTopVerticalAdjustedPosition|Table Top Vertical Adjusted Position
-        00741027|FD|1||TableTopLongitudinalAdjustedPosition|Table Top Longitudinal Adjusted Position
-        00741028|FD|1||TableTopLateralAdjustedPosition|Table Top Lateral Adjusted Position
-        0074102A|FD|1||PatientSupportAdjustedAngle|Patient Support Adjusted Angle
-        0074102B|FD|1||TableTopEccentricAdjustedAngle|Table Top Eccentric Adjusted Angle
-        0074102C|FD|1||TableTopPitchAdjustedAngle|Table Top Pitch Adjusted Angle
-        0074102D|FD|1||TableTopRollAdjustedAngle|Table Top Roll Adjusted Angle
-        00741030|SQ|1||DeliveryVerificationImageSequence|Delivery Verification Image Sequence
-        00741032|CS|1||VerificationImageTiming|Verification Image Timing
-        00741034|CS|1||DoubleExposureFlag|Double Exposure Flag
-        00741036|CS|1||DoubleExposureOrdering|Double Exposure Ordering
-        00741038|DS|1|R|DoubleExposureMetersetTrial|Double Exposure Meterset (Trial)
-        0074103A|DS|4|R|DoubleExposureFieldDeltaTrial|Double Exposure Field Delta (Trial)
-        00741040|SQ|1||RelatedReferenceRTImageSequence|Related Reference RT Image Sequence
-        00741042|SQ|1||GeneralMachineVerificationSequence|General Machine Verification Sequence
-        00741044|SQ|1||ConventionalMachineVerificationSequence|Conventional Machine Verification Sequence
-        00741046|SQ|1||IonMachineVerificationSequence|Ion Machine Verification Sequence
-        00741048|SQ|1||FailedAttributesSequence|Failed Attributes Sequence
-        0074104A|SQ|1||OverriddenAttributesSequence|Overridden Attributes Sequence
-        0074104C|SQ|1||ConventionalControlPointVerificationSequence|Conventional Control Point Verification Sequence
-        0074104E|SQ|1||IonControlPointVerificationSequence|Ion Control Point Verification Sequence
-        00741050|SQ|1||AttributeOccurrenceSequence|Attribute Occurrence Sequence
-        00741052|AT|1||AttributeOccurrencePointer|Attribute Occurrence Pointer
-        00741054|UL|1||AttributeItemSelector|Attribute Item Selector
-        00741056|LO|1||AttributeOccurrencePrivateCreator|Attribute Occurrence Private Creator
-        00741057|IS|1-n||SelectorSequencePointerItems|Selector Sequence Pointer Items
-        00741200|CS|1||ScheduledProcedureStepPriority|Scheduled Procedure Step Priority
-        00741202|LO|1||WorklistLabel|Worklist Label
-        00741204|LO|1||ProcedureStepLabel|Procedure Step Label
-        00741210|SQ|1||ScheduledProcessingParametersSequence|Scheduled Processing Parameters Sequence
-        00741212|SQ|1||PerformedProcessingParametersSequence|Performed Processing Parameters Sequence
-        00741216|SQ|1||UnifiedProcedureStepPerformedProcedureSequence|Unified Procedure Step Performed Procedure Sequence
-        00741220|SQ|1|R|RelatedProcedureStepSequence|Related Procedure Step Sequence
-        00741222|LO|1|R|ProcedureStepRelationshipType|Procedure Step Relationship Type
-        00741224|SQ|1||ReplacedProcedureStepSequence|Replaced Procedure Step Sequence
-        00741230|LO|1||DeletionLock|Deletion Lock
-        00741234|AE|1||ReceivingAE|Receiving AE
-        00741236|AE|1||RequestingAE|Requesting AE
-        00741238|LT|1||ReasonForCancellation|Reason for Cancellation
-        00741242|CS|1||SCPStatus|SCP Status
-        00741244|CS|1||SubscriptionListStatus|Subscription List Status
-        00741246|CS|1||UnifiedProcedureStepListStatus|Unified Procedure Step List Status
-        00741324|UL|1||BeamOrderIndex|Beam Order Index
-        00741338|FD|1||DoubleExposureMeterset|Double Exposure Meterset
-        0074133A|FD|4||DoubleExposureFieldDelta|Double Exposure Field Delta
-        00741401|SQ|1||BrachyTaskSequence|Brachy Task Sequence
-        00741402|DS|1||ContinuationStartTotalReferenceAirKerma|Continuation Start Total Reference Air Kerma
-        00741403|DS|1||ContinuationEndTotalReferenceAirKerma|Continuation End Total Reference Air Kerma
-        00741404|IS|1||ContinuationPulseNumber|Continuation Pulse Number
-        00741405|SQ|1||ChannelDeliveryOrderSequence|Channel Delivery Order Sequence
-        00741406|IS|1||ReferencedChannelNumber|Referenced Channel Number
-        00741407|DS|1||StartCumulativeTimeWeight|Start Cumulative Time Weight
-        00741408|DS|1||EndCumulativeTimeWeight|End Cumulative Time Weight
-        00741409|SQ|1||OmittedChannelSequence|Omitted Channel Sequence
-        0074140A|CS|1||ReasonForChannelOmission|Reason for Channel Omission
-        0074140B|LO|1||ReasonForChannelOmissionDescription|Reason for Channel Omission Description
-        0074140C|IS|1||ChannelDeliveryOrderIndex|Channel Delivery Order Index
-        0074140D|SQ|1||ChannelDeliveryContinuationSequence|Channel Delivery Continuation Sequence
-        0074140E|SQ|1||OmittedApplicationSetupSequence|Omitted Application Setup Sequence
-        00760001|LO|1||ImplantAssemblyTemplateName|Implant Assembly Template Name
-        00760003|LO|1||ImplantAssemblyTemplateIssuer|Implant Assembly Template Issuer
-        00760006|LO|1||ImplantAssemblyTemplateVersion|Implant Assembly Template Version
-        00760008|SQ|1||ReplacedImplantAssemblyTemplateSequence|Replaced Implant Assembly Template Sequence
-        0076000A|CS|1||ImplantAssemblyTemplateType|Implant Assembly Template Type
-        0076000C|SQ|1||OriginalImplantAssemblyTemplateSequence|Original Implant Assembly Template Sequence
-        0076000E|SQ|1||DerivationImplantAssemblyTemplateSequence|Derivation Implant Assembly Template Sequence
-        00760010|SQ|1||ImplantAssemblyTemplateTargetAnatomySequence|Implant Assembly Template Target Anatomy Sequence
-        00760020|SQ|1||ProcedureTypeCodeSequence|Procedure Type Code Sequence
-        00760030|LO|1||SurgicalTechnique|Surgical Technique
-        00760032|SQ|1||ComponentTypesSequence|Component Types Sequence
-        00760034|SQ|1||ComponentTypeCodeSequence|Component Type Code Sequence
-        00760036|CS|1||ExclusiveComponentType|Exclusive Component Type
-        00760038|CS|1||MandatoryComponentType|Mandatory Component Type
-        00760040|SQ|1||ComponentSequence|Component Sequence
-        00760055|US|1||ComponentID|Component ID
-        00760060|SQ|1||ComponentAssemblySequence|Component Assembly Sequence
-        00760070|US|1||Component1ReferencedID|Component 1 Referenced ID
-        00760080|US|1||Component1ReferencedMatingFeatureSetID|Component 1 Referenced Mating Feature Set ID
-        00760090|US|1||Component1ReferencedMatingFeatureID|Component 1 Referenced Mating Feature ID
-        007600A0|US|1||Component2ReferencedID|Component 2 Referenced ID
-        007600B0|US|1||Component2ReferencedMatingFeatureSetID|Component 2 Referenced Mating Feature Set ID
-        007600C0|US|1||Component2ReferencedMatingFeatureID|Component 2 Referenced Mating Feature ID
-        00780001|LO|1||ImplantTemplateGroupName|Implant Template Group Name
-        00780010|ST|1||ImplantTemplateGroupDescription|Implant Template Group Description
-        00780020|LO|1||ImplantTemplateGroupIssuer|Implant Template Group Issuer
-        00780024|LO|1||ImplantTemplateGroupVersion|Implant Template Group Version
-        00780026|SQ|1||ReplacedImplantTemplateGroupSequence|Replaced Implant Template Group Sequence
-        00780028|SQ|1||ImplantTemplateGroupTargetAnatomySequence|Implant Template Group Target Anatomy Sequence
-        0078002A|SQ|1||ImplantTemplateGroupMembersSequence|Implant Template Group Members Sequence
-        0078002E|US|1||ImplantTemplateGroupMemberID|Implant Template Group Member ID
-        00780050|FD|3||ThreeDImplantTemplateGroupMemberMatchingPoint|3D Implant Template Group Member Matching Point
-        00780060|FD|9||ThreeDImplantTemplateGroupMemberMatchingAxes|3D Implant Template Group Member Matching Axes
-        00780070|SQ|1||ImplantTemplateGroupMemberMatching2DCoordinatesSequence|Implant Template Group Member Matching 2D Coordinates Sequence
-        00780090|FD|2||TwoDImplantTemplateGroupMemberMatchingPoint|2D Implant Template Group Member Matching Point
-        007800A0|FD|4||TwoDImplantTemplateGroupMemberMatchingAxes|2D Implant Template Group Member Matching Axes
-        007800B0|SQ|1||ImplantTemplateGroupVariationDimensionSequence|Implant Template Group Variation Dimension Sequence
-        007800B2|LO|1||ImplantTemplateGroupVariationDimensionName|Implant Template Group Variation Dimension Name
-        007800B4|SQ|1||ImplantTemplateGroupVariationDimensionRankSequence|Implant Template Group Variation Dimension Rank Sequence
-        007800B6|US|1||ReferencedImplantTemplateGroupMemberID|Referenced Implant Template Group Member ID
-        007800B8|US|1||ImplantTemplateGroupVariationDimensionRank|Implant Template Group Variation Dimension Rank
-        00800001|SQ|1||SurfaceScanAcquisitionTypeCodeSequence|Surface Scan Acquisition Type Code Sequence
-        00800002|SQ|1||SurfaceScanModeCodeSequence|Surface Scan Mode Code Sequence
-        00800003|SQ|1||RegistrationMethodCodeSequence|Registration Method Code Sequence
-        00800004|FD|1||ShotDurationTime|Shot Duration Time
-        00800005|FD|1||ShotOffsetTime|Shot Offset Time
-        00800006|US|1-n||SurfacePointPresentationValueData|Surface Point Presentation Value Data
-        00800007|US|3-3n||SurfacePointColorCIELabValueData|Surface Point Color CIELab Value Data
-        00800008|SQ|1||UVMappingSequence|UV Mapping Sequence
-        00800009|SH|1||TextureLabel|Texture Label
-        00800010|OF|1||UValueData|U Value Data
-        00800011|OF|1||VValueData|V Value Data
-        00800012|SQ|1||ReferencedTextureSequence|Referenced Texture Sequence
-        00800013|SQ|1||ReferencedSurfaceDataSequence|Referenced Surface Data Sequence
-        00820001|CS|1||AssessmentSummary|Assessment Summary
-        00820003|UT|1||AssessmentSummaryDescription|Assessment Summary Description
-        00820004|SQ|1||AssessedSOPInstanceSequence|Assessed SOP Instance Sequence
-        00820005|SQ|1||ReferencedComparisonSOPInstanceSequence|Referenced Comparison SOP Instance Sequence
-        00820006|UL|1||NumberOfAssessmentObservations|Number of Assessment Observations
-        00820007|SQ|1||AssessmentObservationsSequence|Assessment Observations Sequence
-        00820008|CS|1||ObservationSignificance|Observation Significance
-        0082000A|UT|1||ObservationDescription|Observation Description
-        0082000C|SQ|1||StructuredConstraintObservationSequence|Structured Constraint Observation Sequence
-        00820010|SQ|1||AssessedAttributeValueSequence|Assessed Attribute Value Sequence
-        00820016|LO|1||AssessmentSetID|Assessment Set ID
-        00820017|SQ|1||AssessmentRequesterSequence|Assessment Requester Sequence
-        00820018|LO|1||SelectorAttributeName|Selector Attribute Name
-        00820019|LO|1||SelectorAttributeKeyword|Selector Attribute Keyword
-        00820021|SQ|1||AssessmentTypeCodeSequence|Assessment Type Code Sequence
-        00820022|SQ|1||ObservationBasisCodeSequence|Observation Basis Code Sequence
-        00820023|LO|1||AssessmentLabel|Assessment Label
-        00820032|CS|1||ConstraintType|Constraint Type
-        00820033|UT|1||SpecificationSelectionGuidance|Specification Selection Guidance
-        00820034|SQ|1||ConstraintValueSequence|Constraint Value Sequence
-        00820035|SQ|1||RecommendedDefaultValueSequence|Recommended Default Value Sequence
-        00820036|CS|1||ConstraintViolationSignificance|Constraint Violation Significance
-        00820037|UT|1||ConstraintViolationCondition|Constraint Violation Condition
-        00820038|CS|1||ModifiableConstraintFlag|Modifiable Constraint Flag
-        00880130|SH|1||StorageMediaFileSetID|Storage Media File-set ID
-        00880140|UI|1||StorageMediaFileSetUID|Storage Media File-set UID
-        00880200|SQ|1||IconImageSequence|Icon Image Sequence
-        00880904|LO|1|R|TopicTitle|Topic Title
-        00880906|ST|1|R|TopicSubject|Topic Subject
-        00880910|LO|1|R|TopicAuthor|Topic Author
-        00880912|LO|1-32|R|TopicKeywords|Topic Keywords
-        01000410|CS|1||SOPInstanceStatus|SOP Instance Status
-        01000420|DT|1||SOPAuthorizationDateTime|SOP Authorization DateTime
-        01000424|LT|1||SOPAuthorizationComment|SOP Authorization Comment
-        01000426|LO|1||AuthorizationEquipmentCertificationNumber|Authorization Equipment Certification Number
-        04000005|US|1||MACIDNumber|MAC ID Number
-        04000010|UI|1||MACCalculationTransferSyntaxUID|MAC Calculation Transfer Syntax UID
-        04000015|CS|1||MACAlgorithm|MAC Algorithm
-        04000020|AT|1-n||DataElementsSigned|Data Elements Signed
-        04000100|UI|1||DigitalSignatureUID|Digital Signature UID
-        04000105|DT|1||DigitalSignatureDateTime|Digital Signature DateTime
-        04000110|CS|1||CertificateType|Certificate Type
-        04000115|OB|1||CertificateOfSigner|Certificate of Signer
-        04000120|OB|1||Signature|Signature
-        04000305|CS|1||CertifiedTimestampType|Certified Timestamp Type
-        04000310|OB|1||CertifiedTimestamp|Certified Timestamp
-        04000315|FL|1|R||
-        04000401|SQ|1||DigitalSignaturePurposeCodeSequence|Digital Signature Purpose Code Sequence
-        04000402|SQ|1||ReferencedDigitalSignatureSequence|Referenced Digital Signature Sequence
-        04000403|SQ|1||ReferencedSOPInstanceMACSequence|Referenced SOP Instance MAC Sequence
-        04000404|OB|1||MAC|MAC
-        04000500|SQ|1||EncryptedAttributesSequence|Encrypted Attributes Sequence
-        04000510|UI|1||EncryptedContentTransferSyntaxUID|Encrypted Content Transfer Syntax UID
-        04000520|OB|1||EncryptedContent|Encrypted Content
-        04000550|SQ|1||ModifiedAttributesSequence|Modified Attributes Sequence
-        04000551|SQ|1||NonconformingModifiedAttributesSequence|Nonconforming Modified Attributes Sequence
-        04000552|OB|1||NonconformingDataElementValue|Nonconforming Data Element Value
-        04000561|SQ|1||OriginalAttributesSequence|Original Attributes Sequence
-        04000562|DT|1||AttributeModificationDateTime|Attribute Modification DateTime
-        04000563|LO|1||ModifyingSystem|Modifying System
-        04000564|LO|1||SourceOfPreviousValues|Source of Previous Values
-        04000565|CS|1||ReasonForTheAttributeModification|Reason for the Attribute Modification
-        04000600|CS|1||InstanceOriginStatus|Instance Origin Status
-        20000010|IS|1||NumberOfCopies|Number of Copies
-        2000001E|SQ|1||PrinterConfigurationSequence|Printer Configuration Sequence
-        20000020|CS|1||PrintPriority|Print Priority
-        20000030|CS|1||MediumType|Medium Type
-        20000040|CS|1||FilmDestination|Film Destination
-        20000050|LO|1||FilmSessionLabel|Film Session Label
-        20000060|IS|1||MemoryAllocation|Memory Allocation
-        20000061|IS|1||MaximumMemoryAllocation|Maximum Memory Allocation
-        20000062|CS|1|R|ColorImagePrintingFlag|Color Image Printing Flag
-        20000063|CS|1|R|CollationFlag|Collation Flag
-        20000065|CS|1|R|AnnotationFlag|Annotation Flag
-        20000067|CS|1|R|ImageOverlayFlag|Image Overlay Flag
-        20000069|CS|1|R|PresentationLUTFlag|Presentation LUT Flag
-        2000006A|CS|1|R|ImageBoxPresentationLUTFlag|Image Box Presentation LUT Flag
-        200000A0|US|1||MemoryBitDepth|Memory Bit Depth
-        200000A1|US|1||PrintingBitDepth|Printing Bit Depth
-        200000A2|SQ|1||MediaInstalledSequence|Media Installed Sequence
-        200000A4|SQ|1||OtherMediaAvailableSequence|Other Media Available Sequence
-        200000A8|SQ|1||SupportedImageDisplayFormatsSequence|Supported Image Display Formats Sequence
-        20000500|SQ|1||ReferencedFilmBoxSequence|Referenced Film Box Sequence
-        20000510|SQ|1|R|ReferencedStoredPrintSequence|Referenced Stored Print Sequence
-        20100010|ST|1||ImageDisplayFormat|Image Display Format
-        20100030|CS|1||AnnotationDisplayFormatID|Annotation Display Format ID
-        20100040|CS|1||FilmOrientation|Film Orientation
-        20100050|CS|1||FilmSizeID|Film Size ID
-        20100052|CS|1||PrinterResolutionID|Printer Resolution ID
-        20100054|CS|1||DefaultPrinterResolutionID|Default Printer Resolution ID
-        20100060|CS|1||MagnificationType|Magnification Type
-        20100080|CS|1||SmoothingType|Smoothing Type
-        201000A6|CS|1||DefaultMagnificationType|Default Magnification Type
-        201000A7|CS|1-n||OtherMagnificationTypesAvailable|Other Magnification Types Available
-        201000A8|CS|1||DefaultSmoothingType|Default Smoothing Type
-        201000A9|CS|1-n||OtherSmoothingTypesAvailable|Other Smoothing Types Available
-        20100100|CS|1||BorderDensity|Border Density
-        20100110|CS|1||EmptyImageDensity|Empty Image Density
-        20100120|US|1||MinDensity|Min Density
-        20100130|US|1||MaxDensity|Max Density
-        20100140|CS|1||Trim|Trim
-        20100150|ST|1||ConfigurationInformation|Configuration Information
-        20100152|LT|1||ConfigurationInformationDescription|Configuration Information Description
-        20100154|IS|1||MaximumCollatedFilms|Maximum Collated Films
-        2010015E|US|1||Illumination|Illumination
-        20100160|US|1||ReflectedAmbientLight|Reflected Ambient Light
-        20100376|DS|2||PrinterPixelSpacing|Printer Pixel Spacing
-        20100500|SQ|1||ReferencedFilmSessionSequence|Referenced Film Session Sequence
-        20100510|SQ|1||ReferencedImageBoxSequence|Referenced Image Box Sequence
-        20100520|SQ|1||ReferencedBasicAnnotationBoxSequence|Referenced Basic Annotation Box Sequence
-        20200010|US|1||ImageBoxPosition|Image Box Position
-        20200020|CS|1||Polarity|Polarity
-        20200030|DS|1||RequestedImageSize|Requested Image Size
-        20200040|CS|1||RequestedDecimateCropBehavior|Requested Decimate/Crop Behavior
-        20200050|CS|1||RequestedResolutionID|Requested Resolution ID
-        202000A0|CS|1||RequestedImageSizeFlag|Requested Image Size Flag
-        202000A2|CS|1||DecimateCropResult|Decimate/Crop Result
-        20200110|SQ|1||BasicGrayscaleImageSequence|Basic Grayscale Image Sequence
-        20200111|SQ|1||BasicColorImageSequence|Basic Color Image Sequence
-        20200130|SQ|1|R|ReferencedImageOverlayBoxSequence|Referenced Image Overlay Box Sequence
-        20200140|SQ|1|R|ReferencedVOILUTBoxSequence|Referenced VOI LUT Box Sequence
-        20300010|US|1||AnnotationPosition|Annotation Position
-        20300020|LO|1||TextString|Text String
-        20400010|SQ|1|R|ReferencedOverlayPlaneSequence|Referenced Overlay Plane Sequence
-        20400011|US|1-99|R|ReferencedOverlayPlaneGroups|Referenced Overlay Plane Groups
-        20400020|SQ|1|R|OverlayPixelDataSequence|Overlay Pixel Data Sequence
-        20400060|CS|1|R|OverlayMagnificationType|Overlay Magnification Type
-        20400070|CS|1|R|OverlaySmoothingType|Overlay Smoothing Type
-        20400072|CS|1|R|OverlayOrImageMagnification|Overlay or Image Magnification
-        20400074|US|1|R|MagnifyToNumberOfColumns|Magnify to Number of Columns
-        20400080|CS|1|R|OverlayForegroundDensity|Overlay Foreground Density
-        20400082|CS|1|R|OverlayBackgroundDensity|Overlay Background Density
-        20400090|CS|1|R|OverlayMode|Overlay Mode
-        20400100|CS|1|R|ThresholdDensity|Threshold Density
-        20400500|SQ|1|R|ReferencedImageBoxSequenceRetired|Referenced Image Box Sequence (Retired)
-        20500010|SQ|1||PresentationLUTSequence|Presentation LUT Sequence
-        20500020|CS|1||PresentationLUTShape|Presentation LUT Shape
-        20500500|SQ|1||ReferencedPresentationLUTSequence|Referenced Presentation LUT Sequence
-        21000010|SH|1|R|PrintJobID|Print Job ID
-        21000020|CS|1||ExecutionStatus|Execution Status
-        21000030|CS|1||ExecutionStatusInfo|Execution Status Info
-        21000040|DA|1||CreationDate|Creation Date
-        21000050|TM|1||CreationTime|Creation Time
-        21000070|AE|1||Originator|Originator
-        21000140|AE|1||DestinationAE|Destination AE
-        21000160|SH|1||OwnerID|Owner ID
-        21000170|IS|1||NumberOfFilms|Number of Films
-        21000500|SQ|1|R|ReferencedPrintJobSequencePullStoredPrint|Referenced Print Job Sequence (Pull Stored Print)
-        21100010|CS|1||PrinterStatus|Printer Status
-        21100020|CS|1||PrinterStatusInfo|Printer Status Info
-        21100030|LO|1||PrinterName|Printer Name
-        21100099|SH|1|R|PrintQueueID|Print Queue ID
-        21200010|CS|1|R|QueueStatus|Queue Status
-        21200050|SQ|1|R|PrintJobDescriptionSequence|Print Job Description Sequence
-        21200070|SQ|1|R|ReferencedPrintJobSequence|Referenced Print Job Sequence
-        21300010|SQ|1|R|PrintManagementCapabilitiesSequence|Print Management Capabilities Sequence
-        21300015|SQ|1|R|PrinterCharacteristicsSequence|Printer Characteristics Sequence
-        21300030|SQ|1|R|FilmBoxContentSequence|Film Box Content Sequence
-        21300040|SQ|1|R|ImageBoxContentSequence|Image Box Content Sequence
-        21300050|SQ|1|R|AnnotationContentSequence|Annotation Content Sequence
-        21300060|SQ|1|R|ImageOverlayBoxContentSequence|Image Overlay Box Content Sequence
-        21300080|SQ|1|R|PresentationLUTContentSequence|Presentation LUT Content Sequence
-        213000A0|SQ|1|R|ProposedStudySequence|Proposed Study Sequence
-        213000C0|SQ|1|R|OriginalImageSequence|Original Image Sequence
-        22000001|CS|1||LabelUsingInformationExtractedFromInstances|Label Using Information Extracted From Instances
-        22000002|UT|1||LabelText|Label Text
-        22000003|CS|1||LabelStyleSelection|Label Style Selection
-        22000004|LT|1||MediaDisposition|Media Disposition
-        22000005|LT|1||BarcodeValue|Barcode Value
-        22000006|CS|1||BarcodeSymbology|Barcode Symbology
-        22000007|CS|1||AllowMediaSplitting|Allow Media Splitting
-        22000008|CS|1||IncludeNonDICOMObjects|Include Non-DICOM Objects
-        22000009|CS|1||IncludeDisplayApplication|Include Display Application
-        2200000A|CS|1||PreserveCompositeInstancesAfterMediaCreation|Preserve Composite Instances After Media Creation
-        2200000B|US|1||TotalNumberOfPiecesOfMediaCreated|Total Number of Pieces of Media Created
-        2200000C|LO|1||RequestedMediaApplicationProfile|Requested Media Application Profile
-        2200000D|SQ|1||ReferencedStorageMediaSequence|Referenced Storage Media Sequence
-        2200000E|AT|1-n||FailureAttributes|Failure Attributes
-        2200000F|CS|1||AllowLossyCompression|Allow Lossy Compression
-        22000020|CS|1||RequestPriority|Request Priority
-        30020002|SH|1||RTImageLabel|RT Image Label
-        30020003|LO|1||RTImageName|RT Image Name
-        30020004|ST|1||RTImageDescription|RT Image Description
-        3002000A|CS|1||ReportedValuesOrigin|Reported Values Origin
-        3002000C|CS|1||RTImagePlane|RT Image Plane
-        3002000D|DS|3||XRayImageReceptorTranslation|X-Ray Image Receptor Translation
-        3002000E|DS|1||XRayImageReceptorAngle|X-Ray Image Receptor Angle
-        30020010|DS|6||RTImageOrientation|RT Image Orientation
-        30020011|DS|2||ImagePlanePixelSpacing|Image Plane Pixel Spacing
-        30020012|DS|2||RTImagePosition|RT Image Position
-        30020020|SH|1||RadiationMachineName|Radiation Machine Name
-        30020022|DS|1||RadiationMachineSAD|Radiation Machine SAD
-        30020024|DS|1||RadiationMachineSSD|Radiation Machine SSD
-        30020026|DS|1||RTImageSID|RT Image SID
-        30020028|DS|1||SourceToReferenceObjectDistance|Source to Reference Object Distance
-        30020029|IS|1||FractionNumber|Fraction Number
-        30020030|SQ|1||ExposureSequence|Exposure Sequence
-        30020032|DS|1||MetersetExposure|Meterset Exposure
-        30020034|DS|4||DiaphragmPosition|Diaphragm Position
-        30020040|SQ|1||FluenceMapSequence|Fluence Map Sequence
-        30020041|CS|1||FluenceDataSource|Fluence Data Source
-        30020042|DS|1||FluenceDataScale|Fluence Data Scale
-        30020050|SQ|1||PrimaryFluenceModeSequence|Primary Fluence Mode Sequence
-        30020051|CS|1||FluenceMode|Fluence Mode
-        30020052|SH|1||FluenceModeID|Fluence Mode ID
-        30040001|CS|1||DVHType|DVH Type
-        30040002|CS|1||DoseUnits|Dose Units
-        30040004|CS|1||DoseType|Dose Type
-        30040005|CS|1||SpatialTransformOfDose|Spatial Transform of Dose
-        30040006|LO|1||DoseComment|Dose Comment
-        30040008|DS|3||NormalizationPoint|Normalization Point
-        3004000A|CS|1||DoseSummationType|Dose Summation Type
-        3004000C|DS|2-n||GridFrameOffsetVector|Grid Frame Offset Vector
-        3004000E|DS|1||DoseGridScaling|Dose Grid Scaling
-        30040010|SQ|1||RTDoseROISequence|RT Dose ROI Sequence
-        30040012|DS|1||DoseValue|Dose Value
-        30040014|CS|1-3||TissueHeterogeneityCorrection|Tissue Heterogeneity Correction
-        30040040|DS|3||DVHNormalizationPoint|DVH Normalization Point
-        30040042|DS|1||DVHNormalizationDoseValue|DVH Normalization Dose Value
-        30040050|SQ|1||DVHSequence|DVH Sequence
-        30040052|DS|1||DVHDoseScaling|DVH Dose Scaling
-        30040054|CS|1||DVHVolumeUnits|DVH Volume Units
-        30040056|IS|1||DVHNumberOfBins|DVH Number of Bins
-        30040058|DS|2-2n||DVHData|DVH Data
-        30040060|SQ|1||DVHReferencedROISequence|DVH Referenced ROI Sequence
-        30040062|CS|1||DVHROIContributionType|DVH ROI Contribution Type
-        30040070|DS|1||DVHMinimumDose|DVH Minimum Dose
-        30040072|DS|1||DVHMaximumDose|DVH Maximum Dose
-        30040074|DS|1||DVHMeanDose|DVH Mean Dose
-        30060002|SH|1||StructureSetLabel|Structure Set Label
-        30060004|LO|1||StructureSetName|Structure Set Name
-        30060006|ST|1||StructureSetDescription|Structure Set Description
-        30060008|DA|1||StructureSetDate|Structure Set Date
-        30060009|TM|1||StructureSetTime|Structure Set Time
-        30060010|SQ|1||ReferencedFrameOfReferenceSequence|Referenced Frame of Reference Sequence
-        30060012|SQ|1||RTReferencedStudySequence|RT Referenced Study Sequence
-        30060014|SQ|1||RTReferencedSeriesSequence|RT Referenced Series Sequence
-        30060016|SQ|1||ContourImageSequence|Contour Image Sequence
-        30060018|SQ|1||PredecessorStructureSetSequence|Predecessor Structure Set Sequence
-        30060020|SQ|1||StructureSetROISequence|Structure Set ROI Sequence
-        30060022|IS|1||ROINumber|ROI Number
-        30060024|UI|1||ReferencedFrameOfReferenceUID|Referenced Frame of Reference UID
-        30060026|LO|1||ROIName|ROI Name
-        30060028|ST|1||ROIDescription|ROI Description
-        3006002A|IS|3||ROIDisplayColor|ROI Display Color
-        3006002C|DS|1||ROIVolume|ROI Volume
-        30060030|SQ|1||RTRelatedROISequence|RT Related ROI Sequence
-        30060033|CS|1||RTROIRelationship|RT ROI Relationship
-        30060036|CS|1||ROIGenerationAlgorithm|ROI Generation Algorithm
-        30060037|SQ|1||ROIDerivationAlgorithmIdentificationSequence|ROI Derivation Algorithm Identification Sequence
-        30060038|LO|1||ROIGenerationDescription|ROI Generation Description
-        30060039|SQ|1||ROIContourSequence|ROI Contour Sequence
-        30060040|SQ|1||ContourSequence|Contour Sequence
-        30060042|CS|1||ContourGeometricType|Contour Geometric Type
-        30060044|DS|1|R|ContourSlabThickness|Contour Slab Thickness
-        30060045|DS|3|R|ContourOffsetVector|Contour Offset Vector
-        30060046|IS|1||NumberOfContourPoints|Number of Contour Points
-        30060048|IS|1||ContourNumber|Contour Number
-        30060049|IS|1-n|R|AttachedContours|Attached Contours
-        3006004A|SQ|1||SourcePixelPlanesCharacteristicsSequence|Source Pixel Planes Characteristics Sequence
-        30060050|DS|3-3n||ContourData|Contour Data
-        30060080|SQ|1||RTROIObservationsSequence|RT ROI Observations Sequence
-        30060082|IS|1||ObservationNumber|Observation Number
-        30060084|IS|1||ReferencedROINumber|Referenced ROI Number
-        30060085|SH|1||ROIObservationLabel|ROI Observation Label
-        30060086|SQ|1||RTROIIdentificationCodeSequence|RT ROI Identification Code Sequence
-        30060088|ST|1||ROIObservationDescription|ROI Observation Description
-        300600A0|SQ|1||RelatedRTROIObservationsSequence|Related RT ROI Observations Sequence
-        300600A4|CS|1||RTROIInterpretedType|RT ROI Interpreted Type
-        300600A6|PN|1||ROIInterpreter|ROI Interpreter
-        300600B0|SQ|1||ROIPhysicalPropertiesSequence|ROI Physical Properties Sequence
-        300600B2|CS|1||ROIPhysicalProperty|ROI Physical Property
-        300600B4|DS|1||ROIPhysicalPropertyValue|ROI Physical Property Value
-        300600B6|SQ|1||ROIElementalCompositionSequence|ROI Elemental Composition Sequence
-        300600B7|US|1||ROIElementalCompositionAtomicNumber|ROI Elemental Composition Atomic Number
-        300600B8|FL|1||ROIElementalCompositionAtomicMassFraction|ROI Elemental Composition Atomic Mass Fraction
-        300600B9|SQ|1|R|AdditionalRTROIIdentificationCodeSequence|Additional RT ROI Identification Code Sequence
-        300600C0|SQ|1|R|FrameOfReferenceRelationshipSequence|Frame of Reference Relationship Sequence
-        300600C2|UI|1|R|RelatedFrameOfReferenceUID|Related Frame of Reference UID
-        300600C4|CS|1|R|FrameOfReferenceTransformationType|Frame of Reference Transformation Type
-        300600C6|DS|16||FrameOfReferenceTransformationMatrix|Frame of Reference Transformation Matrix
-        300600C8|LO|1||FrameOfReferenceTransformationComment|Frame of Reference Transformation Comment
-        300600C9|SQ|1||PatientLocationCoordinatesSequence|Patient Location Coordinates Sequence
-        300600CA|SQ|1||PatientLocationCoordinatesCodeSequence|Patient Location Coordinates Code Sequence
-        300600CB|SQ|1||PatientSupportPositionSequence|Patient Support Position Sequence
-        30080010|SQ|1||MeasuredDoseReferenceSequence|Measured Dose Reference Sequence
-        30080012|ST|1||MeasuredDoseDescription|Measured Dose Description
-        30080014|CS|1||MeasuredDoseType|Measured Dose Type
-        30080016|DS|1||MeasuredDoseValue|Measured Dose Value
-        30080020|SQ|1||TreatmentSessionBeamSequence|Treatment Session Beam Sequence
-        30080021|SQ|1||TreatmentSessionIonBeamSequence|Treatment Session Ion Beam Sequence
-        30080022|IS|1||CurrentFractionNumber|Current Fraction Number
-        30080024|DA|1||TreatmentControlPointDate|Treatment Control Point Date
-        30080025|TM|1||TreatmentControlPointTime|Treatment Control Point Time
-        3008002A|CS|1||TreatmentTerminationStatus|Treatment Termination Status
-        3008002B|SH|1||TreatmentTerminationCode|Treatment Termination Code
-        3008002C|CS|1||TreatmentVerificationStatus|Treatment Verification Status
-        30080030|SQ|1||ReferencedTreatmentRecordSequence|Referenced Treatment Record Sequence
-        30080032|DS|1||SpecifiedPrimaryMeterset|Specified Primary Meterset
-        30080033|DS|1||SpecifiedSecondaryMeterset|Specified Secondary Meterset
-        30080036|DS|1||DeliveredPrimaryMeterset|Delivered Primary Meterset
-        30080037|DS|1||DeliveredSecondaryMeterset|Delivered Secondary Meterset
-        3008003A|DS|1||SpecifiedTreatmentTime|Specified Treatment Time
-        3008003B|DS|1||DeliveredTreatmentTime|Delivered Treatment Time
-        30080040|SQ|1||ControlPointDeliverySequence|Control Point Delivery Sequence
-        30080041|SQ|1||IonControlPointDeliverySequence|Ion Control Point Delivery Sequence
-        30080042|DS|1||SpecifiedMeterset|Specified Meterset
-        30080044|DS|1||DeliveredMeterset|Delivered Meterset
-        30080045|FL|1||MetersetRateSet|Meterset Rate Set
-        30080046|FL|1||MetersetRateDelivered|Meterset Rate Delivered
-        30080047|FL|1-n||ScanSpotMetersetsDelivered|Scan Spot Metersets Delivered
-        30080048|DS|1||DoseRateDelivered|Dose Rate Delivered
-        30080050|SQ|1||TreatmentSummaryCalculatedDoseReferenceSequence|Treatment Summary Calculated Dose Reference Sequence
-        30080052|DS|1||CumulativeDoseToDoseReference|Cumulative Dose to Dose Reference
-        30080054|DA|1||FirstTreatmentDate|First Treatment Date
-        30080056|DA|1||MostRecentTreatmentDate|Most Recent Treatment Date
-        3008005A|IS|1||NumberOfFractionsDelivered|Number of Fractions Delivered
-        30080060|SQ|1||OverrideSequence|Override Sequence
-        30080061|AT|1||ParameterSequencePointer|Parameter Sequence Pointer
-        30080062|AT|1||OverrideParameterPointer|Override Parameter Pointer
-        30080063|IS|1||ParameterItemIndex|Parameter Item Index
-        30080064|IS|1||MeasuredDoseReferenceNumber|Measured Dose Reference Number
-        30080065|AT|1||ParameterPointer|Parameter Pointer
-        30080066|ST|1||OverrideReason|Override Reason
-        30080067|US|1||ParameterValueNumber|Parameter Value Number
-        30080068|SQ|1||CorrectedParameterSequence|Corrected Parameter Sequence
-        3008006A|FL|1||CorrectionValue|Correction Value
-        30080070|SQ|1||CalculatedDoseReferenceSequence|Calculated Dose Reference Sequence
-        30080072|IS|1||CalculatedDoseReferenceNumber|Calculated Dose Reference Number
-        30080074|ST|1||CalculatedDoseReferenceDescription|Calculated Dose Reference Description
-        30080076|DS|1||CalculatedDoseReferenceDoseValue|Calculated Dose Reference Dose Value
-        30080078|DS|1||StartMeterset|Start Meterset
-        3008007A|DS|1||EndMeterset|End Meterset
-        30080080|SQ|1||ReferencedMeasuredDoseReferenceSequence|Referenced Measured Dose Reference Sequence
-        30080082|IS|1||ReferencedMeasuredDoseReferenceNumber|Referenced Measured Dose Reference Number
-        30080090|SQ|1||ReferencedCalculatedDoseReferenceSequence|Referenced Calculated Dose Reference Sequence
-        30080092|IS|1||ReferencedCalculatedDoseReferenceNumber|Referenced Calculated Dose Reference Number
-        300800A0|SQ|1||BeamLimitingDeviceLeafPairsSequence|Beam Limiting Device Leaf Pairs Sequence
-        300800B0|SQ|1||RecordedWedgeSequence|Recorded Wedge Sequence
-        300800C0|SQ|1||RecordedCompensatorSequence|Recorded Compensator Sequence
-        300800D0|SQ|1||RecordedBlockSequence|Recorded Block Sequence
-        300800D1|SQ|1||RecordedBlockSlabSequence|Recorded Block Slab Sequence
-        300800E0|SQ|1||TreatmentSummaryMeasuredDoseReferenceSequence|Treatment Summary Measured Dose Reference Sequence
-        300800F0|SQ|1||RecordedSnoutSequence|Recorded Snout Sequence
-        300800F2|SQ|1||RecordedRangeShifterSequence|Recorded Range Shifter Sequence
-        300800F4|SQ|1||RecordedLateralSpreadingDeviceSequence|Recorded Lateral Spreading Device Sequence
-        300800F6|SQ|1||RecordedRangeModulatorSequence|Recorded Range Modulator Sequence
-        30080100|SQ|1||RecordedSourceSequence|Recorded Source Sequence
-        30080105|LO|1||SourceSerialNumber|Source Serial Number
-        30080110|SQ|1||TreatmentSessionApplicationSetupSequence|Treatment Session Application Setup Sequence
-        30080116|CS|1||ApplicationSetupCheck|Application Setup Check
-        30080120|SQ|1||RecordedBrachyAccessoryDeviceSequence|Recorded Brachy Accessory Device Sequence
-        30080122|IS|1||ReferencedBrachyAccessoryDeviceNumber|Referenced Brachy Accessory Device Number
-        30080130|SQ|1||RecordedChannelSequence|Recorded Channel Sequence
-        30080132|DS|1||SpecifiedChannelTotalTime|Specified Channel Total Time
-        30080134|DS|1||DeliveredChannelTotalTime|Delivered Channel Total Time
-        30080136|IS|1||SpecifiedNumberOfPulses|Specified Number of Pulses
-        30080138|IS|1||DeliveredNumberOfPulses|Delivered Number of Pulses
-        3008013A|DS|1||SpecifiedPulseRepetitionInterval|Specified Pulse Repetition Interval
-        3008013C|DS|1||DeliveredPulseRepetitionInterval|Delivered Pulse Repetition Interval
-        30080140|SQ|1||RecordedSourceApplicatorSequence|Recorded Source Applicator Sequence
-        30080142|IS|1||ReferencedSourceApplicatorNumber|Referenced Source Applicator Number
-        30080150|SQ|1||RecordedChannelShieldSequence|Recorded Channel Shield Sequence
-        30080152|IS|1||ReferencedChannelShieldNumber|Referenced Channel Shield Number
-        30080160|SQ|1||BrachyControlPointDeliveredSequence|Brachy Control Point Delivered Sequence
-        30080162|DA|1||SafePositionExitDate|Safe Position Exit Date
-        30080164|TM|1||SafePositionExitTime|Safe Position Exit Time
-        30080166|DA|1||SafePositionReturnDate|Safe Position Return Date
-        30080168|TM|1||SafePositionReturnTime|Safe Position Return Time
-        30080171|SQ|1||PulseSpecificBrachyControlPointDeliveredSequence|Pulse Specific Brachy Control Point Delivered Sequence
-        30080172|US|1||PulseNumber|Pulse Number
-        30080173|SQ|1||BrachyPulseControlPointDeliveredSequence|Brachy Pulse Control Point Delivered Sequence
-        30080200|CS|1||CurrentTreatmentStatus|Current Treatment Status
-        30080202|ST|1||TreatmentStatusComment|Treatment Status Comment
-        30080220|SQ|1||FractionGroupSummarySequence|Fraction Group Summary Sequence
-        30080223|IS|1||ReferencedFractionNumber|Referenced Fraction Number
-        30080224|CS|1||FractionGroupType|Fraction Group Type
-        30080230|CS|1||BeamStopperPosition|Beam Stopper Position
-        30080240|SQ|1||FractionStatusSummarySequence|Fraction Status Summary Sequence
-        30080250|DA|1||TreatmentDate|Treatment Date
-        30080251|TM|1||TreatmentTime|Treatment Time
-        300A0002|SH|1||RTPlanLabel|RT Plan Label
-        300A0003|LO|1||RTPlanName|RT Plan Name
-        300A0004|ST|1||RTPlanDescription|RT Plan Description
-        300A0006|DA|1||RTPlanDate|RT Plan Date
-        300A0007|TM|1||RTPlanTime|RT Plan Time
-        300A0009|LO|1-n||TreatmentProtocols|Treatment Protocols
-        300A000A|CS|1||PlanIntent|Plan Intent
-        300A000B|LO|1-n|R|TreatmentSites|Treatment Sites
-        300A000C|CS|1||RTPlanGeometry|RT Plan Geometry
-        300A000E|ST|1||PrescriptionDescription|Prescription Description
-        300A0010|SQ|1||DoseReferenceSequence|Dose Reference Sequence
-        300A0012|IS|1||DoseReferenceNumber|Dose Reference Number
-        300A0013|UI|1||DoseReferenceUID|Dose Reference UID
-        300A0014|CS|1||DoseReferenceStructureType|Dose Reference Structure Type
-        300A0015|CS|1||NominalBeamEnergyUnit|Nominal Beam Energy Unit
-        300A0016|LO|1||DoseReferenceDescription|Dose Reference Description
-        300A0018|DS|3||DoseReferencePointCoordinates|Dose Reference Point Coordinates
-        300A001A|DS|1||NominalPriorDose|Nominal Prior Dose
-        300A0020|CS|1||DoseReferenceType|Dose Reference Type
-        300A0021|DS|1||ConstraintWeight|Constraint Weight
-        300A0022|DS|1||DeliveryWarningDose|Delivery Warning Dose
-        300A0023|DS|1||DeliveryMaximumDose|Delivery Maximum Dose
-        300A0025|DS|1||TargetMinimumDose|Target Minimum Dose
-        300A0026|DS|1||TargetPrescriptionDose|Target Prescription Dose
-        300A0027|DS|1||TargetMaximumDose|Target Maximum Dose
-        300A0028|DS|1||TargetUnderdoseVolumeFraction|Target Underdose Volume Fraction
-        300A002A|DS|1||OrganAtRiskFullVolumeDose|Organ at Risk Full-volume Dose
-        300A002B|DS|1||OrganAtRiskLimitDose|Organ at Risk Limit Dose
-        300A002C|DS|1||OrganAtRiskMaximumDose|Organ at Risk Maximum Dose
-        300A002D|DS|1||OrganAtRiskOverdoseVolumeFraction|Organ at Risk Overdose Volume Fraction
-        300A0040|SQ|1||ToleranceTableSequence|Tolerance Table Sequence
-        300A0042|IS|1||ToleranceTableNumber|Tolerance Table Number
-        300A0043|SH|1||ToleranceTableLabel|Tolerance Table Label
-        300A0044|DS|1||GantryAngleTolerance|Gantry Angle Tolerance
-        300A0046|DS|1||BeamLimitingDeviceAngleTolerance|Beam Limiting Device Angle Tolerance
-        300A0048|SQ|1||BeamLimitingDeviceToleranceSequence|Beam Limiting Device Tolerance Sequence
-        300A004A|DS|1||BeamLimitingDevicePositionTolerance|Beam Limiting Device Position Tolerance
-        300A004B|FL|1||SnoutPositionTolerance|Snout Position Tolerance
-        300A004C|DS|1||PatientSupportAngleTolerance|Patient Support Angle Tolerance
-        300A004E|DS|1||TableTopEccentricAngleTolerance|Table Top Eccentric Angle Tolerance
-        300A004F|FL|1||TableTopPitchAngleTolerance|Table Top Pitch Angle Tolerance
-        300A0050|FL|1||TableTopRollAngleTolerance|Table Top Roll Angle Tolerance
-        300A0051|DS|1||TableTopVerticalPositionTolerance|Table Top Vertical Position Tolerance
-        300A0052|DS|1||TableTopLongitudinalPositionTolerance|Table Top Longitudinal Position Tolerance
-        300A0053|DS|1||TableTopLateralPositionTolerance|Table Top Lateral Position Tolerance
-        300A0055|CS|1||RTPlanRelationship|RT Plan Relationship
-        300A0070|SQ|1||FractionGroupSequence|Fraction Group Sequence
-        300A0071|IS|1||FractionGroupNumber|Fraction Group Number
-        300A0072|LO|1||FractionGroupDescription|Fraction Group Description
-        300A0078|IS|1||NumberOfFractionsPlanned|Number of Fractions Planned
-        300A0079|IS|1||NumberOfFractionPatternDigitsPerDay|Number of Fraction Pattern Digits Per Day
-        300A007A|IS|1||RepeatFractionCycleLength|Repeat Fraction Cycle Length
-        300A007B|LT|1||FractionPattern|Fraction Pattern
-        300A0080|IS|1||NumberOfBeams|Number of Beams
-        300A0082|DS|3|R|BeamDoseSpecificationPoint|Beam Dose Specification Point
-        300A0083|UI|1||ReferencedDoseReferenceUID|Referenced Dose Reference UID
-        300A0084|DS|1||BeamDose|Beam Dose
-        300A0086|DS|1||BeamMeterset|Beam Meterset
-        300A0088|FL|1||BeamDosePointDepth|Beam Dose Point Depth
-        300A0089|FL|1||BeamDosePointEquivalentDepth|Beam Dose Point Equivalent Depth
-        300A008A|FL|1||BeamDosePointSSD|Beam Dose Point SSD
-        300A008B|CS|1||BeamDoseMeaning|Beam Dose Meaning
-        300A008C|SQ|1||BeamDoseVerificationControlPointSequence|Beam Dose Verification Control Point Sequence
-        300A008D|FL|1|R|AverageBeamDosePointDepth|Average Beam Dose Point Depth
-        300A008E|FL|1|R|AverageBeamDosePointEquivalentDepth|Average Beam Dose Point Equivalent Depth
-        300A008F|FL|1|R|AverageBeamDosePointSSD|Average Beam Dose Point SSD
-        300A0090|CS|1||BeamDoseType|Beam Dose Type
-        300A0091|DS|1||AlternateBeamDose|Alternate Beam Dose
-        300A0092|CS|1||AlternateBeamDoseType|Alternate Beam Dose Type
-        300A0093|CS|1||DepthValueAveragingFlag|Depth Value Averaging Flag
-        300A0094|DS|1||BeamDosePointSourceToExternalContourDistance|Beam Dose Point Source to External Contour Distance
-        300A00A0|IS|1||NumberOfBrachyApplicationSetups|Number of Brachy Application Setups
-        300A00A2|DS|3||BrachyApplicationSetupDoseSpecificationPoint|Brachy Application Setup Dose Specification Point
-        300A00A4|DS|1||BrachyApplicationSetupDose|Brachy Application Setup Dose
-        300A00B0|SQ|1||BeamSequence|Beam Sequence
-        300A00B2|SH|1||TreatmentMachineName|Treatment Machine Name
-        300A00B3|CS|1||PrimaryDosimeterUnit|Primary Dosimeter Unit
-        300A00B4|DS|1||SourceAxisDistance|Source-Axis Distance
-        300A00B6|SQ|1||BeamLimitingDeviceSequence|Beam Limiting Device Sequence
-        300A00B8|CS|1||RTBeamLimitingDeviceType|RT Beam Limiting Device Type
-        300A00BA|DS|1||SourceToBeamLimitingDeviceDistance|Source to Beam Limiting Device Distance
-        300A00BB|FL|1||IsocenterToBeamLimitingDeviceDistance|Isocenter to Beam Limiting Device Distance
-        300A00BC|IS|1||NumberOfLeafJawPairs|Number of Leaf/Jaw Pairs
-        300A00BE|DS|3-n||LeafPositionBoundaries|Leaf Position Boundaries
-        300A00C0|IS|1||BeamNumber|Beam Number
-        300A00C2|LO|1||BeamName|Beam Name
-        300A00C3|ST|1||BeamDescription|Beam Description
-        300A00C4|CS|1||BeamType|Beam Type
-        300A00C5|FD|1||BeamDeliveryDurationLimit|Beam Delivery Duration Limit
-        300A00C6|CS|1||RadiationType|Radiation Type
-        300A00C7|CS|1||HighDoseTechniqueType|High-Dose Technique Type
-        300A00C8|IS|1||ReferenceImageNumber|Reference Image Number
-        300A00CA|SQ|1||PlannedVerificationImageSequence|Planned Verification Image Sequence
-        300A00CC|LO|1-n||ImagingDeviceSpecificAcquisitionParameters|Imaging Device-Specific Acquisition Parameters
-        300A00CE|CS|1||TreatmentDeliveryType|Treatment Delivery Type
-        300A00D0|IS|1||NumberOfWedges|Number of Wedges
-        300A00D1|SQ|1||WedgeSequence|Wedge Sequence
-        300A00D2|IS|1||WedgeNumber|Wedge Number
-        300A00D3|CS|1||WedgeType|Wedge Type
-        300A00D4|SH|1||WedgeID|Wedge ID
-        300A00D5|IS|1||WedgeAngle|Wedge Angle
-        300A00D6|DS|1||WedgeFactor|Wedge Factor
-        300A00D7|FL|1||TotalWedgeTrayWaterEquivalentThickness|Total Wedge Tray Water-Equivalent Thickness
-        300A00D8|DS|1||WedgeOrientation|Wedge Orientation
-        300A00D9|FL|1||IsocenterToWedgeTrayDistance|Isocenter to Wedge Tray Distance
-        300A00DA|DS|1||SourceToWedgeTrayDistance|Source to Wedge Tray Distance
-        300A00DB|FL|1||WedgeThinEdgePosition|Wedge Thin Edge Position
-        300A00DC|SH|1||BolusID|Bolus ID
-        300A00DD|ST|1||BolusDescription|Bolus Description
-        300A00DE|DS|1||EffectiveWedgeAngle|Effective Wedge Angle
-        300A00E0|IS|1||NumberOfCompensators|Number of Compensators
-        300A00E1|SH|1||MaterialID|Material ID
-        300A00E2|DS|1||TotalCompensatorTrayFactor|Total Compensator Tray Factor
-        300A00E3|SQ|1||CompensatorSequence|Compensator Sequence
-        300A00E4|IS|1||CompensatorNumber|Compensator Number
-        300A00E5|SH|1||CompensatorID|Compensator ID
-        300A00E6|DS|1||SourceToCompensatorTrayDistance|Source to Compensator Tray Distance
-        300A00E7|IS|1||CompensatorRows|Compensator Rows
-        300A00E8|IS|1||CompensatorColumns|Compensator Columns
-        300A00E9|DS|2||CompensatorPixelSpacing|Compensator Pixel Spacing
-        300A00EA|DS|2||CompensatorPosition|Compensator Position
-        300A00EB|DS|1-n||CompensatorTransmissionData|Compensator Transmission Data
-        300A00EC|DS|1-n||CompensatorThicknessData|Compensator Thickness Data
-        300A00ED|IS|1||NumberOfBoli|Number of Boli
-        300A00EE|CS|1||CompensatorType|Compensator Type
-        300A00EF|SH|1||CompensatorTrayID|Compensator Tray ID
-        300A00F0|IS|1||NumberOfBlocks|Number of Blocks
-        300A00F2|DS|1||TotalBlockTrayFactor|Total Block Tray Factor
-        300A00F3|FL|1||TotalBlockTrayWaterEquivalentThickness|Total Block Tray Water-Equivalent Thickness
-        300A00F4|SQ|1||BlockSequence|Block Sequence
-        300A00F5|SH|1||BlockTrayID|Block Tray ID
-        300A00F6|DS|1||SourceToBlockTrayDistance|Source to Block Tray Distance
-        300A00F7|FL|1||IsocenterToBlockTrayDistance|Isocenter to Block Tray Distance
-        300A00F8|CS|1||BlockType|Block Type
-        300A00F9|LO|1||AccessoryCode|Accessory Code
-        300A00FA|CS|1||BlockDivergence|Block Divergence
-        300A00FB|CS|1||BlockMountingPosition|Block Mounting Position
-        300A00FC|IS|1||BlockNumber|Block Number
-        300A00FE|LO|1||BlockName|Block Name
-        300A0100|DS|1||BlockThickness|Block Thickness
-        300A0102|DS|1||BlockTransmission|Block Transmission
-        300A0104|IS|1||BlockNumberOfPoints|Block Number of Points
-        300A0106|DS|2-2n||BlockData|Block Data
-        300A0107|SQ|1||ApplicatorSequence|Applicator Sequence
-        300A0108|SH|1||ApplicatorID|Applicator ID
-        300A0109|CS|1||ApplicatorType|Applicator Type
-        300A010A|LO|1||ApplicatorDescription|Applicator Description
-        300A010C|DS|1||CumulativeDoseReferenceCoefficient|Cumulative Dose Reference Coefficient
-        300A010E|DS|1||FinalCumulativeMetersetWeight|Final Cumulative Meterset Weight
-        300A0110|IS|1||NumberOfControlPoints|Number of Control Points
-        300A0111|SQ|1||ControlPointSequence|Control Point Sequence
-        300A0112|IS|1||ControlPointIndex|Control Point Index
-        300A0114|DS|1||NominalBeamEnergy|Nominal Beam Energy
-        300A0115|DS|1||DoseRateSet|Dose Rate Set
-        300A0116|SQ|1||WedgePositionSequence|Wedge Position Sequence
-        300A0118|CS|1||WedgePosition|Wedge Position
-        300A011A|SQ|1||BeamLimitingDevicePositionSequence|Beam Limiting Device Position Sequence
-        300A011C|DS|2-2n||LeafJawPositions|Leaf/Jaw Positions
-        300A011E|DS|1||GantryAngle|Gantry Angle
-        300A011F|CS|1||GantryRotationDirection|Gantry Rotation Direction
-        300A0120|DS|1||BeamLimitingDeviceAngle|Beam Limiting Device Angle
-        300A0121|CS|1||BeamLimitingDeviceRotationDirection|Beam Limiting Device Rotation Direction
-        300A0122|DS|1||PatientSupportAngle|Patient Support Angle
-        300A0123|CS|1||PatientSupportRotationDirection|Patient Support Rotation Direction
-        300A0124|DS|1||TableTopEccentricAxisDistance|Table Top Eccentric Axis Distance
-        300A0125|DS|1||TableTopEccentricAngle|Table Top Eccentric Angle
-        300A0126|CS|1||TableTopEccentricRotationDirection|Table Top Eccentric Rotation Direction
-        300A0128|DS|1||TableTopVerticalPosition|Table Top Vertical Position
-        300A0129|DS|1||TableTopLongitudinalPosition|Table Top Longitudinal Position
-        300A012A|DS|1||TableTopLateralPosition|Table Top Lateral Position
-        300A012C|DS|3||IsocenterPosition|Isocenter Position
-        300A012E|DS|3||SurfaceEntryPoint|Surface Entry Point
-        300A0130|DS|1||SourceToSurfaceDistance|Source to Surface Distance
-        300A0131|FL|1||AverageBeamDosePointSourceToExternalContourDistance|Average Beam Dose Point Source to External Contour Distance
-        300A0132|FL|1||SourceToExternalContourDistance|Source to External Contour Distance
-        300A0133|FL|3||ExternalContourEntryPoint|External Contour Entry Point
-        300A0134|DS|1||CumulativeMetersetWeight|Cumulative Meterset Weight
-        300A0140|FL|1||TableTopPitchAngle|Table Top Pitch Angle
-        300A0142|CS|1||TableTopPitchRotationDirection|Table Top Pitch Rotation Direction
-        300A0144|FL|1||TableTopRollAngle|Table Top Roll Angle
-        300A0146|CS|1||TableTopRollRotationDirection|Table Top Roll Rotation Direction
-        300A0148|FL|1||HeadFixationAngle|Head Fixation Angle
-        300A014A|FL|1||GantryPitchAngle|Gantry Pitch Angle
-        300A014C|CS|1||GantryPitchRotationDirection|Gantry Pitch Rotation Direction
-        300A014E|FL|1||GantryPitchAngleTolerance|Gantry Pitch Angle Tolerance
-        300A0150|CS|1||FixationEye|Fixation Eye
-        300A0151|DS|1||ChairHeadFramePosition|Chair Head Frame Position
-        300A0152|DS|1||HeadFixationAngleTolerance|Head Fixation Angle Tolerance
-        300A0153|DS|1||ChairHeadFramePositionTolerance|Chair Head Frame Position Tolerance
-        300A0154|DS|1||FixationLightAzimuthalAngleTolerance|Fixation Light Azimuthal Angle Tolerance
-        300A0155|DS|1||FixationLightPolarAngleTolerance|Fixation Light Polar Angle Tolerance
-        300A0180|SQ|1||PatientSetupSequence|Patient Setup Sequence
-        300A0182|IS|1||PatientSetupNumber|Patient Setup Number
-        300A0183|LO|1||PatientSetupLabel|Patient Setup Label
-        300A0184|LO|1||PatientAdditionalPosition|Patient Additional Position
-        300A0190|SQ|1||FixationDeviceSequence|Fixation Device Sequence
-        300A0192|CS|1||FixationDeviceType|Fixation Device Type
-        300A0194|SH|1||FixationDeviceLabel|Fixation Device Label
-        300A0196|ST|1||FixationDeviceDescription|Fixation Device Description
-        300A0198|SH|1||FixationDevicePosition|Fixation Device Position
-        300A0199|FL|1||FixationDevicePitchAngle|Fixation Device Pitch Angle
-        300A019A|FL|1||FixationDeviceRollAngle|Fixation Device Roll Angle
-        300A01A0|SQ|1||ShieldingDeviceSequence|Shielding Device Sequence
-        300A01A2|CS|1||ShieldingDeviceType|Shielding Device Type
-        300A01A4|SH|1||ShieldingDeviceLabel|Shielding Device Label
-        300A01A6|ST|1||ShieldingDeviceDescription|Shielding Device Description
-        300A01A8|SH|1||ShieldingDevicePosition|Shielding Device Position
-        300A01B0|CS|1||SetupTechnique|Setup Technique
-        300A01B2|ST|1||SetupTechniqueDescription|Setup Technique Description
-        300A01B4|SQ|1||SetupDeviceSequence|Setup Device Sequence
-        300A01B6|CS|1||SetupDeviceType|Setup Device Type
-        300A01B8|SH|1||SetupDeviceLabel|Setup Device Label
-        300A01BA|ST|1||SetupDeviceDescription|Setup Device Description
-        300A01BC|DS|1||SetupDeviceParameter|Setup Device Parameter
-        300A01D0|ST|1||SetupReferenceDescription|Setup Reference Description
-        300A01D2|DS|1||TableTopVerticalSetupDisplacement|Table Top Vertical Setup Displacement
-        300A01D4|DS|1||TableTopLongitudinalSetupDisplacement|Table Top Longitudinal Setup Displacement
-        300A01D6|DS|1||TableTopLateralSetupDisplacement|Table Top Lateral Setup Displacement
-        300A0200|CS|1||BrachyTreatmentTechnique|Brachy Treatment Technique
-        300A0202|CS|1||BrachyTreatmentType|Brachy Treatment Type
-        300A0206|SQ|1||TreatmentMachineSequence|Treatment Machine Sequence
-        300A0210|SQ|1||SourceSequence|Source Sequence
-        300A0212|IS|1||SourceNumber|Source Number
-        300A0214|CS|1||SourceType|Source Type
-        300A0216|LO|1||SourceManufacturer|Source Manufacturer
-        300A0218|DS|1||ActiveSourceDiameter|Active Source Diameter
-        300A021A|DS|1||ActiveSourceLength|Active Source Length
-        300A021B|SH|1||SourceModelID|Source Model ID
-        300A021C|LO|1||SourceDescription|Source Description
-        300A0222|DS|1||SourceEncapsulationNominalThickness|Source Encapsulation Nominal Thickness
-        300A0224|DS|1||SourceEncapsulationNominalTransmission|Source Encapsulation Nominal Transmission
-        300A0226|LO|1||SourceIsotopeName|Source Isotope Name
-        300A0228|DS|1||SourceIsotopeHalfLife|Source Isotope Half Life
-        300A0229|CS|1||SourceStrengthUnits|Source Strength Units
-        300A022A|DS|1||ReferenceAirKermaRate|Reference Air Kerma Rate
-        300A022B|DS|1||SourceStrength|Source Strength
-        300A022C|DA|1||SourceStrengthReferenceDate|Source Strength Reference Date
-        300A022E|TM|1||SourceStrengthReferenceTime|Source Strength Reference Time
-        300A0230|SQ|1||ApplicationSetupSequence|Application Setup Sequence
-        300A0232|CS|1||ApplicationSetupType|Application Setup Type
-        300A0234|IS|1||ApplicationSetupNumber|Application Setup Number
-        300A0236|LO|1||ApplicationSetupName|Application Setup Name
-        300A0238|LO|1||ApplicationSetupManufacturer|Application Setup Manufacturer
-        300A0240|IS|1||TemplateNumber|Template Number
-        300A0242|SH|1||TemplateType|Template Type
-        300A0244|LO|1||TemplateName|Template Name
-        300A0250|DS|1||TotalReferenceAirKerma|Total Reference Air Kerma
-        300A0260|SQ|1||BrachyAccessoryDeviceSequence|Brachy Accessory Device Sequence
-        300A0262|IS|1||BrachyAccessoryDeviceNumber|Brachy Accessory Device Number
-        300A0263|SH|1||BrachyAccessoryDeviceID|Brachy Accessory Device ID
-        300A0264|CS|1||BrachyAccessoryDeviceType|Brachy Accessory Device Type
-        300A0266|LO|1||BrachyAccessoryDeviceName|Brachy Accessory Device Name
-        300A026A|DS|1||BrachyAccessoryDeviceNominalThickness|Brachy Accessory Device Nominal Thickness
-        300A026C|DS|1||BrachyAccessoryDeviceNominalTransmission|Brachy Accessory Device Nominal Transmission
-        300A0271|DS|1||ChannelEffectiveLength|Channel Effective Length
-        300A0272|DS|1||ChannelInnerLength|Channel Inner Length
-        300A0273|SH|1||AfterloaderChannelID|Afterloader Channel ID
-        300A0274|DS|1||SourceApplicatorTipLength|Source Applicator Tip Length
-        300A0280|SQ|1||ChannelSequence|Channel Sequence
-        300A0282|IS|1||ChannelNumber|Channel Number
-        300A0284|DS|1||ChannelLength|Channel Length
-        300A0286|DS|1||ChannelTotalTime|Channel Total Time
-        300A0288|CS|1||SourceMovementType|Source Movement Type
-        300A028A|IS|1||NumberOfPulses|Number of Pulses
-        300A028C|DS|1||PulseRepetitionInterval|Pulse Repetition Interval
-        300A0290|IS|1||SourceApplicatorNumber|Source Applicator Number
-        300A0291|SH|1||SourceApplicatorID|Source Applicator ID
-        300A0292|CS|1||SourceApplicatorType|Source Applicator Type
-        300A0294|LO|1||SourceApplicatorName|Source Applicator Name
-        300A0296|DS|1||SourceApplicatorLength|Source Applicator Length
-        300A0298|LO|1||SourceApplicatorManufacturer|Source Applicator Manufacturer
-        300A029C|DS|1||SourceApplicatorWallNominalThickness|Source Applicator Wall Nominal Thickness
-        300A029E|DS|1||SourceApplicatorWallNominalTransmission|Source Applicator Wall Nominal Transmission
-        300A02A0|DS|1||SourceApplicatorStepSize|Source Applicator Step Size
-        300A02A1|IS|1||ApplicatorShapeReferencedROINumber|Applicator Shape Referenced ROI Number
-        300A02A2|IS|1||TransferTubeNumber|Transfer Tube Number
-        300A02A4|DS|1||TransferTubeLength|Transfer Tube Length
-        300A02B0|SQ|1||ChannelShieldSequence|Channel Shield Sequence
-        300A02B2|IS|1||ChannelShieldNumber|Channel Shield Number
-        300A02B3|SH|1||ChannelShieldID|Channel Shield ID
-        300A02B4|LO|1||ChannelShieldName|Channel Shield Name
-        300A02B8|DS|1||ChannelShieldNominalThickness|Channel Shield Nominal Thickness
-        300A02BA|DS|1||ChannelShieldNominalTransmission|Channel Shield Nominal Transmission
-        300A02C8|DS|1||FinalCumulativeTimeWeight|Final Cumulative Time Weight
-        300A02D0|SQ|1||BrachyControlPointSequence|Brachy Control Point Sequence
-        300A02D2|DS|1||ControlPointRelativePosition|Control Point Relative Position
-        300A02D4|DS|3||ControlPoint3DPosition|Control Point 3D Position
-        300A02D6|DS|1||CumulativeTimeWeight|Cumulative Time Weight
-        300A02E0|CS|1||CompensatorDivergence|Compensator Divergence
-        300A02E1|CS|1||CompensatorMountingPosition|Compensator Mounting Position
-        300A02E2|DS|1-n||SourceToCompensatorDistance|Source to Compensator Distance
-        300A02E3|FL|1||TotalCompensatorTrayWaterEquivalentThickness|Total Compensator Tray Water-Equivalent Thickness
-        300A02E4|FL|1||IsocenterToCompensatorTrayDistance|Isocenter to Compensator Tray Distance
-        300A02E5|FL|1||CompensatorColumnOffset|Compensator Column Offset
-        300A02E6|FL|1-n||IsocenterToCompensatorDistances|Isocenter to Compensator Distances
-        300A02E7|FL|1||CompensatorRelativeStoppingPowerRatio|Compensator Relative Stopping Power Ratio
-        300A02E8|FL|1||CompensatorMillingToolDiameter|Compensator Milling Tool Diameter
-        300A02EA|SQ|1||IonRangeCompensatorSequence|Ion Range Compensator Sequence
-        300A02EB|LT|1||CompensatorDescription|Compensator Description
-        300A0302|IS|1||RadiationMassNumber|Radiation Mass Number
-        300A0304|IS|1||RadiationAtomicNumber|Radiation Atomic Number
-        300A0306|SS|1||RadiationChargeState|Radiation Charge State
-        300A0308|CS|1||ScanMode|Scan Mode
-        300A0309|CS|1||ModulatedScanModeType|Modulated Scan Mode Type
-        300A030A|FL|2||VirtualSourceAxisDistances|Virtual Source-Axis Distances
-        300A030C|SQ|1||SnoutSequence|Snout Sequence
-        300A030D|FL|1||SnoutPosition|Snout Position
-        300A030F|SH|1||SnoutID|Snout ID
-        300A0312|IS|1||NumberOfRangeShifters|Number of Range Shifters
-        300A0314|SQ|1||RangeShifterSequence|Range Shifter Sequence
-        300A0316|IS|1||RangeShifterNumber|Range Shifter Number
-        300A0318|SH|1||RangeShifterID|Range Shifter ID
-        300A0320|CS|1||RangeShifterType|Range Shifter Type
-        300A0322|LO|1||RangeShifterDescription|Range Shifter Description
-        300A0330|IS|1||NumberOfLateralSpreadingDevices|Number of Lateral Spreading Devices
-        300A0332|SQ|1||LateralSpreadingDeviceSequence|Lateral Spreading Device Sequence
-        300A0334|IS|1||LateralSpreadingDeviceNumber|Lateral Spreading Device Number
-        300A0336|SH|1||LateralSpreadingDeviceID|Lateral Spreading Device ID
-        300A0338|CS|1||LateralSpreadingDeviceType|Lateral Spreading Device Type
-        300A033A|LO|1||LateralSpreadingDeviceDescription|Lateral Spreading Device Description
-        300A033C|FL|1||LateralSpreadingDeviceWaterEquivalentThickness|Lateral Spreading Device Water Equivalent Thickness
-        300A0340|IS|1||NumberOfRangeModulators|Number of Range Modulators
-        300A0342|SQ|1||RangeModulatorSequence|Range Modulator Sequence
-        300A0344|IS|1||RangeModulatorNumber|Range Modulator Number
-        300A0346|SH|1||RangeModulatorID|Range Modulator ID
-        300A0348|CS|1||RangeModulatorType|Range Modulator Type
-        300A034A|LO|1||RangeModulatorDescription|Range Modulator Description
-        300A034C|SH|1||BeamCurrentModulationID|Beam Current Modulation ID
-        300A0350|CS|1||PatientSupportType|Patient Support Type
-        300A0352|SH|1||PatientSupportID|Patient Support ID
-        300A0354|LO|1||PatientSupportAccessoryCode|Patient Support Accessory Code
-        300A0355|LO|1||TrayAccessoryCode|Tray Accessory Code
-        300A0356|FL|1||FixationLightAzimuthalAngle|Fixation Light Azimuthal Angle
-        300A0358|FL|1||FixationLightPolarAngle|Fixation Light Polar Angle
-        300A035A|FL|1||MetersetRate|Meterset Rate
-        300A0360|SQ|1||RangeShifterSettingsSequence|Range Shifter Settings Sequence
-        300A0362|LO|1||RangeShifterSetting|Range Shifter Setting
-        300A0364|FL|1||IsocenterToRangeShifterDistance|Isocenter to Range Shifter Distance
-        300A0366|FL|1||RangeShifterWaterEquivalentThickness|Range Shifter Water Equivalent Thickness
-        300A0370|SQ|1||LateralSpreadingDeviceSettingsSequence|Lateral Spreading Device Settings Sequence
-        300A0372|LO|1||LateralSpreadingDeviceSetting|Lateral Spreading Device Setting
-        300A0374|FL|1||IsocenterToLateralSpreadingDeviceDistance|Isocenter to Lateral Spreading Device Distance
-        300A0380|SQ|1||RangeModulatorSettingsSequence|Range Modulator Settings Sequence
-        300A0382|FL|1||RangeModulatorGatingStartValue|Range Modulator Gating Start Value
-        300A0384|FL|1||RangeModulatorGatingStopValue|Range Modulator Gating Stop Value
-        300A0386|FL|1||RangeModulatorGatingStartWaterEquivalentThickness|Range Modulator Gating Start Water Equivalent Thickness
-        300A0388|FL|1||RangeModulatorGatingStopWaterEquivalentThickness|Range Modulator Gating Stop Water Equivalent Thickness
-        300A038A|FL|1||IsocenterToRangeModulatorDistance|Isocenter to Range Modulator Distance
-        300A038F|FL|1-n||ScanSpotTimeOffset|Scan Spot Time Offset
-        300A0390|SH|1||ScanSpotTuneID|Scan Spot Tune ID
-        300A0391|IS|1-n||ScanSpotPrescribedIndices|Scan Spot Prescribed Indices
-        300A0392|IS|1||NumberOfScanSpotPositions|Number of Scan Spot Positions
-        300A0393|CS|1||ScanSpotReordered|Scan Spot Reordered
-        300A0394|FL|1-n||ScanSpotPositionMap|Scan Spot Position Map
-        300A0395|CS|1||ScanSpotReorderingAllowed|Scan Spot Reordering Allowed
-        300A0396|FL|1-n||ScanSpotMetersetWeights|Scan Spot Meterset Weights
-        300A0398|FL|2||ScanningSpotSize|Scanning Spot Size
-        300A0399|FL|2-2n||ScanSpotSizesDelivered|Scan Spot Sizes Delivered
-        300A039A|IS|1||NumberOfPaintings|Number of Paintings
-        300A03A0|SQ|1||IonToleranceTableSequence|Ion Tolerance Table Sequence
-        300A03A2|SQ|1||IonBeamSequence|Ion Beam Sequence
-        300A03A4|SQ|1||IonBeamLimitingDeviceSequence|Ion Beam Limiting Device Sequence
-        300A03A6|SQ|1||IonBlockSequence|Ion Block Sequence
-        300A03A8|SQ|1||IonControlPointSequence|Ion Control Point Sequence
-        300A03AA|SQ|1||IonWedgeSequence|Ion Wedge Sequence
-        300A03AC|SQ|1||IonWedgePositionSequence|Ion Wedge Position Sequence
-        300A0401|SQ|1||ReferencedSetupImageSequence|Referenced Setup Image Sequence
-        300A0402|ST|1||SetupImageComment|Setup Image Comment
-        300A0410|SQ|1||MotionSynchronizationSequence|Motion Synchronization Sequence
-        300A0412|FL|3||ControlPointOrientation|Control Point Orientation
-        300A0420|SQ|1||GeneralAccessorySequence|General Accessory Sequence
-        300A0421|SH|1||GeneralAccessoryID|General Accessory ID
-        300A0422|ST|1||GeneralAccessoryDescription|General Accessory Description
-        300A0423|CS|1||GeneralAccessoryType|General Accessory Type
-        300A0424|IS|1||GeneralAccessoryNumber|General Accessory Number
-        300A0425|FL|1||SourceToGeneralAccessoryDistance|Source to General Accessory Distance
-        300A0426|DS|1||IsocenterToGeneralAccessoryDistance|Isocenter to General Accessory Distance
-        300A0431|SQ|1||ApplicatorGeometrySequence|Applicator Geometry Sequence
-        300A0432|CS|1||ApplicatorApertureShape|Applicator Aperture Shape
-        300A0433|FL|1||ApplicatorOpening|Applicator Opening
-        300A0434|FL|1||ApplicatorOpeningX|Applicator Opening X
-        300A0435|FL|1||ApplicatorOpeningY|Applicator Opening Y
-        300A0436|FL|1||SourceToApplicatorMountingPositionDistance|Source to Applicator Mounting Position Distance
-        300A0440|IS|1||NumberOfBlockSlabItems|Number of Block Slab Items
-        300A0441|SQ|1||BlockSlabSequence|Block Slab Sequence
-        300A0442|DS|1||BlockSlabThickness|Block Slab Thickness
-        300A0443|US|1||BlockSlabNumber|Block Slab Number
-        300A0450|SQ|1||DeviceMotionControlSequence|Device Motion Control Sequence
-        300A0451|CS|1||DeviceMotionExecutionMode|Device Motion Execution Mode
-        300A0452|CS|1||DeviceMotionObservationMode|Device Motion Observation Mode
-        300A0453|SQ|1||DeviceMotionParameterCodeSequence|Device Motion Parameter Code Sequence
-        300A0501|FL|1||DistalDepthFraction|Distal Depth Fraction
-        300A0502|FL|1||DistalDepth|Distal Depth
-        300A0503|FL|2||NominalRangeModulationFractions|Nominal Range Modulation Fractions
-        300A0504|FL|2||NominalRangeModulatedRegionDepths|Nominal Range Modulated Region Depths
-        300A0505|SQ|1||DepthDoseParametersSequence|Depth Dose Parameters Sequence
-        300A0506|SQ|1||DeliveredDepthDoseParametersSequence|Delivered Depth Dose Parameters Sequence
-        300A0507|FL|1||DeliveredDistalDepthFraction|Delivered Distal Depth Fraction
-        300A0508|FL|1||DeliveredDistalDepth|Delivered Distal Depth
-        300A0509|FL|2||DeliveredNominalRangeModulationFractions|Delivered Nominal Range Modulation Fractions
-        300A0510|FL|2||DeliveredNominalRangeModulatedRegionDepths|Delivered Nominal Range Modulated Region Depths
-        300A0511|CS|1||DeliveredReferenceDoseDefinition|Delivered Reference Dose Definition
-        300A0512|CS|1||ReferenceDoseDefinition|Reference Dose Definition
-        300A0600|US|1||RTControlPointIndex|RT Control Point Index
-        300A0601|US|1||RadiationGenerationModeIndex|Radiation Generation Mode Index
-        300A0602|US|1||ReferencedDefinedDeviceIndex|Referenced Defined Device Index
-        300A0603|US|1||RadiationDoseIdentificationIndex|Radiation Dose Identification Index
-        300A0604|US|1||NumberOfRTControlPoints|Number of RT Control Points
-        300A0605|US|1||ReferencedRadiationGenerationModeIndex|Referenced Radiation Generation Mode Index
-        300A0606|US|1||TreatmentPositionIndex|Treatment Position Index
-        300A0607|US|1||ReferencedDeviceIndex|Referenced Device Index
-        300A0608|LO|1||TreatmentPositionGroupLabel|Treatment Position Group Label
-        300A0609|UI|1||TreatmentPositionGroupUID|Treatment Position Group UID
-        300A060A|SQ|1||TreatmentPositionGroupSequence|Treatment Position Group Sequence
-        300A060B|US|1||ReferencedTreatmentPositionIndex|Referenced Treatment Position Index
-        300A060C|US|1||ReferencedRadiationDoseIdentificationIndex|Referenced Radiation Dose Identification Index
-        300A060D|FD|1||RTAccessoryHolderWaterEquivalentThickness|RT Accessory Holder Water-Equivalent Thickness
-        300A060E|US|1||ReferencedRTAccessoryHolderDeviceIndex|Referenced RT Accessory Holder Device Index
-        300A060F|CS|1||RTAccessoryHolderSlotExistenceFlag|RT Accessory Holder Slot Existence Flag
-        300A0610|SQ|1||RTAccessoryHolderSlotSequence|RT Accessory Holder Slot Sequence
-        300A0611|LO|1||RTAccessoryHolderSlotID|RT Accessory Holder Slot ID
-        300A0612|FD|1||RTAccessoryHolderSlotDistance|RT Accessory Holder Slot Distance
-        300A0613|FD|1||RTAccessorySlotDistance|RT Accessory Slot Distance
-        300A0614|SQ|1||RTAccessoryHolderDefinitionSequence|RT Accessory Holder Definition Sequence
-        300A0615|LO|1||RTAccessoryDeviceSlotID|RT Accessory Device Slot ID
-        300A0616|SQ|1||RTRadiationSequence|RT Radiation Sequence
-        300A0617|SQ|1||RadiationDoseSequence|Radiation Dose Sequence
-        300A0618|SQ|1||RadiationDoseIdentificationSequence|Radiation Dose Identification Sequence
-        300A0619|LO|1||RadiationDoseIdentificationLabel|Radiation Dose Identification Label
-        300A061A|CS|1||ReferenceDoseType|Reference Dose Type
-        300A061B|CS|1||PrimaryDoseValueIndicator|Primary Dose Value Indicator
-        300A061C|SQ|1||DoseValuesSequence|Dose Values Sequence
-        300A061D|CS|1-n||DoseValuePurpose|Dose Value Purpose
-        300A061E|FD|3||ReferenceDosePointCoordinates|Reference Dose Point Coordinates
-        300A061F|SQ|1||RadiationDoseValuesParametersSequence|Radiation Dose Values Parameters Sequence
-        300A0620|SQ|1||MetersetToDoseMappingSequence|Meterset to Dose Mapping Sequence
-        300A0621|SQ|1||ExpectedInVivoMeasurementValuesSequence|Expected In-Vivo Measurement Values Sequence
-        300A0622|US|1||ExpectedInVivoMeasurementValueIndex|Expected In-Vivo Measurement Value Index
-        300A0623|LO|1||RadiationDoseInVivoMeasurementLabel|Radiation Dose In-Vivo Measurement Label
-        300A0624|FD|2||RadiationDoseCentralAxisDisplacement|Radiation Dose Central Axis Displacement
-        300A0625|FD|1||RadiationDoseValue|Radiation Dose Value
-        300A0626|FD|1||RadiationDoseSourceToSkinDistance|Radiation Dose Source to Skin Distance
-        300A0627|FD|3||RadiationDoseMeasurementPointCoordinates|Radiation Dose Measurement Point Coordinates
-        300A0628|FD|1||RadiationDoseSourceToExternalContourDistance|Radiation Dose Source to External Contour Distance
-        300A0629|SQ|1||RTToleranceSetSequence|RT Tolerance Set Sequence
-        300A062A|LO|1||RTToleranceSetLabel|RT Tolerance Set Label
-        300A062B|SQ|1||AttributeToleranceValuesSequence|Attribute Tolerance Values Sequence
-        300A062C|FD|1||ToleranceValue|Tolerance Value
-        300A062D|SQ|1||PatientSupportPositionToleranceSequence|Patient Support Position Tolerance Sequence
-        300A062E|FD|1||TreatmentTimeLimit|Treatment Time Limit
-        300A062F|SQ|1||CArmPhotonElectronControlPointSequence|C-Arm Photon-Electron Control Point Sequence
-        300A0630|SQ|1||ReferencedRTRadiationSequence|Referenced RT Radiation Sequence
-        300A0631|SQ|1||ReferencedRTInstanceSequence|Referenced RT Instance Sequence
-        300A0632|SQ|1|R|ReferencedRTPatientSetupSequence|Referenced RT Patient Setup Sequence
-        300A0634|FD|1||SourceToPatientSurfaceDistance|Source to Patient Surface Distance
-        300A0635|SQ|1||TreatmentMachineSpecialModeCodeSequence|Treatment Machine Special Mode Code Sequence
-        300A0636|US|1||IntendedNumberOfFractions|Intended Number of Fractions
-        300A0637|CS|1||RTRadiationSetIntent|RT Radiation Set Intent
-        300A0638|CS|1||RTRadiationPhysicalAndGeometricContentDetailFlag|RT Radiation Physical and Geometric Content Detail Flag
-        300A0639|CS|1||RTRecordFlag|RT Record Flag
-        300A063A|SQ|1||TreatmentDeviceIdentificationSequence|Treatment Device Identification Sequence
-        300A063B|SQ|1||ReferencedRTPhysicianIntentSequence|Referenced RT Physician Intent Sequence
-        300A063C|FD|1||CumulativeMeterset|Cumulative Meterset
-        300A063D|FD|1||DeliveryRate|Delivery Rate
-        300A063E|SQ|1||DeliveryRateUnitSequence|Delivery Rate Unit Sequence
-        300A063F|SQ|1||TreatmentPositionSequence|Treatment Position Sequence
-        300A0640|FD|1||RadiationSourceAxisDistance|Radiation Source-Axis Distance
-        300A0641|US|1||NumberOfRTBeamLimitingDevices|Number of RT Beam Limiting Devices
-        300A0642|FD|1||RTBeamLimitingDeviceProximalDistance|RT Beam Limiting Device Proximal Distance
-        300A0643|FD|1||RTBeamLimitingDeviceDistalDistance|RT Beam Limiting Device Distal Distance
-        300A0644|SQ|1||ParallelRTBeamDelimiterDeviceOrientationLabelCodeSequence|Parallel RT Beam Delimiter Device Orientation Label Code Sequence
-        300A0645|FD|1||BeamModifierOrientationAngle|Beam Modifier Orientation Angle
-        300A0646|SQ|1||FixedRTBeamDelimiterDeviceSequence|Fixed RT Beam Delimiter Device Sequence
-        300A0647|SQ|1||ParallelRTBeamDelimiterDeviceSequence|Parallel RT Beam Delimiter Device Sequence
-        300A0648|US|1||NumberOfParallelRTBeamDelimiters|Number of Parallel RT Beam Delimiters
-        300A0649|FD|2-n||ParallelRTBeamDelimiterBoundaries|Parallel RT Beam Delimiter Boundaries
-        300A064A|FD|2-n||ParallelRTBeamDelimiterPositions|Parallel RT Beam Delimiter Positions
-        300A064B|FD|2||RTBeamLimitingDeviceOffset|RT Beam Limiting Device Offset
-        300A064C|SQ|1||RTBeamDelimiterGeometrySequence|RT Beam Delimiter Geometry Sequence
-        300A064D|SQ|1||RTBeamLimitingDeviceDefinitionSequence|RT Beam Limiting Device Definition Sequence
-        300A064E|CS|1||ParallelRTBeamDelimiterOpeningMode|Parallel RT Beam Delimiter Opening Mode
-        300A064F|CS|1-n||ParallelRTBeamDelimiterLeafMountingSide|Parallel RT Beam Delimiter Leaf Mounting Side
-        300A0650|UI|1|R|PatientSetupUID|Patient Setup UID
-        300A0651|SQ|1||WedgeDefinitionSequence|Wedge Definition Sequence
-        300A0652|FD|1||RadiationBeamWedgeAngle|Radiation Beam Wedge Angle
-        300A0653|FD|1||RadiationBeamWedgeThinEdgeDistance|Radiation Beam Wedge Thin Edge Distance
-        300A0654|FD|1||RadiationBeamEffectiveWedgeAngle|Radiation Beam Effective Wedge Angle
-        300A0655|US|1||NumberOfWedgePositions|Number of Wedge Positions
-        300A0656|SQ|1||RTBeamLimitingDeviceOpeningSequence|RT Beam Limiting Device Opening Sequence
-        300A0657|US|1||NumberOfRTBeamLimitingDeviceOpenings|Number of RT Beam Limiting Device Openings
-        300A0658|SQ|1||RadiationDosimeterUnitSequence|Radiation Dosimeter Unit Sequence
-        300A0659|SQ|1||RTDeviceDistanceReferenceLocationCodeSequence|RT Device Distance Reference Location Code Sequence
-        300A065A|SQ|1||RadiationDeviceConfigurationAndCommissioningKeySequence|Radiation Device Configuration and Commissioning Key Sequence
-        300A065B|SQ|1||PatientSupportPositionParameterSequence|Patient Support Position Parameter Sequence
-        300A065C|CS|1||PatientSupportPositionSpecificationMethod|Patient Support Position Specification Method
-        300A065D|SQ|1||PatientSupportPositionDeviceParameterSequence|Patient Support Position Device Parameter Sequence
-        300A065E|US|1||DeviceOrderIndex|Device Order Index
-        300A065F|US|1||PatientSupportPositionParameterOrderIndex|Patient Support Position Parameter Order Index
-        300A0660|SQ|1||PatientSupportPositionDeviceToleranceSequence|Patient Support Position Device Tolerance Sequence
-        300A0661|US|1||PatientSupportPositionToleranceOrderIndex|Patient Support Position Tolerance Order Index
-        300A0662|SQ|1||CompensatorDefinitionSequence|Compensator Definition Sequence
-        300A0663|CS|1||CompensatorMapOrientation|Compensator Map Orientation
-        300A0664|OF|1||CompensatorProximalThicknessMap|Compensator Proximal Thickness Map
-        300A0665|OF|1||CompensatorDistalThicknessMap|Compensator Distal Thickness Map
-        300A0666|FD|1||CompensatorBasePlaneOffset|Compensator Base Plane Offset
-        300A0667|SQ|1||CompensatorShapeFabricationCodeSequence|Compensator Shape Fabrication Code Sequence
-        300A0668|SQ|1||CompensatorShapeSequence|Compensator Shape Sequence
-        300A0669|FD|1||RadiationBeamCompensatorMillingToolDiameter|Radiation Beam Compensator Milling Tool Diameter
-        300A066A|SQ|1||BlockDefinitionSequence|Block Definition Sequence
-        300A066B|OF|1||BlockEdgeData|Block Edge Data
-        300A066C|CS|1||BlockOrientation|Block Orientation
-        300A066D|FD|1||RadiationBeamBlockThickness|Radiation Beam Block Thickness
-        300A066E|FD|1||RadiationBeamBlockSlabThickness|Radiation Beam Block Slab Thickness
-        300A066F|SQ|1||BlockEdgeDataSequence|Block Edge Data Sequence
-        300A0670|US|1||NumberOfRTAccessoryHolders|Number of RT Accessory Holders
-        300A0671|SQ|1||GeneralAccessoryDefinitionSequence|General Accessory Definition Sequence
-        300A0672|US|1||NumberOfGeneralAccessories|Number of General Accessories
-        300A0673|SQ|1||BolusDefinitionSequence|Bolus Definition Sequence
-        300A0674|US|1||NumberOfBoluses|Number of Boluses
-        300A0675|UI|1||EquipmentFrameOfReferenceUID|Equipment Frame of Reference UID
-        300A0676|ST|1||EquipmentFrameOfReferenceDescription|Equipment Frame of Reference Description
-        300A0677|SQ|1||EquipmentReferencePointCoordinatesSequence|Equipment Reference Point Coordinates Sequence
-        300A0678|SQ|1||EquipmentReferencePointCodeSequence|Equipment Reference Point Code Sequence
-        300A0679|FD|1||RTBeamLimitingDeviceAngle|RT Beam Limiting Device Angle
-        300A067A|FD|1||SourceRollAngle|Source Roll Angle
-        300A067B|SQ|1||RadiationGenerationModeSequence|Radiation GenerationMode Sequence
-        300A067C|SH|1||RadiationGenerationModeLabel|Radiation GenerationMode Label
-        300A067D|ST|1||RadiationGenerationModeDescription|Radiation GenerationMode Description
-        300A067E|SQ|1||RadiationGenerationModeMachineCodeSequence|Radiation GenerationMode Machine Code Sequence
-        300A067F|SQ|1||RadiationTypeCodeSequence|Radiation Type Code Sequence
-        300A0680|DS|1||NominalEnergy|Nominal Energy
-        300A0681|DS|1||MinimumNominalEnergy|Minimum Nominal Energy
-        300A0682|DS|1||MaximumNominalEnergy|Maximum Nominal Energy
-        300A0683|SQ|1||RadiationFluenceModifierCodeSequence|Radiation Fluence Modifier Code Sequence
-        300A0684|SQ|1||EnergyUnitCodeSequence|Energy Unit Code Sequence
-        300A0685|US|1||NumberOfRadiationGenerationModes|Number of Radiation GenerationModes
-        300A0686|SQ|1||PatientSupportDevicesSequence|Patient Support Devices Sequence
-        300A0687|US|1||NumberOfPatientSupportDevices|Number of Patient Support Devices
-        300A0688|FD|1||RTBeamModifierDefinitionDistance|RT Beam Modifier Definition Distance
-        300A0689|SQ|1||BeamAreaLimitSequence|Beam Area Limit Sequence
-        300A068A|SQ|1||ReferencedRTPrescriptionSequence|Referenced RT Prescription Sequence
-        300A0700|UI|1||TreatmentSessionUID|Treatment Session UID
-        300A0701|CS|1||RTRadiationUsage|RT Radiation Usage
-        300A0702|SQ|1||ReferencedRTRadiationSetSequence|Referenced RT Radiation Set Sequence
-        300A0703|SQ|1||ReferencedRTRadiationRecordSequence|Referenced RT Radiation Record Sequence
-        300A0704|US|1||RTRadiationSetDeliveryNumber|RT Radiation Set Delivery Number
-        300A0705|US|1||ClinicalFractionNumber|Clinical Fraction Number
-        300A0706|CS|1||RTTreatmentFractionCompletionStatus|RT Treatment Fraction Completion Status
-        300A0707|CS|1||RTRadiationSetUsage|RT Radiation Set Usage
-        300A0708|CS|1||TreatmentDeliveryContinuationFlag|Treatment Delivery Continuation Flag
-        300A0709|CS|1||TreatmentRecordContentOrigin|Treatment Record Content Origin
-        300A0714|CS|1||RTTreatmentTerminationStatus|RT Treatment Termination Status
-        300A0715|SQ|1||RTTreatmentTerminationReasonCodeSequence|RT Treatment Termination Reason Code Sequence
-        300A0716|SQ|1||MachineSpecificTreatmentTerminationCodeSequence|Machine-Specific Treatment Termination Code Sequence
-        300A0722|SQ|1||RTRadiationSalvageRecordControlPointSequence|RT Radiation Salvage Record Control Point Sequence
-        300A0723|CS|1||StartingMetersetValueKnownFlag|Starting Meterset Value Known Flag
-        300A0730|ST|1||TreatmentTerminationDescription|Treatment Termination Description
-        300A0731|SQ|1||TreatmentToleranceViolationSequence|Treatment Tolerance Violation Sequence
-        300A0732|CS|1||TreatmentToleranceViolationCategory|Treatment Tolerance Violation Category
-        300A0733|SQ|1||TreatmentToleranceViolationAttributeSequence|Treatment Tolerance Violation Attribute Sequence
-        300A0734|ST|1||TreatmentToleranceViolationDescription|Treatment Tolerance Violation Description
-        300A0735|ST|1||TreatmentToleranceViolationIdentification|Treatment Tolerance Violation Identification
-        300A0736|DT|1||TreatmentToleranceViolationDateTime|Treatment Tolerance Violation DateTime
-        300A073A|DT|1||RecordedRTControlPointDateTime|Recorded RT Control Point DateTime
-        300A073B|US|1||ReferencedRadiationRTControlPointIndex|Referenced Radiation RT Control Point Index
-        300A073E|SQ|1||AlternateValueSequence|Alternate Value Sequence
-        300A073F|SQ|1||ConfirmationSequence|Confirmation Sequence
-        300A0740|SQ|1||InterlockSequence|Interlock Sequence
-        300A0741|DT|1||InterlockDateTime|Interlock DateTime
-        300A0742|ST|1||InterlockDescription|Interlock Description
-        300A0743|SQ|1||InterlockOriginatingDeviceSequence|Interlock Originating Device Sequence
-        300A0744|SQ|1||InterlockCodeSequence|Interlock Code Sequence
-        300A0745|SQ|1||InterlockResolutionCodeSequence|Interlock Resolution Code Sequence
-        300A0746|SQ|1||InterlockResolutionUserSequence|Interlock Resolution User Sequence
-        300A0760|DT|1||OverrideDateTime|Override DateTime
-        300A0761|SQ|1||TreatmentToleranceViolationTypeCodeSequence|Treatment Tolerance Violation Type Code Sequence
-        300A0762|SQ|1||TreatmentToleranceViolationCauseCodeSequence|Treatment Tolerance Violation Cause Code Sequence
-        300A0772|SQ|1||MeasuredMetersetToDoseMappingSequence|Measured Meterset to Dose Mapping Sequence
-        300A0773|US|1||ReferencedExpectedInVivoMeasurementValueIndex|Referenced Expected In-Vivo Measurement Value Index
-        300A0774|SQ|1||DoseMeasurementDeviceCodeSequence|Dose Measurement Device Code Sequence
-        300A0780|SQ|1||AdditionalParameterRecordingInstanceSequence|Additional Parameter Recording Instance Sequence
-        300A0782|US|1|R||
-        300A0783|ST|1||InterlockOriginDescription|Interlock Origin Description
-        300A0784|SQ|1||RTPatientPositionScopeSequence|RT Patient Position Scope Sequence
-        300A0785|UI|1||ReferencedTreatmentPositionGroupUID|Referenced Treatment Position Group UID
-        300A0786|US|1||RadiationOrderIndex|Radiation Order Index
-        300A0787|SQ|1||OmittedRadiationSequence|Omitted Radiation Sequence
-        300A0788|SQ|1||ReasonForOmissionCodeSequence|Reason for Omission Code Sequence
-        300A0789|SQ|1||RTDeliveryStartPatientPositionSequence|RT Delivery Start Patient Position Sequence
-        300A078A|SQ|1||RTTreatmentPreparationPatientPositionSequence|RT Treatment Preparation Patient Position Sequence
-        300A078B|SQ|1||ReferencedRTTreatmentPreparationSequence|Referenced RT Treatment Preparation Sequence
-        300A078C|SQ|1||ReferencedPatientSetupPhotoSequence|Referenced Patient Setup Photo Sequence
-        300A078D|SQ|1||PatientTreatmentPreparationMethodCodeSequence|Patient Treatment Preparation Method Code Sequence
-        300A078E|LT|1||PatientTreatmentPreparationProcedureParameterDescription|Patient Treatment Preparation Procedure Parameter Description
-        300A078F|SQ|1||PatientTreatmentPreparationDeviceSequence|Patient Treatment Preparation Device Sequence
-        300A0790|SQ|1||PatientTreatmentPreparationProcedureSequence|Patient Treatment Preparation Procedure Sequence
-        300A0791|SQ|1||PatientTreatmentPreparationProcedureCodeSequence|Patient Treatment Preparation Procedure Code Sequence
-        300A0792|LT|1||PatientTreatmentPreparationMethodDescription|Patient Treatment Preparation Method Description
-        300A0793|SQ|1||PatientTreatmentPreparationProcedureParameterSequence|Patient Treatment Preparation Procedure Parameter Sequence
-        300A0794|LT|1||PatientSetupPhotoDescription|Patient Setup Photo Description
-        300A0795|US|1||PatientTreatmentPreparationProcedureIndex|Patient Treatment Preparation Procedure Index
-        300A0796|US|1||ReferencedPatientSetupProcedureIndex|Referenced Patient Setup Procedure Index
-        300A0797|SQ|1||RTRadiationTaskSequence|RT Radiation Task Sequence
-        300A0798|SQ|1||RTPatientPositionDisplacementSequence|RT Patient Position Displacement Sequence
-        300A0799|SQ|1||RTPatientPositionSequence|RT Patient Position Sequence
-        300A079A|LO|1||DisplacementReferenceLabel|Displacement Reference Label
-        300A079B|FD|16||DisplacementMatrix|Displacement Matrix
-        300A079C|SQ|1||PatientSupportDisplacementSequence|Patient Support Displacement Sequence
-        300A079D|SQ|1||DisplacementReferenceLocationCodeSequence|Displacement Reference Location Code Sequence
-        300A079E|CS|1||RTRadiationSetDeliveryUsage|RT Radiation Set Delivery Usage
-        300C0002|SQ|1||ReferencedRTPlanSequence|Referenced RT Plan Sequence
-        300C0004|SQ|1||ReferencedBeamSequence|Referenced Beam Sequence
-        300C0006|IS|1||ReferencedBeamNumber|Referenced Beam Number
-        300C0007|IS|1||ReferencedReferenceImageNumber|Referenced Reference Image Number
-        300C0008|DS|1||StartCumulativeMetersetWeight|Start Cumulative Meterset Weight
-        300C0009|DS|1||EndCumulativeMetersetWeight|End Cumulative Meterset Weight
-        300C000A|SQ|1||ReferencedBrachyApplicationSetupSequence|Referenced Brachy Application Setup Sequence
-        300C000C|IS|1||ReferencedBrachyApplicationSetupNumber|Referenced Brachy Application Setup Number
-        300C000E|IS|1||ReferencedSourceNumber|Referenced Source Number
-        300C0020|SQ|1||ReferencedFractionGroupSequence|Referenced Fraction Group Sequence
-        300C0022|IS|1||ReferencedFractionGroupNumber|Referenced Fraction Group Number
-        300C0040|SQ|1||ReferencedVerificationImageSequence|Referenced Verification Image Sequence
-        300C0042|SQ|1||ReferencedReferenceImageSequence|Referenced Reference Image Sequence
-        300C0050|SQ|1||ReferencedDoseReferenceSequence|Referenced Dose Reference Sequence
-        300C0051|IS|1||ReferencedDoseReferenceNumber|Referenced Dose Reference Number
-        300C0055|SQ|1||BrachyReferencedDoseReferenceSequence|Brachy Referenced Dose Reference Sequence
-        300C0060|SQ|1||ReferencedStructureSetSequence|Referenced Structure Set Sequence
-        300C006A|IS|1||ReferencedPatientSetupNumber|Referenced Patient Setup Number
-        300C0080|SQ|1||ReferencedDoseSequence|Referenced Dose Sequence
-        300C00A0|IS|1||ReferencedToleranceTableNumber|Referenced Tolerance Table Number
-        300C00B0|SQ|1||ReferencedBolusSequence|Referenced Bolus Sequence
-        300C00C0|IS|1||ReferencedWedgeNumber|Referenced Wedge Number
-        300C00D0|IS|1||ReferencedCompensatorNumber|Referenced Compensator Number
-        300C00E0|IS|1||ReferencedBlockNumber|Referenced Block Number
-        300C00F0|IS|1||ReferencedControlPointIndex|Referenced Control Point Index
-        300C00F2|SQ|1||ReferencedControlPointSequence|Referenced Control Point Sequence
-        300C00F4|IS|1||ReferencedStartControlPointIndex|Referenced Start Control Point Index
-        300C00F6|IS|1||ReferencedStopControlPointIndex|Referenced Stop Control Point Index
-        300C0100|IS|1||ReferencedRangeShifterNumber|Referenced Range Shifter Number
-        300C0102|IS|1||ReferencedLateralSpreadingDeviceNumber|Referenced Lateral Spreading Device Number
-        300C0104|IS|1||ReferencedRangeModulatorNumber|Referenced Range Modulator Number
-        300C0111|SQ|1||OmittedBeamTaskSequence|Omitted Beam Task Sequence
-        300C0112|CS|1||ReasonForOmission|Reason for Omission
-        300C0113|LO|1||ReasonForOmissionDescription|Reason for Omission Description
-        300C0114|SQ|1||PrescriptionOverviewSequence|Prescription Overview Sequence
-        300C0115|FL|1||TotalPrescriptionDose|Total Prescription Dose
-        300C0116|SQ|1||PlanOverviewSequence|Plan Overview Sequence
-        300C0117|US|1||PlanOverviewIndex|Plan Overview Index
-        300C0118|US|1||ReferencedPlanOverviewIndex|Referenced Plan Overview Index
-        300C0119|US|1||NumberOfFractionsIncluded|Number of Fractions Included
-        300C0120|SQ|1||DoseCalibrationConditionsSequence|Dose Calibration Conditions Sequence
-        300C0121|FD|1||AbsorbedDoseToMetersetRatio|Absorbed Dose to Meterset Ratio
-        300C0122|FD|2||DelineatedRadiationFieldSize|Delineated Radiation Field Size
-        300C0123|CS|1||DoseCalibrationConditionsVerifiedFlag|Dose Calibration Conditions Verified Flag
-        300C0124|FD|1||CalibrationReferencePointDepth|Calibration Reference Point Depth
-        300C0125|SQ|1||GatingBeamHoldTransitionSequence|Gating Beam Hold Transition Sequence
-        300C0126|CS|1||BeamHoldTransition|Beam Hold Transition
-        300C0127|DT|1||BeamHoldTransitionDateTime|Beam Hold Transition DateTime
-        300C0128|SQ|1||BeamHoldOriginatingDeviceSequence|Beam Hold Originating Device Sequence
-        300E0002|CS|1||ApprovalStatus|Approval Status
-        300E0004|DA|1||ReviewDate|Review Date
-        300E0005|TM|1||ReviewTime|Review Time
-        300E0008|PN|1||ReviewerName|Reviewer Name
-        30100001|SQ|1||RadiobiologicalDoseEffectSequence|Radiobiological Dose Effect Sequence
-        30100002|CS|1||RadiobiologicalDoseEffectFlag|Radiobiological Dose Effect Flag
-        30100003|SQ|1||EffectiveDoseCalculationMethodCategoryCodeSequence|Effective Dose Calculation Method Category Code Sequence
-        30100004|SQ|1||EffectiveDoseCalculationMethodCodeSequence|Effective Dose Calculation Method Code Sequence
-        30100005|LO|1||EffectiveDoseCalculationMethodDescription|Effective Dose Calculation Method Description
-        30100006|UI|1||ConceptualVolumeUID|Conceptual Volume UID
-        30100007|SQ|1||OriginatingSOPInstanceReferenceSequence|Originating SOP Instance Reference Sequence
-        30100008|SQ|1||ConceptualVolumeConstituentSequence|Conceptual Volume Constituent Sequence
-        30100009|SQ|1||EquivalentConceptualVolumeInstanceReferenceSequence|Equivalent Conceptual Volume Instance Reference Sequence
-        3010000A|SQ|1||EquivalentConceptualVolumesSequence|Equivalent Conceptual Volumes Sequence
-        3010000B|UI|1||ReferencedConceptualVolumeUID|Referenced Conceptual Volume UID
-        3010000C|UT|1||ConceptualVolumeCombinationExpression|Conceptual Volume Combination Expression
-        3010000D|US|1||ConceptualVolumeConstituentIndex|Conceptual Volume Constituent Index
-        3010000E|CS|1||ConceptualVolumeCombinationFlag|Conceptual Volume Combination Flag
-        3010000F|ST|1||ConceptualVolumeCombinationDescription|Conceptual Volume Combination Description
-        30100010|CS|1||ConceptualVolumeSegmentationDefinedFlag|Conceptual Volume Segmentation Defined Flag
-        30100011|SQ|1||ConceptualVolumeSegmentationReferenceSequence|Conceptual Volume Segmentation Reference Sequence
-        30100012|SQ|1||ConceptualVolumeConstituentSegmentationReferenceSequence|Conceptual Volume Constituent Segmentation Reference Sequence
-        30100013|UI|1||ConstituentConceptualVolumeUID|Constituent Conceptual Volume UID
-        30100014|SQ|1||DerivationConceptualVolumeSequence|Derivation Conceptual Volume Sequence
-        30100015|UI|1||SourceConceptualVolumeUID|Source Conceptual Volume UID
-        30100016|SQ|1||ConceptualVolumeDerivationAlgorithmSequence|Conceptual Volume Derivation Algorithm Sequence
-        30100017|ST|1||ConceptualVolumeDescription|Conceptual Volume Description
-        30100018|SQ|1||SourceConceptualVolumeSequence|Source Conceptual Volume Sequence
-        30100019|SQ|1||AuthorIdentificationSequence|Author Identification Sequence
-        3010001A|LO|1||ManufacturerModelVersion|Manufacturer's Model Version
-        3010001B|UC|1||DeviceAlternateIdentifier|Device Alternate Identifier
-        3010001C|CS|1||DeviceAlternateIdentifierType|Device Alternate Identifier Type
-        3010001D|LT|1||DeviceAlternateIdentifierFormat|Device Alternate Identifier Format
-        3010001E|LO|1||SegmentationCreationTemplateLabel|Segmentation Creation Template Label
-        3010001F|UI|1||SegmentationTemplateUID|Segmentation Template UID
-        30100020|US|1||ReferencedSegmentReferenceIndex|Referenced Segment Reference Index
-        30100021|SQ|1||SegmentReferenceSequence|Segment Reference Sequence
-        30100022|US|1||SegmentReferenceIndex|Segment Reference Index
-        30100023|SQ|1||DirectSegmentReferenceSequence|Direct Segment Reference Sequence
-        30100024|SQ|1||CombinationSegmentReferenceSequence|Combination Segment Reference Sequence
-        30100025|SQ|1||ConceptualVolumeSequence|Conceptual Volume Sequence
-        30100026|SQ|1||SegmentedRTAccessoryDeviceSequence|Segmented RT Accessory Device Sequence
-        30100027|SQ|1||SegmentCharacteristicsSequence|Segment Characteristics Sequence
-        30100028|SQ|1||RelatedSegmentCharacteristicsSequence|Related Segment Characteristics Sequence
-        30100029|US|1||SegmentCharacteristicsPrecedence|Segment Characteristics Precedence
-        3010002A|SQ|1||RTSegmentAnnotationSequence|RT Segment Annotation Sequence
-        3010002B|SQ|1||SegmentAnnotationCategoryCodeSequence|Segment Annotation Category Code Sequence
-        3010002C|SQ|1||SegmentAnnotationTypeCodeSequence|Segment Annotation Type Code Sequence
-        3010002D|LO|1||DeviceLabel|Device Label
-        3010002E|SQ|1||DeviceTypeCodeSequence|Device Type Code Sequence
-        3010002F|SQ|1||SegmentAnnotationTypeModifierCodeSequence|Segment Annotation Type Modifier Code Sequence
-        30100030|SQ|1||PatientEquipmentRelationshipCodeSequence|Patient Equipment Relationship Code Sequence
-        30100031|UI|1||ReferencedFiducialsUID|Referenced Fiducials UID
-        30100032|SQ|1||PatientTreatmentOrientationSequence|Patient Treatment Orientation Sequence
-        30100033|SH|1||UserContentLabel|User Content Label
-        30100034|LO|1||UserContentLongLabel|User Content Long Label
-        30100035|SH|1||EntityLabel|Entity Label
-        30100036|LO|1||EntityName|Entity Name
-        30100037|ST|1||EntityDescription|Entity Description
-        30100038|LO|1||EntityLongLabel|Entity Long Label
-        30100039|US|1||DeviceIndex|Device Index
-        3010003A|US|1||RTTreatmentPhaseIndex|RT Treatment Phase Index
-        3010003B|UI|1||RTTreatmentPhaseUID|RT Treatment Phase UID
-        3010003C|US|1||RTPrescriptionIndex|RT Prescription Index
-        3010003D|US|1||RTSegmentAnnotationIndex|RT Segment Annotation Index
-        3010003E|US|1||BasisRTTreatmentPhaseIndex|Basis RT Treatment Phase Index
-        3010003F|US|1||RelatedRTTreatmentPhaseIndex|Related RT Treatment Phase Index
-        30100040|US|1||ReferencedRTTreatmentPhaseIndex|Referenced RT Treatment Phase Index
-        30100041|US|1||ReferencedRTPrescriptionIndex|Referenced RT Prescription Index
-        30100042|US|1||ReferencedParentRTPrescriptionIndex|Referenced Parent RT Prescription Index
-        30100043|ST|1||ManufacturerDeviceIdentifier|Manufacturer's Device Identifier
-        30100044|SQ|1||InstanceLevelReferencedPerformedProcedureStepSequence|Instance-Level Referenced Performed Procedure Step Sequence
-        30100045|CS|1||RTTreatmentPhaseIntentPresenceFlag|RT Treatment Phase Intent Presence Flag
-        30100046|CS|1||RadiotherapyTreatmentType|Radiotherapy Treatment Type
-        30100047|CS|1-n||TeletherapyRadiationType|Teletherapy Radiation Type
-        30100048|CS|1-n||BrachytherapySourceType|Brachytherapy Source Type
-        30100049|SQ|1||ReferencedRTTreatmentPhaseSequence|Referenced RT Treatment Phase Sequence
-        3010004A|SQ|1||ReferencedDirectSegmentInstanceSequence|Referenced Direct Segment Instance Sequence
-        3010004B|SQ|1||IntendedRTTreatmentPhaseSequence|Intended RT Treatment Phase Sequence
-        3010004C|DA|1||IntendedPhaseStartDate|Intended Phase Start Date
-        3010004D|DA|1||IntendedPhaseEndDate|Intended Phase End Date
-        3010004E|SQ|1||RTTreatmentPhaseIntervalSequence|RT Treatment Phase Interval Sequence
-        3010004F|CS|1||TemporalRelationshipIntervalAnchor|Temporal Relationship Interval Anchor
-        30100050|FD|1||MinimumNumberOfIntervalDays|Minimum Number of Interval Days
-        30100051|FD|1||MaximumNumberOfIntervalDays|Maximum Number of Interval Days
-        30100052|UI|1-n||PertinentSOPClassesInStudy|Pertinent SOP Classes in Study
-        30100053|UI|1-n||PertinentSOPClassesInSeries|Pertinent SOP Classes in Series
-        30100054|LO|1||RTPrescriptionLabel|RT Prescription Label
-        30100055|SQ|1||RTPhysicianIntentPredecessorSequence|RT Physician Intent Predecessor Sequence
-        30100056|LO|1||RTTreatmentApproachLabel|RT Treatment Approach Label
-        30100057|SQ|1||RTPhysicianIntentSequence|RT Physician Intent Sequence
-        30100058|US|1||RTPhysicianIntentIndex|RT Physician Intent Index
-        30100059|CS|1||RTTreatmentIntentType|RT Treatment Intent Type
-        3010005A|UT|1||RTPhysicianIntentNarrative|RT Physician Intent Narrative
-        3010005B|SQ|1||RTProtocolCodeSequence|RT Protocol Code Sequence
-        3010005C|ST|1||ReasonForSuperseding|Reason for Superseding
-        3010005D|SQ|1||RTDiagnosisCodeSequence|RT Diagnosis Code Sequence
-        3010005E|US|1||ReferencedRTPhysicianIntentIndex|Referenced RT Physician Intent Index
-        3010005F|SQ|1||RTPhysicianIntentInputInstanceSequence|RT Physician Intent Input Instance Sequence
-        30100060|SQ|1||RTAnatomicPrescriptionSequence|RT Anatomic Prescription Sequence
-        30100061|UT|1||PriorTreatmentDoseDescription|Prior Treatment Dose Description
-        30100062|SQ|1||PriorTreatmentReferenceSequence|Prior Treatment Reference Sequence
-        30100063|CS|1||DosimetricObjectiveEvaluationScope|Dosimetric Objective Evaluation Scope
-        30100064|SQ|1||TherapeuticRoleCategoryCodeSequence|Therapeutic Role Category Code Sequence
-        30100065|SQ|1||TherapeuticRoleTypeCodeSequence|Therapeutic Role Type Code Sequence
-        30100066|US|1||ConceptualVolumeOptimizationPrecedence|Conceptual Volume Optimization Precedence
-        30100067|SQ|1||ConceptualVolumeCategoryCodeSequence|Conceptual Volume Category Code Sequence
-        30100068|CS|1||ConceptualVolumeBlockingConstraint|Conceptual Volume Blocking Constraint
-        30100069|SQ|1||ConceptualVolumeTypeCodeSequence|Conceptual Volume Type Code Sequence
-        3010006A|SQ|1||ConceptualVolumeTypeModifierCodeSequence|Conceptual Volume Type Modifier Code Sequence
-        3010006B|SQ|1||RTPrescriptionSequence|RT Prescription Sequence
-        3010006C|SQ|1||DosimetricObjectiveSequence|Dosimetric Objective Sequence
-        3010006D|SQ|1||DosimetricObjectiveTypeCodeSequence|Dosimetric Objective Type Code Sequence
-        3010006E|UI|1||DosimetricObjectiveUID|Dosimetric Objective UID
-        3010006F|UI|1||ReferencedDosimetricObjectiveUID|Referenced Dosimetric Objective UID
-        30100070|SQ|1||DosimetricObjectiveParameterSequence|Dosimetric Objective Parameter Sequence
-        30100071|SQ|1||ReferencedDosimetricObjectivesSequence|Referenced Dosimetric Objectives Sequence
-        30100073|CS|1||AbsoluteDosimetricObjectiveFlag|Absolute Dosimetric Objective Flag
-        30100074|FD|1||DosimetricObjectiveWeight|Dosimetric Objective Weight
-        30100075|CS|1||DosimetricObjectivePurpose|Dosimetric Objective Purpose
-        30100076|SQ|1||PlanningInputInformationSequence|Planning Input Information Sequence
-        30100077|LO|1||TreatmentSite|Treatment Site
-        30100078|SQ|1||TreatmentSiteCodeSequence|Treatment Site Code Sequence
-        30100079|SQ|1||FractionPatternSequence|Fraction Pattern Sequence
-        3010007A|UT|1||TreatmentTechniqueNotes|Treatment Technique Notes
-        3010007B|UT|1||PrescriptionNotes|Prescription Notes
-        3010007C|IS|1||NumberOfIntervalFractions|Number of Interval Fractions
-        3010007D|US|1||NumberOfFractions|Number of Fractions
-        3010007E|US|1||IntendedDeliveryDuration|Intended Delivery Duration
-        3010007F|UT|1||FractionationNotes|Fractionation Notes
-        30100080|SQ|1||RTTreatmentTechniqueCodeSequence|RT Treatment Technique Code Sequence
-        30100081|SQ|1||PrescriptionNotesSequence|Prescription Notes Sequence
-        30100082|SQ|1||FractionBasedRelationshipSequence|Fraction-Based Relationship Sequence
-        30100083|CS|1||FractionBasedRelationshipIntervalAnchor|Fraction-Based Relationship Interval Anchor
-        30100084|FD|1||MinimumHoursBetweenFractions|Minimum Hours between Fractions
-        30100085|TM|1-n||IntendedFractionStartTime|Intended Fraction Start Time
-        30100086|LT|1||IntendedStartDayOfWeek|Intended Start Day of Week
-        30100087|SQ|1||WeekdayFractionPatternSequence|Weekday Fraction Pattern Sequence
-        30100088|SQ|1||DeliveryTimeStructureCodeSequence|Delivery Time Structure Code Sequence
-        30100089|SQ|1||TreatmentSiteModifierCodeSequence|Treatment Site Modifier Code Sequence
-        30100090|CS|1||RoboticBaseLocationIndicator|Robotic Base Location Indicator
-        30100091|SQ|1||RoboticPathNodeSetCodeSequence|Robotic Path Node Set Code Sequence
-        30100092|UL|1||RoboticNodeIdentifier|Robotic Node Identifier
-        30100093|FD|3||RTTreatmentSourceCoordinates|RT Treatment Source Coordinates
-        30100094|FD|1||RadiationSourceCoordinateSystemYawAngle|Radiation Source Coordinate SystemYaw Angle
-        30100095|FD|1||RadiationSourceCoordinateSystemRollAngle|Radiation Source Coordinate SystemRoll Angle
-        30100096|FD|1||RadiationSourceCoordinateSystemPitchAngle|Radiation Source Coordinate System Pitch Angle
-        30100097|SQ|1||RoboticPathControlPointSequence|Robotic Path Control Point Sequence
-        30100098|SQ|1||TomotherapeuticControlPointSequence|Tomotherapeutic Control Point Sequence
-        30100099|FD|1-n||TomotherapeuticLeafOpenDurations|Tomotherapeutic Leaf Open Durations
-        3010009A|FD|1-n||TomotherapeuticLeafInitialClosedDurations|Tomotherapeutic Leaf Initial Closed Durations
-        40000010|LT|1|R|Arbitrary|Arbitrary
-        40004000|LT|1|R|TextComments|Text Comments
-        40080040|SH|1|R|ResultsID|Results ID
-        40080042|LO|1|R|ResultsIDIssuer|Results ID Issuer
-        40080050|SQ|1|R|ReferencedInterpretationSequence|Referenced Interpretation Sequence
-        400800FF|CS|1|R|ReportProductionStatusTrial|Report Production Status (Trial)
-        40080100|DA|1|R|InterpretationRecordedDate|Interpretation Recorded Date
-        40080101|TM|1|R|InterpretationRecordedTime|Interpretation Recorded Time
-        40080102|PN|1|R|InterpretationRecorder|Interpretation Recorder
-        40080103|LO|1|R|ReferenceToRecordedSound|Reference to Recorded Sound
-        40080108|DA|1|R|InterpretationTranscriptionDate|Interpretation Transcription Date
-        40080109|TM|1|R|InterpretationTranscriptionTime|Interpretation Transcription Time
-        4008010A|PN|1|R|InterpretationTranscriber|Interpretation Transcriber
-        4008010B|ST|1|R|InterpretationText|Interpretation Text
-        4008010C|PN|1|R|InterpretationAuthor|Interpretation Author
-        40080111|SQ|1|R|InterpretationApproverSequence|Interpretation Approver Sequence
-        40080112|DA|1|R|InterpretationApprovalDate|Interpretation Approval Date
-        40080113|TM|1|R|InterpretationApprovalTime|Interpretation Approval Time
-        40080114|PN|1|R|PhysicianApprovingInterpretation|Physician Approving Interpretation
-        40080115|LT|1|R|InterpretationDiagnosisDescription|Interpretation Diagnosis Description
-        40080117|SQ|1|R|InterpretationDiagnosisCodeSequence|Interpretation Diagnosis Code Sequence
-        40080118|SQ|1|R|ResultsDistributionListSequence|Results Distribution List Sequence
-        40080119|PN|1|R|DistributionName|Distribution Name
-        4008011A|LO|1|R|DistributionAddress|Distribution Address
-        40080200|SH|1|R|InterpretationID|Interpretation ID
-        40080202|LO|1|R|InterpretationIDIssuer|Interpretation ID Issuer
-        40080210|CS|1|R|InterpretationTypeID|Interpretation Type ID
-        40080212|CS|1|R|InterpretationStatusID|Interpretation Status ID
-        40080300|ST|1|R|Impressions|Impressions
-        40084000|ST|1|R|ResultsComments|Results Comments
-        40100001|CS|1||LowEnergyDetectors|Low Energy Detectors
-        40100002|CS|1||HighEnergyDetectors|High Energy Detectors
-        40100004|SQ|1||DetectorGeometrySequence|Detector Geometry Sequence
-        40101001|SQ|1||ThreatROIVoxelSequence|Threat ROI Voxel Sequence
-        40101004|FL|3||ThreatROIBase|Threat ROI Base
-        40101005|FL|3||ThreatROIExtents|Threat ROI Extents
-        40101006|OB|1||ThreatROIBitmap|Threat ROI Bitmap
-        40101007|SH|1||RouteSegmentID|Route Segment ID
-        40101008|CS|1||GantryType|Gantry Type
-        40101009|CS|1||OOIOwnerType|OOI Owner Type
-        4010100A|SQ|1||RouteSegmentSequence|Route Segment Sequence
-        40101010|US|1||PotentialThreatObjectID|Potential Threat Object ID
-        40101011|SQ|1||ThreatSequence|Threat Sequence
-        40101012|CS|1||ThreatCategory|Threat Category
-        40101013|LT|1||ThreatCategoryDescription|Threat Category Description
-        40101014|CS|1||ATDAbilityAssessment|ATD Ability Assessment
-        40101015|CS|1||ATDAssessmentFlag|ATD Assessment Flag
-        40101016|FL|1||ATDAssessmentProbability|ATD Assessment Probability
-        40101017|FL|1||Mass|Mass
-        40101018|FL|1||Density|Density
-        40101019|FL|1||ZEffective|Z Effective
-        4010101A|SH|1||BoardingPassID|Boarding Pass ID
-        4010101B|FL|3||CenterOfMass|Center of Mass
-        4010101C|FL|3||CenterOfPTO|Center of PTO
-        4010101D|FL|6-n||BoundingPolygon|Bounding Polygon
-        4010101E|SH|1||RouteSegmentStartLocationID|Route Segment Start Location ID
-        4010101F|SH|1||RouteSegmentEndLocationID|Route Segment End Location ID
-        40101020|CS|1||RouteSegmentLocationIDType|Route Segment Location ID Type
-        40101021|CS|1-n||AbortReason|Abort Reason
-        40101023|FL|1||VolumeOfPTO|Volume of PTO
-        40101024|CS|1||AbortFlag|Abort Flag
-        40101025|DT|1||RouteSegmentStartTime|Route Segment Start Time
-        40101026|DT|1||RouteSegmentEndTime|Route Segment End Time
-        40101027|CS|1||TDRType|TDR Type
-        40101028|CS|1||InternationalRouteSegment|International Route Segment
-        40101029|LO|1-n||ThreatDetectionAlgorithmAndVersion|Threat Detection Algorithm and Version
-        4010102A|SH|1||AssignedLocation|Assigned Location
-        4010102B|DT|1||AlarmDecisionTime|Alarm Decision Time
-        40101031|CS|1||AlarmDecision|Alarm Decision
-        40101033|US|1||NumberOfTotalObjects|Number of Total Objects
-        40101034|US|1||NumberOfAlarmObjects|Number of Alarm Objects
-        40101037|SQ|1||PTORepresentationSequence|PTO Representation Sequence
-        40101038|SQ|1||ATDAssessmentSequence|ATD Assessment Sequence
-        40101039|CS|1||TIPType|TIP Type
-        4010103A|CS|1||DICOSVersion|DICOS Version
-        40101041|DT|1||OOIOwnerCreationTime|OOI Owner Creation Time
-        40101042|CS|1||OOIType|OOI Type
-        40101043|FL|3||OOISize|OOI Size
-        40101044|CS|1||AcquisitionStatus|Acquisition Status
-        40101045|SQ|1||BasisMaterialsCodeSequence|Basis Materials Code Sequence
-        40101046|CS|1||PhantomType|Phantom Type
-        40101047|SQ|1||OOIOwnerSequence|OOI Owner Sequence
-        40101048|CS|1||ScanType|Scan Type
-        40101051|LO|1||ItineraryID|Itinerary ID
-        40101052|SH|1||ItineraryIDType|Itinerary ID Type
-        40101053|LO|1||ItineraryIDAssigningAuthority|Itinerary ID Assigning Authority
-        40101054|SH|1||RouteID|Route ID
-        40101055|SH|1||RouteIDAssigningAuthority|Route ID Assigning Authority
-        40101056|CS|1||InboundArrivalType|Inbound Arrival Type
-        40101058|SH|1||CarrierID|Carrier ID
-        40101059|CS|1||CarrierIDAssigningAuthority|Carrier ID Assigning Authority
-        40101060|FL|3||SourceOrientation|Source Orientation
-        40101061|FL|3||SourcePosition|Source Position
-        40101062|FL|1||BeltHeight|Belt Height
-        40101064|SQ|1||AlgorithmRoutingCodeSequence|Algorithm Routing Code Sequence
-        40101067|CS|1||TransportClassification|Transport Classification
-        40101068|LT|1||OOITypeDescriptor|OOI Type Descriptor
-        40101069|FL|1||TotalProcessingTime|Total Processing Time
-        4010106C|OB|1||DetectorCalibrationData|Detector Calibration Data
-        4010106D|CS|1||AdditionalScreeningPerformed|Additional Screening Performed
-        4010106E|CS|1||AdditionalInspectionSelectionCriteria|Additional Inspection Selection Criteria
-        4010106F|SQ|1||AdditionalInspectionMethodSequence|Additional Inspection Method Sequence
-        40101070|CS|1||AITDeviceType|AIT Device Type
-        40101071|SQ|1||QRMeasurementsSequence|QR Measurements Sequence
-        40101072|SQ|1||TargetMaterialSequence|Target Material Sequence
-        40101073|FD|1||SNRThreshold|SNR Threshold
-        40101075|DS|1||ImageScaleRepresentation|Image Scale Representation
-        40101076|SQ|1||ReferencedPTOSequence|Referenced PTO Sequence
-        40101077|SQ|1||ReferencedTDRInstanceSequence|Referenced TDR Instance Sequence
-        40101078|ST|1||PTOLocationDescription|PTO Location Description
-        40101079|SQ|1||AnomalyLocatorIndicatorSequence|Anomaly Locator Indicator Sequence
-        4010107A|FL|3||AnomalyLocatorIndicator|Anomaly Locator Indicator
-        4010107B|SQ|1||PTORegionSequence|PTO Region Sequence
-        4010107C|CS|1||InspectionSelectionCriteria|Inspection Selection Criteria
-        4010107D|SQ|1||SecondaryInspectionMethodSequence|Secondary Inspection Method Sequence
-        4010107E|DS|6||PRCSToRCSOrientation|PRCS to RCS Orientation
-        4FFE0001|SQ|1||MACParametersSequence|MAC Parameters Sequence
-        52009229|SQ|1||SharedFunctionalGroupsSequence|Shared Functional Groups Sequence
-        52009230|SQ|1||PerFrameFunctionalGroupsSequence|Per-frame Functional Groups Sequence
-        54000100|SQ|1||WaveformSequence|Waveform Sequence
-        54000110|OB or OW|1||ChannelMinimumValue|Channel Minimum Value
-        54000112|OB or OW|1||ChannelMaximumValue|Channel Maximum Value
-        54001004|US|1||WaveformBitsAllocated|Waveform Bits Allocated
-        54001006|CS|1||WaveformSampleInterpretation|Waveform Sample Interpretation
-        5400100A|OB or OW|1||WaveformPaddingValue|Waveform Padding Value
-        54001010|OB or OW|1||WaveformData|Waveform Data
-        56000010|OF|1||FirstOrderPhaseCorrectionAngle|First Order Phase Correction Angle
-        56000020|OF|1||SpectroscopyData|Spectroscopy Data
-        7FE00001|OV|1||ExtendedOffsetTable|Extended Offset Table
-        7FE00002|OV|1||ExtendedOffsetTableLengths|Extended Offset Table Lengths
-        7FE00008|OF|1||FloatPixelData|Float Pixel Data
-        7FE00009|OD|1||DoubleFloatPixelData|Double Float Pixel Data
-        7FE00010|OB or OW|1||PixelData|Pixel Data
-        7FE00020|OW|1|R|CoefficientsSDVN|Coefficients SDVN
-        7FE00030|OW|1|R|CoefficientsSDHN|Coefficients SDHN
-        7FE00040|OW|1|R|CoefficientsSDDN|Coefficients SDDN
-        FFFAFFFA|SQ|1||DigitalSignaturesSequence|Digital Signatures Sequence
-        FFFCFFFC|OB|1||DataSetTrailingPadding|Data Set Trailing Padding
-        FFFEE000|NONE|1||Item|Item
-        FFFEE00D|NONE|1||ItemDelimitationItem|Item Delimitation Item
-        FFFEE0DD|NONE|1||SequenceDelimitationItem|Sequence Delimitation Item
-        """u8;
+    // Exact tags in tag order. Record i is TagRecords[TagStarts[i]..TagStarts[i + 1]], "GGGGEEEE|VR|VM|R|Keyword|Name":
+    // R when retired, else empty; VR as PS3.6 writes it ("US or SS", "NONE"); a few retired tags have no keyword.
+    internal static ReadOnlySpan<uint> TagKeys =>
+    [
+        0x00000000, 0x00000001, 0x00000002, 0x00000003, 0x00000010, 0x00000100, 0x00000110, 0x00000120,
+        0x00000200, 0x00000300, 0x00000400, 0x00000600, 0x00000700, 0x00000800, 0x00000850, 0x00000860,
+        0x00000900, 0x00000901, 0x00000902, 0x00000903, 0x00001000, 0x00001001, 0x00001002, 0x00001005,
+        0x00001008, 0x00001020, 0x00001021, 0x00001022, 0x00001023, 0x00001030, 0x00001031, 0x00004000,
+        0x00004010, 0x00005010, 0x00005020, 0x00005110, 0x00005120, 0x00005130, 0x00005140, 0x00005150,
+        0x00005160, 0x00005170, 0x00005180, 0x00005190, 0x000051A0, 0x000051B0, 0x00020000, 0x00020001,
+        0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013, 0x00020016, 0x00020017, 0x00020018,
+        0x00020026, 0x00020027, 0x00020028, 0x00020031, 0x00020032, 0x00020033, 0x00020035, 0x00020036,
+        0x00020037, 0x00020038, 0x00020100, 0x00020102, 0x00041130, 0x00041141, 0x00041142, 0x00041200,
+        0x00041202, 0x00041212, 0x00041220, 0x00041400, 0x00041410, 0x00041420, 0x00041430, 0x00041432,
+        0x00041500, 0x00041504, 0x00041510, 0x00041511, 0x00041512, 0x0004151A, 0x00041600, 0x00080001,
+        0x00080005, 0x00080006, 0x00080008, 0x00080010, 0x00080012, 0x00080013, 0x00080014, 0x00080015,
+        0x00080016, 0x00080018, 0x0008001A, 0x0008001B, 0x00080020, 0x00080021, 0x00080022, 0x00080023,
+        0x00080024, 0x00080025, 0x0008002A, 0x00080030, 0x00080031, 0x00080032, 0x00080033, 0x00080034,
+        0x00080035, 0x00080040, 0x00080041, 0x00080042, 0x00080050, 0x00080051, 0x00080052, 0x00080053,
+        0x00080054, 0x00080055, 0x00080056, 0x00080058, 0x00080060, 0x00080061, 0x00080062, 0x00080063,
+        0x00080064, 0x00080068, 0x00080070, 0x00080080, 0x00080081, 0x00080082, 0x00080090, 0x00080092,
+        0x00080094, 0x00080096, 0x0008009C, 0x0008009D, 0x00080100, 0x00080101, 0x00080102, 0x00080103,
+        0x00080104, 0x00080105, 0x00080106, 0x00080107, 0x00080108, 0x00080109, 0x0008010A, 0x0008010B,
+        0x0008010C, 0x0008010D, 0x0008010E, 0x0008010F, 0x00080110, 0x00080112, 0x00080114, 0x00080115,
+        0x00080116, 0x00080117, 0x00080118, 0x00080119, 0x00080120, 0x00080121, 0x00080122, 0x00080123,
+        0x00080124, 0x00080201, 0x00080202, 0x00080220, 0x00080221, 0x00080222, 0x00080300, 0x00080301,
+        0x00080302, 0x00080303, 0x00080304, 0x00080305, 0x00080306, 0x00080307, 0x00080308, 0x00080309,
+        0x0008030A, 0x0008030B, 0x0008030C, 0x0008030D, 0x0008030E, 0x0008030F, 0x00080310, 0x00081000,
+        0x00081010, 0x00081030, 0x00081032, 0x0008103E, 0x0008103F, 0x00081040, 0x00081041, 0x00081048,
+        0x00081049, 0x00081050, 0x00081052, 0x00081060, 0x00081062, 0x00081070, 0x00081072, 0x00081080,
+        0x00081084, 0x00081090, 0x00081100, 0x00081110, 0x00081111, 0x00081115, 0x00081120, 0x00081125,
+        0x00081130, 0x00081134, 0x0008113A, 0x00081140, 0x00081145, 0x0008114A, 0x0008114B, 0x00081150,
+        0x00081155, 0x00081156, 0x0008115A, 0x00081160, 0x00081161, 0x00081162, 0x00081163, 0x00081164,
+        0x00081167, 0x00081190, 0x00081195, 0x00081196, 0x00081197, 0x00081198, 0x00081199, 0x0008119A,
+        0x00081200, 0x00081250, 0x00082110, 0x00082111, 0x00082112, 0x00082120, 0x00082122, 0x00082124,
+        0x00082127, 0x00082128, 0x00082129, 0x0008212A, 0x00082130, 0x00082132, 0x00082133, 0x00082134,
+        0x00082135, 0x00082142, 0x00082143, 0x00082144, 0x00082200, 0x00082204, 0x00082208, 0x00082218,
+        0x00082220, 0x00082228, 0x00082229, 0x00082230, 0x00082240, 0x00082242, 0x00082244, 0x00082246,
+        0x00082251, 0x00082253, 0x00082255, 0x00082256, 0x00082257, 0x00082258, 0x00082259, 0x0008225A,
+        0x0008225C, 0x00083001, 0x00083002, 0x00083010, 0x00083011, 0x00083012, 0x00084000, 0x00089007,
+        0x00089092, 0x00089121, 0x00089123, 0x00089124, 0x00089154, 0x00089205, 0x00089206, 0x00089207,
+        0x00089208, 0x00089209, 0x00089215, 0x00089237, 0x00089410, 0x00089458, 0x00089459, 0x00089460,
+        0x00100010, 0x00100020, 0x00100021, 0x00100022, 0x00100024, 0x00100026, 0x00100027, 0x00100028,
+        0x00100030, 0x00100032, 0x00100033, 0x00100034, 0x00100035, 0x00100040, 0x00100050, 0x00100101,
+        0x00100102, 0x00100200, 0x00100201, 0x00100212, 0x00100213, 0x00100214, 0x00100215, 0x00100216,
+        0x00100217, 0x00100218, 0x00100219, 0x00100221, 0x00100222, 0x00100223, 0x00100229, 0x00101000,
+        0x00101001, 0x00101002, 0x00101005, 0x00101010, 0x00101020, 0x00101021, 0x00101022, 0x00101023,
+        0x00101024, 0x00101030, 0x00101040, 0x00101050, 0x00101060, 0x00101080, 0x00101081, 0x00101090,
+        0x00101100, 0x00102000, 0x00102110, 0x00102150, 0x00102152, 0x00102154, 0x00102155, 0x00102160,
+        0x00102180, 0x001021A0, 0x001021B0, 0x001021C0, 0x001021D0, 0x001021F0, 0x00102201, 0x00102202,
+        0x00102203, 0x00102210, 0x00102292, 0x00102293, 0x00102294, 0x00102295, 0x00102296, 0x00102297,
+        0x00102298, 0x00102299, 0x00104000, 0x00109431, 0x00120010, 0x00120020, 0x00120021, 0x00120030,
+        0x00120031, 0x00120040, 0x00120042, 0x00120050, 0x00120051, 0x00120052, 0x00120053, 0x00120060,
+        0x00120062, 0x00120063, 0x00120064, 0x00120071, 0x00120072, 0x00120081, 0x00120082, 0x00120083,
+        0x00120084, 0x00120085, 0x00120086, 0x00120087, 0x00140023, 0x00140024, 0x00140025, 0x00140028,
+        0x00140030, 0x00140032, 0x00140034, 0x00140042, 0x00140044, 0x00140045, 0x00140046, 0x00140050,
+        0x00140052, 0x00140054, 0x00140056, 0x00140100, 0x00140101, 0x00140102, 0x00140103, 0x00140104,
+        0x00140105, 0x00140106, 0x00140107, 0x00140108, 0x00141010, 0x00141020, 0x00141040, 0x00142002,
+        0x00142004, 0x00142006, 0x00142008, 0x00142012, 0x00142014, 0x00142016, 0x00142018, 0x0014201A,
+        0x0014201C, 0x0014201E, 0x00142030, 0x00142032, 0x00142202, 0x00142204, 0x00142206, 0x00142208,
+        0x0014220A, 0x0014220C, 0x0014220E, 0x00142210, 0x00142220, 0x00142222, 0x00142224, 0x00142226,
+        0x00142228, 0x0014222A, 0x0014222C, 0x00143011, 0x00143012, 0x00143020, 0x00143022, 0x00143024,
+        0x00143026, 0x00143028, 0x00143040, 0x00143050, 0x00143060, 0x00143070, 0x00143071, 0x00143072,
+        0x00143073, 0x00143074, 0x00143075, 0x00143076, 0x00143077, 0x00143080, 0x00143099, 0x00143100,
+        0x00143101, 0x00144002, 0x00144004, 0x00144006, 0x00144008, 0x0014400A, 0x0014400C, 0x0014400E,
+        0x0014400F, 0x00144010, 0x00144011, 0x00144012, 0x00144013, 0x00144014, 0x00144015, 0x00144016,
+        0x00144017, 0x00144018, 0x00144019, 0x0014401A, 0x0014401B, 0x0014401C, 0x0014401D, 0x00144020,
+        0x00144022, 0x00144024, 0x00144026, 0x00144028, 0x00144030, 0x00144031, 0x00144032, 0x00144033,
+        0x00144034, 0x00144035, 0x00144036, 0x00144038, 0x0014403A, 0x0014403C, 0x00144040, 0x00144050,
+        0x00144051, 0x00144052, 0x00144054, 0x00144056, 0x00144057, 0x00144058, 0x00144059, 0x0014405A,
+        0x0014405C, 0x00144060, 0x00144062, 0x00144064, 0x00144070, 0x00144072, 0x00144074, 0x00144076,
+        0x00144078, 0x0014407A, 0x0014407C, 0x0014407E, 0x00144080, 0x00144081, 0x00144082, 0x00144083,
+        0x00144084, 0x00144085, 0x00144086, 0x00144087, 0x00144088, 0x00144089, 0x0014408B, 0x0014408C,
+        0x0014408D, 0x0014408E, 0x00144091, 0x00144092, 0x0014409A, 0x0014409B, 0x0014409C, 0x0014409D,
+        0x0014409F, 0x001440A0, 0x001440A1, 0x001440A2, 0x00145002, 0x00145004, 0x00145100, 0x00145101,
+        0x00145102, 0x00145103, 0x00145104, 0x00145105, 0x00145106, 0x00145107, 0x00145108, 0x00145109,
+        0x0014510A, 0x0014510B, 0x0014510C, 0x0014510D, 0x0014510E, 0x0014510F, 0x00145110, 0x00145111,
+        0x00145112, 0x00145113, 0x00145114, 0x00145115, 0x00145116, 0x00145117, 0x00145118, 0x00145119,
+        0x0014511A, 0x0014511B, 0x0014511C, 0x0014511D, 0x0014511E, 0x0014511F, 0x00160001, 0x00160002,
+        0x00160003, 0x00160004, 0x00160005, 0x00160006, 0x00160007, 0x00160008, 0x00160009, 0x0016000A,
+        0x0016000B, 0x0016000C, 0x0016000D, 0x0016000E, 0x0016000F, 0x00160010, 0x00160011, 0x00160012,
+        0x00160013, 0x00160014, 0x00160015, 0x00160016, 0x00160017, 0x00160018, 0x00160019, 0x0016001A,
+        0x0016001B, 0x0016001C, 0x0016001D, 0x0016001E, 0x0016001F, 0x00160020, 0x00160021, 0x00160022,
+        0x00160023, 0x00160024, 0x00160025, 0x00160026, 0x00160027, 0x00160028, 0x00160029, 0x0016002A,
+        0x0016002B, 0x00160030, 0x00160031, 0x00160032, 0x00160033, 0x00160034, 0x00160035, 0x00160036,
+        0x00160037, 0x00160038, 0x00160039, 0x0016003A, 0x0016003B, 0x00160041, 0x00160042, 0x00160043,
+        0x00160044, 0x00160045, 0x00160046, 0x00160047, 0x00160048, 0x00160049, 0x0016004A, 0x0016004B,
+        0x0016004C, 0x0016004D, 0x0016004E, 0x0016004F, 0x00160050, 0x00160051, 0x00160061, 0x00160062,
+        0x00160070, 0x00160071, 0x00160072, 0x00160073, 0x00160074, 0x00160075, 0x00160076, 0x00160077,
+        0x00160078, 0x00160079, 0x0016007A, 0x0016007B, 0x0016007C, 0x0016007D, 0x0016007E, 0x0016007F,
+        0x00160080, 0x00160081, 0x00160082, 0x00160083, 0x00160084, 0x00160085, 0x00160086, 0x00160087,
+        0x00160088, 0x00160089, 0x0016008A, 0x0016008B, 0x0016008C, 0x0016008D, 0x0016008E, 0x00161001,
+        0x00161002, 0x00161003, 0x00161004, 0x00161005, 0x00180010, 0x00180012, 0x00180013, 0x00180014,
+        0x00180015, 0x00180020, 0x00180021, 0x00180022, 0x00180023, 0x00180024, 0x00180025, 0x00180026,
+        0x00180027, 0x00180028, 0x00180029, 0x0018002A, 0x00180030, 0x00180031, 0x00180032, 0x00180033,
+        0x00180034, 0x00180035, 0x00180036, 0x00180037, 0x00180038, 0x00180039, 0x0018003A, 0x00180040,
+        0x00180042, 0x00180050, 0x00180060, 0x00180061, 0x00180070, 0x00180071, 0x00180072, 0x00180073,
+        0x00180074, 0x00180075, 0x00180080, 0x00180081, 0x00180082, 0x00180083, 0x00180084, 0x00180085,
+        0x00180086, 0x00180087, 0x00180088, 0x00180089, 0x00180090, 0x00180091, 0x00180093, 0x00180094,
+        0x00180095, 0x00181000, 0x00181002, 0x00181003, 0x00181004, 0x00181005, 0x00181006, 0x00181007,
+        0x00181008, 0x00181009, 0x0018100A, 0x0018100B, 0x00181010, 0x00181011, 0x00181012, 0x00181014,
+        0x00181016, 0x00181017, 0x00181018, 0x00181019, 0x0018101A, 0x0018101B, 0x00181020, 0x00181022,
+        0x00181023, 0x00181030, 0x00181040, 0x00181041, 0x00181042, 0x00181043, 0x00181044, 0x00181045,
+        0x00181046, 0x00181047, 0x00181048, 0x00181049, 0x00181050, 0x00181060, 0x00181061, 0x00181062,
+        0x00181063, 0x00181064, 0x00181065, 0x00181066, 0x00181067, 0x00181068, 0x00181069, 0x0018106A,
+        0x0018106C, 0x0018106E, 0x00181070, 0x00181071, 0x00181072, 0x00181073, 0x00181074, 0x00181075,
+        0x00181076, 0x00181077, 0x00181078, 0x00181079, 0x00181080, 0x00181081, 0x00181082, 0x00181083,
+        0x00181084, 0x00181085, 0x00181086, 0x00181088, 0x00181090, 0x00181094, 0x00181100, 0x00181110,
+        0x00181111, 0x00181114, 0x00181120, 0x00181121, 0x00181130, 0x00181131, 0x00181134, 0x00181135,
+        0x00181136, 0x00181137, 0x00181138, 0x0018113A, 0x00181140, 0x00181141, 0x00181142, 0x00181143,
+        0x00181144, 0x00181145, 0x00181146, 0x00181147, 0x00181149, 0x00181150, 0x00181151, 0x00181152,
+        0x00181153, 0x00181154, 0x00181155, 0x00181156, 0x0018115A, 0x0018115E, 0x00181160, 0x00181161,
+        0x00181162, 0x00181164, 0x00181166, 0x00181170, 0x00181180, 0x00181181, 0x00181182, 0x00181183,
+        0x00181184, 0x00181190, 0x00181191, 0x001811A0, 0x001811A2, 0x001811A3, 0x001811A4, 0x001811A5,
+        0x001811B0, 0x001811B1, 0x001811B2, 0x001811B3, 0x001811B4, 0x001811B5, 0x001811B6, 0x001811B7,
+        0x001811B8, 0x001811B9, 0x001811BA, 0x001811BB, 0x001811BC, 0x001811BD, 0x001811BE, 0x001811BF,
+        0x001811C0, 0x001811C1, 0x00181200, 0x00181201, 0x00181202, 0x00181203, 0x00181210, 0x00181240,
+        0x00181242, 0x00181243, 0x00181244, 0x00181250, 0x00181251, 0x00181260, 0x00181261, 0x00181271,
+        0x00181272, 0x00181300, 0x00181301, 0x00181302, 0x00181310, 0x00181312, 0x00181314, 0x00181315,
+        0x00181316, 0x00181318, 0x00181320, 0x00181400, 0x00181401, 0x00181402, 0x00181403, 0x00181404,
+        0x00181405, 0x00181411, 0x00181412, 0x00181413, 0x00181450, 0x00181460, 0x00181470, 0x00181480,
+        0x00181490, 0x00181491, 0x00181495, 0x00181500, 0x00181508, 0x00181510, 0x00181511, 0x00181520,
+        0x00181521, 0x00181530, 0x00181531, 0x00181600, 0x00181602, 0x00181604, 0x00181606, 0x00181608,
+        0x00181610, 0x00181612, 0x00181620, 0x00181622, 0x00181623, 0x00181624, 0x00181630, 0x00181631,
+        0x00181632, 0x00181633, 0x00181634, 0x00181635, 0x00181636, 0x00181637, 0x00181638, 0x00181700,
+        0x00181702, 0x00181704, 0x00181706, 0x00181708, 0x00181710, 0x00181712, 0x00181720, 0x00181800,
+        0x00181801, 0x00181802, 0x00181803, 0x00182001, 0x00182002, 0x00182003, 0x00182004, 0x00182005,
+        0x00182006, 0x00182010, 0x00182020, 0x00182030, 0x00182041, 0x00182042, 0x00182043, 0x00182044,
+        0x00182045, 0x00182046, 0x00183100, 0x00183101, 0x00183102, 0x00183103, 0x00183104, 0x00183105,
+        0x00184000, 0x00185000, 0x00185010, 0x00185011, 0x00185012, 0x00185020, 0x00185021, 0x00185022,
+        0x00185024, 0x00185026, 0x00185027, 0x00185028, 0x00185029, 0x00185030, 0x00185040, 0x00185050,
+        0x00185100, 0x00185101, 0x00185104, 0x00185210, 0x00185212, 0x00186000, 0x00186011, 0x00186012,
+        0x00186014, 0x00186016, 0x00186018, 0x0018601A, 0x0018601C, 0x0018601E, 0x00186020, 0x00186022,
+        0x00186024, 0x00186026, 0x00186028, 0x0018602A, 0x0018602C, 0x0018602E, 0x00186030, 0x00186031,
+        0x00186032, 0x00186034, 0x00186036, 0x00186038, 0x00186039, 0x0018603A, 0x0018603B, 0x0018603C,
+        0x0018603D, 0x0018603E, 0x0018603F, 0x00186040, 0x00186041, 0x00186042, 0x00186043, 0x00186044,
+        0x00186046, 0x00186048, 0x0018604A, 0x0018604C, 0x0018604E, 0x00186050, 0x00186052, 0x00186054,
+        0x00186056, 0x00186058, 0x0018605A, 0x00186060, 0x00186070, 0x00187000, 0x00187001, 0x00187004,
+        0x00187005, 0x00187006, 0x00187008, 0x0018700A, 0x0018700C, 0x0018700E, 0x00187010, 0x00187011,
+        0x00187012, 0x00187014, 0x00187016, 0x0018701A, 0x00187020, 0x00187022, 0x00187024, 0x00187026,
+        0x00187028, 0x0018702A, 0x0018702B, 0x00187030, 0x00187032, 0x00187034, 0x00187036, 0x00187038,
+        0x00187040, 0x00187041, 0x00187042, 0x00187044, 0x00187046, 0x00187048, 0x0018704C, 0x00187050,
+        0x00187052, 0x00187054, 0x00187056, 0x00187058, 0x00187060, 0x00187062, 0x00187064, 0x00187065,
+        0x00188150, 0x00188151, 0x00189004, 0x00189005, 0x00189006, 0x00189008, 0x00189009, 0x00189010,
+        0x00189011, 0x00189012, 0x00189014, 0x00189015, 0x00189016, 0x00189017, 0x00189018, 0x00189019,
+        0x00189020, 0x00189021, 0x00189022, 0x00189024, 0x00189025, 0x00189026, 0x00189027, 0x00189028,
+        0x00189029, 0x00189030, 0x00189032, 0x00189033, 0x00189034, 0x00189035, 0x00189036, 0x00189037,
+        0x00189041, 0x00189042, 0x00189043, 0x00189044, 0x00189045, 0x00189046, 0x00189047, 0x00189048,
+        0x00189049, 0x00189050, 0x00189051, 0x00189052, 0x00189053, 0x00189054, 0x00189058, 0x00189059,
+        0x00189060, 0x00189061, 0x00189062, 0x00189063, 0x00189064, 0x00189065, 0x00189066, 0x00189067,
+        0x00189069, 0x00189070, 0x00189073, 0x00189074, 0x00189075, 0x00189076, 0x00189077, 0x00189078,
+        0x00189079, 0x00189080, 0x00189081, 0x00189082, 0x00189083, 0x00189084, 0x00189085, 0x00189087,
+        0x00189089, 0x00189090, 0x00189091, 0x00189092, 0x00189093, 0x00189094, 0x00189095, 0x00189096,
+        0x00189098, 0x00189100, 0x00189101, 0x00189103, 0x00189104, 0x00189105, 0x00189106, 0x00189107,
+        0x00189112, 0x00189114, 0x00189115, 0x00189117, 0x00189118, 0x00189119, 0x00189125, 0x00189126,
+        0x00189127, 0x00189147, 0x00189151, 0x00189152, 0x00189155, 0x00189159, 0x00189166, 0x00189168,
+        0x00189169, 0x00189170, 0x00189171, 0x00189172, 0x00189173, 0x00189174, 0x00189175, 0x00189176,
+        0x00189177, 0x00189178, 0x00189179, 0x00189180, 0x00189181, 0x00189182, 0x00189183, 0x00189184,
+        0x00189185, 0x00189186, 0x00189195, 0x00189196, 0x00189197, 0x00189198, 0x00189199, 0x00189200,
+        0x00189214, 0x00189217, 0x00189218, 0x00189219, 0x00189220, 0x00189226, 0x00189227, 0x00189231,
+        0x00189232, 0x00189234, 0x00189236, 0x00189239, 0x00189240, 0x00189241, 0x00189250, 0x00189251,
+        0x00189252, 0x00189253, 0x00189254, 0x00189255, 0x00189256, 0x00189257, 0x00189258, 0x00189259,
+        0x0018925A, 0x0018925B, 0x0018925C, 0x0018925D, 0x0018925E, 0x0018925F, 0x00189260, 0x00189295,
+        0x00189296, 0x00189297, 0x00189298, 0x00189301, 0x00189302, 0x00189303, 0x00189304, 0x00189305,
+        0x00189306, 0x00189307, 0x00189308, 0x00189309, 0x00189310, 0x00189311, 0x00189312, 0x00189313,
+        0x00189314, 0x00189315, 0x00189316, 0x00189317, 0x00189318, 0x00189319, 0x00189320, 0x00189321,
+        0x00189322, 0x00189323, 0x00189324, 0x00189325, 0x00189326, 0x00189327, 0x00189328, 0x00189329,
+        0x00189330, 0x00189332, 0x00189333, 0x00189334, 0x00189335, 0x00189337, 0x00189338, 0x00189340,
+        0x00189341, 0x00189342, 0x00189343, 0x00189344, 0x00189345, 0x00189346, 0x00189351, 0x00189352,
+        0x00189353, 0x00189360, 0x00189361, 0x00189362, 0x00189363, 0x00189364, 0x00189365, 0x00189366,
+        0x00189367, 0x00189368, 0x00189369, 0x0018936A, 0x0018936B, 0x0018936C, 0x0018936D, 0x0018936E,
+        0x0018936F, 0x00189370, 0x00189371, 0x00189372, 0x00189373, 0x00189374, 0x00189375, 0x00189376,
+        0x00189377, 0x00189378, 0x00189379, 0x0018937A, 0x0018937B, 0x0018937C, 0x0018937D, 0x0018937E,
+        0x0018937F, 0x00189380, 0x00189381, 0x00189382, 0x00189383, 0x00189384, 0x00189401, 0x00189402,
+        0x00189403, 0x00189404, 0x00189405, 0x00189406, 0x00189407, 0x00189410, 0x00189412, 0x00189417,
+        0x00189420, 0x00189423, 0x00189424, 0x00189425, 0x00189426, 0x00189427, 0x00189428, 0x00189429,
+        0x00189430, 0x00189432, 0x00189433, 0x00189434, 0x00189435, 0x00189436, 0x00189437, 0x00189438,
+        0x00189439, 0x00189440, 0x00189441, 0x00189442, 0x00189445, 0x00189447, 0x00189449, 0x00189451,
+        0x00189452, 0x00189455, 0x00189456, 0x00189457, 0x00189461, 0x00189462, 0x00189463, 0x00189464,
+        0x00189465, 0x00189466, 0x00189467, 0x00189468, 0x00189469, 0x00189470, 0x00189471, 0x00189472,
+        0x00189473, 0x00189474, 0x00189476, 0x00189477, 0x00189504, 0x00189506, 0x00189507, 0x00189508,
+        0x00189509, 0x00189510, 0x00189511, 0x00189514, 0x00189515, 0x00189516, 0x00189517, 0x00189518,
+        0x00189519, 0x00189524, 0x00189525, 0x00189526, 0x00189527, 0x00189528, 0x00189530, 0x00189531,
+        0x00189538, 0x00189541, 0x00189542, 0x00189543, 0x00189544, 0x00189545, 0x00189546, 0x00189547,
+        0x00189548, 0x00189549, 0x00189550, 0x00189551, 0x00189552, 0x00189553, 0x00189554, 0x00189555,
+        0x00189556, 0x00189557, 0x00189558, 0x00189559, 0x00189601, 0x00189602, 0x00189603, 0x00189604,
+        0x00189605, 0x00189606, 0x00189607, 0x00189621, 0x00189622, 0x00189623, 0x00189624, 0x00189701,
+        0x00189715, 0x00189716, 0x00189717, 0x00189718, 0x00189719, 0x00189720, 0x00189721, 0x00189722,
+        0x00189723, 0x00189724, 0x00189725, 0x00189726, 0x00189727, 0x00189729, 0x00189732, 0x00189733,
+        0x00189734, 0x00189735, 0x00189736, 0x00189737, 0x00189738, 0x00189739, 0x00189740, 0x00189749,
+        0x00189751, 0x00189755, 0x00189756, 0x00189758, 0x00189759, 0x00189760, 0x00189761, 0x00189762,
+        0x00189763, 0x00189764, 0x00189765, 0x00189766, 0x00189767, 0x00189768, 0x00189769, 0x00189770,
+        0x00189771, 0x00189772, 0x00189801, 0x00189803, 0x00189804, 0x00189805, 0x00189806, 0x00189807,
+        0x00189808, 0x00189809, 0x0018980B, 0x0018980C, 0x0018980D, 0x0018980E, 0x0018980F, 0x00189810,
+        0x00189900, 0x00189901, 0x00189902, 0x00189903, 0x00189904, 0x00189905, 0x00189906, 0x00189907,
+        0x00189908, 0x00189909, 0x0018990A, 0x0018990B, 0x0018990C, 0x0018990D, 0x0018990E, 0x0018990F,
+        0x00189910, 0x00189911, 0x00189912, 0x00189913, 0x00189914, 0x00189915, 0x00189916, 0x00189917,
+        0x00189918, 0x00189919, 0x0018991A, 0x0018991B, 0x0018991C, 0x0018991D, 0x0018991E, 0x0018991F,
+        0x00189920, 0x00189921, 0x00189922, 0x00189923, 0x00189924, 0x00189930, 0x00189931, 0x00189932,
+        0x00189933, 0x00189934, 0x00189935, 0x00189936, 0x00189937, 0x00189938, 0x00189939, 0x0018993A,
+        0x0018993B, 0x0018993C, 0x0018993D, 0x0018993E, 0x00189941, 0x00189942, 0x00189943, 0x00189944,
+        0x00189945, 0x00189946, 0x00189947, 0x0018A001, 0x0018A002, 0x0018A003, 0x0020000D, 0x0020000E,
+        0x00200010, 0x00200011, 0x00200012, 0x00200013, 0x00200014, 0x00200015, 0x00200016, 0x00200017,
+        0x00200018, 0x00200019, 0x00200020, 0x00200022, 0x00200024, 0x00200026, 0x00200030, 0x00200032,
+        0x00200035, 0x00200037, 0x00200050, 0x00200052, 0x00200060, 0x00200062, 0x00200070, 0x00200080,
+        0x002000AA, 0x00200100, 0x00200105, 0x00200110, 0x00200200, 0x00200242, 0x00201000, 0x00201001,
+        0x00201002, 0x00201003, 0x00201004, 0x00201005, 0x00201020, 0x0020103F, 0x00201040, 0x00201041,
+        0x00201070, 0x00201200, 0x00201202, 0x00201204, 0x00201206, 0x00201208, 0x00201209, 0x00203401,
+        0x00203402, 0x00203403, 0x00203404, 0x00203405, 0x00203406, 0x00204000, 0x00205000, 0x00205002,
+        0x00209056, 0x00209057, 0x00209071, 0x00209072, 0x00209111, 0x00209113, 0x00209116, 0x00209128,
+        0x00209153, 0x00209154, 0x00209155, 0x00209156, 0x00209157, 0x00209158, 0x00209161, 0x00209162,
+        0x00209163, 0x00209164, 0x00209165, 0x00209167, 0x00209170, 0x00209171, 0x00209172, 0x00209213,
+        0x00209221, 0x00209222, 0x00209228, 0x00209238, 0x00209241, 0x00209245, 0x00209246, 0x00209247,
+        0x00209248, 0x00209249, 0x00209250, 0x00209251, 0x00209252, 0x00209253, 0x00209254, 0x00209255,
+        0x00209256, 0x00209257, 0x00209301, 0x00209302, 0x00209307, 0x00209308, 0x00209309, 0x0020930A,
+        0x0020930B, 0x0020930C, 0x0020930D, 0x0020930E, 0x0020930F, 0x00209310, 0x00209311, 0x00209312,
+        0x00209313, 0x00209421, 0x00209450, 0x00209453, 0x00209518, 0x00209529, 0x00209536, 0x00220001,
+        0x00220002, 0x00220003, 0x00220004, 0x00220005, 0x00220006, 0x00220007, 0x00220008, 0x00220009,
+        0x0022000A, 0x0022000B, 0x0022000C, 0x0022000D, 0x0022000E, 0x00220010, 0x00220011, 0x00220012,
+        0x00220013, 0x00220014, 0x00220015, 0x00220016, 0x00220017, 0x00220018, 0x00220019, 0x0022001A,
+        0x0022001B, 0x0022001C, 0x0022001D, 0x0022001E, 0x00220020, 0x00220021, 0x00220022, 0x00220028,
+        0x00220030, 0x00220031, 0x00220032, 0x00220035, 0x00220036, 0x00220037, 0x00220038, 0x00220039,
+        0x00220041, 0x00220042, 0x00220048, 0x00220049, 0x0022004E, 0x00220055, 0x00220056, 0x00220057,
+        0x00220058, 0x00221007, 0x00221008, 0x00221009, 0x00221010, 0x00221012, 0x00221019, 0x00221024,
+        0x00221025, 0x00221028, 0x00221029, 0x00221033, 0x00221035, 0x00221036, 0x00221037, 0x00221039,
+        0x00221040, 0x00221044, 0x00221045, 0x00221046, 0x00221047, 0x00221048, 0x00221049, 0x0022104A,
+        0x0022104B, 0x00221050, 0x00221053, 0x00221054, 0x00221059, 0x00221065, 0x00221066, 0x00221090,
+        0x00221092, 0x00221093, 0x00221094, 0x00221095, 0x00221096, 0x00221097, 0x00221100, 0x00221101,
+        0x00221103, 0x00221121, 0x00221122, 0x00221125, 0x00221127, 0x00221128, 0x0022112A, 0x0022112B,
+        0x0022112C, 0x00221130, 0x00221131, 0x00221132, 0x00221133, 0x00221134, 0x00221135, 0x00221140,
+        0x00221150, 0x00221153, 0x00221155, 0x00221159, 0x00221210, 0x00221211, 0x00221212, 0x00221220,
+        0x00221225, 0x00221230, 0x00221250, 0x00221255, 0x00221257, 0x00221260, 0x00221262, 0x00221265,
+        0x00221273, 0x00221300, 0x00221310, 0x00221330, 0x00221415, 0x00221420, 0x00221423, 0x00221436,
+        0x00221443, 0x00221445, 0x00221450, 0x00221452, 0x00221454, 0x00221458, 0x00221460, 0x00221463,
+        0x00221465, 0x00221466, 0x00221467, 0x00221468, 0x00221470, 0x00221472, 0x00221512, 0x00221513,
+        0x00221515, 0x00221517, 0x00221518, 0x00221525, 0x00221526, 0x00221527, 0x00221528, 0x00221529,
+        0x00221530, 0x00221531, 0x00221612, 0x00221615, 0x00221616, 0x00221618, 0x00221620, 0x00221622,
+        0x00221624, 0x00221626, 0x00221628, 0x00221630, 0x00221640, 0x00221642, 0x00221643, 0x00221644,
+        0x00221645, 0x00221646, 0x00221649, 0x00221650, 0x00221658, 0x00240010, 0x00240011, 0x00240012,
+        0x00240016, 0x00240018, 0x00240020, 0x00240021, 0x00240024, 0x00240025, 0x00240028, 0x00240032,
+        0x00240033, 0x00240034, 0x00240035, 0x00240036, 0x00240037, 0x00240038, 0x00240039, 0x00240040,
+        0x00240042, 0x00240044, 0x00240045, 0x00240046, 0x00240048, 0x00240050, 0x00240051, 0x00240052,
+        0x00240053, 0x00240054, 0x00240055, 0x00240056, 0x00240057, 0x00240058, 0x00240059, 0x00240060,
+        0x00240061, 0x00240062, 0x00240063, 0x00240064, 0x00240065, 0x00240066, 0x00240067, 0x00240068,
+        0x00240069, 0x00240070, 0x00240071, 0x00240072, 0x00240073, 0x00240074, 0x00240075, 0x00240076,
+        0x00240077, 0x00240078, 0x00240079, 0x00240080, 0x00240081, 0x00240083, 0x00240085, 0x00240086,
+        0x00240087, 0x00240088, 0x00240089, 0x00240090, 0x00240091, 0x00240092, 0x00240093, 0x00240094,
+        0x00240095, 0x00240096, 0x00240097, 0x00240098, 0x00240100, 0x00240102, 0x00240103, 0x00240104,
+        0x00240105, 0x00240106, 0x00240107, 0x00240108, 0x00240110, 0x00240112, 0x00240113, 0x00240114,
+        0x00240115, 0x00240117, 0x00240118, 0x00240120, 0x00240122, 0x00240124, 0x00240126, 0x00240202,
+        0x00240306, 0x00240307, 0x00240308, 0x00240309, 0x00240317, 0x00240320, 0x00240325, 0x00240338,
+        0x00240341, 0x00240344, 0x00280002, 0x00280003, 0x00280004, 0x00280005, 0x00280006, 0x00280008,
+        0x00280009, 0x0028000A, 0x00280010, 0x00280011, 0x00280012, 0x00280014, 0x00280020, 0x00280030,
+        0x00280031, 0x00280032, 0x00280034, 0x00280040, 0x00280050, 0x00280051, 0x0028005F, 0x00280060,
+        0x00280061, 0x00280062, 0x00280063, 0x00280065, 0x00280066, 0x00280068, 0x00280069, 0x00280070,
+        0x00280071, 0x00280080, 0x00280081, 0x00280082, 0x00280090, 0x00280091, 0x00280092, 0x00280093,
+        0x00280094, 0x00280100, 0x00280101, 0x00280102, 0x00280103, 0x00280104, 0x00280105, 0x00280106,
+        0x00280107, 0x00280108, 0x00280109, 0x00280110, 0x00280111, 0x00280120, 0x00280121, 0x00280122,
+        0x00280123, 0x00280124, 0x00280125, 0x00280200, 0x00280300, 0x00280301, 0x00280302, 0x00280303,
+        0x00280304, 0x00280400, 0x00280401, 0x00280402, 0x00280403, 0x00280404, 0x00280700, 0x00280701,
+        0x00280702, 0x00280710, 0x00280720, 0x00280721, 0x00280722, 0x00280730, 0x00280740, 0x00280A02,
+        0x00280A04, 0x00281040, 0x00281041, 0x00281050, 0x00281051, 0x00281052, 0x00281053, 0x00281054,
+        0x00281055, 0x00281056, 0x00281080, 0x00281090, 0x00281100, 0x00281101, 0x00281102, 0x00281103,
+        0x00281104, 0x00281111, 0x00281112, 0x00281113, 0x00281199, 0x00281200, 0x00281201, 0x00281202,
+        0x00281203, 0x00281204, 0x00281211, 0x00281212, 0x00281213, 0x00281214, 0x00281221, 0x00281222,
+        0x00281223, 0x00281224, 0x00281230, 0x00281231, 0x00281232, 0x00281300, 0x00281350, 0x00281351,
+        0x00281352, 0x0028135A, 0x00281401, 0x00281402, 0x00281403, 0x00281404, 0x00281405, 0x00281406,
+        0x00281407, 0x00281408, 0x0028140B, 0x0028140C, 0x0028140D, 0x0028140E, 0x0028140F, 0x00281410,
+        0x00282000, 0x00282002, 0x00282110, 0x00282112, 0x00282114, 0x00283000, 0x00283002, 0x00283003,
+        0x00283004, 0x00283006, 0x00283010, 0x00283110, 0x00284000, 0x00285000, 0x00286010, 0x00286020,
+        0x00286022, 0x00286023, 0x00286030, 0x00286040, 0x00286100, 0x00286101, 0x00286102, 0x00286110,
+        0x00286112, 0x00286114, 0x00286120, 0x00286190, 0x00287000, 0x00287001, 0x00287002, 0x00287003,
+        0x00287004, 0x00287005, 0x00287006, 0x00287007, 0x00287008, 0x00287009, 0x0028700A, 0x0028700B,
+        0x0028700C, 0x0028700D, 0x0028700E, 0x0028700F, 0x00287010, 0x00287011, 0x00287012, 0x00287013,
+        0x00287014, 0x00287015, 0x00287016, 0x00287017, 0x00287018, 0x00287019, 0x0028701A, 0x0028701B,
+        0x0028701C, 0x0028701D, 0x0028701E, 0x0028701F, 0x00287020, 0x00287021, 0x00287022, 0x00287023,
+        0x00287024, 0x00287025, 0x00287026, 0x00287027, 0x00287028, 0x00287029, 0x0028702A, 0x0028702B,
+        0x0028702C, 0x0028702D, 0x0028702E, 0x00287FE0, 0x00289001, 0x00289002, 0x00289003, 0x00289099,
+        0x00289108, 0x00289110, 0x00289132, 0x00289145, 0x00289235, 0x00289411, 0x00289415, 0x00289416,
+        0x00289422, 0x00289443, 0x00289444, 0x00289445, 0x00289446, 0x00289454, 0x00289474, 0x00289478,
+        0x00289501, 0x00289502, 0x00289503, 0x00289505, 0x00289506, 0x00289507, 0x00289520, 0x00289537,
+        0x0032000A, 0x0032000C, 0x00320012, 0x00320032, 0x00320033, 0x00320034, 0x00320035, 0x00321000,
+        0x00321001, 0x00321010, 0x00321011, 0x00321020, 0x00321021, 0x00321030, 0x00321031, 0x00321032,
+        0x00321033, 0x00321034, 0x00321040, 0x00321041, 0x00321050, 0x00321051, 0x00321055, 0x00321060,
+        0x00321064, 0x00321065, 0x00321066, 0x00321067, 0x00321070, 0x00324000, 0x00340001, 0x00340002,
+        0x00340003, 0x00340004, 0x00340005, 0x00340007, 0x00340008, 0x00340009, 0x0034000A, 0x0034000B,
+        0x0034000C, 0x0034000D, 0x00380004, 0x00380008, 0x00380010, 0x00380011, 0x00380014, 0x00380016,
+        0x0038001A, 0x0038001B, 0x0038001C, 0x0038001D, 0x0038001E, 0x00380020, 0x00380021, 0x00380030,
+        0x00380032, 0x00380040, 0x00380044, 0x00380050, 0x00380060, 0x00380061, 0x00380062, 0x00380064,
+        0x00380100, 0x00380101, 0x00380102, 0x00380300, 0x00380400, 0x00380500, 0x00380502, 0x00384000,
+        0x003A0004, 0x003A0005, 0x003A0010, 0x003A001A, 0x003A0020, 0x003A0200, 0x003A0202, 0x003A0203,
+        0x003A0205, 0x003A0208, 0x003A0209, 0x003A020A, 0x003A020C, 0x003A0210, 0x003A0211, 0x003A0212,
+        0x003A0213, 0x003A0214, 0x003A0215, 0x003A0218, 0x003A021A, 0x003A0220, 0x003A0221, 0x003A0222,
+        0x003A0223, 0x003A0230, 0x003A0231, 0x003A0240, 0x003A0241, 0x003A0242, 0x003A0244, 0x003A0245,
+        0x003A0246, 0x003A0247, 0x003A0248, 0x003A0300, 0x003A0301, 0x003A0302, 0x003A0310, 0x003A0311,
+        0x003A0312, 0x003A0313, 0x003A0314, 0x003A0315, 0x003A0316, 0x00400001, 0x00400002, 0x00400003,
+        0x00400004, 0x00400005, 0x00400006, 0x00400007, 0x00400008, 0x00400009, 0x0040000A, 0x0040000B,
+        0x00400010, 0x00400011, 0x00400012, 0x00400020, 0x00400026, 0x00400027, 0x00400031, 0x00400032,
+        0x00400033, 0x00400035, 0x00400036, 0x00400039, 0x0040003A, 0x00400100, 0x00400220, 0x00400241,
+        0x00400242, 0x00400243, 0x00400244, 0x00400245, 0x00400250, 0x00400251, 0x00400252, 0x00400253,
+        0x00400254, 0x00400255, 0x00400260, 0x00400261, 0x00400270, 0x00400275, 0x00400280, 0x00400281,
+        0x00400293, 0x00400294, 0x00400295, 0x00400296, 0x00400300, 0x00400301, 0x00400302, 0x00400303,
+        0x00400306, 0x00400307, 0x0040030E, 0x00400310, 0x00400312, 0x00400314, 0x00400316, 0x00400318,
+        0x00400320, 0x00400321, 0x00400324, 0x00400330, 0x00400340, 0x00400400, 0x00400440, 0x00400441,
+        0x00400500, 0x0040050A, 0x00400512, 0x00400513, 0x00400515, 0x00400518, 0x0040051A, 0x00400520,
+        0x00400550, 0x00400551, 0x00400552, 0x00400553, 0x00400554, 0x00400555, 0x00400556, 0x00400560,
+        0x00400562, 0x0040059A, 0x00400600, 0x00400602, 0x00400610, 0x00400612, 0x00400620, 0x004006FA,
+        0x00400710, 0x0040071A, 0x0040072A, 0x0040073A, 0x0040074A, 0x004008D8, 0x004008DA, 0x004008EA,
+        0x004009F8, 0x00401001, 0x00401002, 0x00401003, 0x00401004, 0x00401005, 0x00401006, 0x00401007,
+        0x00401008, 0x00401009, 0x0040100A, 0x00401010, 0x00401011, 0x00401012, 0x00401060, 0x00401101,
+        0x00401102, 0x00401103, 0x00401104, 0x00401400, 0x00402001, 0x00402004, 0x00402005, 0x00402006,
+        0x00402007, 0x00402008, 0x00402009, 0x00402010, 0x00402011, 0x00402016, 0x00402017, 0x00402400,
+        0x00403001, 0x00404001, 0x00404002, 0x00404003, 0x00404004, 0x00404005, 0x00404006, 0x00404007,
+        0x00404008, 0x00404009, 0x00404010, 0x00404011, 0x00404015, 0x00404016, 0x00404018, 0x00404019,
+        0x00404020, 0x00404021, 0x00404022, 0x00404023, 0x00404025, 0x00404026, 0x00404027, 0x00404028,
+        0x00404029, 0x00404030, 0x00404031, 0x00404032, 0x00404033, 0x00404034, 0x00404035, 0x00404036,
+        0x00404037, 0x00404040, 0x00404041, 0x00404050, 0x00404051, 0x00404052, 0x00404070, 0x00404071,
+        0x00404072, 0x00404073, 0x00404074, 0x00408302, 0x00408303, 0x00409092, 0x00409094, 0x00409096,
+        0x00409098, 0x00409210, 0x00409211, 0x00409212, 0x00409213, 0x00409214, 0x00409216, 0x00409220,
+        0x00409224, 0x00409225, 0x0040A007, 0x0040A010, 0x0040A020, 0x0040A021, 0x0040A022, 0x0040A023,
+        0x0040A024, 0x0040A026, 0x0040A027, 0x0040A028, 0x0040A030, 0x0040A032, 0x0040A033, 0x0040A040,
+        0x0040A043, 0x0040A047, 0x0040A050, 0x0040A057, 0x0040A060, 0x0040A066, 0x0040A067, 0x0040A068,
+        0x0040A070, 0x0040A073, 0x0040A074, 0x0040A075, 0x0040A076, 0x0040A078, 0x0040A07A, 0x0040A07C,
+        0x0040A080, 0x0040A082, 0x0040A084, 0x0040A085, 0x0040A088, 0x0040A089, 0x0040A090, 0x0040A0B0,
+        0x0040A110, 0x0040A112, 0x0040A120, 0x0040A121, 0x0040A122, 0x0040A123, 0x0040A124, 0x0040A125,
+        0x0040A130, 0x0040A132, 0x0040A136, 0x0040A138, 0x0040A13A, 0x0040A160, 0x0040A161, 0x0040A162,
+        0x0040A163, 0x0040A167, 0x0040A168, 0x0040A16A, 0x0040A170, 0x0040A171, 0x0040A172, 0x0040A173,
+        0x0040A174, 0x0040A180, 0x0040A192, 0x0040A193, 0x0040A194, 0x0040A195, 0x0040A224, 0x0040A290,
+        0x0040A296, 0x0040A297, 0x0040A29A, 0x0040A300, 0x0040A301, 0x0040A307, 0x0040A30A, 0x0040A313,
+        0x0040A33A, 0x0040A340, 0x0040A352, 0x0040A353, 0x0040A354, 0x0040A358, 0x0040A360, 0x0040A370,
+        0x0040A372, 0x0040A375, 0x0040A380, 0x0040A385, 0x0040A390, 0x0040A402, 0x0040A403, 0x0040A404,
+        0x0040A491, 0x0040A492, 0x0040A493, 0x0040A494, 0x0040A496, 0x0040A504, 0x0040A525, 0x0040A600,
+        0x0040A601, 0x0040A603, 0x0040A730, 0x0040A731, 0x0040A732, 0x0040A744, 0x0040A801, 0x0040A802,
+        0x0040A803, 0x0040A804, 0x0040A805, 0x0040A806, 0x0040A807, 0x0040A808, 0x0040A992, 0x0040B020,
+        0x0040DB00, 0x0040DB06, 0x0040DB07, 0x0040DB0B, 0x0040DB0C, 0x0040DB0D, 0x0040DB73, 0x0040E001,
+        0x0040E004, 0x0040E006, 0x0040E008, 0x0040E010, 0x0040E011, 0x0040E020, 0x0040E021, 0x0040E022,
+        0x0040E023, 0x0040E024, 0x0040E025, 0x0040E030, 0x0040E031, 0x00420010, 0x00420011, 0x00420012,
+        0x00420013, 0x00420014, 0x00420015, 0x00440001, 0x00440002, 0x00440003, 0x00440004, 0x00440007,
+        0x00440008, 0x00440009, 0x0044000A, 0x0044000B, 0x00440010, 0x00440011, 0x00440012, 0x00440013,
+        0x00440019, 0x00440100, 0x00440101, 0x00440102, 0x00440103, 0x00440104, 0x00440105, 0x00440106,
+        0x00440107, 0x00440108, 0x00440109, 0x0044010A, 0x00460012, 0x00460014, 0x00460015, 0x00460016,
+        0x00460018, 0x00460028, 0x00460030, 0x00460032, 0x00460034, 0x00460036, 0x00460038, 0x00460040,
+        0x00460042, 0x00460044, 0x00460046, 0x00460047, 0x00460050, 0x00460052, 0x00460060, 0x00460062,
+        0x00460063, 0x00460064, 0x00460070, 0x00460071, 0x00460074, 0x00460075, 0x00460076, 0x00460077,
+        0x00460080, 0x00460092, 0x00460094, 0x00460095, 0x00460097, 0x00460098, 0x00460100, 0x00460101,
+        0x00460102, 0x00460104, 0x00460106, 0x00460110, 0x00460111, 0x00460112, 0x00460113, 0x00460114,
+        0x00460115, 0x00460116, 0x00460117, 0x00460118, 0x00460121, 0x00460122, 0x00460123, 0x00460124,
+        0x00460125, 0x00460135, 0x00460137, 0x00460139, 0x00460145, 0x00460146, 0x00460147, 0x00460201,
+        0x00460202, 0x00460203, 0x00460204, 0x00460205, 0x00460207, 0x00460208, 0x00460210, 0x00460211,
+        0x00460212, 0x00460213, 0x00460215, 0x00460218, 0x00460220, 0x00460224, 0x00460227, 0x00460230,
+        0x00460232, 0x00460234, 0x00460236, 0x00460238, 0x00460242, 0x00460244, 0x00460247, 0x00460248,
+        0x00460249, 0x00460250, 0x00460251, 0x00460252, 0x00460253, 0x00480001, 0x00480002, 0x00480003,
+        0x00480006, 0x00480007, 0x00480008, 0x00480010, 0x00480011, 0x00480012, 0x00480013, 0x00480014,
+        0x00480015, 0x00480100, 0x00480102, 0x00480105, 0x00480106, 0x00480107, 0x00480108, 0x00480110,
+        0x00480111, 0x00480112, 0x00480113, 0x00480120, 0x00480200, 0x00480201, 0x00480202, 0x00480207,
+        0x0048021A, 0x0048021E, 0x0048021F, 0x00480301, 0x00480302, 0x00480303, 0x00500004, 0x00500010,
+        0x00500012, 0x00500013, 0x00500014, 0x00500015, 0x00500016, 0x00500017, 0x00500018, 0x00500019,
+        0x0050001A, 0x0050001B, 0x0050001C, 0x0050001D, 0x0050001E, 0x00500020, 0x00500021, 0x00520001,
+        0x00520002, 0x00520003, 0x00520004, 0x00520006, 0x00520007, 0x00520008, 0x00520009, 0x00520011,
+        0x00520012, 0x00520013, 0x00520014, 0x00520016, 0x00520025, 0x00520026, 0x00520027, 0x00520028,
+        0x00520029, 0x00520030, 0x00520031, 0x00520033, 0x00520034, 0x00520036, 0x00520038, 0x00520039,
+        0x0052003A, 0x00540010, 0x00540011, 0x00540012, 0x00540013, 0x00540014, 0x00540015, 0x00540016,
+        0x00540017, 0x00540018, 0x00540020, 0x00540021, 0x00540022, 0x00540030, 0x00540031, 0x00540032,
+        0x00540033, 0x00540036, 0x00540038, 0x00540039, 0x00540050, 0x00540051, 0x00540052, 0x00540053,
+        0x00540060, 0x00540061, 0x00540062, 0x00540063, 0x00540070, 0x00540071, 0x00540072, 0x00540073,
+        0x00540080, 0x00540081, 0x00540090, 0x00540100, 0x00540101, 0x00540200, 0x00540202, 0x00540210,
+        0x00540211, 0x00540220, 0x00540222, 0x00540300, 0x00540302, 0x00540304, 0x00540306, 0x00540308,
+        0x00540400, 0x00540410, 0x00540412, 0x00540414, 0x00540500, 0x00540501, 0x00541000, 0x00541001,
+        0x00541002, 0x00541004, 0x00541006, 0x00541100, 0x00541101, 0x00541102, 0x00541103, 0x00541104,
+        0x00541105, 0x00541200, 0x00541201, 0x00541202, 0x00541203, 0x00541210, 0x00541220, 0x00541300,
+        0x00541310, 0x00541311, 0x00541320, 0x00541321, 0x00541322, 0x00541323, 0x00541324, 0x00541330,
+        0x00541400, 0x00541401, 0x00603000, 0x00603002, 0x00603004, 0x00603006, 0x00603008, 0x00603010,
+        0x00603020, 0x00620001, 0x00620002, 0x00620003, 0x00620004, 0x00620005, 0x00620006, 0x00620007,
+        0x00620008, 0x00620009, 0x0062000A, 0x0062000B, 0x0062000C, 0x0062000D, 0x0062000E, 0x0062000F,
+        0x00620010, 0x00620011, 0x00620012, 0x00620013, 0x00620020, 0x00620021, 0x00640002, 0x00640003,
+        0x00640005, 0x00640007, 0x00640008, 0x00640009, 0x0064000F, 0x00640010, 0x00660001, 0x00660002,
+        0x00660003, 0x00660004, 0x00660009, 0x0066000A, 0x0066000B, 0x0066000C, 0x0066000D, 0x0066000E,
+        0x00660010, 0x00660011, 0x00660012, 0x00660013, 0x00660015, 0x00660016, 0x00660017, 0x00660018,
+        0x00660019, 0x0066001A, 0x0066001B, 0x0066001C, 0x0066001E, 0x0066001F, 0x00660020, 0x00660021,
+        0x00660022, 0x00660023, 0x00660024, 0x00660025, 0x00660026, 0x00660027, 0x00660028, 0x00660029,
+        0x0066002A, 0x0066002B, 0x0066002C, 0x0066002D, 0x0066002E, 0x0066002F, 0x00660030, 0x00660031,
+        0x00660032, 0x00660034, 0x00660035, 0x00660036, 0x00660037, 0x00660038, 0x00660040, 0x00660041,
+        0x00660042, 0x00660043, 0x00660101, 0x00660102, 0x00660103, 0x00660104, 0x00660105, 0x00660106,
+        0x00660107, 0x00660108, 0x00660121, 0x00660124, 0x00660125, 0x00660129, 0x00660130, 0x00660132,
+        0x00660133, 0x00660134, 0x00686210, 0x00686221, 0x00686222, 0x00686223, 0x00686224, 0x00686225,
+        0x00686226, 0x00686230, 0x00686260, 0x00686265, 0x00686270, 0x00686280, 0x006862A0, 0x006862A5,
+        0x006862C0, 0x006862D0, 0x006862D5, 0x006862E0, 0x006862F0, 0x006862F2, 0x00686300, 0x00686310,
+        0x00686320, 0x00686330, 0x00686340, 0x00686345, 0x00686346, 0x00686347, 0x00686350, 0x00686360,
+        0x00686380, 0x00686390, 0x006863A0, 0x006863A4, 0x006863A8, 0x006863AC, 0x006863B0, 0x006863C0,
+        0x006863D0, 0x006863E0, 0x006863F0, 0x00686400, 0x00686410, 0x00686420, 0x00686430, 0x00686440,
+        0x00686450, 0x00686460, 0x00686470, 0x00686490, 0x006864A0, 0x006864C0, 0x006864D0, 0x006864F0,
+        0x00686500, 0x00686510, 0x00686520, 0x00686530, 0x00686540, 0x00686545, 0x00686550, 0x00686560,
+        0x00686590, 0x006865A0, 0x006865B0, 0x006865D0, 0x006865E0, 0x006865F0, 0x00686610, 0x00686620,
+        0x00687001, 0x00687002, 0x00687003, 0x00687004, 0x00687005, 0x006A0001, 0x006A0002, 0x006A0003,
+        0x006A0005, 0x006A0006, 0x006A0007, 0x006A0008, 0x006A0009, 0x006A000A, 0x006A000B, 0x006A000C,
+        0x006A000D, 0x006A000E, 0x006A000F, 0x006A0010, 0x006A0011, 0x00700001, 0x00700002, 0x00700003,
+        0x00700004, 0x00700005, 0x00700006, 0x00700008, 0x00700009, 0x00700010, 0x00700011, 0x00700012,
+        0x00700014, 0x00700015, 0x00700020, 0x00700021, 0x00700022, 0x00700023, 0x00700024, 0x00700040,
+        0x00700041, 0x00700042, 0x00700050, 0x00700051, 0x00700052, 0x00700053, 0x0070005A, 0x00700060,
+        0x00700062, 0x00700066, 0x00700067, 0x00700068, 0x00700080, 0x00700081, 0x00700082, 0x00700083,
+        0x00700084, 0x00700086, 0x00700087, 0x00700100, 0x00700101, 0x00700102, 0x00700103, 0x00700207,
+        0x00700208, 0x00700209, 0x00700226, 0x00700227, 0x00700228, 0x00700229, 0x00700230, 0x00700231,
+        0x00700232, 0x00700233, 0x00700234, 0x00700241, 0x00700242, 0x00700243, 0x00700244, 0x00700245,
+        0x00700246, 0x00700247, 0x00700248, 0x00700249, 0x00700250, 0x00700251, 0x00700252, 0x00700253,
+        0x00700254, 0x00700255, 0x00700256, 0x00700257, 0x00700258, 0x00700261, 0x00700262, 0x00700273,
+        0x00700274, 0x00700278, 0x00700279, 0x00700282, 0x00700284, 0x00700285, 0x00700287, 0x00700288,
+        0x00700289, 0x00700294, 0x00700295, 0x00700306, 0x00700308, 0x00700309, 0x0070030A, 0x0070030B,
+        0x0070030C, 0x0070030D, 0x0070030F, 0x00700310, 0x00700311, 0x00700312, 0x00700314, 0x00700318,
+        0x0070031A, 0x0070031B, 0x0070031C, 0x0070031E, 0x0070031F, 0x00700401, 0x00700402, 0x00700403,
+        0x00700404, 0x00700405, 0x00701101, 0x00701102, 0x00701103, 0x00701104, 0x00701201, 0x00701202,
+        0x00701203, 0x00701204, 0x00701205, 0x00701206, 0x00701207, 0x00701208, 0x00701209, 0x0070120A,
+        0x0070120B, 0x0070120C, 0x0070120D, 0x00701301, 0x00701302, 0x00701303, 0x00701304, 0x00701305,
+        0x00701306, 0x00701309, 0x00701501, 0x00701502, 0x00701503, 0x00701505, 0x00701507, 0x00701508,
+        0x0070150C, 0x0070150D, 0x00701511, 0x00701512, 0x00701602, 0x00701603, 0x00701604, 0x00701605,
+        0x00701606, 0x00701607, 0x00701701, 0x00701702, 0x00701703, 0x00701704, 0x00701705, 0x00701706,
+        0x00701801, 0x00701802, 0x00701803, 0x00701804, 0x00701805, 0x00701806, 0x00701807, 0x00701808,
+        0x00701901, 0x00701903, 0x00701904, 0x00701905, 0x00701907, 0x00701A01, 0x00701A03, 0x00701A04,
+        0x00701A05, 0x00701A06, 0x00701A07, 0x00701A08, 0x00701A09, 0x00701B01, 0x00701B02, 0x00701B03,
+        0x00701B04, 0x00701B06, 0x00701B07, 0x00701B08, 0x00701B11, 0x00701B12, 0x00701B13, 0x00701B14,
+        0x00720002, 0x00720004, 0x00720006, 0x00720008, 0x0072000A, 0x0072000C, 0x0072000E, 0x00720010,
+        0x00720012, 0x00720014, 0x00720020, 0x00720022, 0x00720024, 0x00720026, 0x00720028, 0x00720030,
+        0x00720032, 0x00720034, 0x00720038, 0x0072003A, 0x0072003C, 0x0072003E, 0x00720040, 0x00720050,
+        0x00720052, 0x00720054, 0x00720056, 0x0072005E, 0x0072005F, 0x00720060, 0x00720061, 0x00720062,
+        0x00720063, 0x00720064, 0x00720065, 0x00720066, 0x00720067, 0x00720068, 0x00720069, 0x0072006A,
+        0x0072006B, 0x0072006C, 0x0072006D, 0x0072006E, 0x0072006F, 0x00720070, 0x00720071, 0x00720072,
+        0x00720073, 0x00720074, 0x00720075, 0x00720076, 0x00720078, 0x0072007A, 0x0072007C, 0x0072007E,
+        0x0072007F, 0x00720080, 0x00720081, 0x00720082, 0x00720083, 0x00720100, 0x00720102, 0x00720104,
+        0x00720106, 0x00720108, 0x0072010A, 0x0072010C, 0x0072010E, 0x00720200, 0x00720202, 0x00720203,
+        0x00720204, 0x00720206, 0x00720208, 0x00720210, 0x00720212, 0x00720214, 0x00720216, 0x00720218,
+        0x00720300, 0x00720302, 0x00720304, 0x00720306, 0x00720308, 0x00720310, 0x00720312, 0x00720314,
+        0x00720316, 0x00720318, 0x00720320, 0x00720330, 0x00720400, 0x00720402, 0x00720404, 0x00720406,
+        0x00720420, 0x00720421, 0x00720422, 0x00720424, 0x00720427, 0x00720430, 0x00720432, 0x00720434,
+        0x00720500, 0x00720510, 0x00720512, 0x00720514, 0x00720516, 0x00720520, 0x00720600, 0x00720602,
+        0x00720604, 0x00720700, 0x00720702, 0x00720704, 0x00720705, 0x00720706, 0x00720710, 0x00720712,
+        0x00720714, 0x00720716, 0x00720717, 0x00720718, 0x00740120, 0x00740121, 0x00741000, 0x00741002,
+        0x00741004, 0x00741006, 0x00741007, 0x00741008, 0x0074100A, 0x0074100C, 0x0074100E, 0x00741020,
+        0x00741022, 0x00741024, 0x00741025, 0x00741026, 0x00741027, 0x00741028, 0x0074102A, 0x0074102B,
+        0x0074102C, 0x0074102D, 0x00741030, 0x00741032, 0x00741034, 0x00741036, 0x00741038, 0x0074103A,
+        0x00741040, 0x00741042, 0x00741044, 0x00741046, 0x00741048, 0x0074104A, 0x0074104C, 0x0074104E,
+        0x00741050, 0x00741052, 0x00741054, 0x00741056, 0x00741057, 0x00741200, 0x00741202, 0x00741204,
+        0x00741210, 0x00741212, 0x00741216, 0x00741220, 0x00741222, 0x00741224, 0x00741230, 0x00741234,
+        0x00741236, 0x00741238, 0x00741242, 0x00741244, 0x00741246, 0x00741324, 0x00741338, 0x0074133A,
+        0x00741401, 0x00741402, 0x00741403, 0x00741404, 0x00741405, 0x00741406, 0x00741407, 0x00741408,
+        0x00741409, 0x0074140A, 0x0074140B, 0x0074140C, 0x0074140D, 0x0074140E, 0x00760001, 0x00760003,
+        0x00760006, 0x00760008, 0x0076000A, 0x0076000C, 0x0076000E, 0x00760010, 0x00760020, 0x00760030,
+        0x00760032, 0x00760034, 0x00760036, 0x00760038, 0x00760040, 0x00760055, 0x00760060, 0x00760070,
+        0x00760080, 0x00760090, 0x007600A0, 0x007600B0, 0x007600C0, 0x00780001, 0x00780010, 0x00780020,
+        0x00780024, 0x00780026, 0x00780028, 0x0078002A, 0x0078002E, 0x00780050, 0x00780060, 0x00780070,
+        0x00780090, 0x007800A0, 0x007800B0, 0x007800B2, 0x007800B4, 0x007800B6, 0x007800B8, 0x00800001,
+        0x00800002, 0x00800003, 0x00800004, 0x00800005, 0x00800006, 0x00800007, 0x00800008, 0x00800009,
+        0x00800010, 0x00800011, 0x00800012, 0x00800013, 0x00820001, 0x00820003, 0x00820004, 0x00820005,
+        0x00820006, 0x00820007, 0x00820008, 0x0082000A, 0x0082000C, 0x00820010, 0x00820016, 0x00820017,
+        0x00820018, 0x00820019, 0x00820021, 0x00820022, 0x00820023, 0x00820032, 0x00820033, 0x00820034,
+        0x00820035, 0x00820036, 0x00820037, 0x00820038, 0x00880130, 0x00880140, 0x00880200, 0x00880904,
+        0x00880906, 0x00880910, 0x00880912, 0x01000410, 0x01000420, 0x01000424, 0x01000426, 0x04000005,
+        0x04000010, 0x04000015, 0x04000020, 0x04000100, 0x04000105, 0x04000110, 0x04000115, 0x04000120,
+        0x04000305, 0x04000310, 0x04000315, 0x04000401, 0x04000402, 0x04000403, 0x04000404, 0x04000500,
+        0x04000510, 0x04000520, 0x04000550, 0x04000551, 0x04000552, 0x04000561, 0x04000562, 0x04000563,
+        0x04000564, 0x04000565, 0x04000600, 0x20000010, 0x2000001E, 0x20000020, 0x20000030, 0x20000040,
+        0x20000050, 0x20000060, 0x20000061, 0x20000062, 0x20000063, 0x20000065, 0x20000067, 0x20000069,
+        0x2000006A, 0x200000A0, 0x200000A1, 0x200000A2, 0x200000A4, 0x200000A8, 0x20000500, 0x20000510,
+        0x20100010, 0x20100030, 0x20100040, 0x20100050, 0x20100052, 0x20100054, 0x20100060, 0x20100080,
+        0x201000A6, 0x201000A7, 0x201000A8, 0x201000A9, 0x20100100, 0x20100110, 0x20100120, 0x20100130,
+        0x20100140, 0x20100150, 0x20100152, 0x20100154, 0x2010015E, 0x20100160, 0x20100376, 0x20100500,
+        0x20100510, 0x20100520, 0x20200010, 0x20200020, 0x20200030, 0x20200040, 0x20200050, 0x202000A0,
+        0x202000A2, 0x20200110, 0x20200111, 0x20200130, 0x20200140, 0x20300010, 0x20300020, 0x20400010,
+        0x20400011, 0x20400020, 0x20400060, 0x20400070, 0x20400072, 0x20400074, 0x20400080, 0x20400082,
+        0x20400090, 0x20400100, 0x20400500, 0x20500010, 0x20500020, 0x20500500, 0x21000010, 0x21000020,
+        0x21000030, 0x21000040, 0x21000050, 0x21000070, 0x21000140, 0x21000160, 0x21000170, 0x21000500,
+        0x21100010, 0x21100020, 0x21100030, 0x21100099, 0x21200010, 0x21200050, 0x21200070, 0x21300010,
+        0x21300015, 0x21300030, 0x21300040, 0x21300050, 0x21300060, 0x21300080, 0x213000A0, 0x213000C0,
+        0x22000001, 0x22000002, 0x22000003, 0x22000004, 0x22000005, 0x22000006, 0x22000007, 0x22000008,
+        0x22000009, 0x2200000A, 0x2200000B, 0x2200000C, 0x2200000D, 0x2200000E, 0x2200000F, 0x22000020,
+        0x30020002, 0x30020003, 0x30020004, 0x3002000A, 0x3002000C, 0x3002000D, 0x3002000E, 0x30020010,
+        0x30020011, 0x30020012, 0x30020020, 0x30020022, 0x30020024, 0x30020026, 0x30020028, 0x30020029,
+        0x30020030, 0x30020032, 0x30020034, 0x30020040, 0x30020041, 0x30020042, 0x30020050, 0x30020051,
+        0x30020052, 0x30040001, 0x30040002, 0x30040004, 0x30040005, 0x30040006, 0x30040008, 0x3004000A,
+        0x3004000C, 0x3004000E, 0x30040010, 0x30040012, 0x30040014, 0x30040040, 0x30040042, 0x30040050,
+        0x30040052, 0x30040054, 0x30040056, 0x30040058, 0x30040060, 0x30040062, 0x30040070, 0x30040072,
+        0x30040074, 0x30060002, 0x30060004, 0x30060006, 0x30060008, 0x30060009, 0x30060010, 0x30060012,
+        0x30060014, 0x30060016, 0x30060018, 0x30060020, 0x30060022, 0x30060024, 0x30060026, 0x30060028,
+        0x3006002A, 0x3006002C, 0x30060030, 0x30060033, 0x30060036, 0x30060037, 0x30060038, 0x30060039,
+        0x30060040, 0x30060042, 0x30060044, 0x30060045, 0x30060046, 0x30060048, 0x30060049, 0x3006004A,
+        0x30060050, 0x30060080, 0x30060082, 0x30060084, 0x30060085, 0x30060086, 0x30060088, 0x300600A0,
+        0x300600A4, 0x300600A6, 0x300600B0, 0x300600B2, 0x300600B4, 0x300600B6, 0x300600B7, 0x300600B8,
+        0x300600B9, 0x300600C0, 0x300600C2, 0x300600C4, 0x300600C6, 0x300600C8, 0x300600C9, 0x300600CA,
+        0x300600CB, 0x30080010, 0x30080012, 0x30080014, 0x30080016, 0x30080020, 0x30080021, 0x30080022,
+        0x30080024, 0x30080025, 0x3008002A, 0x3008002B, 0x3008002C, 0x30080030, 0x30080032, 0x30080033,
+        0x30080036, 0x30080037, 0x3008003A, 0x3008003B, 0x30080040, 0x30080041, 0x30080042, 0x30080044,
+        0x30080045, 0x30080046, 0x30080047, 0x30080048, 0x30080050, 0x30080052, 0x30080054, 0x30080056,
+        0x3008005A, 0x30080060, 0x30080061, 0x30080062, 0x30080063, 0x30080064, 0x30080065, 0x30080066,
+        0x30080067, 0x30080068, 0x3008006A, 0x30080070, 0x30080072, 0x30080074, 0x30080076, 0x30080078,
+        0x3008007A, 0x30080080, 0x30080082, 0x30080090, 0x30080092, 0x300800A0, 0x300800B0, 0x300800C0,
+        0x300800D0, 0x300800D1, 0x300800E0, 0x300800F0, 0x300800F2, 0x300800F4, 0x300800F6, 0x30080100,
+        0x30080105, 0x30080110, 0x30080116, 0x30080120, 0x30080122, 0x30080130, 0x30080132, 0x30080134,
+        0x30080136, 0x30080138, 0x3008013A, 0x3008013C, 0x30080140, 0x30080142, 0x30080150, 0x30080152,
+        0x30080160, 0x30080162, 0x30080164, 0x30080166, 0x30080168, 0x30080171, 0x30080172, 0x30080173,
+        0x30080200, 0x30080202, 0x30080220, 0x30080223, 0x30080224, 0x30080230, 0x30080240, 0x30080250,
+        0x30080251, 0x300A0002, 0x300A0003, 0x300A0004, 0x300A0006, 0x300A0007, 0x300A0009, 0x300A000A,
+        0x300A000B, 0x300A000C, 0x300A000E, 0x300A0010, 0x300A0012, 0x300A0013, 0x300A0014, 0x300A0015,
+        0x300A0016, 0x300A0018, 0x300A001A, 0x300A0020, 0x300A0021, 0x300A0022, 0x300A0023, 0x300A0025,
+        0x300A0026, 0x300A0027, 0x300A0028, 0x300A002A, 0x300A002B, 0x300A002C, 0x300A002D, 0x300A0040,
+        0x300A0042, 0x300A0043, 0x300A0044, 0x300A0046, 0x300A0048, 0x300A004A, 0x300A004B, 0x300A004C,
+        0x300A004E, 0x300A004F, 0x300A0050, 0x300A0051, 0x300A0052, 0x300A0053, 0x300A0055, 0x300A0070,
+        0x300A0071, 0x300A0072, 0x300A0078, 0x300A0079, 0x300A007A, 0x300A007B, 0x300A0080, 0x300A0082,
+        0x300A0083, 0x300A0084, 0x300A0086, 0x300A0088, 0x300A0089, 0x300A008A, 0x300A008B, 0x300A008C,
+        0x300A008D, 0x300A008E, 0x300A008F, 0x300A0090, 0x300A0091, 0x300A0092, 0x300A0093, 0x300A0094,
+        0x300A00A0, 0x300A00A2, 0x300A00A4, 0x300A00B0, 0x300A00B2, 0x300A00B3, 0x300A00B4, 0x300A00B6,
+        0x300A00B8, 0x300A00BA, 0x300A00BB, 0x300A00BC, 0x300A00BE, 0x300A00C0, 0x300A00C2, 0x300A00C3,
+        0x300A00C4, 0x300A00C5, 0x300A00C6, 0x300A00C7, 0x300A00C8, 0x300A00CA, 0x300A00CC, 0x300A00CE,
+        0x300A00D0, 0x300A00D1, 0x300A00D2, 0x300A00D3, 0x300A00D4, 0x300A00D5, 0x300A00D6, 0x300A00D7,
+        0x300A00D8, 0x300A00D9, 0x300A00DA, 0x300A00DB, 0x300A00DC, 0x300A00DD, 0x300A00DE, 0x300A00E0,
+        0x300A00E1, 0x300A00E2, 0x300A00E3, 0x300A00E4, 0x300A00E5, 0x300A00E6, 0x300A00E7, 0x300A00E8,
+        0x300A00E9, 0x300A00EA, 0x300A00EB, 0x300A00EC, 0x300A00ED, 0x300A00EE, 0x300A00EF, 0x300A00F0,
+        0x300A00F2, 0x300A00F3, 0x300A00F4, 0x300A00F5, 0x300A00F6, 0x300A00F7, 0x300A00F8, 0x300A00F9,
+        0x300A00FA, 0x300A00FB, 0x300A00FC, 0x300A00FE, 0x300A0100, 0x300A0102, 0x300A0104, 0x300A0106,
+        0x300A0107, 0x300A0108, 0x300A0109, 0x300A010A, 0x300A010C, 0x300A010E, 0x300A0110, 0x300A0111,
+        0x300A0112, 0x300A0114, 0x300A0115, 0x300A0116, 0x300A0118, 0x300A011A, 0x300A011C, 0x300A011E,
+        0x300A011F, 0x300A0120, 0x300A0121, 0x300A0122, 0x300A0123, 0x300A0124, 0x300A0125, 0x300A0126,
+        0x300A0128, 0x300A0129, 0x300A012A, 0x300A012C, 0x300A012E, 0x300A0130, 0x300A0131, 0x300A0132,
+        0x300A0133, 0x300A0134, 0x300A0140, 0x300A0142, 0x300A0144, 0x300A0146, 0x300A0148, 0x300A014A,
+        0x300A014C, 0x300A014E, 0x300A0150, 0x300A0151, 0x300A0152, 0x300A0153, 0x300A0154, 0x300A0155,
+        0x300A0180, 0x300A0182, 0x300A0183, 0x300A0184, 0x300A0190, 0x300A0192, 0x300A0194, 0x300A0196,
+        0x300A0198, 0x300A0199, 0x300A019A, 0x300A01A0, 0x300A01A2, 0x300A01A4, 0x300A01A6, 0x300A01A8,
+        0x300A01B0, 0x300A01B2, 0x300A01B4, 0x300A01B6, 0x300A01B8, 0x300A01BA, 0x300A01BC, 0x300A01D0,
+        0x300A01D2, 0x300A01D4, 0x300A01D6, 0x300A0200, 0x300A0202, 0x300A0206, 0x300A0210, 0x300A0212,
+        0x300A0214, 0x300A0216, 0x300A0218, 0x300A021A, 0x300A021B, 0x300A021C, 0x300A0222, 0x300A0224,
+        0x300A0226, 0x300A0228, 0x300A0229, 0x300A022A, 0x300A022B, 0x300A022C, 0x300A022E, 0x300A0230,
+        0x300A0232, 0x300A0234, 0x300A0236, 0x300A0238, 0x300A0240, 0x300A0242, 0x300A0244, 0x300A0250,
+        0x300A0260, 0x300A0262, 0x300A0263, 0x300A0264, 0x300A0266, 0x300A026A, 0x300A026C, 0x300A0271,
+        0x300A0272, 0x300A0273, 0x300A0274, 0x300A0280, 0x300A0282, 0x300A0284, 0x300A0286, 0x300A0288,
+        0x300A028A, 0x300A028C, 0x300A0290, 0x300A0291, 0x300A0292, 0x300A0294, 0x300A0296, 0x300A0298,
+        0x300A029C, 0x300A029E, 0x300A02A0, 0x300A02A1, 0x300A02A2, 0x300A02A4, 0x300A02B0, 0x300A02B2,
+        0x300A02B3, 0x300A02B4, 0x300A02B8, 0x300A02BA, 0x300A02C8, 0x300A02D0, 0x300A02D2, 0x300A02D4,
+        0x300A02D6, 0x300A02E0, 0x300A02E1, 0x300A02E2, 0x300A02E3, 0x300A02E4, 0x300A02E5, 0x300A02E6,
+        0x300A02E7, 0x300A02E8, 0x300A02EA, 0x300A02EB, 0x300A0302, 0x300A0304, 0x300A0306, 0x300A0308,
+        0x300A0309, 0x300A030A, 0x300A030C, 0x300A030D, 0x300A030F, 0x300A0312, 0x300A0314, 0x300A0316,
+        0x300A0318, 0x300A0320, 0x300A0322, 0x300A0330, 0x300A0332, 0x300A0334, 0x300A0336, 0x300A0338,
+        0x300A033A, 0x300A033C, 0x300A0340, 0x300A0342, 0x300A0344, 0x300A0346, 0x300A0348, 0x300A034A,
+        0x300A034C, 0x300A0350, 0x300A0352, 0x300A0354, 0x300A0355, 0x300A0356, 0x300A0358, 0x300A035A,
+        0x300A0360, 0x300A0362, 0x300A0364, 0x300A0366, 0x300A0370, 0x300A0372, 0x300A0374, 0x300A0380,
+        0x300A0382, 0x300A0384, 0x300A0386, 0x300A0388, 0x300A038A, 0x300A038F, 0x300A0390, 0x300A0391,
+        0x300A0392, 0x300A0393, 0x300A0394, 0x300A0395, 0x300A0396, 0x300A0398, 0x300A0399, 0x300A039A,
+        0x300A03A0, 0x300A03A2, 0x300A03A4, 0x300A03A6, 0x300A03A8, 0x300A03AA, 0x300A03AC, 0x300A0401,
+        0x300A0402, 0x300A0410, 0x300A0412, 0x300A0420, 0x300A0421, 0x300A0422, 0x300A0423, 0x300A0424,
+        0x300A0425, 0x300A0426, 0x300A0431, 0x300A0432, 0x300A0433, 0x300A0434, 0x300A0435, 0x300A0436,
+        0x300A0440, 0x300A0441, 0x300A0442, 0x300A0443, 0x300A0450, 0x300A0451, 0x300A0452, 0x300A0453,
+        0x300A0501, 0x300A0502, 0x300A0503, 0x300A0504, 0x300A0505, 0x300A0506, 0x300A0507, 0x300A0508,
+        0x300A0509, 0x300A0510, 0x300A0511, 0x300A0512, 0x300A0600, 0x300A0601, 0x300A0602, 0x300A0603,
+        0x300A0604, 0x300A0605, 0x300A0606, 0x300A0607, 0x300A0608, 0x300A0609, 0x300A060A, 0x300A060B,
+        0x300A060C, 0x300A060D, 0x300A060E, 0x300A060F, 0x300A0610, 0x300A0611, 0x300A0612, 0x300A0613,
+        0x300A0614, 0x300A0615, 0x300A0616, 0x300A0617, 0x300A0618, 0x300A0619, 0x300A061A, 0x300A061B,
+        0x300A061C, 0x300A061D, 0x300A061E, 0x300A061F, 0x300A0620, 0x300A0621, 0x300A0622, 0x300A0623,
+        0x300A0624, 0x300A0625, 0x300A0626, 0x300A0627, 0x300A0628, 0x300A0629, 0x300A062A, 0x300A062B,
+        0x300A062C, 0x300A062D, 0x300A062E, 0x300A062F, 0x300A0630, 0x300A0631, 0x300A0632, 0x300A0634,
+        0x300A0635, 0x300A0636, 0x300A0637, 0x300A0638, 0x300A0639, 0x300A063A, 0x300A063B, 0x300A063C,
+        0x300A063D, 0x300A063E, 0x300A063F, 0x300A0640, 0x300A0641, 0x300A0642, 0x300A0643, 0x300A0644,
+        0x300A0645, 0x300A0646, 0x300A0647, 0x300A0648, 0x300A0649, 0x300A064A, 0x300A064B, 0x300A064C,
+        0x300A064D, 0x300A064E, 0x300A064F, 0x300A0650, 0x300A0651, 0x300A0652, 0x300A0653, 0x300A0654,
+        0x300A0655, 0x300A0656, 0x300A0657, 0x300A0658, 0x300A0659, 0x300A065A, 0x300A065B, 0x300A065C,
+        0x300A065D, 0x300A065E, 0x300A065F, 0x300A0660, 0x300A0661, 0x300A0662, 0x300A0663, 0x300A0664,
+        0x300A0665, 0x300A0666, 0x300A0667, 0x300A0668, 0x300A0669, 0x300A066A, 0x300A066B, 0x300A066C,
+        0x300A066D, 0x300A066E, 0x300A066F, 0x300A0670, 0x300A0671, 0x300A0672, 0x300A0673, 0x300A0674,
+        0x300A0675, 0x300A0676, 0x300A0677, 0x300A0678, 0x300A0679, 0x300A067A, 0x300A067B, 0x300A067C,
+        0x300A067D, 0x300A067E, 0x300A067F, 0x300A0680, 0x300A0681, 0x300A0682, 0x300A0683, 0x300A0684,
+        0x300A0685, 0x300A0686, 0x300A0687, 0x300A0688, 0x300A0689, 0x300A068A, 0x300A0700, 0x300A0701,
+        0x300A0702, 0x300A0703, 0x300A0704, 0x300A0705, 0x300A0706, 0x300A0707, 0x300A0708, 0x300A0709,
+        0x300A0714, 0x300A0715, 0x300A0716, 0x300A0722, 0x300A0723, 0x300A0730, 0x300A0731, 0x300A0732,
+        0x300A0733, 0x300A0734, 0x300A0735, 0x300A0736, 0x300A073A, 0x300A073B, 0x300A073E, 0x300A073F,
+        0x300A0740, 0x300A0741, 0x300A0742, 0x300A0743, 0x300A0744, 0x300A0745, 0x300A0746, 0x300A0760,
+        0x300A0761, 0x300A0762, 0x300A0772, 0x300A0773, 0x300A0774, 0x300A0780, 0x300A0782, 0x300A0783,
+        0x300A0784, 0x300A0785, 0x300A0786, 0x300A0787, 0x300A0788, 0x300A0789, 0x300A078A, 0x300A078B,
+        0x300A078C, 0x300A078D, 0x300A078E, 0x300A078F, 0x300A0790, 0x300A0791, 0x300A0792, 0x300A0793,
+        0x300A0794, 0x300A0795, 0x300A0796, 0x300A0797, 0x300A0798, 0x300A0799, 0x300A079A, 0x300A079B,
+        0x300A079C, 0x300A079D, 0x300A079E, 0x300C0002, 0x300C0004, 0x300C0006, 0x300C0007, 0x300C0008,
+        0x300C0009, 0x300C000A, 0x300C000C, 0x300C000E, 0x300C0020, 0x300C0022, 0x300C0040, 0x300C0042,
+        0x300C0050, 0x300C0051, 0x300C0055, 0x300C0060, 0x300C006A, 0x300C0080, 0x300C00A0, 0x300C00B0,
+        0x300C00C0, 0x300C00D0, 0x300C00E0, 0x300C00F0, 0x300C00F2, 0x300C00F4, 0x300C00F6, 0x300C0100,
+        0x300C0102, 0x300C0104, 0x300C0111, 0x300C0112, 0x300C0113, 0x300C0114, 0x300C0115, 0x300C0116,
+        0x300C0117, 0x300C0118, 0x300C0119, 0x300C0120, 0x300C0121, 0x300C0122, 0x300C0123, 0x300C0124,
+        0x300C0125, 0x300C0126, 0x300C0127, 0x300C0128, 0x300E0002, 0x300E0004, 0x300E0005, 0x300E0008,
+        0x30100001, 0x30100002, 0x30100003, 0x30100004, 0x30100005, 0x30100006, 0x30100007, 0x30100008,
+        0x30100009, 0x3010000A, 0x3010000B, 0x3010000C, 0x3010000D, 0x3010000E, 0x3010000F, 0x30100010,
+        0x30100011, 0x30100012, 0x30100013, 0x30100014, 0x30100015, 0x30100016, 0x30100017, 0x30100018,
+        0x30100019, 0x3010001A, 0x3010001B, 0x3010001C, 0x3010001D, 0x3010001E, 0x3010001F, 0x30100020,
+        0x30100021, 0x30100022, 0x30100023, 0x30100024, 0x30100025, 0x30100026, 0x30100027, 0x30100028,
+        0x30100029, 0x3010002A, 0x3010002B, 0x3010002C, 0x3010002D, 0x3010002E, 0x3010002F, 0x30100030,
+        0x30100031, 0x30100032, 0x30100033, 0x30100034, 0x30100035, 0x30100036, 0x30100037, 0x30100038,
+        0x30100039, 0x3010003A, 0x3010003B, 0x3010003C, 0x3010003D, 0x3010003E, 0x3010003F, 0x30100040,
+        0x30100041, 0x30100042, 0x30100043, 0x30100044, 0x30100045, 0x30100046, 0x30100047, 0x30100048,
+        0x30100049, 0x3010004A, 0x3010004B, 0x3010004C, 0x3010004D, 0x3010004E, 0x3010004F, 0x30100050,
+        0x30100051, 0x30100052, 0x30100053, 0x30100054, 0x30100055, 0x30100056, 0x30100057, 0x30100058,
+        0x30100059, 0x3010005A, 0x3010005B, 0x3010005C, 0x3010005D, 0x3010005E, 0x3010005F, 0x30100060,
+        0x30100061, 0x30100062, 0x30100063, 0x30100064, 0x30100065, 0x30100066, 0x30100067, 0x30100068,
+        0x30100069, 0x3010006A, 0x3010006B, 0x3010006C, 0x3010006D, 0x3010006E, 0x3010006F, 0x30100070,
+        0x30100071, 0x30100073, 0x30100074, 0x30100075, 0x30100076, 0x30100077, 0x30100078, 0x30100079,
+        0x3010007A, 0x3010007B, 0x3010007C, 0x3010007D, 0x3010007E, 0x3010007F, 0x30100080, 0x30100081,
+        0x30100082, 0x30100083, 0x30100084, 0x30100085, 0x30100086, 0x30100087, 0x30100088, 0x30100089,
+        0x30100090, 0x30100091, 0x30100092, 0x30100093, 0x30100094, 0x30100095, 0x30100096, 0x30100097,
+        0x30100098, 0x30100099, 0x3010009A, 0x40000010, 0x40004000, 0x40080040, 0x40080042, 0x40080050,
+        0x400800FF, 0x40080100, 0x40080101, 0x40080102, 0x40080103, 0x40080108, 0x40080109, 0x4008010A,
+        0x4008010B, 0x4008010C, 0x40080111, 0x40080112, 0x40080113, 0x40080114, 0x40080115, 0x40080117,
+        0x40080118, 0x40080119, 0x4008011A, 0x40080200, 0x40080202, 0x40080210, 0x40080212, 0x40080300,
+        0x40084000, 0x40100001, 0x40100002, 0x40100004, 0x40101001, 0x40101004, 0x40101005, 0x40101006,
+        0x40101007, 0x40101008, 0x40101009, 0x4010100A, 0x40101010, 0x40101011, 0x40101012, 0x40101013,
+        0x40101014, 0x40101015, 0x40101016, 0x40101017, 0x40101018, 0x40101019, 0x4010101A, 0x4010101B,
+        0x4010101C, 0x4010101D, 0x4010101E, 0x4010101F, 0x40101020, 0x40101021, 0x40101023, 0x40101024,
+        0x40101025, 0x40101026, 0x40101027, 0x40101028, 0x40101029, 0x4010102A, 0x4010102B, 0x40101031,
+        0x40101033, 0x40101034, 0x40101037, 0x40101038, 0x40101039, 0x4010103A, 0x40101041, 0x40101042,
+        0x40101043, 0x40101044, 0x40101045, 0x40101046, 0x40101047, 0x40101048, 0x40101051, 0x40101052,
+        0x40101053, 0x40101054, 0x40101055, 0x40101056, 0x40101058, 0x40101059, 0x40101060, 0x40101061,
+        0x40101062, 0x40101064, 0x40101067, 0x40101068, 0x40101069, 0x4010106C, 0x4010106D, 0x4010106E,
+        0x4010106F, 0x40101070, 0x40101071, 0x40101072, 0x40101073, 0x40101075, 0x40101076, 0x40101077,
+        0x40101078, 0x40101079, 0x4010107A, 0x4010107B, 0x4010107C, 0x4010107D, 0x4010107E, 0x4FFE0001,
+        0x52009229, 0x52009230, 0x54000100, 0x54000110, 0x54000112, 0x54001004, 0x54001006, 0x5400100A,
+        0x54001010, 0x56000010, 0x56000020, 0x7FE00001, 0x7FE00002, 0x7FE00008, 0x7FE00009, 0x7FE00010,
+        0x7FE00020, 0x7FE00030, 0x7FE00040, 0xFFFAFFFA, 0xFFFCFFFC, 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD,
+    ];
 
-    // Repeating groups, same columns; x in the mask is any hex digit (PS3.5 7.6, PS3.6 "xx" notation).
-    internal static ReadOnlySpan<byte> Repeaters =>
-        """
-        002031xx|CS|1-n|R|SourceImageIDs|Source Image IDs
-        002804x0|US|1|R|RowsForNthOrderCoefficients|Rows For Nth Order Coefficients
-        002804x1|US|1|R|ColumnsForNthOrderCoefficients|Columns For Nth Order Coefficients
-        002804x2|LO|1-n|R|CoefficientCoding|Coefficient Coding
-        002804x3|AT|1-n|R|CoefficientCodingPointers|Coefficient Coding Pointers
-        002808x0|CS|1-n|R|CodeLabel|Code Label
-        002808x2|US|1|R|NumberOfTables|Number of Tables
-        002808x3|AT|1-n|R|CodeTableLocation|Code Table Location
-        002808x4|US|1|R|BitsForCodeWord|Bits For Code Word
-        002808x8|AT|1-n|R|ImageDataLocation|Image Data Location
-        1000xxx0|US|3|R|EscapeTriplet|Escape Triplet
-        1000xxx1|US|3|R|RunLengthTriplet|Run Length Triplet
-        1000xxx2|US|1|R|HuffmanTableSize|Huffman Table Size
-        1000xxx3|US|3|R|HuffmanTableTriplet|Huffman Table Triplet
-        1000xxx4|US|1|R|ShiftTableSize|Shift Table Size
-        1000xxx5|US|3|R|ShiftTableTriplet|Shift Table Triplet
-        1010xxxx|US|1-n|R|ZonalMap|Zonal Map
-        50xx0005|US|1|R|CurveDimensions|Curve Dimensions
-        50xx0010|US|1|R|NumberOfPoints|Number of Points
-        50xx0020|CS|1|R|TypeOfData|Type of Data
-        50xx0022|LO|1|R|CurveDescription|Curve Description
-        50xx0030|SH|1-n|R|AxisUnits|Axis Units
-        50xx0040|SH|1-n|R|AxisLabels|Axis Labels
-        50xx0103|US|1|R|DataValueRepresentation|Data Value Representation
-        50xx0104|US|1-n|R|MinimumCoordinateValue|Minimum Coordinate Value
-        50xx0105|US|1-n|R|MaximumCoordinateValue|Maximum Coordinate Value
-        50xx0106|SH|1-n|R|CurveRange|Curve Range
-        50xx0110|US|1-n|R|CurveDataDescriptor|Curve Data Descriptor
-        50xx0112|US|1-n|R|CoordinateStartValue|Coordinate Start Value
-        50xx0114|US|1-n|R|CoordinateStepValue|Coordinate Step Value
-        50xx1001|CS|1|R|CurveActivationLayer|Curve Activation Layer
-        50xx2000|US|1|R|AudioType|Audio Type
-        50xx2002|US|1|R|AudioSampleFormat|Audio Sample Format
-        50xx2004|US|1|R|NumberOfChannels|Number of Channels
-        50xx2006|UL|1|R|NumberOfSamples|Number of Samples
-        50xx2008|UL|1|R|SampleRate|Sample Rate
-        50xx200A|UL|1|R|TotalTime|Total Time
-        50xx200C|OB or OW|1|R|AudioSampleData|Audio Sample Data
-        50xx200E|LT|1|R|AudioComments|Audio Comments
-        50xx2500|LO|1|R|CurveLabel|Curve Label
-        50xx2600|SQ|1|R|CurveReferencedOverlaySequence|Curve Referenced Overlay Sequence
-        50xx2610|US|1|R|CurveReferencedOverlayGroup|Curve Referenced Overlay Group
-        50xx3000|OB or OW|1|R|CurveData|Curve Data
-        60xx0010|US|1||OverlayRows|Overlay Rows
-        60xx0011|US|1||OverlayColumns|Overlay Columns
-        60xx0012|US|1|R|OverlayPlanes|Overlay Planes
-        60xx0015|IS|1||NumberOfFramesInOverlay|Number of Frames in Overlay
-        60xx0022|LO|1||OverlayDescription|Overlay Description
-        60xx0040|CS|1||OverlayType|Overlay Type
-        60xx0045|LO|1||OverlaySubtype|Overlay Subtype
-        60xx0050|SS|2||OverlayOrigin|Overlay Origin
-        60xx0051|US|1||ImageFrameOrigin|Image Frame Origin
-        60xx0052|US|1|R|OverlayPlaneOrigin|Overlay Plane Origin
-        60xx0060|CS|1|R|OverlayCompressionCode|Overlay Compression Code
-        60xx0061|SH|1|R|OverlayCompressionOriginator|Overlay Compression Originator
-        60xx0062|SH|1|R|OverlayCompressionLabel|Overlay Compression Label
-        60xx0063|CS|1|R|OverlayCompressionDescription|Overlay Compression Description
-        60xx0066|AT|1-n|R|OverlayCompressionStepPointers|Overlay Compression Step Pointers
-        60xx0068|US|1|R|OverlayRepeatInterval|Overlay Repeat Interval
-        60xx0069|US|1|R|OverlayBitsGrouped|Overlay Bits Grouped
-        60xx0100|US|1||OverlayBitsAllocated|Overlay Bits Allocated
-        60xx0102|US|1||OverlayBitPosition|Overlay Bit Position
-        60xx0110|CS|1|R|OverlayFormat|Overlay Format
-        60xx0200|US|1|R|OverlayLocation|Overlay Location
-        60xx0800|CS|1-n|R|OverlayCodeLabel|Overlay Code Label
-        60xx0802|US|1|R|OverlayNumberOfTables|Overlay Number of Tables
-        60xx0803|AT|1-n|R|OverlayCodeTableLocation|Overlay Code Table Location
-        60xx0804|US|1|R|OverlayBitsForCodeWord|Overlay Bits For Code Word
-        60xx1001|CS|1||OverlayActivationLayer|Overlay Activation Layer
-        60xx1100|US|1|R|OverlayDescriptorGray|Overlay Descriptor - Gray
-        60xx1101|US|1|R|OverlayDescriptorRed|Overlay Descriptor - Red
-        60xx1102|US|1|R|OverlayDescriptorGreen|Overlay Descriptor - Green
-        60xx1103|US|1|R|OverlayDescriptorBlue|Overlay Descriptor - Blue
-        60xx1200|US|1-n|R|OverlaysGray|Overlays - Gray
-        60xx1201|US|1-n|R|OverlaysRed|Overlays - Red
-        60xx1202|US|1-n|R|OverlaysGreen|Overlays - Green
-        60xx1203|US|1-n|R|OverlaysBlue|Overlays - Blue
-        60xx1301|IS|1||ROIArea|ROI Area
-        60xx1302|DS|1||ROIMean|ROI Mean
-        60xx1303|DS|1||ROIStandardDeviation|ROI Standard Deviation
-        60xx1500|LO|1||OverlayLabel|Overlay Label
-        60xx3000|OB or OW|1||OverlayData|Overlay Data
-        60xx4000|LT|1|R|OverlayComments|Overlay Comments
-        7Fxx0010|OB or OW|1|R|VariablePixelData|Variable Pixel Data
-        7Fxx0011|US|1|R|VariableNextDataGroup|Variable Next Data Group
-        7Fxx0020|OW|1|R|VariableCoefficientsSDVN|Variable Coefficients SDVN
-        7Fxx0030|OW|1|R|VariableCoefficientsSDHN|Variable Coefficients SDHN
-        7Fxx0040|OW|1|R|VariableCoefficientsSDDN|Variable Coefficients SDDN
-        """u8;
+    internal static ReadOnlySpan<int> TagStarts =>
+    [
+        0, 54, 110, 167, 226, 289, 330, 365, 435, 470, 503, 545,
+        592, 624, 679, 728, 791, 819, 870, 911, 942, 1005, 1070, 1110,
+        1176, 1218, 1298, 1378, 1452, 1528, 1620, 1685, 1731, 1773, 1816, 1859,
+        1903, 1950, 1993, 2037, 2080, 2111, 2140, 2207, 2234, 2261, 2296, 2376,
+        2447, 2513, 2585, 2637, 2699, 2767, 2842, 2919, 3000, 3068, 3138, 3212,
+        3281, 3355, 3435, 3491, 3543, 3607, 3679, 3754, 3807, 3843, 3911, 4020,
+        4156, 4290, 4353, 4417, 4498, 4547, 4655, 4711, 4761, 4813, 4883, 4958,
+        5039, 5126, 5233, 5288, 5329, 5389, 5447, 5484, 5532, 5590, 5648, 5702,
+        5768, 5808, 5854, 5926, 6006, 6041, 6078, 6125, 6164, 6204, 6240, 6295,
+        6330, 6367, 6414, 6453, 6493, 6529, 6570, 6617, 6687, 6734, 6816, 6870,
+        6922, 6972, 7018, 7075, 7145, 7177, 7231, 7286, 7375, 7420, 7482, 7522,
+        7569, 7622, 7686, 7750, 7820, 7911, 8010, 8078, 8179, 8214, 8266, 8328,
+        8384, 8423, 8470, 8526, 8593, 8649, 8726, 8783, 8852, 8900, 8982, 9030,
+        9081, 9168, 9226, 9289, 9339, 9428, 9465, 9519, 9563, 9605, 9667, 9723,
+        9810, 9903, 9964, 9994, 10069, 10120, 10199, 10301, 10361, 10425, 10510, 10588,
+        10666, 10738, 10799, 10853, 10945, 11039, 11124, 11187, 11256, 11333, 11404, 11496,
+        11532, 11571, 11620, 11680, 11731, 11808, 11880, 11978, 12036, 12138, 12206, 12307,
+        12387, 12497, 12543, 12621, 12699, 12778, 12840, 12909, 12973, 13073, 13139, 13207,
+        13271, 13340, 13435, 13505, 13569, 13634, 13704, 13820, 13881, 13948, 14014, 14072,
+        14134, 14184, 14243, 14278, 14342, 14423, 14462, 14507, 14550, 14593, 14645, 14705,
+        14765, 14884, 14944, 15022, 15081, 15137, 15172, 15211, 15257, 15290, 15327, 15384,
+        15444, 15500, 15552, 15606, 15654, 15706, 15741, 15774, 15847, 15901, 15961, 16013,
+        16075, 16154, 16237, 16336, 16436, 16507, 16595, 16672, 16766, 16886, 16993, 17101,
+        17193, 17288, 17419, 17553, 17690, 17816, 17896, 17969, 18027, 18106, 18207, 18263,
+        18298, 18379, 18448, 18500, 18564, 18637, 18688, 18745, 18826, 18886, 18941, 19003,
+        19092, 19167, 19225, 19314, 19369, 19410, 19445, 19498, 19547, 19638, 19738, 19832,
+        19912, 19964, 20016, 20113, 20210, 20282, 20321, 20407, 20497, 20604, 20664, 20759,
+        20810, 20863, 20915, 20999, 21055, 21096, 21168, 21222, 21296, 21376, 21458, 21541,
+        21592, 21646, 21711, 21763, 21802, 21843, 21910, 21971, 22027, 22093, 22138, 22185,
+        22260, 22327, 22368, 22416, 22475, 22554, 22599, 22635, 22689, 22741, 22809, 22879,
+        22918, 22954, 22997, 23063, 23110, 23162, 23234, 23302, 23373, 23429, 23497, 23561,
+        23628, 23696, 23760, 23829, 23880, 23940, 24003, 24050, 24110, 24177, 24242, 24311,
+        24368, 24429, 24492, 24570, 24638, 24724, 24814, 24891, 24981, 25043, 25107, 25195,
+        25256, 25335, 25436, 25558, 25647, 25696, 25767, 25878, 25985, 26030, 26097, 26177,
+        26236, 26289, 26349, 26419, 26462, 26538, 26631, 26674, 26719, 26762, 26805, 26848,
+        26904, 26968, 27024, 27080, 27140, 27173, 27258, 27316, 27393, 27469, 27506, 27569,
+        27620, 27667, 27710, 27761, 27814, 27863, 27910, 27969, 28016, 28075, 28135, 28222,
+        28265, 28341, 28416, 28497, 28577, 28648, 28715, 28784, 28855, 28940, 28997, 29058,
+        29119, 29177, 29295, 29401, 29470, 29537, 29609, 29646, 29713, 29776, 29827, 29883,
+        29941, 30022, 30063, 30129, 30195, 30280, 30371, 30464, 30525, 30586, 30630, 30679,
+        30753, 30836, 30900, 30937, 30976, 31044, 31087, 31130, 31207, 31259, 31329, 31397,
+        31447, 31488, 31540, 31592, 31636, 31699, 31762, 31842, 31891, 31955, 32006, 32050,
+        32112, 32149, 32204, 32249, 32279, 32345, 32409, 32479, 32539, 32592, 32631, 32662,
+        32708, 32754, 32797, 32872, 32959, 33044, 33087, 33138, 33183, 33232, 33291, 33350,
+        33398, 33452, 33510, 33553, 33601, 33673, 33730, 33779, 33839, 33903, 33972, 34021,
+        34070, 34143, 34178, 34226, 34280, 34327, 34374, 34432, 34503, 34550, 34610, 34663,
+        34715, 34772, 34829, 34893, 34942, 35006, 35049, 35099, 35149, 35194, 35265, 35344,
+        35415, 35454, 35493, 35538, 35581, 35632, 35676, 35720, 35763, 35813, 35861, 35907,
+        35968, 36028, 36071, 36113, 36168, 36214, 36249, 36309, 36358, 36408, 36450, 36492,
+        36542, 36601, 36645, 36695, 36745, 36793, 36841, 36898, 36952, 36989, 37043, 37080,
+        37139, 37180, 37241, 37272, 37305, 37344, 37394, 37433, 37508, 37589, 37681, 37762,
+        37836, 37916, 37996, 38048, 38100, 38135, 38193, 38242, 38289, 38344, 38407, 38451,
+        38498, 38566, 38632, 38665, 38722, 38779, 38818, 38870, 38913, 38960, 39012, 39062,
+        39109, 39150, 39189, 39228, 39269, 39304, 39342, 39374, 39406, 39443, 39483, 39541,
+        39582, 39629, 39697, 39740, 39777, 39812, 39857, 39898, 39939, 39989, 40051, 40101,
+        40140, 40172, 40208, 40242, 40308, 40366, 40414, 40465, 40498, 40533, 40583, 40642,
+        40705, 40747, 40793, 40832, 40880, 40921, 40967, 41006, 41048, 41091, 41126, 41172,
+        41201, 41241, 41274, 41314, 41347, 41402, 41450, 41490, 41545, 41593, 41650, 41700,
+        41753, 41799, 41854, 41902, 41958, 42012, 42054, 42101, 42165, 42229, 42272, 42319,
+        42389, 42443, 42514, 42583, 42683, 42733, 42784, 42833, 42874, 42926, 42967, 43002,
+        43091, 43158, 43216, 43291, 43353, 43396, 43450, 43513, 43579, 43637, 43706, 43763,
+        43803, 43856, 43910, 43973, 44006, 44063, 44108, 44130, 44147, 44198, 44278, 44329,
+        44397, 44474, 44563, 44608, 44641, 44684, 44734, 44783, 44826, 44869, 44929, 44987,
+        45059, 45121, 45169, 45216, 45282, 45327, 45381, 45416, 45449, 45480, 45519, 45548,
+        45585, 45618, 45680, 45719, 45794, 45861, 45929, 45992, 46055, 46142, 46213, 46322,
+        46420, 46500, 46593, 46644, 46711, 46782, 46823, 46877, 46933, 46996, 47057, 47120,
+        47163, 47215, 47275, 47339, 47430, 47481, 47520, 47577, 47624, 47659, 47713, 47763,
+        47800, 47852, 47919, 47971, 48032, 48093, 48153, 48218, 48285, 48359, 48431, 48491,
+        48549, 48623, 48711, 48793, 48873, 48925, 48964, 49005, 49056, 49107, 49148, 49183,
+        49218, 49279, 49322, 49383, 49450, 49515, 49614, 49668, 49722, 49761, 49804, 49843,
+        49907, 49969, 50041, 50078, 50113, 50164, 50212, 50259, 50290, 50329, 50392, 50440,
+        50491, 50556, 50597, 50646, 50678, 50722, 50774, 50823, 50874, 50917, 51006, 51043,
+        51089, 51136, 51190, 51216, 51261, 51315, 51360, 51405, 51449, 51493, 51534, 51590,
+        51642, 51691, 51746, 51797, 51859, 51906, 51948, 52021, 52091, 52190, 52302, 52397,
+        52470, 52556, 52619, 52682, 52756, 52826, 52886, 52956, 53027, 53098, 53194, 53257,
+        53320, 53389, 53444, 53497, 53561, 53617, 53652, 53724, 53772, 53822, 53857, 53898,
+        53962, 54088, 54129, 54185, 54222, 54273, 54351, 54386, 54447, 54469, 54494, 54520,
+        54615, 54696, 54751, 54792, 54842, 54901, 54944, 55000, 55045, 55094, 55142, 55177,
+        55210, 55243, 55278, 55364, 55413, 55458, 55520, 55586, 55669, 55756, 55814, 55876,
+        55919, 55984, 56051, 56122, 56193, 56258, 56323, 56404, 56470, 56526, 56616, 56666,
+        56731, 56798, 56869, 56940, 57005, 57074, 57143, 57221, 57270, 57341, 57414, 57491,
+        57568, 57639, 57710, 57797, 57869, 57906, 57972, 58022, 58074, 58126, 58193, 58264,
+        58322, 58391, 58462, 58549, 58610, 58668, 58703, 58769, 58835, 58874, 58922, 58969,
+        59019, 59063, 59139, 59213, 59256, 59312, 59353, 59400, 59482, 59519, 59572, 59634,
+        59681, 59731, 59787, 59850, 59924, 60002, 60044, 60080, 60131, 60178, 60219, 60309,
+        60378, 60441, 60479, 60552, 60608, 60654, 60693, 60750, 60807, 60864, 60921, 60971,
+        61021, 61086, 61151, 61227, 61303, 61349, 61395, 61450, 61495, 61561, 61623, 61666,
+        61760, 61836, 61930, 62006, 62075, 62126, 62195, 62246, 62315, 62366, 62435, 62486,
+        62556, 62610, 62677, 62742, 62815, 62878, 62946, 63006, 63066, 63125, 63182, 63247,
+        63298, 63372, 63449, 63504, 63545, 63604, 63659, 63700, 63737, 63815, 63893, 63992,
+        64084, 64162, 64216, 64308, 64355, 64428, 64490, 64546, 64616, 64674, 64740, 64819,
+        64872, 64929, 64999, 65085, 65186, 65246, 65302, 65345, 65380, 65428, 65465, 65517,
+        65564, 65628, 65692, 65768, 65844, 65900, 65979, 66024, 66075, 66126, 66185, 66242,
+        66294, 66363, 66415, 66466, 66515, 66565, 66625, 66668, 66727, 66759, 66826, 66891,
+        66944, 67003, 67046, 67100, 67153, 67229, 67303, 67361, 67391, 67442, 67509, 67579,
+        67646, 67729, 67770, 67834, 67914, 67987, 68048, 68096, 68156, 68229, 68291, 68350,
+        68409, 68472, 68547, 68597, 68642, 68706, 68778, 68868, 68905, 68957, 69015, 69065,
+        69151, 69199, 69257, 69312, 69365, 69445, 69517, 69572, 69638, 69701, 69788, 69843,
+        69917, 69964, 70030, 70075, 70127, 70196, 70256, 70312, 70360, 70434, 70502, 70577,
+        70666, 70738, 70789, 70872, 70970, 71029, 71078, 71133, 71219, 71262, 71309, 71357,
+        71430, 71523, 71569, 71623, 71679, 71757, 71811, 71872, 71942, 72029, 72093, 72155,
+        72220, 72307, 72415, 72466, 72559, 72636, 72731, 72795, 72876, 72939, 73018, 73107,
+        73167, 73219, 73262, 73345, 73399, 73472, 73517, 73585, 73626, 73744, 73813, 73916,
+        74019, 74090, 74159, 74238, 74315, 74381, 74456, 74525, 74580, 74646, 74714, 74796,
+        74894, 74999, 75088, 75146, 75225, 75278, 75343, 75418, 75498, 75562, 75606, 75656,
+        75710, 75765, 75802, 75863, 75909, 75966, 76026, 76082, 76159, 76225, 76292, 76340,
+        76444, 76548, 76616, 76666, 76735, 76782, 76817, 76892, 76937, 76999, 77059, 77124,
+        77161, 77220, 77272, 77326, 77401, 77467, 77530, 77592, 77661, 77748, 77803, 77842,
+        77896, 77966, 78030, 78087, 78149, 78203, 78246, 78297, 78365, 78424, 78468, 78522,
+        78569, 78662, 78729, 78819, 78912, 78983, 79062, 79133, 79198, 79228, 79302, 79384,
+        79464, 79524, 79605, 79672, 79756, 79838, 79930, 80014, 80063, 80106, 80177, 80233,
+        80285, 80343, 80420, 80503, 80557, 80645, 80698, 80745, 80810, 80863, 80913, 80963,
+        81039, 81111, 81169, 81239, 81303, 81388, 81464, 81522, 81577, 81642, 81749, 81825,
+        81897, 81938, 82018, 82105, 82174, 82242, 82328, 82398, 82458, 82522, 82578, 82664,
+        82730, 82781, 82845, 82923, 83000, 83097, 83159, 83235, 83293, 83370, 83427, 83490,
+        83584, 83670, 83780, 83892, 84008, 84124, 84234, 84344, 84469, 84499, 84565, 84600,
+        84681, 84751, 84806, 84870, 84925, 85006, 85089, 85170, 85255, 85355, 85425, 85495,
+        85565, 85640, 85695, 85754, 85827, 85903, 85991, 86050, 86145, 86212, 86284, 86354,
+        86421, 86492, 86574, 86660, 86730, 86804, 86870, 86932, 87011, 87094, 87141, 87194,
+        87257, 87300, 87357, 87433, 87500, 87583, 87649, 87723, 87806, 87893, 87981, 88073,
+        88160, 88247, 88334, 88411, 88492, 88568, 88644, 88720, 88771, 88826, 88906, 88983,
+        89064, 89131, 89184, 89237, 89290, 89343, 89396, 89449, 89507, 89599, 89655, 89709,
+        89773, 89833, 89931, 90017, 90111, 90181, 90253, 90342, 90408, 90506, 90612, 90661,
+        90735, 90797, 90875, 90948, 91032, 91099, 91155, 91241, 91323, 91395, 91449, 91497,
+        91565, 91624, 91698, 91751, 91796, 91853, 91902, 91954, 92014, 92076, 92157, 92206,
+        92292, 92351, 92431, 92507, 92608, 92693, 92787, 92835, 92903, 92965, 93016, 93087,
+        93148, 93181, 93267, 93315, 93388, 93467, 93555, 93640, 93709, 93771, 93845, 93916,
+        93993, 94038, 94085, 94181, 94279, 94356, 94457, 94525, 94601, 94686, 94775, 94847,
+        94919, 94983, 95057, 95127, 95207, 95262, 95311, 95358, 95419, 95485, 95559, 95635,
+        95728, 95805, 95877, 95947, 96061, 96148, 96208, 96264, 96357, 96419, 96470, 96553,
+        96632, 96752, 96845, 96951, 97030, 97100, 97198, 97273, 97377, 97466, 97551, 97631,
+        97735, 97797, 97867, 97929, 97988, 98041, 98094, 98173, 98249, 98306, 98369, 98419,
+        98471, 98502, 98543, 98594, 98639, 98683, 98723, 98769, 98816, 98856, 98893, 98946,
+        98990, 99030, 99066, 99110, 99170, 99220, 99286, 99319, 99376, 99412, 99459, 99512,
+        99556, 99598, 99668, 99737, 99790, 99878, 99969, 100014, 100073, 100129, 100176, 100233,
+        100278, 100315, 100398, 100468, 100511, 100566, 100644, 100720, 100802, 100874, 100952, 101032,
+        101085, 101134, 101187, 101260, 101313, 101380, 101423, 101498, 101598, 101629, 101690, 101748,
+        101795, 101853, 101913, 101979, 102039, 102119, 102216, 102311, 102373, 102433, 102476, 102525,
+        102585, 102656, 102722, 102782, 102844, 102950, 103061, 103148, 103223, 103299, 103361, 103440,
+        103517, 103599, 103689, 103763, 103829, 103899, 103961, 104023, 104085, 104163, 104249, 104313,
+        104401, 104484, 104570, 104628, 104692, 104768, 104809, 104892, 104965, 105044, 105122, 105193,
+        105268, 105349, 105415, 105483, 105553, 105621, 105689, 105775, 105812, 105863, 105965, 106020,
+        106113, 106179, 106272, 106338, 106411, 106506, 106560, 106612, 106653, 106716, 106772, 106833,
+        106874, 106924, 106980, 107050, 107123, 107192, 107237, 107323, 107398, 107492, 107586, 107640,
+        107719, 107783, 107854, 107940, 107993, 108049, 108101, 108155, 108209, 108267, 108348, 108408,
+        108470, 108532, 108603, 108674, 108744, 108807, 108907, 108980, 109053, 109125, 109187, 109238,
+        109297, 109359, 109466, 109571, 109665, 109759, 109836, 109896, 109959, 110030, 110093, 110143,
+        110192, 110296, 110388, 110437, 110509, 110595, 110691, 110782, 110847, 110908, 110981, 111052,
+        111152, 111265, 111367, 111400, 111466, 111543, 111603, 111671, 111721, 111779, 111826, 111891,
+        111930, 112026, 112078, 112188, 112323, 112445, 112517, 112602, 112707, 112767, 112842, 112912,
+        112974, 113027, 113070, 113128, 113224, 113335, 113431, 113536, 113636, 113744, 113867, 113922,
+        114027, 114153, 114287, 114421, 114544, 114661, 114776, 114894, 115003, 115116, 115221, 115326,
+        115450, 115571, 115678, 115783, 115920, 115993, 116070, 116157, 116254, 116356, 116452, 116552,
+        116608, 116683, 116796, 116905, 116986, 117067, 117133, 117226, 117327, 117434, 117511, 117594,
+        117674, 117747, 117790, 117898, 118022, 118152, 118278, 118363, 118448, 118501, 118601, 118673,
+        118755, 118834, 118908, 119014, 119101, 119208, 119315, 119421, 119470, 119582, 119647, 119702,
+        119772, 119819, 119881, 119917, 119953, 120019, 120092, 120161, 120211, 120289, 120355, 120410,
+        120479, 120577, 120618, 120684, 120733, 120812, 120890, 120954, 121040, 121120, 121181, 121263,
+        121327, 121393, 121499, 121570, 121632, 121705, 121767, 121849, 121913, 121984, 122046, 122103,
+        122176, 122244, 122311, 122405, 122467, 122549, 122613, 122685, 122747, 122866, 122935, 123064,
+        123139, 123211, 123282, 123352, 123444, 123520, 123599, 123657, 123759, 123840, 123955, 124049,
+        124187, 124304, 124391, 124484, 124552, 124603, 124668, 124744, 124827, 124910, 125004, 125051,
+        125100, 125154, 125216, 125307, 125356, 125473, 125594, 125717, 125863, 125927, 125981, 126040,
+        126099, 126180, 126283, 126342, 126466, 126592, 126668, 126741, 126809, 126894, 126954, 127016,
+        127063, 127103, 127149, 127193, 127247, 127359, 127454, 127518, 127568, 127617, 127683, 127731,
+        127788, 127855, 127903, 127958, 128004, 128066, 128128, 128152, 128182, 128211, 128282, 128312,
+        128353, 128390, 128427, 128477, 128517, 128569, 128616, 128687, 128735, 128795, 128845, 128907,
+        128965, 129032, 129078, 129118, 129166, 129218, 129262, 129312, 129368, 129412, 129448, 129490,
+        129528, 129572, 129615, 129652, 129683, 129738, 129810, 129880, 129951, 130020, 130098, 130174,
+        130262, 130348, 130406, 130475, 130538, 130614, 130688, 130775, 130819, 130875, 130929, 130999,
+        131096, 131182, 131228, 131291, 131355, 131425, 131488, 131522, 131583, 131621, 131690, 131750,
+        131803, 131850, 131903, 131954, 132027, 132114, 132184, 132263, 132306, 132347, 132396, 132437,
+        132476, 132555, 132601, 132637, 132699, 132775, 132874, 132977, 133078, 133175, 133286, 133401,
+        133514, 133586, 133658, 133739, 133824, 133907, 133992, 134085, 134182, 134277, 134361, 134461,
+        134565, 134667, 134771, 134849, 134916, 134983, 135041, 135080, 135142, 135207, 135275, 135348,
+        135402, 135479, 135538, 135614, 135676, 135753, 135818, 135917, 135976, 136052, 136090, 136153,
+        136220, 136257, 136294, 136354, 136427, 136502, 136558, 136607, 136652, 136700, 136739, 136785,
+        136848, 136917, 136989, 137057, 137128, 137201, 137260, 137306, 137350, 137414, 137457, 137518,
+        137570, 137632, 137685, 137720, 137786, 137864, 137933, 137995, 138049, 138107, 138179, 138220,
+        138276, 138371, 138441, 138534, 138581, 138632, 138697, 138801, 138853, 138939, 139018, 139092,
+        139151, 139217, 139296, 139379, 139412, 139460, 139516, 139553, 139618, 139686, 139748, 139810,
+        139855, 139929, 139975, 140053, 140119, 140183, 140248, 140313, 140398, 140473, 140510, 140562,
+        140618, 140683, 140762, 140850, 140909, 140953, 141003, 141059, 141133, 141186, 141246, 141303,
+        141386, 141436, 141500, 141565, 141617, 141711, 141795, 141854, 141924, 141988, 142040, 142079,
+        142145, 142199, 142266, 142326, 142405, 142467, 142514, 142593, 142690, 142735, 142784, 142829,
+        142882, 142935, 142980, 143025, 143091, 143157, 143221, 143285, 143348, 143429, 143476, 143577,
+        143632, 143683, 143760, 143811, 143862, 143919, 143976, 144040, 144116, 144195, 144276, 144322,
+        144394, 144456, 144500, 144562, 144607, 144668, 144725, 144774, 144832, 144894, 144969, 145046,
+        145119, 145174, 145242, 145321, 145365, 145404, 145462, 145536, 145588, 145651, 145714, 145777,
+        145840, 145932, 145975, 146018, 146062, 146106, 146183, 146263, 146304, 146354, 146423, 146491,
+        146576, 146646, 146716, 146771, 146833, 146907, 146948, 147050, 147093, 147148, 147215, 147280,
+        147331, 147387, 147455, 147515, 147556, 147601, 147661, 147740, 147802, 147876, 147929, 148010,
+        148097, 148144, 148192, 148244, 148287, 148341, 148395, 148451, 148509, 148567, 148634, 148726,
+        148811, 148875, 148937, 149029, 149076, 149130, 149207, 149280, 149395, 149463, 149502, 149554,
+        149607, 149673, 149718, 149792, 149868, 149949, 150016, 150098, 150180, 150258, 150336, 150421,
+        150506, 150583, 150650, 150702, 150822, 150882, 150961, 151004, 151079, 151156, 151233, 151296,
+        151348, 151409, 151463, 151531, 151616, 151715, 151794, 151908, 151973, 152031, 152082, 152164,
+        152246, 152324, 152402, 152477, 152544, 152629, 152714, 152791, 152851, 152932, 153000, 153091,
+        153223, 153272, 153304, 153366, 153422, 153486, 153550, 153591, 153632, 153699, 153765, 153824,
+        153889, 153927, 153973, 154008, 154049, 154124, 154188, 154274, 154356, 154420, 154511, 154575,
+        154648, 154716, 154781, 154836, 154933, 155024, 155093, 155150, 155220, 155270, 155323, 155409,
+        155478, 155517, 155587, 155663, 155735, 155830, 155897, 155963, 156035, 156107, 156212, 156310,
+        156358, 156464, 156554, 156635, 156716, 156797, 156856, 156941, 157016, 157093, 157151, 157231,
+        157301, 157375, 157445, 157519, 157593, 157648, 157699, 157798, 157889, 158008, 158107, 158197,
+        158280, 158325, 158391, 158459, 158529, 158617, 158702, 158787, 158904, 159021, 159067, 159127,
+        159194, 159275, 159374, 159473, 159550, 159669, 159775, 159881, 159991, 160098, 160188, 160243,
+        160350, 160450, 160521, 160625, 160695, 160826, 160957, 161034, 161111, 161172, 161238, 161311,
+        161455, 161539, 161625, 161738, 161822, 161908, 162021, 162120, 162193, 162261, 162344, 162421,
+        162493, 162549, 162597, 162653, 162743, 162829, 162914, 162982, 163040, 163101, 163138, 163192,
+        163245, 163307, 163387, 163497, 163575, 163653, 163686, 163771, 163835, 163938, 164043, 164130,
+        164200, 164265, 164322, 164377, 164426, 164489, 164553, 164638, 164723, 164808, 164910, 164969,
+        165093, 165150, 165205, 165271, 165306, 165371, 165465, 165521, 165602, 165671, 165764, 165823,
+        165929, 166005, 166073, 166149, 166209, 166325, 166387, 166442, 166518, 166569, 166628, 166669,
+        166764, 166870, 166965, 167043, 167116, 167217, 167335, 167367, 167391, 167415, 167452, 167474,
+        167534, 167586, 167656, 167721, 167783, 167838, 167873, 167929, 167993, 168061, 168156, 168212,
+        168285, 168365, 168410, 168490, 168574, 168671, 168731, 168792, 168853, 168926, 168984, 169065,
+        169152, 169226, 169297, 169370, 169430, 169516, 169577, 169620, 169706, 169776, 169856, 169911,
+        169955, 170016, 170118, 170192, 170260, 170339, 170441, 170513, 170592, 170688, 170762, 170840,
+        170942, 170987, 171055, 171104, 171153, 171200, 171264, 171334, 171425, 171495, 171567, 171614,
+        171685, 171774, 171846, 171910, 171963, 172022, 172068, 172120, 172191, 172268, 172322, 172398,
+        172468, 172521, 172569, 172628, 172689, 172773, 172847, 172930, 172990, 173057, 173131, 173200,
+        173239, 173295, 173343, 173405, 173478, 173538, 173596, 173661, 173715, 173763, 173806, 173863,
+        173943, 174005, 174056, 174126, 174192, 174272, 174355, 174417, 174482, 174523, 174576, 174634,
+        174702, 174782, 174856, 174937, 175003, 175102, 175151, 175211, 175252, 175330, 175381, 175453,
+        175504, 175570, 175632, 175696, 175775, 175822, 175874, 175924, 176009, 176058, 176101, 176159,
+        176215, 176269, 176321, 176369, 176426, 176467, 176502, 176541, 176597, 176676, 176753, 176821,
+        176881, 176957, 177019, 177092, 177163, 177240, 177292, 177343, 177392, 177467, 177514, 177546,
+        177603, 177695, 177785, 177833, 177897, 177947, 177980, 178027, 178097, 178201, 178268, 178333,
+        178374, 178413, 178503, 178568, 178646, 178722, 178798, 178872, 178957, 179013, 179073, 179129,
+        179199, 179298, 179337, 179380, 179446, 179506, 179573, 179640, 179700, 179793, 179871, 179969,
+        180050, 180114, 180195, 180267, 180360, 180416, 180463, 180504, 180566, 180626, 180692, 180762,
+        180837, 180931, 181030, 181088, 181148, 181185, 181232, 181279, 181330, 181379, 181431, 181485,
+        181537, 181602, 181661, 181741, 181800, 181839, 181898, 181955, 182026, 182112, 182185, 182247,
+        182303, 182363, 182425, 182502, 182570, 182624, 182678, 182757, 182839, 182925, 183012, 183107,
+        183192, 183265, 183361, 183451, 183519, 183578, 183652, 183701, 183746, 183834, 183906, 183947,
+        184011, 184056, 184112, 184153, 184209, 184279, 184337, 184403, 184473, 184549, 184600, 184660,
+        184757, 184807, 184849, 184915, 184973, 185044, 185091, 185132, 185168, 185215, 185277, 185330,
+        185414, 185500, 185553, 185638, 185722, 185814, 185873, 185946, 185996, 186051, 186095, 186155,
+        186206, 186268, 186324, 186385, 186466, 186535, 186598, 186661, 186755, 186815, 186865, 186912,
+        186964, 187036, 187077, 187123, 187189, 187251, 187288, 187342, 187391, 187438, 187490, 187562,
+        187630, 187683, 187741, 187807, 187871, 187919, 187972, 188045, 188087, 188128, 188174, 188228,
+        188278, 188333, 188370, 188429, 188474, 188540, 188590, 188657, 188723, 188804, 188884, 188948,
+        189002, 189033, 189112, 189208, 189302, 189370, 189436, 189473, 189499, 189540, 189593, 189624,
+        189688, 189760, 189807, 189864, 189938, 190002, 190049, 190084, 190129, 190185, 190247, 190305,
+        190359, 190442, 190514, 190576, 190615, 190675, 190735, 190781, 190818, 190866, 190930, 190981,
+        191042, 191111, 191178, 191230, 191287, 191332, 191381, 191428, 191522, 191565, 191606, 191659,
+        191764, 191822, 191882, 191958, 192024, 192107, 192184, 192246, 192332, 192402, 192505, 192563,
+        192610, 192647, 192686, 192764, 192834, 192921, 192966, 193011, 193057, 193157, 193259, 193309,
+        193356, 193399, 193446, 193497, 193559, 193633, 193711, 193783, 193824, 193856, 193916, 193991,
+        194068, 194129, 194187, 194247, 194299, 194357, 194432, 194478, 194528, 194576, 194633, 194680,
+        194738, 194809, 194873, 194929, 194989, 195049, 195105, 195146, 195212, 195253, 195321, 195385,
+        195516, 195608, 195681, 195750, 195799, 195854, 195897, 196013, 196056, 196118, 196184, 196258,
+        196330, 196394, 196462, 196512, 196555, 196641, 196738, 196784, 196828, 196884, 196973, 197030,
+        197101, 197157, 197214, 197278, 197346, 197429, 197500, 197539, 197601, 197682, 197721, 197806,
+        197887, 197938, 198013, 198102, 198193, 198259, 198312, 198412, 198493, 198551, 198597, 198649,
+        198722, 198812, 198868, 198909, 198968, 199016, 199060, 199102, 199156, 199222, 199273, 199366,
+        199447, 199499, 199568, 199628, 199703, 199768, 199839, 199908, 199963, 200024, 200084, 200132,
+        200225, 200278, 200335, 200425, 200492, 200538, 200582, 200654, 200720, 200766, 200814, 200860,
+        200924, 201001, 201076, 201153, 201207, 201279, 201383, 201456, 201512, 201570, 201641, 201695,
+        201751, 201824, 201882, 201930, 201978, 202029, 202074, 202137, 202181, 202294, 202360, 202424,
+        202478, 202536, 202606, 202683, 202795, 202891, 202979, 203084, 203140, 203229, 203312, 203391,
+        203456, 203512, 203580, 203621, 203692, 203763, 203825, 203883, 203937, 203997, 204074, 204159,
+        204255, 204294, 204354, 204405, 204466, 204507, 204546, 204589, 204650, 204706, 204749, 204844,
+        204947, 205028, 205117, 205196, 205254, 205306, 205415, 205513, 205577, 205618, 205671, 205737,
+        205803, 205859, 205961, 206050, 206108, 206174, 206249, 206338, 206390, 206454, 206518, 206587,
+        206620, 206662, 206702, 206745, 206797, 206849, 206901, 206959, 207018, 207073, 207124, 207163,
+        207207, 207251, 207314, 207350, 207374, 207402, 207472, 207544, 207587, 207637, 207676, 207715,
+        207748, 207791, 207826, 207884, 207927, 207970, 208014, 208068, 208126, 208176, 208228, 208282,
+        208323, 208358, 208414, 208460, 208495, 208552, 208622, 208667, 208818, 208919, 208994, 209049,
+        209102, 209181, 209247, 209307, 209386, 209425, 209485, 209541, 209590, 209684, 209787, 209836,
+        209883, 209976, 210025, 210108, 210193, 210278, 210357, 210457, 210517, 210588, 210612, 210684,
+        210736, 210821, 210877, 210963, 211059, 211096, 211181, 211228, 211290, 211348, 211396, 211471,
+        211497, 211536, 211608, 211687, 211737, 211787, 211847, 211908, 211950, 212028, 212088, 212151,
+        212195, 212244, 212295, 212353, 212411, 212464, 212514, 212555, 212625, 212670, 212740, 212812,
+        212846, 212962, 213005, 213067, 213150, 213258, 213343, 213422, 213489, 213563, 213652, 213712,
+        213822, 213875, 213945, 214011, 214073, 214125, 214164, 214237, 214295, 214376, 214442, 214498,
+        214573, 214637, 214678, 214732, 214786, 214837, 214899, 214942, 214987, 215043, 215113, 215171,
+        215233, 215314, 215399, 215510, 215586, 215663, 215730, 215782, 215849, 215919, 215970, 216026,
+        216098, 216144, 216211, 216252, 216304, 216358, 216427, 216471, 216527, 216593, 216689, 216770,
+        216820, 216870, 216920, 216970, 217020, 217070, 217120, 217168, 217218, 217266, 217314, 217362,
+        217412, 217462, 217512, 217560, 217608, 217658, 217706, 217754, 217804, 217852, 217902, 217950,
+        218000, 218050, 218100, 218150, 218200, 218250, 218319, 218367, 218417, 218467, 218515, 218596,
+        218659, 218726, 218811, 218891, 218963, 219040, 219096, 219146, 219194, 219267, 219363, 219434,
+        219510, 219579, 219651, 219709, 219769, 219823, 219869, 219924, 220006, 220084, 220149, 220215,
+        220285, 220351, 220421, 220486, 220550, 220616, 220666, 220735, 220785, 220881, 220949, 221035,
+        221119, 221194, 221275, 221344, 221404, 221464, 221532, 221591, 221648, 221750, 221804, 221872,
+        221918, 221967, 222042, 222073, 222121, 222228, 222288, 222350, 222419, 222492, 222569, 222654,
+        222735, 222803, 222867, 222921, 223021, 223081, 223164, 223262, 223358, 223395, 223449, 223562,
+        223612, 223654, 223714, 223763, 223847, 223939, 224021, 224094, 224174, 224246, 224316, 224401,
+        224465, 224519, 224581, 224657, 224738, 224820, 224907, 225004, 225083, 225149, 225223, 225331,
+        225421, 225493, 225563, 225623, 225708, 225785, 225864, 225907, 225961, 226054, 226147, 226260,
+        226336, 226414, 226491, 226532, 226571, 226612, 226672, 226707, 226769, 226849, 226895, 226957,
+        227024, 227078, 227177, 227272, 227336, 227411, 227475, 227544, 227609, 227671, 227738, 227828,
+        227897, 227986, 228067, 228140, 228217, 228296, 228394, 228467, 228565, 228667, 228776, 228845,
+        228896, 228958, 229027, 229089, 229151, 229202, 229241, 229309, 229372, 229470, 229561, 229624,
+        229722, 229813, 229880, 229961, 230032, 230105, 230197, 230300, 230390, 230466, 230574, 230680,
+        230813, 230919, 231023, 231136, 231241, 231363, 231460, 231565, 231662, 231736, 231815, 231865,
+        231911, 231999, 232087, 232139, 232180, 232218, 232256, 232324, 232401, 232452, 232526, 232599,
+        232697, 232776, 232854, 232917, 232978, 233075, 233154, 233202, 233274, 233334, 233400, 233471,
+        233546, 233593, 233638, 233716, 233780, 233861, 233941, 234015, 234081, 234143, 234207, 234259,
+        234297, 234339, 234379, 234426, 234478, 234544, 234608, 234709, 234749, 234831, 234872, 234928,
+        234984, 235050, 235097, 235153, 235187, 235249, 235302, 235319, 235409, 235496, 235580, 235602,
+        235674, 235760, 235809, 235879, 235976, 236053, 236123, 236199, 236246, 236309, 236395, 236453,
+        236499, 236573, 236616, 236653, 236700, 236750, 236799, 236863, 236927, 236971, 237017, 237068,
+        237125, 237200, 237246, 237296, 237358, 237431, 237523, 237592, 237670, 237724, 237793, 237840,
+        237878, 237934, 238005, 238056, 238099, 238165, 238250, 238308, 238385, 238428, 238480, 238517,
+        238554, 238578, 238643, 238731, 238789, 238829, 238889, 238945, 239022, 239093, 239185, 239235,
+        239267, 239321, 239398, 239458, 239521, 239575, 239648, 239713, 239800, 239875, 239928, 239965,
+        240045, 240124, 240192, 240259, 240318, 240392, 240461, 240528, 240595, 240635, 240685, 240774,
+        240838, 240896, 240981, 241020, 241067, 241123, 241164, 241205, 241241, 241284, 241315, 241359,
+        241466, 241509, 241561, 241600, 241643, 241683, 241757, 241829, 241919, 241998, 242062, 242128,
+        242197, 242278, 242358, 242419, 242480, 242587, 242622, 242678, 242727, 242768, 242817, 242873,
+        242936, 243004, 243113, 243201, 243284, 243363, 243416, 243476, 243523, 243565, 243605, 243659,
+        243717, 243759, 243835, 243899, 243953, 244016, 244064, 244122, 244178, 244234, 244272, 244354,
+        244399, 244448, 244497, 244548, 244602, 244654, 244704, 244775, 244814, 244858, 244889, 244924,
+        244957, 245020, 245059, 245112, 245164, 245227, 245275, 245328, 245363, 245441, 245501, 245570,
+        245609, 245655, 245701, 245750, 245784, 245851, 245914, 245960, 246006, 246046, 246098, 246148,
+        246212, 246262, 246312, 246400, 246469, 246540, 246598, 246679, 246744, 246779, 246857, 246888,
+        246933, 246981, 247016, 247075, 247127, 247189, 247297, 247363, 247417, 247464, 247522, 247581,
+        247638, 247699, 247742, 247794, 247894, 247936, 248005, 248056, 248112, 248168, 248250, 248318,
+        248402, 248461, 248506, 248583, 248639, 248706, 248787, 248877, 248980, 249084, 249177, 249250,
+        249339, 249432, 249526, 249613, 249709, 249788, 249865, 249929, 249979, 250031, 250106, 250188,
+        250248, 250317, 250386, 250456, 250522, 250594, 250679, 250745, 250815, 250881, 250951, 251013,
+        251075, 251150, 251232, 251283, 251334, 251382, 251442, 251515, 251567, 251682, 251760, 251814,
+        251879, 251950, 251999, 252065, 252131, 252185, 252258, 252307, 252352, 252410, 252480, 252527,
+        252608, 252685, 252772, 252856, 252899, 252938, 253036, 253130, 253232, 253330, 253421, 253481,
+        253553, 253613, 253682, 253793, 253853, 253928, 254024, 254103, 254165, 254219, 254319, 254379,
+        254473, 254567, 254631, 254700, 254769, 254834, 254899, 254982, 255065, 255148, 255231, 255308,
+        255385, 255475, 255534, 255593, 255656, 255719, 255837, 255876, 255977, 256039, 256101, 256176,
+        256242, 256294, 256350, 256427, 256470, 256513, 256553, 256591, 256643, 256681, 256719, 256774,
+        256811, 256859, 256905, 256968, 257028, 257084, 257134, 257205, 257266, 257332, 257409, 257459,
+        257511, 257560, 257616, 257672, 257724, 257786, 257838, 257915, 257986, 258046, 258110, 258197,
+        258259, 258317, 258373, 258431, 258515, 258605, 258695, 258757, 258832, 258914, 258988, 259060,
+        259146, 259240, 259324, 259378, 259438, 259494, 259560, 259627, 259719, 259788, 259835, 259879,
+        259951, 260022, 260055, 260096, 260151, 260227, 260278, 260326, 260427, 260498, 260590, 260657,
+        260699, 260751, 260812, 260877, 260988, 261070, 261179, 261250, 261291, 261349, 261407, 261461,
+        261532, 261600, 261689, 261784, 261844, 261908, 261945, 261978, 262025, 262058, 262127, 262170,
+        262231, 262289, 262372, 262478, 262538, 262584, 262627, 262666, 262701, 262732, 262769, 262808,
+        262905, 262954, 263030, 263100, 263161, 263192, 263241, 263297, 263355, 263392, 263463, 263518,
+        263569, 263612, 263694, 263741, 263794, 263858, 263913, 263987, 264055, 264097, 264144, 264196,
+        264242, 264301, 264398, 264441, 264481, 264551, 264627, 264662, 264705, 264752, 264812, 264851,
+        264886, 264931, 264982, 265039, 265077, 265130, 265171, 265216, 265275, 265362, 265439, 265500,
+        265558, 265610, 265662, 265702, 265762, 265805, 265893, 265946, 265985, 266049, 266114, 266204,
+        266260, 266341, 266419, 266482, 266570, 266637, 266712, 266777, 266828, 266880, 266945, 267071,
+        267153, 267222, 267288, 267343, 267423, 267476, 267554, 267606, 267656, 267731, 267800, 267839,
+        267902, 267973, 268055, 268147, 268231, 268289, 268343, 268395, 268463, 268525, 268579, 268635,
+        268703, 268765, 268832, 268897, 268961, 269017, 269075, 269145, 269209, 269254, 269322, 269378,
+        269426, 269476, 269538, 269596, 269664, 269750, 269844, 269928, 269994, 270050, 270116, 270161,
+        270202, 270239, 270292, 270350, 270404, 270448, 270499, 270588, 270683, 270735, 270796, 270852,
+        270913, 270958, 271031, 271104, 271170, 271228, 271290, 271348, 271422, 271467, 271508, 271549,
+        271612, 271689, 271762, 271827, 271896, 271965, 272059, 272159, 272221, 272275, 272333, 272402,
+        272449, 272492, 272535, 272585, 272639, 272685, 272749, 272811, 272865, 272923, 272981, 273043,
+        273117, 273209, 273307, 273374, 273462, 273516, 273570, 273630, 273686, 273734, 273786, 273863,
+        273946, 274015, 274086, 274161, 274224, 274282, 274341, 274413, 274488, 274597, 274685, 274749,
+        274832, 274926, 275005, 275078, 275139, 275195, 275255, 275313, 275346, 275407, 275478, 275521,
+        275564, 275595, 275656, 275714, 275768, 275814, 275864, 275928, 276010, 276089, 276164, 276231,
+        276302, 276387, 276500, 276565, 276627, 276685, 276735, 276789, 276857, 276922, 276976, 277026,
+        277099, 277151, 277224, 277289, 277330, 277405, 277461, 277543, 277635, 277731, 277808, 277911,
+        277990, 278070, 278148, 278268, 278386, 278472, 278529, 278576, 278647, 278717, 278769, 278828,
+        278897, 278964, 279014, 279080, 279132, 279201, 279249, 279327, 279377, 279442, 279492, 279559,
+        279634, 279686, 279762, 279826, 279892, 279946, 280018, 280076, 280138, 280222, 280312, 280382,
+        280446, 280497, 280551, 280605, 280710, 280774, 280826, 280880, 280928, 281001, 281070, 281143,
+        281229, 281285, 281324, 281405, 281491, 281564, 281656, 281731, 281789, 281889, 281994, 282077,
+        282141, 282198, 282273, 282348, 282431, 282497, 282593, 282655, 282715, 282788, 282857, 282936,
+        283019, 283123, 283226, 283323, 283412, 283490, 283556, 283634, 283699, 283789, 283855, 283911,
+        283971, 284060, 284143, 284195, 284264, 284318, 284370, 284447, 284541, 284619, 284718, 284809,
+        284900, 284992, 285046, 285133, 285233, 285343, 285406, 285463, 285546, 285591, 285689, 285743,
+        285841, 285918, 285993, 286078, 286158, 286257, 286326, 286385, 286504, 286546, 286639, 286729,
+        286782, 286823, 286890, 286958, 287031, 287110, 287203, 287292, 287430, 287505, 287594, 287689,
+        287774, 287862, 287948, 288020, 288102, 288199, 288288, 288390, 288439, 288503, 288568, 288657,
+        288741, 288804, 288895, 288989, 289068, 289180, 289312, 289410, 289512, 289623, 289673, 289776,
+        289887, 289990, 290066, 290134, 290215, 290292, 290363, 290461, 290527, 290634, 290698, 290742,
+        290791, 290864, 290946, 291007, 291079, 291166, 291237, 291301, 291349, 291425, 291517, 291621,
+        291711, 291781, 291829, 291909, 291983, 292069, 292173, 292242, 292285, 292343, 292401, 292493,
+        292556, 292639, 292716, 292794, 292878, 292939, 293022, 293078, 293128, 293212, 293302, 293378,
+        293440, 293530, 293587, 293672, 293747, 293822, 293923, 294038, 294148, 294228, 294308, 294397,
+        294486, 294594, 294689, 294790, 294879, 294959, 295056, 295118, 295175, 295226, 295277, 295334,
+        295421, 295481, 295562, 295643, 295692, 295799, 295908, 296003, 296115, 296201, 296309, 296326,
+        296396, 296476, 296566, 296622, 296688, 296766, 296863, 296974, 297074, 297164, 297275, 297408,
+        297510, 297618, 297735, 297843, 297970, 298045, 298147, 298239, 298304, 298398, 298467, 298537,
+        298591, 298678, 298780, 298854, 298921, 298983, 299041, 299120, 299197, 299270, 299370, 299466,
+        299528, 299609, 299686, 299775, 299858, 299939, 300016, 300110, 300189, 300264, 300326, 300405,
+        300469, 300529, 300601, 300661, 300734, 300813, 300897, 300979, 301054, 301150, 301229, 301294,
+        301346, 301421, 301495, 301555, 301613, 301665, 301738, 301807, 301892, 301966, 302041, 302135,
+        302214, 302298, 302352, 302423, 302509, 302554, 302591, 302628, 302669, 302754, 302831, 302953,
+        303058, 303160, 303216, 303314, 303403, 303526, 303615, 303692, 303785, 303868, 303949, 304044,
+        304142, 304252, 304385, 304464, 304551, 304620, 304726, 304798, 304877, 304951, 305019, 305087,
+        305164, 305245, 305330, 305394, 305475, 305541, 305601, 305680, 305769, 305835, 305923, 306001,
+        306094, 306176, 306249, 306343, 306429, 306468, 306531, 306634, 306734, 306796, 306885, 306935,
+        306994, 307033, 307070, 307121, 307169, 307208, 307269, 307326, 307382, 307449, 307521, 307597,
+        307679, 307756, 307846, 307922, 308050, 308139, 308207, 308275, 308341, 308429, 308527, 308611,
+        308674, 308733, 308817, 308904, 308978, 309052, 309126, 309202, 309258, 309350, 309417, 309486,
+        309549, 309610, 309681, 309744, 309802, 309867, 309951, 310048, 310127, 310204, 310285, 310372,
+        310462, 310544, 310639, 310731, 310818, 310902, 311003, 311065, 311137, 311227, 311289, 311372,
+        311463, 311558, 311639, 311707, 311777, 311860, 311903, 311972, 312036, 312100, 312151, 312220,
+        312272, 312338, 312391, 312475, 312543, 312628, 312726, 312801, 312872, 312936, 313015, 313101,
+        313187, 313262, 313343, 313403, 313478, 313576, 313676, 313779, 313861, 313950, 314035, 314139,
+        314174, 314216, 314252, 314301, 314384, 314460, 314531, 314602, 314664, 314732, 314813, 314894,
+        314962, 315016, 315074, 315153, 315224, 315295, 315378, 315465, 315555, 315637, 315687, 315743,
+        315793, 315856, 315915, 315978, 316017, 316065, 316119, 316175, 316241, 316304, 316348, 316398,
+        316446, 316492, 316529, 316571, 316629, 316694, 316739, 316784, 316852, 316910, 316962, 317028,
+        317052, 317082, 317119, 317165, 317207, 317247, 317296, 317370, 317440, 317512, 317553, 317593,
+        317628, 317689, 317746, 317777, 317845, 317935, 317984, 318036, 318079, 318138, 318197, 318265,
+        318325, 318356, 318397, 318456, 318487, 318518, 318569, 318640, 318679, 318729, 318762, 318801,
+        318849, 318926, 318957, 319026, 319080, 319115, 319188, 319239, 319284, 319321, 319396, 319459,
+        319511, 319567, 319631, 319705, 319798, 319885, 319929, 319991, 320053, 320094, 320160, 320220,
+        320297, 320359, 320440, 320504, 320556, 320628, 320713, 320772, 320832, 320911, 320995, 321044,
+        321106, 321168, 321228, 321302, 321366, 321413, 321493, 321542, 321598, 321669, 321715, 321774,
+        321815, 321865, 321915, 321965, 322033, 322096, 322122, 322182, 322250,
+    ];
+
+    // Hash table over TagKeys: slot (tag * TagHashMultiplier) >> (32 - TagHashBits), then linear probing;
+    // a slot holds record number + 1, 0 when empty.
+    internal static ReadOnlySpan<ushort> TagSlots =>
+    [
+        1, 0, 4582, 0, 3548, 0, 775, 1159, 0, 0, 1681, 0, 2110, 307, 2206, 0,
+        0, 0, 0, 0, 0, 0, 1878, 2957, 0, 0, 0, 0, 4848, 3996, 0, 3061,
+        0, 1054, 3685, 0, 0, 0, 0, 0, 0, 4233, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1766, 0, 0, 0, 298, 264, 2585, 3864, 0, 3701, 1457, 680,
+        2888, 3794, 0, 2294, 575, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 3051, 0, 0, 2781, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        3118, 0, 0, 0, 2181, 1288, 0, 0, 0, 1921, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 2820, 858, 0, 0, 0, 4259, 0, 0, 0,
+        0, 0, 4639, 0, 2030, 0, 0, 0, 0, 0, 0, 0, 1130, 988, 2426, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4816, 0, 3971, 0, 0, 0, 4443, 1109, 0, 0, 3650, 3939, 0, 0, 1686,
+        0, 0, 2213, 0, 0, 0, 0, 1334, 2013, 3584, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 539, 2228, 397, 4521, 4781, 0, 78, 0, 0,
+        0, 3182, 0, 0, 0, 2488, 2686, 1394, 2625, 4728, 172, 0, 0, 2909, 3636, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2065, 0, 0, 1888, 1546,
+        2446, 3230, 0, 0, 0, 0, 0, 2271, 0, 708, 184, 2912, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1706, 0, 0, 0, 0, 0,
+        0, 3880, 0, 0, 0, 0, 0, 3147, 478, 4558, 2312, 0, 0, 0, 4886, 0,
+        0, 0, 0, 3212, 327, 0, 0, 0, 0, 0, 0, 0, 4389, 0, 733, 0,
+        3648, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1309, 0, 0,
+        141, 0, 225, 0, 0, 0, 0, 1654, 4047, 0, 607, 0, 4504, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4673, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1147, 0, 0, 1669, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 131, 0, 0, 0, 0, 2549, 0, 0, 0, 1415, 0, 0, 4477,
+        758, 0, 0, 0, 0, 0, 4226, 0, 1503, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3454, 4119, 672, 0, 4530, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4755, 0, 1412, 0,
+        0, 0, 0, 0, 0, 3919, 3268, 3760, 995, 0, 0, 0, 0, 0, 0, 0,
+        2160, 2997, 0, 0, 0, 1906, 1569, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 488, 2360, 3367, 1233, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4618,
+        0, 3033, 0, 0, 0, 0, 0, 0, 281, 3896, 0, 0, 0, 0, 0, 3154,
+        0, 0, 2319, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4800, 2140, 0,
+        0, 0, 0, 0, 3822, 4422, 0, 0, 0, 0, 0, 0, 0, 1479, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 167, 0, 0, 0, 0, 0, 0, 0, 3783,
+        4078, 641, 461, 0, 0, 0, 0, 0, 0, 0, 0, 4282, 0, 0, 0, 0,
+        0, 2133, 4707, 0, 1386, 3632, 0, 2757, 0, 0, 0, 1166, 0, 0, 0, 0,
+        3316, 0, 0, 0, 0, 0, 0, 0, 2058, 0, 136, 0, 1525, 2939, 0, 0,
+        0, 3716, 0, 0, 3522, 0, 0, 0, 3340, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1954, 3513, 0, 0, 0, 0,
+        73, 0, 0, 438, 693, 2889, 2241, 4537, 588, 0, 0, 0, 0, 0, 0, 0,
+        322, 0, 2414, 0, 0, 0, 0, 1801, 2084, 4368, 1082, 717, 3553, 819, 3770, 0,
+        0, 4192, 0, 0, 3130, 0, 0, 0, 0, 1295, 3023, 0, 0, 1928, 220, 2334,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 509, 0, 0, 864, 0, 2604, 0,
+        3486, 3708, 0, 0, 0, 0, 0, 4652, 3038, 0, 3677, 0, 0, 2289, 0, 0,
+        0, 0, 0, 4156, 0, 0, 0, 0, 3607, 0, 0, 0, 0, 0, 0, 4321,
+        0, 0, 0, 0, 1593, 4828, 0, 3978, 0, 0, 0, 1027, 4456, 0, 2252, 3942,
+        1204, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1347, 2623, 0, 0,
+        0, 239, 1875, 0, 0, 0, 4103, 0, 0, 666, 0, 0, 550, 2508, 891, 1240,
+        0, 0, 4294, 0, 0, 0, 0, 2928, 0, 4740, 2495, 1398, 0, 0, 0, 0,
+        0, 0, 788, 1184, 0, 0, 0, 0, 0, 319, 0, 0, 0, 0, 2979, 0,
+        0, 0, 0, 0, 0, 3237, 0, 0, 0, 4007, 0, 0, 0, 0, 3844, 0,
+        0, 0, 1218, 0, 427, 4244, 0, 0, 0, 0, 0, 0, 0, 0, 1718, 0,
+        1782, 0, 0, 0, 0, 0, 985, 0, 3430, 3481, 0, 0, 0, 0, 0, 0,
+        0, 0, 1264, 0, 0, 105, 0, 2902, 333, 1856, 0, 0, 0, 0, 0, 0,
+        0, 3813, 1095, 3556, 3931, 4402, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        2005, 1314, 0, 2115, 154, 58, 230, 1859, 1948, 0, 0, 3697, 1659, 4058, 620, 2860,
+        4507, 522, 0, 0, 872, 2610, 3948, 0, 3493, 1511, 449, 0, 0, 0, 4686, 0,
+        0, 0, 0, 0, 0, 0, 0, 771, 1154, 0, 1630, 0, 0, 2104, 3170, 0,
+        0, 0, 0, 0, 0, 0, 0, 2949, 4328, 0, 249, 0, 0, 0, 3413, 0,
+        1420, 0, 1046, 4490, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 321, 0,
+        0, 0, 0, 0, 3289, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4128, 0,
+        0, 0, 3691, 0, 0, 567, 3389, 0, 0, 0, 4307, 0, 0, 3205, 2933, 0,
+        374, 0, 0, 0, 0, 0, 0, 0, 0, 801, 0, 0, 0, 4181, 0, 0,
+        0, 0, 0, 0, 0, 2173, 3010, 3663, 0, 0, 1913, 0, 0, 0, 0, 0,
+        0, 4026, 0, 2276, 0, 0, 501, 3376, 0, 0, 0, 0, 0, 4254, 0, 0,
+        0, 0, 0, 0, 4631, 1739, 0, 0, 0, 0, 0, 0, 0, 1128, 0, 0,
+        0, 953, 2632, 2199, 0, 0, 16, 0, 0, 0, 0, 0, 2705, 0, 0, 0,
+        2456, 3265, 4808, 4897, 3965, 0, 3635, 0, 3827, 1108, 4435, 0, 0, 0, 0, 0,
+        4211, 0, 1020, 0, 2924, 0, 0, 0, 2680, 1326, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 4090, 0, 0, 650, 0, 535, 4777, 0, 880, 0, 0, 3441, 3500,
+        0, 459, 0, 0, 0, 0, 2481, 4720, 0, 3044, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 352, 0, 0, 0, 0, 3745, 0, 0, 0,
+        1538, 2443, 3223, 0, 4862, 3419, 0, 0, 0, 0, 0, 176, 3600, 0, 0, 0,
+        2598, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1778, 4570, 1959, 0,
+        0, 0, 0, 3613, 0, 4143, 0, 0, 2283, 0, 336, 2309, 2381, 4550, 0, 0,
+        2191, 0, 0, 0, 0, 0, 0, 2417, 0, 934, 0, 0, 0, 4381, 0, 725,
+        0, 826, 3643, 0, 0, 0, 0, 0, 3173, 0, 0, 0, 0, 1998, 0, 0,
+        0, 1934, 52, 0, 0, 0, 0, 0, 4041, 0, 0, 599, 0, 4496, 2373, 0,
+        0, 3732, 2607, 0, 0, 0, 0, 0, 0, 0, 0, 3402, 4665, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 961, 0, 0, 0, 0, 0, 0, 0,
+        0, 3285, 0, 0, 130, 2714, 0, 245, 4613, 0, 0, 0, 0, 0, 0, 0,
+        4469, 0, 565, 756, 3328, 0, 0, 4223, 0, 1495, 2215, 2784, 0, 0, 0, 0,
+        0, 1759, 2196, 1638, 0, 0, 0, 0, 0, 0, 0, 3449, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3190, 3561, 0, 0, 3599, 0,
+        0, 0, 0, 2771, 0, 0, 0, 1190, 0, 2847, 4174, 0, 0, 0, 0, 0,
+        0, 2152, 2990, 0, 0, 0, 0, 0, 1561, 0, 0, 0, 0, 0, 4017, 1451,
+        1013, 0, 0, 484, 3359, 842, 0, 0, 0, 0, 0, 0, 0, 0, 3254, 0,
+        366, 0, 1731, 2021, 22, 0, 2055, 0, 0, 0, 1115, 0, 0, 0, 0, 0,
+        0, 2920, 343, 0, 0, 0, 0, 0, 0, 109, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 4599, 4414, 0, 0, 0, 0, 0, 0, 0, 3723, 0, 0,
+        0, 0, 0, 360, 0, 0, 0, 0, 0, 2738, 0, 0, 0, 2563, 0, 0,
+        1663, 4070, 633, 3538, 4509, 1970, 0, 0, 874, 3950, 0, 0, 4279, 0, 0, 0,
+        0, 0, 0, 4699, 0, 1384, 0, 0, 0, 0, 0, 778, 0, 0, 0, 0,
+        0, 0, 0, 310, 0, 0, 0, 0, 0, 0, 0, 4331, 2962, 0, 0, 256,
+        2559, 4795, 0, 0, 0, 2259, 0, 3839, 0, 3337, 0, 831, 0, 0, 0, 4235,
+        0, 0, 0, 0, 284, 0, 0, 0, 0, 0, 0, 3505, 0, 0, 0, 0,
+        0, 0, 3460, 0, 0, 685, 3136, 0, 2297, 580, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 3052, 0, 4360, 1077, 0, 0, 811, 3922,
+        0, 0, 4186, 0, 0, 3122, 0, 0, 3393, 2186, 3022, 1293, 0, 0, 0, 0,
+        0, 2511, 0, 0, 0, 0, 3656, 0, 0, 0, 508, 0, 2825, 0, 3280, 0,
+        0, 0, 0, 1632, 3107, 2972, 0, 0, 4644, 2035, 1359, 1787, 29, 3035, 0, 0,
+        0, 1134, 3906, 0, 4153, 0, 0, 0, 2201, 0, 0, 0, 905, 0, 0, 0,
+        0, 120, 0, 0, 0, 1585, 4821, 0, 0, 0, 0, 0, 4448, 0, 745, 1112,
+        0, 0, 0, 0, 971, 1691, 3099, 0, 0, 0, 0, 0, 0, 1339, 0, 0,
+        0, 0, 0, 4901, 0, 0, 0, 4098, 0, 0, 658, 0, 4526, 542, 4785, 883,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4732, 0, 2691, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 2841, 0, 0, 3092, 0, 0, 0, 0, 0, 1982,
+        2975, 3623, 0, 1893, 1551, 3504, 4344, 0, 4874, 0, 4003, 0, 7, 1436, 2915, 189,
+        0, 3346, 0, 1216, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1711,
+        0, 0, 0, 1964, 0, 0, 0, 39, 0, 0, 3477, 0, 443, 3084, 3693, 4563,
+        0, 0, 0, 1256, 0, 0, 2697, 0, 0, 3215, 0, 2527, 0, 0, 0, 0,
+        0, 4592, 4394, 0, 0, 3927, 0, 0, 0, 0, 0, 1465, 0, 0, 0, 2327,
+        0, 0, 0, 0, 0, 146, 1940, 227, 2728, 0, 0, 0, 0, 4050, 0, 612,
+        0, 0, 0, 0, 386, 0, 0, 0, 0, 0, 0, 445, 0, 0, 0, 4678,
+        0, 1370, 0, 0, 0, 0, 0, 0, 763, 1152, 2813, 1626, 1671, 4166, 0, 2203,
+        0, 0, 0, 0, 0, 0, 0, 0, 2716, 0, 0, 0, 0, 35, 1600, 4840,
+        0, 0, 3060, 3684, 1041, 4482, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2788,
+        0, 0, 0, 0, 0, 0, 0, 4349, 0, 0, 0, 263, 3859, 0, 0, 4123,
+        0, 0, 2884, 0, 0, 0, 3385, 0, 0, 0, 0, 0, 0, 0, 3197, 0,
+        2665, 0, 4760, 0, 0, 0, 0, 0, 0, 0, 0, 3271, 0, 2853, 1000, 2044,
+        0, 0, 0, 0, 0, 0, 2165, 1278, 3002, 0, 0, 1911, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 493, 0, 3372, 849, 4765, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4623, 2028, 0, 0, 0, 0, 0, 0, 0, 1121, 987,
+        0, 4147, 952, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 3960, 0, 0, 4606, 4427, 1104, 0, 0, 0, 0, 0,
+        0, 4207, 1484, 0, 0, 0, 0, 0, 0, 921, 2010, 2676, 3578, 2743, 0, 0,
+        0, 0, 0, 0, 4082, 0, 0, 642, 0, 2226, 4510, 393, 4773, 0, 0, 77,
+        4285, 2122, 455, 0, 0, 0, 0, 2479, 4712, 1389, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 315, 480, 0, 0, 0, 0, 3737, 0, 0,
+        0, 1530, 2435, 0, 0, 4858, 0, 0, 0, 2262, 0, 1064, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1831, 0, 0, 0, 0, 0, 0, 1774, 4564, 3518,
+        0, 0, 0, 0, 0, 0, 4137, 0, 0, 698, 470, 3142, 2304, 593, 4542, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2504, 0, 3299, 1803, 4373, 0,
+        722, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1300,
+        0, 0, 0, 2339, 221, 0, 0, 0, 0, 4036, 0, 0, 2094, 0, 0, 514,
+        0, 867, 0, 2606, 0, 0, 0, 0, 0, 0, 0, 0, 4657, 0, 0, 0,
+        30, 0, 0, 0, 0, 0, 990, 1140, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 1272, 0, 0, 125, 0, 0, 0, 0, 2542, 0, 3982, 0, 0, 0,
+        0, 4461, 0, 748, 2257, 3324, 0, 3445, 0, 0, 1493, 0, 0, 0, 0, 0,
+        0, 1352, 0, 0, 2749, 0, 0, 0, 0, 0, 0, 0, 2041, 4107, 0, 1825,
+        2232, 554, 0, 401, 896, 0, 80, 0, 0, 0, 0, 0, 0, 0, 4745, 0,
+        0, 1403, 0, 0, 0, 0, 0, 793, 0, 0, 405, 0, 0, 4764, 0, 0,
+        0, 0, 2144, 1989, 2984, 0, 0, 0, 1898, 0, 293, 0, 0, 0, 0, 1645,
+        1443, 1007, 0, 3847, 0, 3351, 0, 1223, 0, 0, 0, 4249, 0, 1834, 2898, 0,
+        0, 0, 0, 1723, 0, 0, 0, 0, 0, 0, 3888, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 1269, 0, 0, 0, 0, 0, 3218, 0, 0,
+        0, 0, 0, 0, 1810, 0, 4407, 0, 0, 0, 0, 0, 0, 0, 0, 1472,
+        0, 0, 0, 0, 0, 915, 0, 0, 0, 0, 158, 233, 0, 0, 0, 0,
+        0, 4063, 0, 625, 2865, 0, 525, 0, 0, 0, 0, 0, 0, 4275, 1515, 0,
+        0, 0, 0, 0, 2468, 4691, 1377, 0, 0, 0, 0, 242, 0, 0, 0, 0,
+        1678, 0, 0, 2107, 2892, 0, 0, 0, 912, 0, 0, 0, 134, 2954, 0, 0,
+        0, 2557, 0, 0, 3993, 1425, 0, 0, 1051, 3834, 0, 0, 0, 0, 0, 0,
+        4231, 0, 0, 0, 0, 0, 0, 0, 0, 3294, 1764, 0, 2048, 4356, 295, 0,
+        0, 2582, 0, 0, 0, 434, 677, 1454, 2885, 4533, 572, 0, 1247, 0, 0, 4311,
+        0, 0, 0, 2797, 0, 0, 1619, 0, 0, 2080, 0, 2778, 1072, 711, 0, 806,
+        3764, 414, 0, 0, 0, 0, 0, 0, 0, 0, 2178, 1995, 1285, 3015, 0, 1918,
+        217, 0, 0, 0, 0, 0, 0, 0, 3069, 0, 0, 504, 2368, 2817, 855, 1237,
+        3381, 0, 4257, 0, 0, 1843, 0, 0, 0, 4636, 0, 1742, 0, 0, 0, 0,
+        0, 0, 3904, 0, 0, 0, 4149, 0, 2637, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 2708, 0, 0, 0, 0, 4813, 0, 0, 0, 0, 0, 3831, 4440, 0,
+        0, 0, 1200, 0, 0, 0, 0, 0, 2211, 0, 0, 0, 0, 0, 1331, 0,
+        0, 0, 0, 0, 2908, 0, 2573, 0, 4093, 0, 0, 2876, 464, 0, 0, 0,
+        0, 0, 0, 0, 4290, 0, 193, 3179, 0, 0, 2137, 4725, 2485, 1393, 2683, 3049,
+        0, 0, 0, 0, 3914, 1175, 0, 0, 0, 0, 0, 318, 3244, 0, 0, 0,
+        0, 0, 2062, 3750, 0, 1543, 0, 3227, 0, 4867, 0, 3421, 4000, 0, 2269, 0,
+        181, 705, 0, 0, 0, 0, 0, 4239, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1963, 0, 0, 3878, 2588, 0, 3426, 3473, 1463, 0, 0, 4555,
+        339, 0, 0, 902, 0, 0, 0, 95, 0, 0, 324, 0, 0, 0, 0, 0,
+        2090, 0, 0, 3808, 1088, 730, 4386, 0, 0, 0, 4198, 0, 0, 0, 0, 0,
+        0, 0, 0, 1306, 0, 0, 0, 55, 1938, 0, 0, 0, 0, 0, 1651, 0,
+        604, 0, 4501, 2374, 0, 0, 0, 0, 0, 0, 3490, 0, 0, 0, 0, 0,
+        4670, 0, 0, 0, 0, 0, 67, 0, 0, 0, 0, 0, 0, 4162, 966, 0,
+        1827, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2546, 4838,
+        0, 0, 1413, 0, 0, 1036, 4474, 0, 0, 0, 0, 0, 0, 975, 1500, 0,
+        2787, 0, 0, 0, 0, 3594, 2073, 0, 0, 0, 0, 0, 261, 0, 0, 0,
+        4116, 0, 0, 0, 0, 558, 0, 0, 0, 0, 0, 0, 4298, 0, 195, 3195,
+        0, 3566, 0, 0, 0, 1410, 0, 0, 0, 0, 0, 0, 3758, 0, 409, 0,
+        0, 0, 0, 0, 0, 0, 0, 2157, 2995, 3660, 0, 0, 1903, 1566, 0, 0,
+        0, 0, 0, 4022, 0, 2274, 0, 3852, 0, 0, 3364, 0, 1230, 0, 0, 0,
+        0, 0, 1836, 3259, 0, 0, 0, 2026, 1735, 3030, 0, 0, 0, 0, 279, 1119,
+        3893, 4904, 0, 948, 0, 0, 0, 0, 15, 2317, 0, 0, 0, 0, 2700, 0,
+        0, 0, 0, 0, 0, 4896, 3954, 0, 0, 0, 4419, 1102, 0, 0, 0, 0,
+        0, 0, 4204, 0, 0, 0, 0, 0, 0, 0, 2670, 3668, 0, 0, 0, 2354,
+        0, 1865, 0, 2568, 0, 4075, 3781, 0, 638, 0, 532, 0, 0, 0, 0, 0,
+        3116, 3436, 3496, 0, 0, 0, 0, 0, 2475, 4704, 0, 0, 0, 2755, 0, 0,
+        0, 0, 1163, 0, 0, 4170, 0, 0, 0, 350, 0, 0, 0, 0, 0, 0,
+        0, 4336, 1522, 0, 0, 0, 0, 0, 0, 0, 1428, 0, 1060, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4884, 0, 1769, 0,
+        3510, 1951, 0, 0, 3869, 0, 0, 0, 3464, 4133, 690, 2218, 3140, 0, 585, 2300,
+        1250, 0, 0, 2114, 4316, 0, 0, 2803, 0, 2411, 0, 933, 1642, 0, 0, 4365,
+        0, 714, 1080, 816, 2516, 0, 417, 0, 0, 0, 0, 3127, 0, 19, 0, 0,
+        0, 0, 0, 1925, 49, 0, 0, 0, 0, 0, 4031, 0, 0, 1016, 1815, 2279,
+        2371, 0, 862, 3731, 0, 0, 4264, 0, 0, 1637, 0, 0, 0, 4649, 0, 1364,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 956, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 124, 0, 0, 0, 0, 1590, 4825, 0, 0, 0,
+        0, 0, 4453, 0, 2250, 0, 1202, 0, 0, 1696, 4215, 1489, 0, 0, 0, 0,
+        0, 0, 1344, 3587, 1756, 0, 0, 236, 1874, 0, 0, 0, 0, 0, 0, 663,
+        2096, 3078, 547, 0, 0, 888, 0, 0, 0, 0, 0, 0, 3186, 0, 0, 4737,
+        2492, 0, 0, 0, 0, 0, 0, 0, 0, 1182, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1986, 0, 2618, 0, 0, 0, 1556, 3235, 0, 0, 4879, 3424,
+        0, 1441, 0, 0, 0, 0, 0, 0, 0, 0, 424, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1716, 0, 0, 0, 2054, 0, 0, 271, 3242, 982, 0, 0,
+        0, 0, 0, 0, 2389, 0, 0, 903, 1261, 2614, 0, 102, 0, 0, 1853, 0,
+        2531, 0, 0, 0, 0, 2092, 0, 4399, 0, 737, 0, 3776, 0, 0, 0, 3722,
+        0, 0, 0, 0, 0, 356, 2332, 2003, 0, 0, 0, 151, 1945, 2348, 2731, 2561,
+        2810, 0, 1656, 4055, 3307, 617, 3537, 0, 0, 0, 869, 2609, 3947, 0, 4272, 1508,
+        0, 0, 0, 0, 0, 3408, 4683, 1375, 0, 0, 0, 0, 0, 768, 0, 0,
+        0, 0, 0, 0, 2101, 3168, 0, 0, 0, 0, 0, 0, 0, 4325, 2719, 2946,
+        0, 248, 1602, 2553, 4845, 3988, 1419, 0, 0, 4487, 0, 0, 3332, 0, 0, 0,
+        0, 0, 0, 0, 0, 2793, 0, 0, 0, 0, 2074, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 304, 0, 0, 0, 0,
+        4304, 0, 197, 3202, 0, 0, 0, 371, 2643, 0, 0, 0, 2776, 0, 0, 0,
+        798, 3273, 3920, 2856, 4179, 0, 0, 0, 0, 0, 0, 2170, 3007, 1283, 0, 0,
+        0, 1577, 0, 0, 0, 0, 0, 0, 3655, 0, 0, 0, 498, 0, 0, 853,
+        0, 0, 0, 0, 0, 3106, 0, 0, 0, 0, 368, 4628, 0, 0, 0, 0,
+        0, 0, 0, 3900, 1125, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 3262, 4805, 0, 0, 0, 0, 0, 1022, 4432,
+        4611, 0, 0, 0, 0, 0, 4208, 0, 3098, 0, 0, 0, 0, 0, 2677, 1323,
+        3581, 2658, 0, 0, 0, 0, 0, 2570, 0, 4087, 3788, 0, 647, 2871, 4515, 4774,
+        0, 877, 0, 0, 0, 4288, 0, 0, 0, 0, 0, 0, 4717, 928, 0, 0,
+        0, 0, 2760, 0, 0, 0, 0, 0, 2833, 0, 0, 3318, 0, 0, 0, 0,
+        0, 0, 0, 3742, 0, 139, 1535, 2440, 2726, 4340, 4861, 0, 0, 0, 6, 2264,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 4567, 1957, 0, 0, 0, 38, 0, 0, 3471, 4140, 703, 475,
+        3083, 3146, 3692, 598, 4547, 1254, 0, 0, 0, 0, 0, 0, 2804, 0, 0, 0,
+        0, 0, 0, 4588, 4378, 0, 0, 823, 3925, 0, 0, 0, 0, 0, 0, 0,
+        0, 2324, 3399, 0, 0, 0, 0, 0, 1932, 222, 2344, 2447, 0, 0, 0, 0,
+        0, 3072, 0, 3688, 517, 0, 384, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4662, 0, 3041, 0, 0, 4580, 0, 0, 0, 3909, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 2464, 0, 0, 0, 0, 0, 0, 0, 34,
+        1596, 0, 0, 0, 3058, 3683, 1032, 4466, 753, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1357, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4110, 0, 0, 2880, 0, 0, 0, 0, 0, 0, 0, 0, 0, 977, 0,
+        0, 0, 0, 0, 4750, 0, 0, 0, 0, 0, 0, 0, 0, 1187, 0, 408,
+        0, 0, 0, 0, 0, 0, 0, 0, 2149, 2988, 0, 0, 0, 0, 1558, 0,
+        0, 0, 0, 0, 1647, 1448, 1010, 3530, 4014, 0, 0, 3356, 839, 0, 0, 0,
+        0, 0, 0, 0, 3251, 0, 0, 0, 2018, 1728, 0, 0, 0, 0, 0, 273,
+        0, 986, 2424, 0, 0, 0, 0, 0, 2917, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1623, 4894, 0, 0, 0, 3818, 1097, 4411, 4596, 0,
+        2593, 0, 0, 0, 1477, 0, 0, 0, 0, 0, 0, 2008, 0, 0, 0, 162,
+        60, 2735, 0, 0, 0, 0, 4067, 0, 0, 630, 0, 529, 2224, 390, 0, 0,
+        0, 76, 0, 0, 1520, 3178, 0, 0, 0, 4696, 2473, 3, 1381, 0, 0, 0,
+        0, 0, 776, 0, 0, 0, 0, 0, 2112, 0, 0, 0, 3710, 0, 0, 0,
+        0, 0, 1880, 2959, 0, 0, 0, 4850, 0, 3998, 0, 3062, 4891, 1056, 3837, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 3865, 0, 0, 3702, 3795, 1459, 682, 469, 0, 0, 577,
+        2295, 0, 0, 0, 0, 0, 0, 289, 3207, 0, 0, 0, 0, 0, 0, 1794,
+        0, 4357, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3120, 0, 0, 2183,
+        3019, 1290, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 947, 0, 0, 0,
+        0, 0, 2822, 860, 0, 3277, 0, 0, 0, 0, 0, 0, 0, 0, 4641, 2032,
+        0, 0, 26, 0, 0, 0, 0, 0, 0, 0, 0, 1665, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 117, 0, 0, 0, 2460, 1583, 4818, 0, 0,
+        0, 0, 0, 4445, 1110, 742, 3652, 3940, 0, 0, 1688, 0, 1488, 0, 0, 0,
+        0, 0, 2015, 1336, 3586, 0, 2661, 2746, 0, 3727, 0, 0, 0, 0, 0, 0,
+        655, 3076, 4523, 540, 4783, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2404,
+        0, 0, 930, 1396, 2626, 2688, 174, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        2208, 0, 0, 0, 0, 1979, 0, 3620, 0, 4341, 1890, 1548, 3231, 0, 0, 69,
+        4871, 0, 0, 1004, 0, 186, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2896,
+        0, 0, 0, 0, 0, 1708, 0, 0, 0, 0, 0, 0, 3882, 0, 0, 3719,
+        0, 0, 0, 3149, 0, 4560, 0, 0, 0, 4887, 0, 0, 2695, 0, 0, 329,
+        3213, 0, 0, 0, 1643, 0, 0, 0, 4391, 1091, 735, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 1310, 0, 0, 0, 143, 0, 0, 0,
+        0, 0, 0, 4048, 0, 0, 609, 0, 0, 0, 0, 0, 0, 0, 0, 4268,
+        0, 0, 0, 0, 0, 0, 4675, 0, 1369, 2077, 0, 0, 0, 0, 0, 1149,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 911, 0, 0, 0, 0, 0,
+        0, 0, 0, 2550, 0, 3715, 0, 1417, 0, 0, 4479, 0, 759, 0, 0, 0,
+        0, 0, 4227, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4346, 0,
+        0, 0, 0, 2575, 0, 3455, 0, 0, 2881, 0, 0, 562, 0, 302, 1242, 0,
+        0, 0, 0, 0, 0, 0, 2662, 0, 4757, 0, 0, 0, 0, 0, 0, 3552,
+        0, 0, 3762, 0, 997, 2851, 4175, 0, 0, 0, 0, 0, 2162, 2999, 0, 0,
+        0, 1908, 215, 1571, 0, 2937, 0, 0, 0, 0, 0, 0, 0, 490, 2362, 3369,
+        846, 3855, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4620, 0, 0, 0, 0,
+        0, 0, 0, 0, 3898, 0, 0, 0, 4145, 0, 0, 0, 0, 0, 2321, 0,
+        0, 0, 0, 0, 0, 210, 0, 0, 0, 4802, 0, 3958, 0, 0, 0, 0,
+        3824, 4424, 0, 0, 0, 0, 0, 0, 0, 1481, 0, 0, 0, 0, 0, 2673,
+        3575, 0, 0, 169, 2357, 0, 0, 0, 0, 0, 0, 3784, 4080, 0, 0, 0,
+        4770, 0, 0, 0, 0, 0, 0, 2120, 192, 2284, 4283, 0, 2135, 4709, 2477, 1388,
+        3634, 0, 0, 0, 0, 0, 0, 1168, 0, 0, 0, 0, 0, 313, 0, 0,
+        0, 0, 0, 0, 0, 0, 137, 1527, 2940, 0, 0, 0, 4856, 0, 0, 0,
+        3523, 0, 0, 0, 3341, 0, 0, 0, 0, 0, 0, 0, 1830, 0, 0, 0,
+        0, 0, 0, 0, 1771, 0, 1956, 3515, 0, 0, 0, 0, 3425, 3467, 0, 439,
+        695, 2243, 4539, 0, 590, 0, 1252, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 2086, 3297, 0, 3802, 1083, 719, 4370, 3771, 0, 0, 4193, 0, 0, 0,
+        3132, 0, 0, 0, 3025, 1297, 0, 0, 0, 1930, 2336, 0, 2806, 1609, 0, 0,
+        0, 1001, 2627, 0, 0, 511, 0, 0, 0, 0, 0, 0, 3487, 0, 2639, 0,
+        0, 0, 0, 4654, 1748, 3678, 0, 0, 0, 0, 0, 0, 1138, 0, 0, 4157,
+        0, 0, 1826, 3162, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4830, 0, 0, 0, 0, 0, 1028, 4458, 2254, 0, 3944, 1206, 0, 0, 973,
+        1491, 0, 0, 0, 0, 0, 0, 0, 1349, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 4105, 2038, 0, 668, 0, 551, 0, 398, 893, 0, 0, 0, 4295, 0,
+        0, 0, 0, 2408, 0, 2497, 4742, 1400, 0, 0, 0, 0, 0, 790, 1185, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 2141, 2981, 3659, 3752, 0, 0, 0,
+        0, 0, 0, 0, 0, 4008, 0, 2272, 0, 3845, 0, 0, 3348, 0, 1220, 0,
+        0, 4246, 0, 0, 0, 0, 0, 0, 0, 0, 1720, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 3482, 0, 2221, 0, 0, 2315, 0, 0, 1266, 0, 0,
+        0, 0, 0, 2903, 0, 0, 0, 0, 0, 0, 0, 1809, 3814, 4404, 1096, 3557,
+        3932, 0, 0, 0, 0, 0, 0, 0, 0, 353, 359, 2398, 2006, 1316, 0, 2116,
+        156, 0, 232, 0, 0, 0, 0, 1660, 4060, 0, 622, 2862, 0, 523, 0, 0,
+        0, 0, 0, 3494, 0, 450, 1513, 0, 0, 0, 4688, 0, 0, 3627, 0, 0,
+        0, 3545, 0, 0, 1156, 0, 0, 1675, 0, 2106, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 2951, 4330, 0, 251, 0, 2556, 3414, 3991, 0, 1422, 0, 1048, 4492,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 2216, 0, 0, 0, 0, 4883, 3291,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4130, 0, 674, 0, 2238, 0,
+        569, 0, 3736, 0, 0, 0, 4309, 0, 0, 0, 2935, 0, 376, 1616, 2645, 0,
+        0, 0, 0, 709, 1071, 803, 3275, 3921, 412, 0, 0, 0, 0, 0, 0, 0,
+        2175, 1993, 3012, 0, 0, 0, 1915, 0, 0, 0, 0, 0, 4027, 0, 0, 1015,
+        0, 0, 503, 2365, 3378, 3730, 2602, 0, 4255, 0, 0, 0, 0, 0, 0, 4633,
+        0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 954, 0, 2634, 3156,
+        0, 0, 0, 0, 0, 0, 0, 0, 2706, 0, 0, 0, 2458, 0, 4810, 3967,
+        0, 0, 0, 0, 3829, 4437, 0, 0, 1197, 0, 0, 1684, 0, 0, 1021, 0,
+        0, 0, 0, 923, 1328, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 652, 2874, 4517, 536, 0, 0, 0, 0, 3618, 3442, 3501, 2123, 0, 0, 0,
+        0, 0, 2483, 4722, 3046, 0, 0, 0, 0, 0, 0, 1172, 0, 2837, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 3747, 0, 0, 0, 1540, 3225, 0, 0,
+        4864, 3420, 0, 1433, 2266, 0, 178, 3601, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 365, 0, 0, 0, 0, 4571, 1961, 2051, 0, 0, 0, 0,
+        0, 0, 3799, 1460, 3679, 0, 338, 2383, 4552, 899, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 2087, 0, 4383, 0, 727, 0, 2521, 3645, 3773,
+        0, 3721, 0, 0, 3175, 0, 0, 0, 0, 0, 0, 0, 0, 1935, 2345, 0,
+        0, 0, 0, 0, 4043, 0, 3536, 601, 0, 4498, 0, 0, 868, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 3403, 4667, 1751, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 963, 0, 0, 0, 0, 0, 0, 0, 0, 3287, 0, 0,
+        0, 0, 4614, 0, 2545, 4835, 0, 0, 0, 3059, 0, 4471, 0, 0, 566, 3329,
+        1208, 0, 0, 4224, 1497, 0, 0, 0, 0, 0, 0, 3591, 0, 2070, 0, 0,
+        0, 0, 1877, 0, 1612, 1581, 3450, 4113, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 3112, 3192, 0, 3563, 0, 0, 0, 1407, 0, 0, 0, 2772,
+        0, 0, 797, 1192, 3756, 2849, 3916, 0, 0, 0, 0, 0, 0, 2154, 2992, 0,
+        0, 0, 0, 1563, 0, 0, 0, 1608, 0, 4019, 0, 0, 0, 0, 0, 485,
+        3361, 0, 0, 0, 0, 0, 0, 3105, 0, 0, 3256, 0, 0, 2023, 3027, 0,
+        0, 0, 0, 0, 0, 276, 1117, 3890, 0, 0, 0, 0, 0, 0, 345, 2395,
+        0, 0, 0, 0, 0, 111, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        4601, 4416, 0, 0, 0, 0, 0, 0, 0, 0, 3097, 0, 0, 0, 0, 0,
+        0, 1319, 3665, 2194, 2740, 64, 2352, 0, 0, 2565, 0, 3698, 3779, 4072, 635, 2868,
+        0, 1972, 2378, 0, 0, 0, 0, 3113, 4280, 0, 0, 0, 0, 0, 4701, 0,
+        0, 0, 0, 0, 2752, 0, 0, 780, 0, 46, 0, 0, 0, 3091, 312, 3311,
+        0, 0, 0, 0, 0, 0, 0, 4333, 2964, 0, 0, 4796, 0, 4854, 0, 0,
+        0, 0, 0, 0, 0, 3338, 0, 0, 0, 0, 4236, 0, 0, 0, 0, 286,
+        0, 0, 0, 0, 0, 0, 0, 1949, 3507, 0, 0, 0, 37, 0, 3462, 0,
+        687, 3082, 3138, 0, 0, 582, 0, 1248, 0, 0, 0, 0, 0, 0, 2800, 0,
+        0, 0, 0, 0, 0, 4587, 4362, 1078, 0, 813, 0, 0, 0, 4188, 0, 0,
+        0, 3124, 0, 0, 3394, 0, 0, 0, 0, 1701, 1922, 219, 0, 2512, 0, 0,
+        0, 0, 0, 3071, 0, 0, 0, 0, 382, 2827, 3282, 0, 0, 0, 0, 288,
+        1634, 0, 0, 0, 4646, 1745, 1361, 1789, 4577, 0, 0, 0, 3907, 1136, 0, 0,
+        4155, 0, 0, 0, 0, 3605, 0, 0, 907, 0, 0, 0, 122, 0, 0, 0,
+        0, 1587, 0, 0, 3973, 0, 3057, 0, 1024, 4450, 2247, 0, 0, 0, 0, 0,
+        972, 1693, 0, 0, 0, 0, 0, 0, 0, 1341, 2195, 0, 0, 0, 0, 1871,
+        0, 0, 0, 4100, 0, 0, 660, 0, 544, 4787, 0, 885, 0, 0, 0, 0,
+        0, 0, 3183, 0, 2406, 0, 2640, 4734, 0, 3050, 0, 0, 0, 0, 0, 1179,
+        0, 2843, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2977, 0, 83, 0, 1895,
+        1553, 0, 0, 0, 4876, 0, 4005, 1438, 0, 0, 0, 191, 0, 3347, 0, 0,
+        0, 421, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1713, 0, 0, 1965, 0,
+        2449, 3239, 0, 0, 0, 0, 3478, 444, 0, 0, 0, 0, 0, 0, 1258, 0,
+        0, 0, 0, 0, 3217, 0, 2529, 0, 0, 0, 0, 0, 0, 4396, 4593, 1092,
+        0, 830, 3928, 0, 0, 0, 1467, 0, 0, 0, 0, 2329, 0, 2000, 0, 0,
+        0, 148, 1942, 0, 0, 0, 0, 0, 4052, 0, 3304, 614, 0, 0, 0, 387,
+        0, 0, 0, 0, 0, 0, 446, 0, 0, 0, 0, 4680, 0, 1372, 0, 0,
+        0, 0, 2293, 0, 765, 0, 0, 1627, 1673, 4167, 0, 2205, 3165, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 4842, 0, 3986, 0, 4890, 0, 1042,
+        4484, 0, 0, 0, 0, 0, 0, 0, 0, 1504, 0, 2126, 2790, 0, 0, 0,
+        0, 0, 1762, 4351, 0, 0, 0, 3860, 0, 0, 0, 4124, 0, 0, 468, 0,
+        0, 3386, 0, 0, 0, 0, 0, 0, 0, 0, 3199, 2667, 3570, 4762, 2501, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 2854, 0, 2046, 0, 0, 0, 0,
+        0, 2167, 3004, 1280, 0, 0, 0, 0, 216, 1574, 0, 0, 0, 0, 945, 1648,
+        0, 0, 0, 495, 3373, 0, 851, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        4625, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 114, 0, 0, 0, 0, 0, 0,
+        3962, 938, 0, 0, 4608, 4429, 1105, 740, 0, 0, 0, 0, 0, 0, 1486, 0,
+        0, 0, 0, 0, 922, 2012, 0, 0, 2655, 2745, 0, 0, 0, 0, 0, 0,
+        4084, 0, 644, 0, 4512, 0, 0, 395, 0, 0, 0, 0, 0, 0, 456, 0,
+        0, 0, 0, 4714, 925, 1390, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 317, 0, 0, 0, 0, 0, 3739, 0, 2724, 1885, 1532, 2437, 259,
+        2965, 4337, 0, 0, 1431, 0, 0, 1065, 0, 0, 0, 0, 1213, 2597, 0, 0,
+        0, 2894, 0, 0, 0, 0, 0, 0, 0, 1776, 4565, 0, 0, 0, 3873, 0,
+        0, 3718, 4138, 0, 0, 700, 472, 3144, 2306, 595, 4544, 0, 0, 0, 0, 0,
+        0, 3209, 0, 0, 0, 2506, 0, 0, 1805, 0, 4375, 0, 724, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1302, 0, 0, 2341, 0,
+        0, 0, 0, 0, 0, 4037, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4266, 0, 0, 0, 0, 0, 0, 4659, 3039, 1366, 1749, 0, 0, 0, 0,
+        0, 1142, 992, 0, 0, 0, 0, 0, 0, 0, 0, 0, 909, 1274, 0, 0,
+        0, 127, 0, 0, 0, 0, 2544, 3714, 0, 0, 0, 0, 0, 4463, 750, 3325,
+        0, 0, 0, 0, 4219, 0, 0, 0, 0, 0, 2132, 0, 0, 1354, 0, 0,
+        2751, 0, 0, 1876, 0, 0, 0, 0, 0, 0, 2877, 0, 1976, 2234, 403, 898,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4747, 0, 1405, 0, 0, 0,
+        2768, 3551, 0, 795, 3753, 0, 407, 4172, 0, 0, 0, 0, 4790, 0, 2146, 1990,
+        2985, 0, 0, 1900, 0, 212, 0, 0, 0, 71, 1646, 0, 1445, 0, 0, 3849,
+        0, 3353, 838, 1225, 0, 0, 0, 0, 0, 2899, 0, 3248, 0, 0, 0, 1725,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3485, 0, 0, 0, 0, 0,
+        0, 0, 0, 1271, 0, 0, 0, 208, 0, 335, 1857, 0, 0, 0, 0, 0,
+        1811, 0, 4408, 0, 0, 0, 0, 0, 0, 0, 0, 1474, 0, 0, 0, 0,
+        0, 0, 0, 0, 2193, 159, 2732, 0, 0, 0, 0, 0, 0, 4064, 0, 627,
+        0, 0, 527, 0, 0, 0, 0, 0, 0, 4276, 1517, 0, 0, 0, 0, 4693,
+        2470, 0, 1378, 0, 0, 0, 0, 0, 774, 0, 0, 0, 1680, 0, 2109, 306,
+        0, 0, 0, 0, 0, 0, 0, 0, 2721, 2956, 0, 0, 0, 0, 4847, 0,
+        3995, 0, 0, 0, 1053, 3835, 0, 0, 0, 0, 0, 4232, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 3296, 1765, 0, 0, 0, 297, 3863, 2584, 0, 0, 3456,
+        1456, 435, 679, 2887, 0, 0, 574, 0, 0, 0, 0, 0, 0, 201, 0, 2799,
+        0, 0, 0, 0, 0, 2082, 0, 2780, 1074, 713, 808, 3765, 0, 0, 4183, 0,
+        0, 0, 0, 0, 0, 0, 2180, 1287, 3017, 0, 0, 1920, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 505, 2370, 2819, 857, 1239, 0, 0, 0, 0,
+        0, 0, 2968, 0, 0, 4638, 0, 1744, 3674, 0, 0, 0, 0, 3905, 1129, 0,
+        0, 4150, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 4815, 0, 0, 0, 0, 0, 4442, 0, 0, 0, 0, 0, 0,
+        0, 968, 1685, 0, 2212, 0, 0, 0, 0, 3583, 1333, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 4094, 0, 0, 1822, 465, 4520, 4780, 396, 0, 0, 3619, 0,
+        4291, 0, 0, 3181, 0, 0, 2138, 2487, 4727, 2685, 2624, 0, 0, 0, 0, 0,
+        0, 1177, 0, 0, 0, 0, 0, 0, 3246, 0, 0, 0, 0, 2064, 3658, 0,
+        0, 1545, 2445, 3229, 0, 4869, 0, 4002, 0, 2270, 0, 707, 183, 2911, 3841, 0,
+        0, 0, 0, 4240, 0, 0, 0, 0, 0, 0, 0, 0, 1705, 0, 0, 0,
+        0, 0, 0, 0, 2590, 0, 3427, 3474, 0, 0, 0, 4557, 2386, 2311, 0, 0,
+        0, 0, 0, 97, 2693, 0, 326, 0, 0, 0, 0, 0, 0, 1808, 3809, 4388,
+        732, 1089, 0, 0, 0, 0, 4199, 0, 0, 0, 0, 0, 0, 0, 0, 1308,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 1653, 0, 0, 606, 0, 4503, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4672, 0, 0, 0,
+        0, 4581, 68, 0, 0, 0, 1146, 0, 0, 4163, 0, 0, 0, 0, 349, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2548, 0, 0, 0, 1414, 0,
+        1037, 4476, 0, 757, 0, 0, 0, 0, 0, 0, 1502, 0, 0, 0, 0, 0,
+        0, 3596, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4118, 0, 671, 0,
+        2236, 560, 3382, 4529, 0, 1241, 0, 0, 4299, 0, 0, 0, 3568, 0, 4754, 0,
+        0, 1411, 2197, 0, 0, 0, 0, 0, 3267, 0, 410, 0, 0, 0, 0, 0,
+        0, 0, 2159, 0, 0, 3661, 0, 0, 1905, 1568, 0, 0, 0, 0, 0, 4024,
+        0, 1014, 0, 3853, 0, 3366, 0, 0, 1232, 0, 0, 0, 0, 1837, 0, 0,
+        0, 4617, 0, 3032, 0, 25, 0, 0, 0, 0, 3895, 0, 0, 0, 0, 949,
+        0, 3153, 0, 0, 0, 0, 0, 0, 0, 0, 2701, 0, 0, 0, 0, 0,
+        4799, 3956, 0, 0, 0, 0, 3821, 4421, 0, 0, 0, 0, 0, 4205, 0, 0,
+        0, 0, 0, 0, 0, 917, 3573, 0, 0, 0, 166, 0, 1866, 0, 0, 0,
+        0, 4077, 0, 640, 0, 460, 0, 0, 0, 0, 0, 0, 3438, 3497, 2118, 0,
+        0, 0, 0, 0, 4706, 0, 0, 3631, 0, 0, 0, 0, 0, 1165, 0, 0,
+        4171, 0, 3315, 0, 0, 2056, 0, 0, 0, 0, 0, 0, 0, 0, 1524, 0,
+        0, 0, 0, 0, 0, 1430, 0, 0, 1061, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 364, 0, 3598, 4885, 0, 0, 1953, 2050, 299, 3512,
+        0, 2586, 0, 3466, 3797, 4134, 692, 0, 4536, 2301, 587, 0, 1251, 0, 0, 88,
+        4317, 0, 0, 0, 2523, 2413, 0, 0, 0, 2083, 1800, 4367, 0, 716, 0, 818,
+        2518, 418, 0, 0, 0, 0, 3129, 0, 0, 0, 0, 0, 0, 0, 0, 1927,
+        0, 0, 0, 0, 0, 0, 4032, 0, 2280, 3535, 0, 0, 0, 1114, 863, 2831,
+        2603, 3945, 4265, 0, 0, 0, 2974, 0, 0, 4651, 0, 0, 0, 4579, 0, 0,
+        0, 0, 0, 0, 0, 0, 958, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 4320, 0, 0, 0, 1592, 2541, 4827, 3977, 0, 0, 0, 0, 4455, 0,
+        3321, 0, 0, 0, 0, 4216, 0, 0, 0, 0, 0, 0, 0, 3589, 1346, 0,
+        0, 0, 0, 238, 0, 0, 1610, 0, 0, 0, 0, 665, 0, 0, 549, 0,
+        890, 0, 0, 0, 0, 0, 0, 3111, 0, 0, 0, 4739, 2494, 1397, 0, 0,
+        0, 0, 0, 0, 787, 3915, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 2620, 0, 0, 0, 0, 0, 3236, 0, 1607, 0, 0, 0, 0, 0, 1069,
+        0, 0, 0, 0, 0, 0, 426, 4243, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 300, 272, 984, 3885, 0, 0, 9, 1019, 0, 0,
+        2390, 0, 0, 0, 1263, 2616, 4889, 104, 0, 0, 332, 1855, 0, 0, 0, 0,
+        0, 0, 0, 4401, 0, 0, 0, 0, 1614, 0, 0, 0, 3096, 0, 0, 0,
+        0, 357, 2004, 1313, 0, 0, 153, 57, 229, 1947, 2649, 2562, 0, 3696, 1658, 3309,
+        619, 2859, 4057, 521, 4506, 0, 871, 0, 0, 0, 4273, 1510, 0, 0, 0, 0,
+        3409, 4685, 0, 0, 0, 0, 0, 0, 0, 770, 0, 45, 0, 0, 0, 2103,
+        3090, 0, 0, 0, 0, 0, 0, 0, 0, 4327, 2948, 0, 0, 0, 2554, 0,
+        0, 3989, 0, 0, 0, 1045, 4489, 3333, 0, 0, 0, 0, 0, 0, 0, 0,
+        320, 0, 283, 0, 0, 0, 2076, 0, 0, 0, 0, 0, 0, 0, 36, 0,
+        4127, 0, 3081, 0, 3690, 0, 0, 0, 0, 0, 0, 0, 4306, 0, 199, 3204,
+        2794, 2932, 373, 2465, 0, 0, 0, 4586, 0, 0, 0, 800, 0, 0, 0, 4180,
+        0, 0, 0, 0, 0, 0, 0, 2172, 3009, 0, 0, 0, 1912, 1579, 0, 0,
+        0, 0, 0, 0, 0, 3067, 0, 0, 500, 0, 381, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 4630, 0, 1738, 0, 4575, 0, 0, 0, 0, 1127,
+        3901, 0, 0, 0, 2631, 0, 0, 3604, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 2455, 3264, 4807, 0, 2036, 0, 0, 0, 4434, 0, 0, 0, 0, 1195,
+        0, 0, 4210, 0, 0, 0, 2923, 0, 2130, 0, 2679, 1325, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4089, 3789, 0, 649, 2873, 0, 4776, 0, 879, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 4719, 0, 0, 0, 0, 2762, 0, 0,
+        0, 0, 0, 2835, 0, 0, 3320, 0, 0, 0, 0, 0, 0, 0, 3744, 81,
+        0, 0, 1537, 2442, 3222, 0, 0, 3418, 0, 0, 0, 0, 0, 175, 0, 0,
+        834, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4569,
+        0, 1958, 0, 0, 3876, 0, 0, 0, 3472, 4142, 2282, 477, 2245, 4549, 0, 0,
+        0, 0, 2190, 0, 0, 0, 1848, 3211, 0, 0, 1621, 0, 0, 0, 0, 4589,
+        4380, 1085, 0, 825, 3642, 0, 0, 0, 0, 0, 3172, 0, 0, 2326, 3400, 1997,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4040, 0, 0, 0, 3689, 4495,
+        518, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4664, 0, 0,
+        0, 0, 0, 0, 2291, 0, 0, 0, 0, 0, 960, 1668, 0, 0, 0, 0,
+        0, 0, 0, 3284, 0, 0, 2713, 0, 0, 244, 0, 1597, 4834, 0, 0, 0,
+        0, 1033, 4468, 0, 755, 0, 0, 0, 0, 0, 0, 1494, 0, 2783, 0, 2400,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4111, 0, 0,
+        467, 0, 0, 0, 0, 0, 0, 0, 0, 979, 0, 0, 3189, 3560, 0, 0,
+        2499, 4752, 0, 1792, 0, 0, 0, 0, 0, 1189, 0, 2846, 0, 0, 0, 0,
+        0, 0, 0, 0, 2151, 2989, 0, 0, 0, 0, 214, 1560, 0, 0, 0, 0,
+        943, 1450, 1012, 3531, 4016, 0, 3358, 0, 841, 0, 0, 0, 0, 0, 0, 0,
+        3253, 0, 0, 0, 1730, 2020, 21, 0, 0, 0, 0, 274, 0, 0, 0, 0,
+        0, 0, 0, 479, 342, 2394, 2919, 0, 0, 0, 0, 108, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 4598, 4413, 1099, 0, 0, 0, 0, 0, 0, 0,
+        1478, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2653, 62, 164, 2737, 3726, 0,
+        0, 0, 1662, 4069, 0, 632, 0, 1969, 4508, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4698, 0, 1383, 0, 0, 171, 3549, 0, 777, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2961, 0,
+        292, 255, 4794, 4852, 0, 3999, 0, 0, 0, 1057, 0, 0, 0, 0, 0, 379,
+        0, 0, 0, 0, 1829, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 3459, 3796, 0, 684, 3135, 0, 0, 579, 0, 0, 0, 0,
+        4313, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4359, 0, 0, 0,
+        0, 3768, 0, 0, 0, 0, 0, 3121, 0, 0, 3392, 2185, 3021, 1292, 2068, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2824, 0,
+        3279, 0, 0, 0, 0, 0, 0, 2971, 0, 0, 4643, 2034, 0, 1786, 28, 0,
+        0, 0, 0, 0, 1133, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 119, 0, 0, 0, 0, 4820, 3713, 0, 0, 0, 0, 0, 3833,
+        744, 1111, 3653, 3941, 4447, 0, 1690, 4212, 0, 0, 0, 0, 2131, 0, 2017, 1338,
+        0, 0, 2747, 0, 234, 1869, 0, 0, 0, 0, 4097, 0, 657, 1824, 4525, 541,
+        4784, 882, 3953, 0, 0, 0, 0, 0, 0, 0, 0, 2405, 4731, 932, 2690, 0,
+        0, 0, 2765, 3550, 0, 0, 0, 0, 2840, 0, 0, 0, 0, 0, 4788, 0,
+        0, 1981, 0, 3622, 0, 1892, 1550, 211, 2285, 4343, 0, 4873, 0, 0, 1435, 0,
+        0, 188, 3602, 0, 836, 0, 2600, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 1710, 0, 0, 0, 0, 0, 0, 3884, 2288, 0, 0, 0, 0, 0, 3151,
+        4562, 0, 0, 0, 0, 1255, 0, 0, 100, 0, 206, 331, 0, 2526, 0, 0,
+        0, 0, 0, 0, 4393, 0, 0, 0, 0, 0, 0, 3431, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 145, 2727, 0, 0, 0, 0, 0, 0, 4049,
+        3302, 611, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4269, 0, 0, 0, 0,
+        0, 4677, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1151, 2812, 0, 1670, 0,
+        0, 305, 2202, 0, 0, 0, 0, 0, 0, 0, 2715, 0, 0, 0, 0, 2551,
+        4839, 0, 3984, 0, 0, 0, 1040, 4481, 761, 4768, 0, 0, 0, 0, 4229, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 1761, 0, 4348, 0, 0, 0, 0, 2577,
+        0, 4122, 0, 0, 2883, 0, 564, 0, 0, 0, 1244, 0, 0, 0, 0, 0,
+        0, 0, 2664, 0, 4759, 0, 0, 0, 0, 2773, 0, 0, 0, 0, 0, 2852,
+        999, 2043, 4176, 0, 0, 0, 0, 0, 2164, 1277, 3001, 0, 0, 1910, 0, 0,
+        0, 0, 2423, 0, 0, 0, 0, 0, 3857, 492, 2364, 2815, 848, 3371, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 4622, 0, 0, 3673, 0, 0, 0, 0, 0,
+        1120, 3899, 0, 4146, 0, 0, 0, 0, 0, 2323, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 2537, 4804, 0, 3959, 0, 0, 0, 4426, 4605, 0, 0, 0,
+        0, 0, 0, 0, 1483, 0, 0, 0, 0, 0, 0, 920, 2675, 3577, 0, 2742,
+        0, 0, 0, 0, 0, 0, 4081, 3785, 0, 1819, 0, 0, 4772, 0, 0, 0,
+        3617, 0, 4284, 0, 0, 0, 0, 0, 2401, 3412, 4711, 0, 0, 0, 0, 0,
+        0, 0, 785, 1169, 0, 0, 0, 0, 0, 314, 0, 0, 0, 0, 0, 0,
+        0, 0, 138, 1529, 1884, 2434, 2722, 2941, 3502, 0, 0, 2261, 3524, 0, 0, 0,
+        3342, 0, 1212, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1773,
+        0, 3517, 0, 0, 267, 3872, 0, 0, 0, 3468, 0, 440, 697, 4541, 0, 592,
+        2303, 0, 0, 0, 0, 90, 0, 0, 0, 0, 0, 0, 2503, 0, 3298, 1802,
+        3803, 4372, 721, 0, 0, 0, 0, 0, 4194, 0, 0, 0, 0, 0, 0, 3396,
+        0, 1299, 0, 0, 0, 2338, 0, 0, 0, 0, 0, 4035, 0, 0, 2629, 0,
+        0, 513, 0, 0, 0, 0, 0, 0, 3488, 0, 0, 0, 0, 0, 4656, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 1139, 989, 0, 4158, 0, 0, 3164, 0,
+        348, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3981, 0,
+        0, 0, 1029, 4460, 13, 747, 2256, 0, 0, 0, 0, 974, 1492, 0, 0, 0,
+        0, 0, 0, 1351, 0, 1757, 0, 0, 0, 0, 0, 1611, 0, 0, 2040, 4106,
+        670, 0, 2231, 553, 0, 400, 895, 3735, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4744, 0, 1402, 0, 0, 0, 0, 0, 792, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 1988, 2143, 2983, 86, 0, 2124, 0, 0, 0, 0, 0,
+        0, 4010, 0, 1006, 2273, 3846, 0, 3350, 0, 3728, 1222, 0, 0, 4248, 0, 0,
+        0, 0, 0, 0, 0, 1722, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        3483, 0, 0, 2223, 0, 0, 0, 0, 0, 1268, 0, 0, 0, 0, 0, 2904,
+        0, 0, 0, 4893, 0, 0, 0, 0, 3815, 4406, 3558, 0, 0, 2592, 0, 0,
+        0, 1471, 0, 0, 0, 0, 0, 0, 914, 1318, 0, 2117, 2350, 0, 1861, 0,
+        0, 0, 0, 4062, 0, 0, 624, 2864, 524, 0, 0, 0, 0, 0, 0, 0,
+        0, 451, 0, 0, 0, 0, 2467, 4690, 0, 3629, 0, 0, 0, 3546, 0, 1158,
+        0, 0, 1677, 431, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 133,
+        2953, 0, 0, 0, 0, 3415, 0, 1424, 0, 0, 1050, 4494, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 363, 0, 3597, 3293, 0, 0, 2047, 4355,
+        0, 294, 0, 2581, 0, 0, 3792, 1453, 676, 0, 4532, 0, 571, 0, 1246, 0,
+        0, 4310, 0, 0, 0, 2796, 0, 0, 378, 1618, 0, 2079, 0, 0, 0, 710,
+        0, 805, 0, 0, 413, 0, 0, 0, 0, 0, 0, 0, 2177, 3014, 0, 0,
+        0, 1917, 0, 0, 0, 0, 0, 0, 0, 0, 3068, 0, 0, 0, 2367, 3380,
+        854, 1236, 0, 0, 4256, 0, 0, 1842, 0, 0, 0, 4635, 0, 1741, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2636, 3158, 0, 0, 0, 0,
+        0, 0, 0, 0, 2707, 0, 0, 0, 0, 2539, 4812, 3969, 0, 0, 0, 0,
+        3830, 4439, 0, 3937, 1199, 0, 0, 0, 0, 0, 2210, 0, 0, 0, 0, 0,
+        1330, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2875, 0, 0,
+        537, 354, 1974, 0, 0, 0, 3444, 0, 0, 0, 0, 0, 0, 4724, 0, 1392,
+        2682, 3048, 0, 2764, 0, 0, 786, 1174, 3913, 2839, 0, 0, 0, 0, 0, 3243,
+        0, 0, 0, 0, 2061, 3749, 0, 1542, 0, 0, 0, 1605, 3611, 4866, 0, 0,
+        2268, 0, 180, 704, 1068, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1780, 4572, 1962, 2053, 0, 3877, 2587, 0, 0, 3705, 1462, 3800,
+        0, 4554, 0, 0, 0, 901, 0, 0, 0, 94, 0, 0, 1851, 0, 0, 0,
+        0, 0, 0, 2089, 0, 4385, 0, 729, 3646, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 54, 1639, 1937, 2347, 0, 0, 0,
+        1650, 4045, 603, 0, 4500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 3404, 4669, 1753, 0, 0, 0, 0, 0, 0, 0, 0, 44, 0, 0,
+        965, 3089, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 4837, 0, 0, 0, 0, 0, 4473, 0, 3330, 0, 0, 0, 0, 0, 0,
+        1499, 0, 0, 2786, 0, 0, 0, 3593, 2072, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 3452, 4115, 3080, 0, 0, 557, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 3194, 2930, 3565, 0, 0, 0, 1409, 0, 4585, 0, 0, 0, 0, 1193, 3757,
+        3917, 0, 0, 0, 0, 0, 0, 0, 0, 2156, 2994, 0, 0, 0, 1902, 1565,
+        0, 0, 0, 0, 0, 4021, 0, 3066, 0, 0, 486, 0, 3363, 0, 1229, 0,
+        0, 0, 0, 0, 0, 0, 3258, 0, 0, 2025, 1734, 3029, 24, 0, 0, 0,
+        278, 1118, 3892, 0, 0, 0, 0, 0, 0, 0, 2316, 0, 0, 0, 0, 0,
+        0, 113, 0, 0, 0, 0, 0, 0, 0, 0, 3055, 0, 3820, 4418, 4603, 0,
+        0, 0, 0, 0, 4203, 0, 0, 0, 0, 0, 0, 0, 2669, 1321, 3667, 0,
+        0, 66, 0, 0, 0, 2567, 0, 4074, 3780, 0, 637, 0, 0, 2380, 0, 0,
+        0, 0, 3115, 4281, 0, 0, 0, 0, 0, 0, 4703, 0, 0, 3043, 0, 2754,
+        0, 0, 0, 782, 1162, 0, 0, 0, 3313, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 4335, 1521, 0, 0, 0, 0, 0, 0, 0, 1427, 2260, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 3509, 1950, 0, 0, 3868, 0, 0, 0, 3463, 0, 436, 689, 2240, 4534,
+        2299, 584, 0, 0, 0, 0, 0, 0, 0, 0, 2802, 2410, 0, 1641, 0, 0,
+        1798, 0, 4364, 1079, 0, 815, 2515, 3641, 0, 4190, 0, 0, 0, 3126, 0, 18,
+        3395, 1996, 0, 0, 0, 0, 48, 1924, 2513, 0, 0, 0, 0, 4030, 0, 1814,
+        2278, 0, 0, 0, 2829, 0, 0, 0, 0, 0, 0, 1636, 0, 0, 0, 4648,
+        0, 1363, 3037, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1667, 0, 0, 3160,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2463, 1589, 4824, 3975,
+        0, 0, 0, 1025, 4452, 0, 2249, 0, 0, 0, 0, 1695, 0, 0, 0, 0,
+        0, 0, 0, 0, 1343, 0, 1755, 0, 0, 235, 1873, 0, 0, 0, 0, 4101,
+        0, 662, 2095, 0, 546, 0, 0, 887, 0, 0, 0, 0, 0, 0, 3185, 0,
+        2407, 0, 2491, 4736, 0, 0, 0, 0, 0, 0, 0, 1181, 0, 2844, 0, 0,
+        0, 0, 0, 0, 0, 0, 1985, 0, 2617, 85, 0, 0, 1555, 3234, 0, 0,
+        4878, 0, 0, 1440, 0, 0, 0, 0, 0, 0, 0, 0, 0, 423, 0, 0,
+        0, 0, 0, 0, 0, 0, 1715, 0, 0, 0, 1966, 0, 2451, 3241, 0, 981,
+        75, 3479, 0, 0, 1018, 0, 0, 0, 0, 0, 1260, 0, 0, 101, 1700, 0,
+        1852, 2900, 2530, 0, 0, 0, 0, 2091, 4594, 4398, 1093, 0, 0, 3929, 3775, 0,
+        0, 0, 1469, 0, 0, 0, 0, 2331, 0, 2002, 0, 0, 2648, 150, 1944, 0,
+        0, 0, 0, 0, 1655, 4054, 3306, 616, 0, 2376, 0, 0, 0, 0, 0, 0,
+        0, 0, 447, 0, 0, 0, 0, 4682, 0, 1374, 0, 0, 0, 0, 0, 767,
+        0, 0, 0, 1628, 0, 0, 2100, 3167, 0, 0, 0, 0, 0, 0, 0, 4324,
+        2718, 0, 0, 0, 0, 4844, 0, 0, 1418, 0, 0, 1043, 4486, 0, 0, 0,
+        0, 0, 0, 0, 1506, 0, 0, 2792, 0, 0, 0, 0, 0, 0, 0, 4353,
+        0, 0, 0, 3861, 2579, 0, 3717, 4125, 0, 0, 0, 0, 0, 3387, 0, 0,
+        0, 0, 4303, 0, 196, 3201, 0, 3572, 0, 2642, 0, 0, 0, 0, 0, 2775,
+        0, 0, 0, 0, 0, 2855, 0, 0, 0, 0, 0, 0, 0, 2169, 3006, 1282,
+        2067, 0, 0, 1576, 0, 0, 4902, 0, 0, 0, 0, 0, 0, 0, 0, 497,
+        3374, 0, 0, 2601, 0, 0, 0, 3682, 0, 0, 0, 0, 367, 4627, 0, 0,
+        0, 0, 0, 0, 0, 0, 1124, 0, 0, 1664, 0, 0, 2198, 0, 0, 0,
+        0, 0, 0, 0, 0, 116, 0, 0, 0, 3261, 0, 3712, 3963, 0, 0, 0,
+        4610, 3825, 1106, 4431, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2128, 0,
+        0, 1322, 0, 0, 2657, 0, 0, 1868, 0, 0, 0, 0, 4086, 0, 646, 1820,
+        2870, 533, 4514, 0, 0, 0, 0, 3439, 0, 0, 457, 0, 0, 0, 4716, 0,
+        927, 1391, 0, 0, 2759, 0, 0, 0, 0, 0, 2832, 0, 0, 3317, 0, 0,
+        0, 0, 0, 0, 0, 3741, 0, 2725, 1534, 2439, 3220, 4339, 0, 4860, 0, 0,
+        0, 0, 0, 1066, 0, 0, 833, 0, 0, 0, 0, 0, 0, 2895, 0, 0,
+        0, 0, 0, 0, 0, 0, 4566, 0, 0, 0, 0, 0, 0, 0, 4139, 0,
+        0, 702, 474, 3145, 4546, 597, 0, 1253, 0, 0, 0, 0, 204, 0, 0, 0,
+        0, 0, 0, 0, 1807, 0, 3806, 4377, 0, 822, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1304, 0, 0, 0, 2343, 0, 0, 0, 0, 0,
+        0, 4038, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4267, 0, 0,
+        0, 0, 0, 0, 4661, 3040, 1367, 0, 0, 0, 0, 0, 0, 1144, 994, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 129, 2711, 0, 0,
+        0, 0, 4832, 0, 0, 0, 0, 0, 4465, 4766, 752, 3326, 0, 0, 0, 0,
+        4221, 0, 0, 0, 2927, 0, 0, 0, 0, 1356, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 3447, 0, 0, 2879, 0, 556, 0, 0, 0, 0, 0, 0, 0,
+        976, 0, 0, 0, 0, 0, 4749, 0, 0, 0, 0, 2769, 0, 0, 0, 3755,
+        1186, 0, 0, 4173, 0, 0, 0, 0, 4791, 0, 2148, 2987, 0, 0, 0, 1901,
+        0, 0, 0, 0, 2421, 0, 4013, 1447, 0, 0, 0, 482, 0, 3355, 0, 1227,
+        3729, 0, 4252, 0, 0, 0, 0, 3250, 0, 0, 0, 1727, 3672, 0, 0, 0,
+        0, 0, 3889, 0, 0, 0, 0, 0, 0, 0, 2916, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 2535, 0, 1622, 0, 0, 0, 0, 4410, 4595, 0,
+        0, 0, 0, 0, 0, 0, 1476, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 161, 2734, 0, 0, 0, 0, 0, 4066, 0, 0, 629, 0, 0, 0, 389,
+        0, 0, 0, 0, 4277, 0, 1519, 3177, 0, 0, 0, 3411, 2472, 2, 1380, 4695,
+        0, 0, 0, 0, 0, 1160, 0, 0, 1682, 0, 2111, 308, 0, 0, 0, 0,
+        0, 3657, 0, 0, 1879, 2958, 290, 253, 0, 4849, 0, 3997, 0, 0, 0, 1055,
+        3836, 0, 0, 0, 0, 0, 0, 4234, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 1767, 0, 0, 0, 0, 0, 0, 0, 0, 3457, 1458, 681, 0, 0,
+        0, 0, 576, 0, 0, 0, 0, 0, 0, 0, 3206, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1075, 0, 809, 3766, 0, 0, 4184, 0, 0, 0, 3119, 0,
+        0, 2182, 3018, 1289, 3390, 0, 0, 0, 218, 0, 4903, 0, 0, 0, 946, 0,
+        3534, 0, 0, 506, 0, 2821, 859, 0, 0, 0, 4260, 0, 0, 0, 2969, 0,
+        4640, 0, 2031, 3626, 1784, 3675, 0, 0, 0, 0, 1131, 0, 0, 4151, 0, 0,
+        0, 0, 347, 2397, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4817,
+        0, 0, 0, 0, 0, 4444, 0, 741, 3651, 0, 0, 0, 1687, 969, 0, 0,
+        2214, 0, 0, 0, 2014, 1335, 3585, 0, 2660, 0, 0, 0, 0, 0, 0, 0,
+        4095, 0, 654, 1823, 466, 1975, 2229, 4522, 4782, 0, 0, 0, 4292, 0, 0, 0,
+        0, 2403, 0, 2489, 2687, 1395, 4729, 0, 173, 3707, 2910, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 2066, 0, 0, 1889, 1547, 0, 0,
+        0, 4870, 0, 0, 0, 1003, 0, 185, 2359, 2913, 3344, 3842, 0, 0, 0, 4241,
+        0, 0, 0, 0, 0, 0, 0, 1707, 0, 1781, 0, 0, 0, 0, 3881, 0,
+        0, 3428, 3475, 0, 0, 3148, 0, 4559, 2313, 0, 0, 0, 0, 0, 98, 2694,
+        0, 328, 0, 0, 0, 0, 0, 0, 0, 0, 3810, 1090, 734, 4390, 3649, 2246,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 142, 226,
+        0, 0, 0, 0, 0, 0, 0, 2630, 608, 0, 0, 0, 0, 0, 0, 0,
+        0, 3491, 0, 0, 0, 0, 0, 0, 4674, 0, 0, 0, 0, 0, 2358, 2292,
+        0, 1148, 0, 0, 0, 4164, 0, 0, 0, 0, 0, 0, 0, 910, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 1416, 0, 0, 1038, 4478, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 362, 0, 0, 0, 0, 0,
+        4345, 0, 0, 262, 0, 2574, 0, 4120, 3790, 0, 0, 0, 0, 561, 3383, 0,
+        0, 0, 0, 4300, 0, 0, 0, 0, 0, 0, 4756, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1613, 3269, 411, 996, 2850, 3761, 0, 0, 0, 355, 2161, 2998,
+        3662, 2433, 0, 1907, 1570, 0, 0, 0, 0, 0, 0, 0, 0, 2275, 3533, 3854,
+        489, 2361, 845, 1234, 3368, 0, 0, 0, 0, 0, 0, 0, 0, 4619, 3034, 0,
+        0, 0, 0, 0, 0, 0, 3897, 0, 0, 0, 950, 0, 0, 0, 0, 0,
+        2320, 0, 0, 0, 0, 0, 2702, 0, 0, 0, 0, 2536, 4801, 3957, 0, 3056,
+        0, 0, 3823, 1103, 4423, 3935, 0, 0, 0, 0, 0, 10, 1480, 0, 0, 0,
+        0, 918, 2672, 2622, 3574, 168, 2356, 0, 1867, 0, 0, 0, 0, 4079, 0, 0,
+        0, 0, 4769, 0, 0, 0, 0, 2430, 0, 3498, 2119, 453, 3110, 0, 2134, 4708,
+        0, 0, 1387, 3633, 0, 2758, 0, 0, 783, 1167, 3912, 0, 0, 0, 0, 0,
+        0, 2057, 0, 0, 0, 0, 2059, 0, 0, 0, 1526, 0, 0, 1603, 3609, 4855,
+        0, 0, 0, 0, 1062, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3104, 0,
+        0, 0, 0, 0, 0, 0, 1770, 0, 1955, 3514, 0, 3870, 0, 0, 0, 3703,
+        3798, 4135, 694, 2890, 2242, 4538, 589, 0, 0, 0, 0, 4318, 0, 0, 323, 0,
+        2415, 0, 0, 0, 0, 2085, 0, 4369, 0, 718, 820, 2519, 0, 419, 0, 0,
+        0, 3095, 3131, 0, 0, 0, 3024, 1296, 0, 0, 0, 1929, 2335, 0, 2805, 0,
+        0, 0, 4033, 0, 0, 0, 0, 510, 0, 0, 865, 2605, 3946, 0, 0, 0,
+        0, 0, 0, 0, 0, 4653, 0, 1747, 0, 0, 0, 2290, 3542, 0, 0, 43,
+        0, 0, 0, 3088, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 1594, 4829, 0, 3979, 0, 0, 0, 4457, 0, 2253, 3322, 3943, 1205, 0,
+        0, 4217, 1490, 0, 0, 0, 0, 0, 0, 0, 1348, 0, 0, 0, 240, 0,
+        0, 0, 0, 0, 4104, 2037, 3079, 667, 0, 0, 0, 2509, 892, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 2496, 4741, 1399, 0, 4584, 0, 0, 0, 0,
+        789, 3637, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2980, 2621, 0, 0,
+        1896, 0, 0, 0, 0, 0, 0, 0, 0, 3065, 0, 0, 0, 0, 0, 0,
+        1219, 0, 428, 4245, 0, 0, 0, 0, 0, 0, 0, 0, 1719, 1783, 87, 4573,
+        0, 0, 0, 3886, 0, 0, 0, 0, 0, 2220, 0, 0, 2391, 2314, 0, 1265,
+        0, 0, 0, 106, 0, 0, 334, 0, 0, 0, 0, 0, 0, 0, 0, 4403,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 358, 287, 0, 1315,
+        0, 2650, 155, 59, 231, 0, 0, 0, 0, 4059, 0, 0, 621, 2861, 0, 0,
+        0, 873, 3949, 4881, 0, 4274, 0, 1512, 0, 0, 0, 0, 3410, 4687, 0, 0,
+        0, 0, 0, 0, 0, 772, 1155, 2429, 1631, 0, 0, 2105, 3171, 0, 0, 0,
+        0, 0, 0, 0, 0, 2950, 4329, 0, 250, 0, 2555, 0, 3990, 0, 1421, 0,
+        1047, 4491, 0, 3334, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 3290, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4129, 0, 432, 673,
+        2237, 0, 0, 568, 0, 0, 0, 0, 1698, 4308, 0, 0, 2795, 2934, 375, 1615,
+        2644, 0, 0, 0, 0, 1070, 0, 802, 3640, 0, 0, 4182, 0, 0, 0, 0,
+        0, 0, 0, 1992, 2174, 3011, 0, 0, 1914, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 502, 3377, 0, 0, 0, 0, 0, 0, 0, 1840, 0, 0,
+        0, 4632, 0, 0, 0, 0, 4576, 0, 0, 0, 3902, 0, 0, 0, 0, 0,
+        2633, 2200, 3155, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2457, 2418,
+        4809, 0, 3966, 0, 0, 0, 3828, 4436, 0, 0, 1196, 0, 0, 0, 1683, 1487,
+        0, 0, 2925, 0, 0, 0, 1327, 3582, 0, 0, 0, 0, 2906, 0, 2571, 0,
+        0, 4091, 0, 0, 651, 462, 4778, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 2402, 0, 2482, 4721, 3045, 0, 0, 2763, 0, 0, 0, 1171, 0, 2836,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3746, 0, 0, 0, 1539, 3224,
+        0, 0, 4863, 0, 0, 0, 2265, 0, 0, 177, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1960, 0, 0, 0,
+        0, 0, 0, 4144, 0, 0, 0, 0, 337, 2382, 4551, 0, 0, 0, 0, 92,
+        0, 0, 1849, 0, 0, 0, 0, 0, 0, 0, 4590, 4382, 1086, 726, 0, 827,
+        3644, 3772, 0, 0, 0, 0, 3174, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        53, 0, 0, 0, 0, 0, 4042, 0, 0, 600, 0, 4497, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 4666, 0, 1368, 1750, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 962, 0, 0, 0, 0, 0, 0, 0, 0, 3286,
+        0, 0, 4322, 0, 0, 0, 0, 1598, 0, 0, 0, 0, 0, 1034, 4470, 0,
+        0, 0, 1207, 0, 0, 0, 1496, 0, 0, 0, 0, 0, 0, 3590, 0, 2069,
+        0, 0, 0, 0, 0, 0, 0, 1580, 4112, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 4296, 0, 0, 3191, 0, 3562, 0, 0, 0, 1406, 0, 1793,
+        0, 0, 0, 0, 0, 1191, 0, 2848, 0, 0, 0, 0, 0, 0, 0, 2153,
+        2991, 0, 0, 0, 0, 1562, 0, 0, 0, 0, 0, 4018, 0, 1452, 3532, 0,
+        3850, 0, 3360, 843, 0, 0, 0, 0, 0, 0, 3681, 0, 3255, 4792, 0, 2022,
+        1732, 0, 23, 0, 0, 241, 2286, 275, 1116, 0, 0, 0, 0, 0, 0, 2921,
+        344, 0, 0, 0, 0, 0, 0, 110, 0, 0, 0, 0, 0, 3711, 0, 0,
+        0, 0, 4600, 3819, 1100, 4415, 0, 0, 2595, 0, 4201, 0, 0, 0, 0, 0,
+        2127, 0, 0, 0, 0, 0, 2739, 63, 2351, 1863, 0, 2564, 0, 0, 3778, 4071,
+        634, 2867, 0, 530, 1971, 2377, 875, 0, 0, 3434, 3495, 0, 0, 0, 0, 0,
+        4700, 0, 0, 1385, 0, 0, 0, 0, 0, 779, 0, 0, 0, 4168, 0, 3310,
+        311, 0, 0, 0, 0, 0, 0, 0, 0, 4332, 1881, 2963, 0, 257, 0, 4853,
+        0, 0, 0, 3519, 0, 1058, 0, 0, 0, 0, 1210, 0, 0, 0, 0, 0,
+        0, 0, 285, 0, 0, 0, 0, 0, 0, 3506, 0, 0, 0, 0, 0, 0,
+        3461, 4131, 0, 686, 3137, 0, 0, 581, 0, 0, 0, 0, 4314, 0, 202, 0,
+        2936, 0, 0, 0, 0, 0, 1796, 0, 4361, 0, 0, 812, 0, 0, 0, 4187,
+        0, 0, 0, 3123, 0, 0, 0, 2187, 1294, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 4028, 0, 0, 0, 0, 0, 0, 2826, 861, 3281, 0, 0, 4262,
+        0, 1633, 1845, 0, 0, 0, 4645, 0, 1360, 1788, 0, 0, 0, 0, 0, 1135,
+        0, 0, 4154, 0, 0, 0, 0, 0, 0, 0, 906, 0, 0, 0, 121, 2709,
+        0, 0, 0, 1586, 4822, 0, 3972, 0, 0, 0, 1023, 4449, 746, 0, 0, 0,
+        0, 0, 1692, 4213, 0, 0, 2926, 3695, 0, 0, 0, 1340, 0, 0, 2748, 0,
+        0, 1870, 0, 0, 0, 4099, 0, 3077, 659, 0, 4527, 543, 4786, 884, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 4733, 0, 2692, 0, 0, 0, 0, 0,
+        0, 0, 1178, 0, 2842, 0, 0, 0, 0, 0, 4789, 0, 0, 1983, 2976, 0,
+        0, 1894, 1552, 0, 3232, 0, 2419, 3422, 4004, 4875, 1437, 0, 0, 190, 3603, 0,
+        0, 1217, 0, 420, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1712, 3671, 0,
+        0, 0, 0, 269, 2448, 3238, 0, 0, 0, 0, 0, 0, 0, 2387, 0, 0,
+        1257, 4888, 0, 0, 1699, 207, 0, 3216, 0, 2528, 0, 0, 0, 0, 0, 0,
+        4395, 0, 0, 0, 0, 0, 3432, 0, 1466, 0, 0, 0, 0, 2328, 0, 1999,
+        0, 0, 0, 147, 1941, 2729, 0, 2809, 0, 0, 4051, 0, 3303, 613, 1818, 0,
+        0, 0, 0, 0, 0, 0, 4270, 0, 0, 0, 0, 0, 0, 3406, 4679, 1371,
+        0, 0, 0, 0, 0, 0, 764, 1153, 2814, 0, 1672, 0, 0, 2204, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 246, 0, 2552, 4841, 3985, 0, 0,
+        0, 0, 4483, 0, 0, 0, 0, 0, 0, 4230, 0, 0, 0, 2789, 0, 0,
+        0, 0, 0, 0, 0, 4350, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 3198, 2666, 3569, 0,
+        2500, 4761, 0, 0, 0, 2774, 0, 0, 0, 3272, 0, 0, 4177, 2045, 0, 0,
+        0, 0, 0, 0, 2166, 1279, 3003, 0, 0, 0, 1573, 0, 0, 0, 0, 0,
+        944, 0, 0, 0, 0, 494, 0, 0, 850, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 4624, 0, 2029, 0, 3625, 0, 0, 0, 0, 0, 1122, 0, 0, 4148,
+        0, 0, 0, 0, 346, 2396, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 937, 3961, 0, 4607, 4428, 0, 739, 0, 0, 0, 0, 0, 0,
+        1485, 0, 0, 0, 0, 0, 0, 2011, 3579, 0, 2654, 2744, 0, 0, 0, 0,
+        0, 0, 4083, 3786, 0, 643, 0, 2227, 4511, 394, 0, 3734, 2613, 0, 4286, 0,
+        0, 0, 0, 0, 0, 2480, 924, 4713, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 316, 481, 0, 0, 0, 0, 3738, 0, 0, 2723, 1531,
+        2436, 258, 2942, 3610, 0, 0, 0, 1002, 3525, 0, 0, 0, 3343, 0, 2596, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1775, 0, 0, 0, 0,
+        0, 0, 0, 0, 3469, 0, 441, 699, 471, 3143, 2305, 594, 4543, 0, 0, 0,
+        91, 0, 0, 3208, 0, 0, 0, 0, 2505, 3300, 0, 1804, 3804, 1084, 723, 4374,
+        0, 0, 0, 0, 4195, 1464, 0, 0, 0, 0, 3397, 0, 0, 1301, 0, 0,
+        0, 2340, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 515, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4658, 0, 0, 0, 31, 0,
+        0, 0, 0, 0, 991, 1141, 0, 430, 4159, 0, 0, 0, 0, 0, 0, 908,
+        1273, 0, 0, 126, 0, 0, 0, 0, 2543, 0, 3983, 0, 0, 0, 1030, 4462,
+        749, 2258, 0, 0, 0, 3446, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1353,
+        1758, 0, 2750, 0, 0, 0, 0, 0, 0, 0, 4108, 0, 2098, 3541, 2233, 0,
+        0, 402, 897, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4746, 0, 1404, 0,
+        0, 0, 0, 0, 0, 794, 0, 0, 406, 0, 0, 0, 0, 0, 0, 0,
+        2145, 2452, 0, 0, 0, 1899, 0, 0, 33, 0, 0, 70, 4011, 0, 1444, 1008,
+        3528, 3848, 0, 3352, 837, 1224, 0, 0, 4250, 0, 0, 0, 0, 3247, 0, 0,
+        0, 1724, 0, 0, 0, 0, 0, 0, 0, 0, 3616, 0, 3484, 0, 0, 0,
+        0, 0, 0, 0, 0, 1270, 0, 0, 107, 0, 0, 3219, 0, 2533, 0, 0,
+        0, 0, 0, 0, 3816, 3559, 0, 0, 3933, 0, 0, 0, 0, 1473, 0, 0,
+        0, 0, 0, 916, 0, 0, 0, 0, 0, 0, 1862, 0, 0, 0, 0, 0,
+        0, 626, 2866, 0, 526, 0, 301, 0, 0, 0, 0, 0, 1516, 452, 3109, 0,
+        0, 0, 2469, 4692, 0, 0, 0, 0, 3547, 0, 773, 3911, 0, 0, 1679, 3706,
+        2108, 2893, 0, 0, 0, 0, 913, 0, 0, 0, 0, 2955, 0, 0, 0, 2558,
+        0, 3416, 3994, 0, 0, 0, 1052, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        3103, 0, 0, 0, 0, 0, 0, 3295, 0, 0, 2049, 0, 296, 3862, 0, 2583,
+        0, 3700, 3793, 1455, 678, 2886, 2239, 0, 573, 0, 0, 0, 0, 4312, 0, 200,
+        0, 2798, 0, 0, 1620, 0, 0, 2081, 0, 2779, 1073, 712, 807, 0, 0, 415,
+        0, 0, 0, 3094, 0, 0, 0, 0, 2179, 1286, 3016, 0, 0, 1919, 0, 0,
+        0, 0, 0, 0, 0, 0, 3070, 0, 0, 2369, 0, 2818, 856, 1238, 0, 0,
+        4258, 0, 0, 1844, 2967, 0, 0, 4637, 0, 1743, 0, 0, 0, 0, 0, 0,
+        0, 42, 0, 0, 0, 2638, 3087, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4814, 0, 3970, 0, 0, 0, 3832, 4441, 0, 0, 3938,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2681, 1332, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 3075, 0, 0, 4519, 538, 4779, 0, 0,
+        2432, 0, 0, 0, 0, 3180, 0, 0, 0, 4726, 2486, 2684, 0, 0, 4583, 0,
+        0, 0, 0, 1176, 2591, 0, 0, 0, 0, 2207, 3245, 0, 0, 0, 0, 2063,
+        2192, 3751, 0, 1544, 2444, 3228, 0, 1606, 4868, 4001, 0, 3064, 0, 706, 182, 3687,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1704, 0,
+        0, 0, 0, 0, 0, 3879, 2589, 0, 0, 3801, 0, 0, 0, 4556, 2385, 2310,
+        0, 0, 0, 0, 0, 96, 0, 0, 325, 0, 0, 0, 0, 0, 3054, 0,
+        0, 1968, 731, 4387, 3647, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 1307, 0, 0, 0, 56, 1640, 1939, 0, 0, 0, 0, 1652, 4046, 605, 0,
+        4502, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3405, 4671,
+        0, 0, 0, 0, 0, 0, 0, 0, 1145, 2428, 0, 967, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4616, 0, 2547, 0, 0, 0,
+        0, 0, 0, 4475, 0, 0, 0, 0, 0, 0, 4225, 0, 1501, 0, 0, 0,
+        0, 0, 0, 3595, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3453, 4117,
+        0, 0, 2235, 559, 1978, 4528, 0, 0, 0, 0, 0, 0, 0, 3196, 3567, 0,
+        0, 4753, 0, 0, 0, 0, 0, 0, 0, 3639, 3759, 3918, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 1991, 2158, 2996, 0, 0, 1904, 1567, 0, 0, 0, 0,
+        0, 4023, 0, 0, 0, 0, 487, 3365, 0, 0, 1231, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 2027, 3031, 0, 0, 0, 0, 0, 280, 3894, 0, 0,
+        0, 0, 0, 3152, 0, 0, 2318, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 4798, 0, 3955, 0, 0, 0, 4420, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 2671, 0, 0, 0, 165, 2355, 2905, 0,
+        0, 0, 0, 4076, 3782, 0, 639, 0, 0, 0, 0, 0, 0, 0, 3117, 3437,
+        0, 0, 0, 0, 0, 0, 2476, 4705, 0, 3630, 0, 2756, 0, 0, 0, 1164,
+        0, 0, 0, 0, 3314, 0, 0, 351, 0, 0, 0, 0, 0, 0, 0, 135,
+        1523, 0, 0, 0, 0, 0, 0, 1429, 3521, 0, 0, 0, 0, 3339, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1952, 3511,
+        0, 0, 0, 0, 72, 3465, 0, 437, 691, 3141, 4535, 0, 586, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 2412, 0, 0, 0, 0, 1799, 4366, 1081, 715,
+        0, 817, 2517, 3769, 3923, 4191, 0, 0, 3128, 0, 0, 20, 0, 0, 0, 0,
+        0, 1926, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2372, 2830,
+        1113, 0, 0, 0, 0, 0, 0, 0, 0, 2973, 0, 4650, 0, 1365, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 957, 0, 0, 3161, 3606, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 1591, 4826, 3976, 0, 0, 0, 1026,
+        4454, 0, 2251, 0, 1203, 0, 0, 1697, 0, 0, 0, 0, 0, 0, 0, 0,
+        1345, 3588, 0, 0, 0, 237, 0, 0, 0, 0, 0, 4102, 0, 664, 2097, 0,
+        548, 0, 0, 889, 0, 0, 0, 4293, 0, 0, 3187, 0, 2139, 4738, 2493, 0,
+        0, 0, 0, 2767, 0, 0, 0, 1183, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 2619, 0, 0, 1557, 2945, 0, 0, 0, 0, 0, 0, 1442,
+        0, 0, 3843, 0, 0, 0, 0, 0, 425, 4242, 0, 0, 3680, 0, 0, 0,
+        0, 0, 1717, 0, 0, 0, 1967, 0, 0, 0, 0, 983, 0, 3480, 0, 0,
+        0, 0, 0, 0, 0, 0, 1262, 2615, 0, 103, 0, 0, 1854, 2901, 2532, 0,
+        0, 0, 0, 2093, 0, 3812, 1094, 3555, 4400, 3777, 3930, 0, 4200, 0, 0, 0,
+        0, 0, 2333, 0, 0, 1312, 0, 0, 152, 1946, 228, 0, 2811, 0, 0, 0,
+        1657, 3308, 618, 2858, 4056, 520, 4505, 0, 870, 0, 0, 0, 3492, 1509, 448, 0,
+        0, 0, 0, 4684, 0, 1376, 0, 0, 0, 3544, 0, 769, 0, 0, 1629, 0,
+        0, 2102, 3169, 0, 0, 0, 0, 0, 0, 0, 0, 2720, 2947, 4326, 0, 0,
+        0, 4846, 0, 0, 0, 0, 0, 1044, 4488, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 282, 0, 0, 0, 2075, 0, 0, 0, 0, 0, 0, 0,
+        2580, 0, 4126, 0, 0, 0, 0, 0, 0, 3388, 0, 1245, 0, 0, 4305, 0,
+        198, 3203, 2931, 0, 0, 372, 0, 0, 0, 0, 2777, 0, 0, 0, 799, 3274,
+        2857, 0, 0, 0, 0, 0, 0, 0, 0, 2171, 1284, 3008, 0, 0, 0, 1578,
+        0, 0, 0, 0, 0, 4025, 0, 0, 0, 0, 499, 0, 3375, 0, 0, 0,
+        0, 4253, 0, 0, 1839, 0, 0, 369, 4629, 0, 1737, 0, 0, 0, 0, 0,
+        0, 1126, 2425, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 2704, 0, 0, 0, 2454, 3263, 4806, 939, 3964, 0, 0, 3826, 4433, 1107, 4612,
+        0, 1194, 0, 0, 4209, 0, 0, 0, 2922, 3694, 2129, 0, 2678, 1324, 0, 2659,
+        0, 0, 0, 0, 0, 0, 0, 4088, 0, 0, 648, 1821, 2872, 534, 4516, 878,
+        4775, 0, 0, 3440, 3499, 458, 0, 0, 0, 0, 4718, 929, 0, 0, 0, 2761,
+        0, 0, 0, 0, 1170, 0, 2834, 0, 3319, 0, 0, 0, 0, 0, 0, 0,
+        0, 3743, 0, 140, 1536, 1887, 2441, 3221, 0, 3417, 0, 0, 0, 0, 1067, 0,
+        0, 0, 0, 1214, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        3670, 4568, 0, 0, 0, 0, 268, 3875, 0, 0, 4141, 0, 2281, 476, 4548, 0,
+        2308, 0, 0, 0, 2189, 0, 0, 205, 0, 1847, 3210, 2416, 0, 0, 0, 0,
+        0, 0, 4379, 0, 0, 824, 2520, 0, 0, 0, 0, 0, 0, 0, 0, 2325,
+        0, 0, 0, 3664, 0, 1702, 51, 223, 1933, 0, 0, 0, 0, 4039, 0, 1816,
+        0, 0, 0, 0, 385, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3401,
+        4663, 3042, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 959, 0, 0,
+        0, 0, 0, 0, 0, 3283, 0, 0, 2712, 0, 0, 243, 0, 0, 4833, 4899,
+        0, 0, 0, 0, 4467, 4767, 754, 3327, 0, 0, 0, 4222, 0, 0, 0, 2782,
+        0, 2399, 0, 0, 1358, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3448,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 978, 0, 0, 3188, 0,
+        0, 0, 2498, 4751, 0, 1791, 0, 2770, 0, 0, 0, 1188, 0, 2845, 0, 0,
+        0, 0, 0, 0, 0, 0, 2150, 0, 0, 0, 0, 0, 1559, 0, 0, 0,
+        2422, 0, 942, 1449, 1011, 4015, 0, 483, 3357, 0, 840, 0, 0, 0, 0, 0,
+        0, 0, 3252, 0, 0, 0, 1729, 2019, 3624, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 2918, 341, 2393, 0, 0, 0, 0, 0, 0, 0, 209,
+        0, 0, 0, 0, 1624, 936, 4895, 0, 1812, 4412, 1098, 738, 4597, 0, 2594, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 2009, 0, 0, 2652, 61, 163, 2736,
+        0, 0, 0, 0, 1661, 4068, 0, 631, 0, 2225, 0, 391, 0, 0, 2611, 0,
+        4278, 0, 0, 0, 0, 0, 0, 2474, 4697, 4, 1382, 0, 170, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 309, 0, 0, 0, 0, 0, 0, 0, 0,
+        2960, 0, 291, 254, 0, 3608, 4851, 0, 0, 0, 0, 3838, 0, 0, 3336, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1768, 0, 0,
+        0, 0, 0, 3866, 0, 0, 0, 3458, 0, 683, 3134, 0, 2296, 578, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1795, 4358, 0,
+        1076, 0, 810, 3767, 0, 0, 4185, 0, 0, 0, 0, 0, 0, 2184, 3020, 1291,
+        3391, 0, 0, 0, 0, 2510, 0, 0, 0, 0, 0, 0, 0, 0, 0, 507,
+        2823, 0, 3278, 0, 0, 4261, 0, 0, 0, 0, 2970, 0, 370, 2033, 4642, 3676,
+        27, 1785, 0, 0, 0, 0, 1132, 0, 0, 429, 1666, 4152, 3159, 0, 0, 0,
+        0, 904, 0, 0, 0, 118, 0, 0, 0, 2461, 1584, 2540, 4819, 0, 0, 0,
+        0, 4446, 0, 743, 0, 0, 0, 0, 1689, 970, 0, 0, 0, 0, 0, 361,
+        2016, 1337, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4096, 0, 656, 3540,
+        4524, 0, 0, 0, 881, 3952, 0, 0, 0, 11, 0, 0, 0, 0, 4730, 0,
+        931, 2689, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 1980, 0, 3621, 0, 3503, 1891, 1549, 4342, 32, 2560, 4872, 0, 0,
+        1434, 1005, 3527, 187, 2914, 3345, 835, 1215, 0, 0, 0, 0, 0, 1832, 2897, 0,
+        0, 0, 0, 1709, 0, 0, 0, 0, 0, 0, 3883, 0, 3614, 3429, 3476, 0,
+        0, 3150, 4561, 0, 0, 0, 0, 0, 0, 0, 99, 2696, 0, 330, 3214, 2525,
+        0, 1644, 0, 0, 0, 0, 3811, 4392, 0, 829, 3926, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1311, 0, 0, 1703, 144, 0, 0, 0, 0, 0,
+        0, 0, 0, 610, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3108,
+        0, 0, 0, 0, 4676, 0, 0, 0, 0, 0, 0, 0, 762, 1150, 3910, 0,
+        4165, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 1599, 0, 0, 0, 0, 0, 0, 1039, 4480, 760, 0, 0, 0, 0, 0,
+        4228, 0, 3101, 0, 0, 0, 0, 0, 0, 0, 1760, 0, 4347, 0, 0, 3858,
+        0, 2576, 0, 3699, 3791, 4121, 2882, 0, 563, 0, 303, 3384, 1243, 0, 0, 4301,
+        0, 0, 0, 0, 2663, 0, 2641, 4758, 0, 0, 0, 0, 0, 0, 0, 0,
+        3270, 0, 998, 2042, 0, 0, 0, 0, 0, 0, 2163, 3000, 1276, 0, 0, 1909,
+        1572, 0, 0, 2938, 0, 0, 0, 0, 0, 0, 0, 491, 2363, 3370, 847, 3856,
+        0, 0, 0, 0, 0, 1838, 2125, 0, 0, 4621, 0, 1736, 0, 0, 0, 0,
+        0, 0, 0, 41, 0, 0, 951, 0, 3086, 0, 0, 0, 2322, 0, 0, 0,
+        0, 0, 2703, 0, 0, 0, 0, 4803, 0, 0, 0, 0, 0, 4425, 4604, 0,
+        0, 3936, 0, 0, 0, 4206, 1482, 0, 0, 0, 0, 0, 0, 919, 2674, 3576,
+        0, 2741, 0, 0, 0, 0, 0, 0, 0, 0, 3074, 0, 0, 0, 4771, 392,
+        0, 0, 2431, 0, 0, 2121, 454, 0, 0, 0, 0, 4710, 2478, 5, 0, 0,
+        0, 0, 0, 0, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1883, 1528, 0, 0, 0, 1604, 4857, 0, 0, 3063, 0, 1063,
+        3686, 0, 0, 0, 1211, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 1772, 3516, 0, 0, 0, 266, 3871, 0, 3704, 4136, 0, 696, 2219, 2244,
+        4540, 2302, 591, 0, 0, 0, 0, 89, 4319, 0, 0, 0, 0, 0, 0, 0,
+        3053, 0, 0, 4371, 0, 720, 0, 0, 0, 0, 0, 0, 0, 0, 3133, 0,
+        0, 0, 3026, 1298, 0, 0, 0, 1931, 2337, 0, 2807, 0, 0, 0, 4034, 0,
+        2628, 0, 0, 512, 0, 0, 866, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        4655, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2427, 0, 0, 0, 0,
+        3163, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4831,
+        1625, 3980, 0, 0, 0, 4459, 0, 2255, 3323, 0, 0, 0, 4218, 0, 0, 0,
+        0, 0, 0, 0, 0, 1350, 0, 0, 3720, 0, 0, 0, 0, 0, 0, 0,
+        0, 2039, 0, 669, 2230, 552, 0, 399, 894, 0, 0, 79, 0, 0, 0, 0,
+        0, 0, 0, 4743, 0, 1401, 0, 0, 0, 0, 0, 791, 3638, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 1987, 2142, 2982, 0, 0, 1897, 0, 0, 0,
+        0, 0, 0, 941, 4009, 0, 0, 0, 0, 0, 3349, 0, 1221, 0, 0, 4247,
+        0, 0, 1833, 0, 0, 0, 0, 0, 1721, 0, 4574, 0, 0, 0, 3887, 0,
+        0, 0, 0, 0, 0, 2222, 0, 0, 2392, 0, 0, 1267, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4892, 0, 0, 0, 0, 4405, 0, 0, 0, 0, 0,
+        0, 0, 0, 1470, 0, 0, 0, 0, 0, 0, 2007, 1317, 0, 2651, 157, 2349,
+        0, 1860, 0, 0, 0, 4061, 0, 0, 623, 2863, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 1514, 0, 0, 0, 0, 2466, 4689, 0, 3628, 0, 0, 0, 0,
+        0, 0, 1157, 0, 0, 1676, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 132, 2952, 0, 252, 0, 0, 0, 3992, 1423, 0, 0, 1049, 4493, 0, 3335,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3292, 0, 0,
+        4354, 0, 0, 0, 0, 0, 0, 0, 0, 0, 433, 675, 4531, 0, 570, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 377, 1617, 2646, 2078, 0, 4900,
+        0, 0, 0, 804, 3276, 3763, 0, 0, 0, 0, 0, 0, 0, 0, 2176, 1994,
+        3013, 0, 0, 1916, 0, 3725, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        2366, 2816, 3379, 1235, 0, 0, 0, 0, 0, 1841, 0, 0, 0, 4634, 0, 1740,
+        0, 0, 0, 0, 0, 0, 3903, 0, 0, 0, 0, 0, 2635, 3157, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2459, 3266, 4811, 3968, 0, 0,
+        0, 0, 4438, 0, 0, 0, 1198, 0, 0, 0, 0, 0, 2209, 0, 0, 0,
+        0, 0, 1329, 0, 0, 0, 0, 0, 2907, 0, 2572, 0, 0, 4092, 4793, 653,
+        463, 4518, 0, 0, 0, 0, 0, 0, 3443, 4289, 0, 0, 0, 0, 2136, 4723,
+        2484, 0, 3047, 0, 0, 0, 0, 0, 0, 1173, 0, 2838, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 2060, 82, 3748, 0, 1541, 2944, 3226, 0, 4865, 0,
+        0, 0, 2267, 0, 179, 3840, 0, 0, 0, 2599, 0, 0, 4238, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1779, 0, 2052, 0, 0, 0, 0, 0, 74, 0,
+        1461, 0, 2891, 0, 2384, 4553, 0, 900, 0, 0, 0, 93, 0, 0, 1850, 0,
+        0, 0, 0, 0, 0, 2088, 4591, 3807, 1087, 728, 828, 2522, 3554, 3774, 4197, 4384,
+        0, 0, 0, 0, 0, 0, 0, 1305, 0, 0, 0, 1936, 224, 2346, 0, 0,
+        0, 0, 1649, 4044, 602, 1817, 4499, 519, 0, 0, 0, 0, 0, 0, 3489, 3709,
+        0, 0, 0, 0, 0, 4668, 0, 1752, 0, 0, 0, 3543, 0, 0, 0, 0,
+        0, 4161, 964, 0, 0, 0, 0, 0, 0, 0, 3288, 0, 0, 4323, 0, 0,
+        4615, 0, 0, 4836, 0, 0, 0, 0, 0, 1035, 4472, 0, 0, 0, 1209, 0,
+        0, 0, 1498, 0, 0, 2785, 0, 0, 0, 3592, 2071, 0, 0, 0, 0, 0,
+        0, 0, 0, 1582, 3451, 4114, 0, 0, 0, 1977, 0, 0, 0, 0, 0, 0,
+        4297, 0, 194, 3193, 2929, 3564, 0, 0, 0, 1408, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2155, 2993, 0, 0, 0,
+        0, 1564, 0, 0, 0, 0, 0, 4020, 0, 0, 0, 0, 3851, 0, 3362, 844,
+        1228, 0, 0, 0, 0, 0, 1835, 0, 3257, 0, 0, 2024, 1733, 3028, 0, 0,
+        0, 2287, 277, 3891, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 112, 2699, 0, 0, 0, 4797, 0, 0, 0, 0, 0, 4602, 4417,
+        1101, 0, 0, 0, 0, 0, 4202, 0, 0, 0, 0, 0, 0, 0, 2668, 1320,
+        3666, 0, 0, 65, 2353, 1864, 0, 2566, 0, 4073, 0, 0, 636, 2869, 0, 531,
+        2379, 0, 0, 2612, 0, 3114, 3435, 0, 0, 0, 0, 0, 4702, 0, 0, 0,
+        0, 0, 2753, 0, 0, 781, 1161, 0, 0, 4169, 0, 3312, 1828, 0, 0, 0,
+        0, 0, 0, 0, 0, 1882, 4334, 0, 0, 0, 0, 0, 0, 0, 1426, 3520,
+        1059, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 3669, 0, 3508, 0, 0, 0, 265, 3867, 0, 0, 4132, 0, 688, 2217,
+        3139, 0, 2298, 583, 0, 1249, 0, 2113, 4315, 0, 203, 0, 2801, 2409, 0, 0,
+        0, 0, 1797, 0, 4363, 0, 0, 814, 2514, 0, 416, 4189, 0, 0, 0, 3125,
+        0, 17, 0, 0, 0, 0, 0, 0, 47, 1923, 0, 0, 0, 0, 0, 4029,
+        0, 2277, 1813, 0, 0, 0, 383, 2828, 0, 0, 0, 4263, 0, 1635, 1846, 0,
+        0, 4647, 0, 1746, 1362, 1790, 3036, 4578, 0, 0, 0, 1137, 0, 0, 0, 955,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 123, 2710, 0, 0, 2462, 1588,
+        4823, 2647, 3974, 4898, 0, 0, 4451, 0, 2248, 3654, 1201, 0, 0, 0, 1694, 4214,
+        0, 0, 0, 0, 0, 0, 1342, 0, 1754, 0, 0, 0, 1872, 0, 0, 0,
+        0, 0, 0, 0, 661, 0, 545, 0, 0, 886, 0, 0, 0, 0, 0, 0,
+        3184, 0, 0, 0, 2490, 4735, 0, 0, 0, 2766, 0, 0, 0, 1180, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 1984, 2978, 0, 84, 0, 0, 1554, 3233,
+        0, 0, 2420, 3423, 940, 1439, 4006, 4877, 0, 0, 0, 0, 0, 0, 0, 422,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 1714, 0, 0, 0, 0, 2450, 270,
+        3240, 980, 380, 3615, 0, 0, 1017, 0, 340, 2388, 0, 0, 1259, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 935, 0, 0, 0, 4397, 0, 736, 0, 0,
+        0, 0, 3433, 0, 1468, 0, 0, 0, 0, 2330, 0, 2001, 0, 0, 0, 149,
+        1943, 2730, 0, 0, 0, 0, 4053, 0, 3305, 615, 0, 0, 2375, 0, 0, 3733,
+        2608, 0, 4271, 0, 1507, 0, 0, 0, 0, 3407, 4681, 1373, 0, 0, 0, 0,
+        0, 0, 766, 0, 0, 0, 1674, 0, 2099, 3166, 0, 0, 0, 0, 0, 0,
+        0, 0, 2717, 0, 0, 247, 0, 1601, 4843, 3987, 0, 0, 0, 0, 4485, 0,
+        3331, 0, 0, 0, 0, 0, 0, 1505, 3102, 2791, 0, 0, 0, 0, 0, 1763,
+        0, 4352, 0, 0, 0, 0, 2578, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4302, 0, 3200, 0, 3571, 0, 4763, 2502, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 4178, 0, 0, 0, 0, 0, 0, 2168,
+        3005, 1281, 0, 0, 0, 1575, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 496, 0, 852, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4626, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 1123, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 2188, 0, 0, 115, 0, 0, 0, 2453, 2538, 3260, 0, 0,
+        0, 0, 4609, 4430, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 3580, 0, 0, 2656, 0, 0, 0, 0, 2569, 0, 0, 3787, 4085,
+        645, 3539, 4513, 1973, 0, 0, 876, 3951, 0, 0, 4287, 0, 0, 0, 0, 0,
+        0, 4715, 926, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4880, 0, 3740, 0, 4338, 1886, 1533, 2438, 260, 2943, 2966,
+        4859, 0, 1432, 2263, 3526, 0, 0, 0, 0, 832, 0, 0, 0, 3724, 4237, 0,
+        0, 0, 0, 0, 0, 0, 0, 1777, 0, 0, 0, 0, 3874, 0, 3612, 0,
+        3470, 0, 442, 701, 473, 4545, 2307, 596, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 2524, 0, 2507, 0, 3301, 1806, 0, 3805, 4376, 0, 821, 3924, 0, 0, 0,
+        4196, 0, 0, 0, 0, 0, 3398, 0, 1303, 0, 0, 0, 2342, 0, 0, 2808,
+        0, 0, 0, 0, 0, 0, 0, 0, 516, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 4660, 0, 0, 0, 0, 0, 0, 0, 0, 1143,
+        993, 3908, 4160, 0, 0, 0, 0, 0, 0, 0, 0, 1275, 0, 0, 0, 128,
+        0, 0, 0, 1595, 0, 0, 0, 0, 0, 0, 1031, 4464, 751, 0, 0, 0,
+        0, 0, 4220, 0, 3100, 0, 0, 0, 0, 0, 0, 1355, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 4109, 0, 0, 2878, 0, 0, 555, 404, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 4748, 0, 0, 0, 0, 0, 0, 0,
+        0, 796, 3754, 0, 0, 0, 0, 3093, 0, 0, 0, 0, 2147, 2986, 0, 0,
+        0, 0, 213, 0, 0, 0, 0, 0, 4012, 0, 8, 1009, 1446, 3529, 0, 3354,
+        0, 1226, 0, 0, 4251, 0, 0, 0, 0, 3249, 0, 0, 0, 1726, 0, 0,
+        0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 3085, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 2698, 0, 1858, 0, 0, 2534, 0, 0, 0, 0, 0, 3817,
+        4409, 0, 0, 3934, 0, 0, 0, 0, 1475, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 160, 2733, 0, 0, 0, 0, 0, 4065, 0, 0, 628, 3073, 0,
+        528, 0, 388, 4882, 0, 0, 0, 0, 1518, 3176, 0, 0, 0, 4694, 2471, 1379,
+    ];
+
+    // Record numbers in ordinal keyword order (tags without a keyword left out), for binary search by keyword.
+    internal static ReadOnlySpan<ushort> TagsByKeyword =>
+    [
+        4865, 2842, 2839, 2840, 1269, 1266, 1268, 1267, 1261, 1265, 1263, 1264, 1260, 1262, 1257, 1259,
+        1270, 1258, 1256, 4808, 4809, 4810, 4835, 4823, 4821, 2322, 4729, 4604, 3341, 3340, 645, 116,
+        4087, 1408, 509, 882, 1000, 510, 2414, 2413, 297, 102, 106, 924, 923, 1722, 1170, 1559,
+        891, 1700, 916, 1830, 1829, 880, 1557, 1586, 1370, 1552, 1551, 1369, 511, 743, 744, 1558,
+        4841, 741, 745, 109, 975, 1276, 1615, 1618, 1746, 24, 566, 1068, 4178, 4179, 1676, 1650,
+        428, 904, 2494, 1681, 2053, 39, 2727, 2726, 2728, 2729, 723, 4864, 4863, 4533, 362, 3848,
+        4862, 2603, 2900, 2260, 2269, 208, 207, 2270, 3309, 2, 20, 4209, 1916, 1948, 1941, 469,
+        4831, 4830, 2592, 1429, 2593, 3013, 3019, 3014, 3016, 4857, 1967, 1428, 3015, 1514, 354, 3750,
+        3742, 1741, 2111, 2081, 2072, 4020, 4021, 2404, 3170, 281, 4518, 2177, 3283, 485, 2766, 274,
+        278, 277, 276, 275, 273, 264, 263, 127, 262, 1839, 272, 279, 266, 369, 3144, 3136,
+        3145, 718, 1592, 845, 848, 2890, 3303, 3304, 3128, 3130, 3300, 3731, 3117, 3657, 3645, 3123,
+        3121, 3122, 3120, 2585, 3118, 3119, 3132, 3693, 3124, 3125, 3126, 874, 4874, 4873, 1802, 1795,
+        1797, 568, 631, 1685, 2134, 1221, 1222, 1427, 3388, 1425, 3922, 4195, 4194, 4193, 4191, 4192,
+        1426, 4331, 4099, 4330, 4097, 4332, 4333, 4334, 4096, 4227, 4098, 896, 2681, 4612, 2670, 2669,
+        2690, 4763, 2619, 1254, 1874, 2684, 2682, 2687, 2685, 2686, 2683, 3581, 3574, 3588, 3577, 3583,
+        3582, 3572, 3573, 3586, 4829, 2356, 2354, 2355, 3830, 1492, 2916, 1484, 1503, 23, 3482, 3630,
+        3481, 3483, 3480, 4399, 4640, 2549, 3606, 1577, 1575, 1576, 2709, 2708, 3458, 282, 4016, 4017,
+        4018, 4126, 2764, 857, 2921, 1476, 1736, 2922, 2776, 2837, 2994, 922, 2721, 1884, 1882, 477,
+        3741, 3740, 1167, 3690, 3689, 4842, 4677, 600, 1390, 4492, 4280, 4041, 4039, 4009, 4014, 4011,
+        4012, 4013, 4023, 4007, 4019, 4015, 480, 4611, 4609, 4610, 4113, 3987, 3909, 4109, 3989, 4114,
+        4031, 3988, 4010, 4424, 4038, 4037, 3501, 3457, 4027, 2833, 3949, 3455, 3456, 4040, 820, 4856,
+        2125, 2579, 2379, 2392, 2394, 988, 2017, 2006, 2100, 2018, 3311, 3312, 3310, 2101, 2102, 2107,
+        2108, 2105, 2104, 3313, 3424, 3241, 3238, 2103, 1953, 1954, 1955, 2014, 4095, 4461, 4088, 4462,
+        4466, 177, 4089, 4091, 4090, 4094, 4463, 2013, 4082, 4339, 4337, 4338, 4092, 4093, 4083, 4086,
+        2012, 1130, 2080, 2071, 4814, 712, 875, 3195, 4470, 4061, 4060, 1008, 3668, 40, 2806, 3135,
+        3142, 3261, 3143, 3141, 4817, 3069, 4202, 4204, 4205, 4206, 4201, 4200, 4203, 4026, 4025, 3936,
+        4237, 3943, 4578, 3504, 4171, 4172, 4687, 350, 2093, 1437, 1438, 1439, 1440, 1441, 373, 372,
+        374, 548, 632, 1872, 1873, 1875, 1870, 1219, 1220, 1214, 2037, 404, 4403, 1409, 2164, 3181,
+        1278, 1275, 1321, 1317, 1316, 1573, 1295, 1286, 1303, 1300, 1288, 1282, 1299, 1319, 1318, 1392,
+        3901, 3902, 3900, 3899, 229, 991, 1800, 1798, 1799, 2902, 539, 901, 2814, 478, 533, 4607,
+        1393, 532, 538, 1731, 646, 665, 2255, 1216, 1250, 801, 828, 1169, 1182, 1204, 1143, 4852,
+        4853, 767, 925, 926, 1906, 2850, 2841, 2637, 972, 1385, 963, 952, 4815, 4816, 2995, 849,
+        3614, 3613, 3617, 3616, 4139, 4141, 2304, 2293, 3516, 3515, 3508, 2300, 1727, 2317, 4207, 2324,
+        2328, 4208, 2295, 4213, 4884, 4883, 2325, 4212, 2307, 560, 2319, 2318, 2306, 2301, 2303, 2302,
+        4211, 554, 4232, 4233, 4234, 4235, 4231, 4230, 2298, 2297, 2296, 555, 2305, 4214, 2704, 1235,
+        1272, 1234, 1271, 1156, 1181, 735, 3411, 4499, 391, 398, 397, 381, 382, 396, 395, 383,
+        384, 380, 385, 386, 388, 387, 3075, 144, 2054, 140, 142, 158, 156, 159, 157, 149,
+        160, 152, 154, 150, 143, 4898, 4897, 4896, 2925, 3644, 868, 968, 971, 969, 967, 1364,
+        869, 970, 612, 611, 613, 3643, 2113, 932, 1389, 2016, 2809, 1987, 4651, 13, 5, 0,
+        1, 42, 4, 1897, 2387, 2374, 2397, 3131, 4457, 4246, 4071, 4453, 4251, 4456, 4241, 4068,
+        4454, 4249, 4242, 4067, 4072, 4073, 4455, 4248, 4070, 4066, 4458, 4459, 4075, 4074, 4078, 4077,
+        2616, 2617, 296, 3535, 3537, 3536, 3538, 3540, 3539, 3534, 3533, 3290, 407, 406, 405, 3532,
+        415, 3289, 3529, 3528, 419, 3251, 3178, 3177, 3217, 3211, 1999, 879, 2002, 876, 2001, 2000,
+        877, 1998, 2003, 2004, 1666, 1654, 2578, 2536, 4719, 4718, 4630, 4627, 4629, 4628, 4633, 4623,
+        4637, 4638, 4717, 4631, 4632, 4652, 4720, 4721, 4621, 2800, 2440, 2464, 2153, 2151, 3673, 3674,
+        2152, 2157, 4519, 571, 399, 401, 1306, 4634, 3589, 3591, 3594, 3593, 3972, 139, 138, 3453,
+        705, 3452, 2828, 2827, 2825, 2826, 2824, 2407, 2817, 2816, 2819, 2406, 2402, 2405, 3169, 3168,
+        103, 3165, 2399, 3164, 1114, 2626, 2621, 110, 153, 151, 167, 147, 146, 155, 161, 3445,
+        3506, 3507, 3444, 3505, 2538, 3832, 3825, 3809, 3829, 3827, 3824, 3826, 3229, 1531, 660, 1311,
+        711, 708, 1313, 1314, 1309, 1315, 709, 886, 794, 1310, 795, 1371, 2831, 887, 786, 788,
+        789, 710, 790, 1312, 787, 793, 792, 2136, 1579, 1701, 1413, 1580, 1581, 4239, 3876, 4104,
+        4322, 4238, 4103, 3478, 3474, 1662, 128, 902, 1290, 445, 2430, 446, 448, 449, 450, 451,
+        447, 444, 457, 452, 458, 2591, 41, 2737, 2731, 2736, 2769, 2765, 2775, 2774, 2735, 2706,
+        2707, 2772, 2756, 2758, 2751, 2752, 2780, 1997, 1930, 1929, 1932, 1931, 3897, 3898, 1497, 905,
+        355, 740, 2936, 2912, 523, 522, 524, 1189, 1009, 3713, 3714, 290, 3249, 3250, 3265, 4100,
+        3885, 4415, 4129, 4240, 2142, 3863, 2597, 2283, 2609, 3944, 416, 105, 1596, 112, 2551, 653,
+        1711, 1710, 2750, 2696, 517, 515, 513, 516, 514, 2046, 2163, 2655, 2654, 2503, 4837, 1574,
+        3795, 3792, 3799, 3800, 3798, 3790, 3789, 3794, 3797, 3796, 3791, 3777, 3793, 507, 467, 466,
+        2048, 2047, 1287, 756, 3610, 2098, 2883, 1974, 2099, 2109, 2189, 2188, 2192, 1971, 1968, 1970,
+        114, 4900, 113, 1969, 1512, 2563, 2560, 475, 898, 1076, 774, 2562, 900, 1494, 2937, 2934,
+        1491, 2917, 1463, 2931, 2771, 2746, 3688, 1353, 1352, 1354, 1351, 1160, 1159, 1163, 1161, 1162,
+        3664, 3661, 3666, 225, 2968, 2966, 1716, 3084, 3085, 181, 179, 393, 394, 528, 3494, 4605,
+        3927, 4349, 4351, 4350, 3879, 4353, 4352, 3929, 3872, 3931, 4354, 3873, 3875, 3974, 4416, 4417,
+        4750, 3466, 3973, 4812, 4348, 1015, 1744, 1739, 4022, 1506, 1858, 298, 4635, 243, 291, 3524,
+        3046, 3716, 2045, 1082, 1450, 1449, 1087, 1088, 1086, 1081, 1083, 4861, 1069, 1072, 1073, 1084,
+        2924, 1085, 1474, 4795, 1075, 2868, 1442, 1443, 2919, 1090, 1089, 1074, 1501, 1433, 945, 946,
+        1070, 461, 1080, 1071, 2866, 1444, 1445, 1446, 931, 4642, 4644, 4643, 2829, 2820, 2821, 763,
+        4672, 4660, 2818, 4340, 4341, 4342, 4343, 4449, 2815, 761, 663, 4661, 762, 2822, 31, 964,
+        3206, 3770, 3285, 3040, 1209, 1452, 1183, 1453, 1454, 1455, 1456, 1457, 1458, 1172, 1173, 1184,
+        3041, 784, 3612, 3619, 3611, 4899, 656, 986, 1697, 1658, 1663, 1665, 1652, 1664, 1694, 1657,
+        4650, 74, 78, 2271, 2274, 2273, 2272, 4559, 4558, 4561, 2162, 2174, 3385, 2197, 35, 2165,
+        3442, 3391, 3390, 3433, 3392, 3393, 3396, 3443, 3389, 2320, 2150, 2145, 2143, 2144, 2156, 2175,
+        984, 3157, 3155, 3158, 3156, 3154, 993, 4345, 4344, 1871, 2791, 1360, 2710, 1372, 1308, 831,
+        2384, 1359, 832, 2385, 4786, 4785, 400, 2543, 2542, 2650, 2541, 2661, 2548, 2531, 1041, 1044,
+        1043, 1046, 1045, 4603, 4606, 2932, 3781, 3785, 4532, 881, 3883, 4106, 3968, 3964, 3969, 3963,
+        3966, 3971, 3965, 3783, 3779, 3778, 3787, 4385, 4384, 4714, 4727, 4731, 4723, 4724, 4725, 4730,
+        3503, 3471, 3468, 3502, 3470, 3469, 4894, 2034, 2032, 2517, 2516, 3000, 543, 541, 1013, 629,
+        752, 1274, 1126, 1117, 747, 757, 3002, 1335, 3048, 4618, 4619, 4620, 742, 1179, 2834, 4062,
+        493, 494, 495, 502, 492, 704, 1712, 3417, 3669, 2662, 2666, 3623, 3625, 3624, 1422, 4568,
+        3511, 34, 3904, 1672, 1673, 4487, 1320, 726, 2859, 2861, 2865, 2903, 2860, 727, 2862, 2857,
+        2106, 4670, 4668, 4671, 4669, 2382, 2508, 2507, 430, 2140, 2215, 4473, 4472, 172, 4475, 4474,
+        2558, 165, 4624, 4625, 2755, 43, 18, 19, 1298, 833, 403, 402, 359, 434, 433, 432,
+        431, 256, 252, 255, 253, 254, 22, 379, 1903, 1902, 1913, 1912, 1895, 1894, 505, 1507,
+        1509, 1508, 3530, 3711, 3712, 2475, 4390, 4389, 429, 2383, 855, 633, 1108, 1109, 1381, 1384,
+        1382, 1380, 1383, 1379, 2386, 929, 1305, 856, 654, 1297, 619, 3768, 1110, 853, 601, 1302,
+        1112, 1078, 1079, 927, 148, 141, 2789, 4891, 4892, 4128, 602, 3017, 3476, 123, 237, 3749,
+        236, 1899, 1898, 1901, 1905, 1904, 1911, 3226, 3227, 3228, 3235, 3234, 3232, 3236, 1378, 852,
+        1396, 1093, 1091, 1092, 1377, 851, 46, 47, 73, 69, 68, 651, 3203, 3202, 3185, 2462,
+        2456, 2439, 3729, 2393, 3639, 3658, 3640, 3659, 1107, 1106, 3414, 3413, 3415, 2310, 2309, 1103,
+        473, 3412, 1105, 1104, 474, 862, 4101, 4236, 10, 2522, 2527, 2528, 2525, 2524, 2529, 2983,
+        2852, 1237, 4889, 3886, 1890, 4151, 4150, 4153, 4152, 4154, 4148, 4149, 4138, 4285, 4142, 4286,
+        4143, 3077, 1888, 1887, 4425, 647, 614, 617, 616, 618, 615, 2734, 2720, 918, 4893, 2033,
+        2031, 2574, 3036, 1119, 1230, 2247, 2246, 2249, 2248, 3773, 3772, 3771, 3775, 3776, 1307, 884,
+        883, 870, 638, 657, 873, 1004, 2788, 3179, 3180, 1961, 1962, 1936, 1935, 4745, 4744, 4001,
+        4000, 3999, 3946, 3948, 3767, 4005, 4735, 3950, 2321, 4741, 1171, 1244, 1651, 1367, 1642, 1653,
+        1644, 803, 1391, 1985, 301, 1407, 231, 1984, 1699, 980, 1643, 2127, 2128, 2129, 3849, 3223,
+        3853, 3852, 3224, 3851, 1603, 2251, 2201, 2198, 981, 1210, 2927, 982, 800, 802, 287, 2253,
+        2194, 1194, 1659, 1667, 1459, 1460, 1461, 678, 677, 700, 683, 701, 696, 695, 698, 697,
+        692, 691, 694, 693, 702, 689, 688, 674, 673, 676, 675, 690, 682, 699, 680, 685,
+        684, 681, 679, 687, 686, 672, 659, 468, 2166, 4111, 3986, 835, 834, 768, 1495, 4135,
+        4137, 4136, 4112, 4801, 3205, 529, 530, 2882, 4608, 4468, 4325, 4324, 4327, 4323, 4326, 3473,
+        2466, 2467, 2465, 1949, 1951, 1950, 1918, 765, 867, 334, 332, 333, 331, 2203, 2202, 3315,
+        1138, 3256, 3257, 1917, 1922, 1910, 1933, 1253, 1229, 1227, 3133, 3137, 3231, 3148, 3146, 3150,
+        3176, 3218, 3175, 3186, 3134, 3163, 3160, 3237, 3161, 3162, 3159, 3140, 3149, 2077, 2068, 2066,
+        2079, 2070, 866, 1096, 1100, 2969, 1102, 3784, 766, 1101, 1099, 2970, 1097, 1098, 310, 2648,
+        2649, 2647, 2612, 3063, 3062, 3057, 3058, 3061, 3056, 3067, 3066, 3065, 3064, 2389, 3324, 3323,
+        3325, 3321, 3322, 3320, 3327, 3326, 773, 777, 781, 780, 4134, 4140, 827, 2019, 4043, 4794,
+        822, 2942, 2944, 2943, 2940, 2941, 2939, 2938, 2660, 3188, 1714, 463, 2699, 2698, 2473, 2496,
+        2495, 642, 2112, 1761, 1762, 1785, 1778, 1793, 1794, 1783, 626, 627, 628, 994, 996, 995,
+        997, 998, 3598, 2622, 2590, 2544, 2353, 286, 180, 3676, 1751, 2798, 1750, 1723, 1749, 2793,
+        861, 3730, 3409, 3408, 3402, 3401, 3410, 3682, 3648, 3405, 3407, 3406, 3421, 3403, 3404, 3400,
+        2425, 1637, 1511, 1981, 3656, 1294, 1572, 895, 1995, 1606, 3152, 2904, 2935, 1605, 2035, 1600,
+        1601, 2794, 1683, 3732, 3646, 1706, 1705, 1725, 3760, 1598, 1599, 1682, 2124, 2204, 562, 563,
+        561, 3153, 3151, 4869, 3342, 3336, 3337, 3331, 3332, 3330, 2214, 1019, 1020, 804, 90, 3253,
+        751, 2783, 2782, 2781, 865, 1616, 1617, 1619, 4046, 750, 2463, 706, 2332, 2330, 2331, 2329,
+        3519, 3518, 3525, 3522, 3520, 1787, 1789, 3054, 3042, 3049, 3070, 3542, 3543, 3548, 3551, 3547,
+        3541, 3546, 3555, 3558, 3556, 3554, 3544, 3043, 3045, 3076, 51, 52, 4791, 1655, 1656, 917,
+        1641, 4851, 521, 3744, 3743, 2252, 2256, 1975, 1976, 1977, 438, 440, 437, 436, 442, 441,
+        435, 439, 3050, 3052, 3053, 736, 8, 418, 2480, 2481, 2498, 3248, 4876, 122, 95, 92,
+        93, 94, 4683, 1587, 3634, 132, 133, 131, 197, 198, 1543, 1541, 1546, 1545, 1544, 1540,
+        1542, 347, 4740, 4747, 4409, 4692, 4691, 4690, 2444, 4748, 1374, 1373, 864, 2823, 4524, 4521,
+        4522, 4535, 4523, 4525, 4526, 4520, 2712, 459, 4827, 670, 671, 2855, 4779, 4780, 4778, 4777,
+        4783, 4782, 4787, 4788, 4769, 4770, 4771, 4790, 4776, 4775, 4773, 4774, 4789, 1590, 823, 824,
+        734, 722, 721, 719, 728, 729, 720, 730, 732, 1713, 1826, 1825, 2846, 2847, 2848, 2844,
+        1118, 748, 1176, 4314, 4313, 4315, 3877, 4316, 3479, 3475, 4250, 4312, 4318, 4317, 1411, 283,
+        4123, 1397, 4034, 4085, 4247, 4245, 4329, 4294, 4300, 4290, 4057, 1588, 2453, 2454, 117, 2261,
+        2262, 306, 308, 2277, 2279, 2403, 2416, 3196, 4901, 4902, 1593, 1502, 4846, 4848, 4847, 1164,
+        738, 470, 2770, 1763, 2719, 2718, 2715, 1788, 2714, 564, 565, 2121, 2118, 2119, 2213, 2206,
+        2513, 1597, 3738, 3737, 3736, 89, 2629, 2084, 2075, 2083, 2074, 2085, 2082, 2073, 2024, 2028,
+        2191, 2026, 2022, 364, 4272, 4270, 4269, 4268, 4293, 4292, 4271, 4273, 1604, 4110, 4036, 1733,
+        2694, 87, 1786, 1784, 2692, 667, 668, 2702, 669, 666, 1759, 1781, 1801, 1796, 1726, 999,
+        3284, 1704, 1703, 1724, 637, 703, 3200, 3201, 3006, 3184, 3199, 479, 2665, 1923, 2350, 1919,
+        1924, 1934, 990, 1602, 498, 163, 2830, 3024, 3022, 3023, 3025, 390, 2039, 389, 2114, 2116,
+        2115, 242, 4793, 821, 2149, 2172, 2168, 2176, 2179, 2171, 3622, 3609, 3608, 3607, 4879, 471,
+        2663, 3268, 3267, 3269, 3275, 3274, 3271, 3270, 1158, 1247, 1248, 716, 1255, 1205, 81, 1203,
+        1201, 1206, 1245, 1116, 1211, 1202, 1145, 1199, 1239, 1195, 1246, 1200, 1152, 1236, 4506, 753,
+        1128, 3662, 3701, 569, 570, 3214, 640, 3531, 2984, 1996, 130, 771, 4682, 209, 4641, 173,
+        1835, 145, 168, 166, 162, 2135, 2133, 2139, 2130, 2205, 2137, 2132, 2207, 1607, 4811, 1355,
+        1350, 411, 4064, 410, 414, 409, 412, 413, 408, 3074, 3083, 3082, 3081, 3079, 3080, 3078,
+        3221, 3222, 634, 3671, 1747, 1742, 3675, 2760, 2761, 2759, 1740, 2958, 3642, 4485, 4696, 2992,
+        1881, 2092, 2991, 343, 501, 496, 497, 500, 2178, 3858, 3893, 3857, 3859, 3860, 344, 4530,
+        2595, 2588, 2158, 2160, 2159, 1958, 2185, 2537, 2431, 3039, 3034, 2378, 1007, 3739, 3651, 48,
+        49, 353, 351, 3638, 3641, 3649, 6, 7, 33, 1180, 1177, 636, 3769, 4287, 3881, 3880,
+        4388, 1198, 349, 3670, 4746, 2762, 4484, 4695, 1952, 2091, 125, 124, 2117, 2120, 2843, 3115,
+        3113, 3112, 1538, 3114, 3595, 3626, 1633, 1636, 1632, 1635, 2589, 1631, 1634, 3631, 4256, 506,
+        1349, 3887, 4321, 11, 29, 30, 1149, 1148, 1150, 1151, 2211, 232, 1121, 3266, 1348, 1322,
+        1323, 1325, 1347, 1346, 1324, 1336, 1326, 1339, 1329, 425, 2470, 1120, 2292, 805, 2326, 2323,
+        1729, 1748, 1745, 1752, 978, 203, 2443, 3398, 3397, 2711, 1900, 191, 584, 4105, 3967, 1648,
+        1649, 4483, 499, 799, 1341, 1342, 1668, 1669, 3970, 4347, 4346, 1679, 985, 3382, 2491, 1499,
+        3628, 3627, 178, 38, 2049, 3782, 2312, 2311, 3051, 115, 4833, 3127, 3576, 749, 4006, 4336,
+        4079, 4076, 4471, 4024, 1869, 4063, 26, 3828, 4102, 3635, 2867, 2141, 491, 2858, 250, 27,
+        3718, 2790, 4003, 4739, 3888, 4602, 4002, 1983, 2872, 2879, 460, 472, 4469, 3147, 3384, 4738,
+        1485, 1188, 4267, 4035, 2167, 1856, 14, 2812, 2854, 4311, 4427, 1627, 1626, 1625, 4490, 755,
+        2870, 965, 3329, 4216, 2881, 4467, 4442, 4420, 4360, 4488, 4274, 4261, 86, 25, 2877, 4304,
+        3381, 1630, 2889, 247, 1629, 1628, 1486, 2988, 2974, 1061, 2632, 1064, 2631, 1610, 2892, 2885,
+        938, 4832, 2043, 2896, 2996, 3383, 251, 1893, 3272, 28, 2289, 2290, 4440, 4048, 1166, 2598,
+        2596, 2835, 1868, 2832, 2836, 2845, 2849, 605, 604, 603, 606, 4838, 4844, 4802, 4840, 4839,
+        4859, 2546, 2557, 1361, 1394, 2802, 2801, 3262, 3587, 2577, 2533, 2586, 3579, 3834, 3578, 2534,
+        2614, 2623, 2615, 2613, 2587, 2581, 2624, 2554, 360, 17, 1525, 1524, 77, 71, 72, 75,
+        3517, 4594, 3512, 4539, 280, 1225, 1223, 1224, 206, 205, 1864, 1865, 1758, 1809, 1808, 1811,
+        1807, 1814, 1791, 1813, 1777, 1812, 1756, 1848, 1822, 1823, 1824, 1818, 1757, 1780, 1755, 1754,
+        1753, 1866, 1849, 1737, 1743, 1859, 1860, 1828, 1959, 1960, 1844, 1837, 1838, 1831, 1832, 1769,
+        1863, 707, 1816, 2797, 2807, 2796, 2795, 1819, 2703, 2722, 2747, 2723, 2459, 2460, 2457, 2458,
+        2349, 2348, 3979, 3980, 3981, 3982, 2390, 2391, 2691, 3629, 1638, 1639, 3735, 3523, 3047, 99,
+        4622, 3715, 426, 239, 3665, 3652, 335, 337, 336, 2713, 427, 3667, 1624, 417, 959, 962,
+        960, 958, 961, 2502, 2492, 1001, 3055, 3703, 104, 3702, 3698, 3704, 1595, 3700, 3697, 3699,
+        111, 45, 3477, 4527, 3891, 3895, 3889, 1136, 3717, 1479, 1478, 1482, 1488, 1481, 1487, 1480,
+        4878, 4872, 4875, 4834, 825, 878, 979, 36, 2803, 2076, 1174, 1175, 4428, 4423, 4426, 4434,
+        4433, 4429, 1168, 1191, 1212, 1215, 3892, 3894, 3890, 3896, 1539, 2509, 3394, 1178, 1142, 2094,
+        2096, 2095, 2550, 2553, 2552, 4147, 346, 339, 316, 312, 314, 338, 313, 342, 371, 370,
+        2286, 378, 315, 4663, 1708, 1707, 1689, 2907, 305, 392, 2284, 318, 3855, 3854, 348, 1496,
+        304, 1891, 1594, 2905, 1698, 2906, 1505, 1504, 1016, 1547, 319, 320, 1920, 365, 4146, 4145,
+        4552, 4144, 4435, 317, 368, 340, 341, 367, 366, 1537, 2285, 4283, 3462, 4115, 3991, 4489,
+        4560, 4282, 4448, 4451, 4450, 4446, 3856, 4447, 4452, 4401, 4116, 4281, 358, 357, 2436, 4665,
+        4547, 4545, 4550, 4549, 4553, 4546, 4551, 4548, 345, 3198, 3213, 3197, 3212, 2874, 4881, 1432,
+        759, 758, 2361, 2608, 2368, 2375, 2364, 2500, 2365, 2367, 2362, 2499, 2363, 2366, 2369, 2471,
+        3489, 2370, 2371, 2396, 2359, 2488, 2489, 2360, 2487, 2479, 202, 201, 2007, 2008, 2448, 2447,
+        2565, 2450, 2449, 2280, 2611, 2281, 4698, 4697, 4843, 1122, 2873, 2875, 2871, 1589, 2869, 910,
+        649, 621, 1980, 1356, 1111, 1036, 1037, 1375, 1032, 1033, 4781, 199, 200, 204, 1994, 760,
+        1060, 1056, 1055, 1059, 1057, 1058, 2594, 4895, 1094, 1095, 2187, 2057, 2200, 2058, 2193, 2811,
+        2030, 2029, 293, 2020, 2212, 2208, 1991, 2056, 2055, 2429, 2512, 1836, 1834, 2195, 2461, 2455,
+        2438, 3959, 4600, 4599, 1982, 3263, 1395, 3264, 1646, 1692, 1645, 2808, 1691, 1988, 1365, 4045,
+        4732, 3100, 3099, 3101, 3097, 3098, 3096, 764, 909, 2989, 2990, 2993, 3683, 1515, 1376, 1622,
+        1400, 1398, 1399, 939, 1362, 941, 1451, 943, 942, 944, 940, 1549, 1548, 1907, 2973, 1006,
+        1530, 1528, 1529, 1527, 1526, 4804, 2327, 487, 488, 518, 2972, 2346, 1774, 2606, 1534, 3810,
+        1779, 1773, 2010, 2011, 2009, 906, 363, 2620, 3962, 4737, 4743, 4597, 3301, 3166, 3167, 3242,
+        2316, 3247, 129, 3733, 3647, 3707, 3708, 3173, 3174, 3172, 3243, 3244, 3171, 3288, 3292, 1892,
+        3745, 643, 267, 265, 599, 4383, 4029, 3774, 1419, 1423, 1415, 1417, 2928, 3007, 44, 3725,
+        3710, 3727, 3637, 3723, 3728, 3636, 3722, 3678, 3660, 3720, 3721, 3650, 4712, 4713, 12, 2697,
+        176, 182, 174, 190, 188, 189, 187, 186, 185, 183, 184, 175, 67, 66, 79, 525,
+        526, 540, 542, 547, 544, 549, 545, 194, 2625, 2601, 535, 536, 2555, 537, 2501, 3451,
+        3454, 3487, 3448, 3449, 3447, 3450, 3492, 3446, 3526, 534, 1005, 2673, 2675, 2674, 2672, 2667,
+        2679, 2671, 1018, 1358, 443, 3734, 2398, 1578, 1536, 1555, 1554, 1553, 1556, 785, 1535, 3436,
+        3435, 3942, 1040, 4217, 1115, 3941, 504, 481, 483, 503, 482, 2753, 2754, 1715, 2705, 2580,
+        2155, 4866, 1147, 2036, 321, 322, 1867, 1947, 2377, 2519, 2376, 118, 119, 3724, 1252, 3308,
+        2110, 3823, 3821, 3815, 3816, 3847, 3846, 3845, 3820, 3822, 3841, 3814, 3812, 3838, 3836, 3842,
+        3843, 3844, 3817, 1675, 2880, 4377, 4376, 4374, 4371, 4373, 4372, 4369, 4375, 4711, 4431, 4476,
+        4432, 4422, 4430, 4441, 4421, 4032, 4491, 4356, 4541, 4444, 4708, 3786, 3754, 3752, 3753, 3759,
+        3756, 3761, 3765, 4556, 4536, 4557, 4703, 4710, 4705, 4700, 4702, 3956, 3955, 3961, 3953, 3954,
+        3998, 3957, 4675, 4699, 4722, 4706, 3837, 3840, 3833, 3819, 4411, 4507, 4378, 4498, 4562, 4410,
+        4501, 4555, 4495, 4412, 3808, 3807, 3818, 4676, 4657, 4398, 4397, 4701, 4500, 4704, 4673, 4684,
+        4693, 4674, 4542, 4755, 4742, 4505, 4504, 60, 61, 65, 63, 64, 59, 62, 2131, 1067,
+        846, 4253, 4465, 4464, 4460, 4439, 4437, 4438, 4254, 4445, 4392, 4359, 4381, 4380, 4391, 4395,
+        4379, 4396, 4394, 4393, 4387, 4443, 4486, 4480, 4357, 4479, 4481, 4478, 3762, 3763, 3764, 4252,
+        860, 4538, 858, 4419, 4758, 4757, 4756, 4042, 4482, 4617, 4616, 724, 2899, 815, 816, 814,
+        725, 285, 1477, 2901, 2863, 810, 817, 818, 812, 819, 813, 1483, 811, 4685, 597, 973,
+        1386, 953, 2717, 1498, 2915, 4279, 4296, 4298, 4297, 4299, 4277, 4276, 4275, 4295, 4278, 3092,
+        4266, 4264, 4263, 4262, 4289, 4288, 4265, 4291, 2838, 2576, 2575, 2497, 2254, 2518, 2520, 2515,
+        2514, 2511, 2521, 3497, 3513, 3514, 4595, 4540, 4596, 2445, 2442, 2229, 4707, 3633, 2452, 2434,
+        2242, 2243, 1144, 907, 1146, 546, 490, 520, 9, 484, 486, 508, 3495, 55, 58, 91,
+        2038, 2792, 3302, 3592, 2957, 3028, 259, 302, 2956, 625, 3021, 3020, 2981, 2982, 3068, 2067,
+        1289, 1570, 1293, 1431, 830, 1569, 1291, 1702, 2918, 894, 1296, 1561, 1560, 1568, 1571, 1292,
+        1490, 76, 3912, 3913, 3923, 3925, 3934, 3911, 3917, 4516, 3918, 3916, 3915, 3932, 3919, 3910,
+        859, 512, 1140, 2078, 2069, 1620, 4187, 1522, 1738, 3399, 4355, 4386, 4382, 1523, 4044, 1521,
+        1520, 1034, 1035, 1030, 1031, 4772, 2599, 2689, 3681, 4565, 4564, 4586, 4583, 3924, 4570, 4569,
+        3908, 3907, 3509, 3935, 2040, 3575, 4585, 4626, 3298, 2646, 4587, 4588, 220, 2572, 4358, 1532,
+        4363, 3620, 4689, 4577, 4576, 4008, 4581, 4726, 4728, 4531, 3233, 4664, 80, 3654, 3679, 2526,
+        3420, 4573, 4572, 3947, 227, 2570, 3806, 3813, 2477, 2483, 3087, 3680, 3706, 288, 2804, 3691,
+        2510, 219, 3557, 221, 4767, 4592, 3906, 3905, 2358, 2584, 2583, 2582, 1827, 1790, 3129, 300,
+        3696, 3695, 216, 4870, 4681, 1345, 2258, 352, 214, 4580, 4544, 4554, 212, 1533, 4601, 3709,
+        299, 3726, 3719, 2395, 3835, 4370, 4405, 4406, 4709, 4414, 4563, 4680, 4493, 4497, 4404, 4496,
+        4679, 4688, 4543, 4368, 4361, 4517, 4593, 4591, 289, 222, 4566, 4575, 2748, 85, 2607, 210,
+        223, 82, 3621, 224, 83, 238, 2569, 2955, 4647, 213, 4319, 3933, 4571, 3240, 4589, 217,
+        4590, 3748, 3655, 4579, 3297, 211, 3571, 1862, 3010, 3009, 4871, 2154, 3570, 2571, 4582, 84,
+        4537, 4367, 3869, 3692, 4574, 215, 2559, 218, 4584, 1343, 1344, 135, 137, 134, 136, 3677,
+        3427, 3428, 3425, 3426, 1792, 2856, 2739, 2738, 1957, 2778, 1767, 1728, 1768, 1024, 1025, 1028,
+        1029, 1026, 1027, 356, 2209, 1023, 1843, 1842, 1841, 3561, 3220, 1840, 3225, 2688, 3850, 98,
+        3491, 3839, 4678, 3472, 4655, 241, 2627, 2523, 2628, 2779, 1730, 3239, 3338, 3339, 3116, 928,
+        2482, 1845, 3280, 3276, 3245, 3258, 424, 4004, 2005, 746, 3521, 3545, 3044, 3493, 2610, 1608,
+        4768, 2600, 2567, 3755, 2441, 2659, 2126, 2913, 2373, 3751, 2244, 3685, 3684, 3687, 2241, 3747,
+        2240, 2451, 2239, 2446, 2433, 2437, 2435, 3686, 3, 21, 1564, 897, 2490, 3496, 2231, 2230,
+        2232, 2233, 2061, 2062, 2063, 2864, 1193, 2282, 1240, 1678, 1217, 1232, 1218, 1233, 1677, 1680,
+        1674, 15, 171, 377, 375, 376, 2476, 4792, 4784, 4765, 4766, 1915, 1945, 1944, 1833, 120,
+        2652, 2651, 233, 4613, 4614, 4615, 1279, 1734, 2693, 4752, 4754, 4759, 4753, 3182, 844, 2878,
+        987, 850, 3207, 2876, 4849, 4850, 2263, 4819, 4825, 4800, 4820, 4803, 4818, 4824, 2015, 2810,
+        1986, 920, 3498, 4868, 3605, 3604, 96, 126, 226, 3603, 97, 1613, 2504, 2914, 3937, 3938,
+        3939, 3940, 1978, 1979, 2291, 3281, 661, 1131, 847, 915, 4255, 715, 1861, 557, 2909, 4308,
+        3882, 4306, 4303, 4305, 4307, 4310, 4301, 4302, 4845, 913, 556, 713, 4309, 1493, 2920, 2933,
+        658, 652, 2264, 2265, 2266, 2267, 2493, 2268, 2343, 2338, 2339, 2336, 2337, 2472, 2341, 2345,
+        2474, 3485, 2357, 2334, 2469, 2335, 2347, 2468, 3488, 2340, 2400, 2333, 2485, 2486, 2344, 2484,
+        2372, 2227, 2228, 2223, 2224, 2225, 2226, 2478, 3387, 3386, 1963, 1964, 1965, 1966, 1880, 2853,
+        2851, 420, 772, 776, 778, 779, 2929, 2926, 4877, 1420, 1424, 1416, 1418, 421, 422, 423,
+        2953, 2952, 4658, 4659, 4662, 4656, 4654, 2950, 2954, 2949, 2948, 4649, 4648, 2946, 3011, 3012,
+        2951, 4645, 2960, 4646, 2945, 2089, 2088, 2087, 1139, 2947, 2959, 2961, 4653, 2086, 2963, 1820,
+        1821, 3347, 3348, 3349, 3333, 3585, 3584, 3346, 3343, 3351, 3377, 3350, 3367, 3352, 3369, 3371,
+        3353, 3355, 3357, 3354, 3368, 3356, 3370, 3378, 3358, 3359, 3361, 3374, 3375, 3363, 3379, 3344,
+        3484, 3345, 3360, 3364, 3376, 3372, 3362, 3366, 3373, 3365, 3380, 3334, 622, 54, 57, 650,
+        1021, 1500, 623, 1943, 462, 465, 4903, 717, 2044, 1022, 714, 2540, 101, 195, 196, 1614,
+        1583, 1585, 108, 2910, 2278, 2276, 1462, 4165, 4164, 4166, 4162, 4163, 4320, 4167, 4160, 4161,
+        3282, 3193, 3191, 3192, 3204, 3190, 3219, 4880, 662, 4158, 4157, 4159, 4155, 4156, 3287, 1926,
+        1925, 1928, 1927, 3562, 3563, 3441, 3439, 3437, 3438, 3440, 3209, 948, 951, 956, 957, 955,
+        949, 947, 630, 950, 2190, 2196, 1810, 3615, 228, 2763, 1280, 826, 303, 1197, 1196, 1623,
+        983, 2908, 2930, 737, 2888, 2423, 2023, 2027, 2025, 2021, 361, 3663, 4260, 4259, 3990, 4258,
+        1011, 1012, 1010, 2123, 782, 3431, 3432, 3430, 527, 1566, 1565, 53, 4219, 4222, 4223, 4221,
+        4218, 4226, 4210, 4220, 4224, 4225, 4030, 4639, 4636, 4181, 4182, 4183, 1331, 2967, 3328, 2250,
+        2773, 292, 244, 2664, 284, 4185, 4184, 4177, 4180, 4215, 4175, 1804, 2732, 1765, 1803, 1764,
+        3632, 1806, 1805, 4854, 309, 3831, 4855, 56, 1567, 4477, 4174, 3920, 1330, 4188, 4189, 4190,
+        4186, 4335, 4033, 4084, 4243, 4069, 4127, 4328, 4407, 3766, 4125, 4058, 4176, 2299, 754, 609,
+        608, 607, 610, 2097, 1134, 796, 3780, 2275, 1226, 1251, 1228, 88, 70, 3590, 3926, 3878,
+        3928, 3870, 3930, 3871, 3874, 2401, 2415, 2410, 2411, 2419, 2409, 2787, 2422, 2420, 2421, 2799,
+        2408, 2418, 2417, 2412, 620, 1155, 1133, 1132, 1208, 1213, 1249, 1190, 4890, 3286, 2749, 1709,
+        1285, 1124, 1640, 2342, 245, 246, 624, 1421, 2893, 1466, 4567, 3510, 1464, 3903, 1465, 1467,
+        257, 4508, 1670, 1671, 121, 192, 16, 1125, 2733, 2716, 1042, 1717, 1718, 1719, 1735, 1732,
+        1721, 1720, 1896, 1885, 1883, 1886, 1942, 258, 3596, 3597, 1563, 1562, 2505, 2090, 329, 330,
+        323, 324, 328, 326, 325, 327, 3804, 3803, 3801, 3802, 3811, 3805, 3580, 3416, 3418, 3419,
+        240, 2234, 2235, 2245, 2236, 2237, 2238, 100, 193, 1584, 2218, 1582, 2217, 2221, 2222, 2216,
+        107, 2219, 2220, 639, 635, 664, 648, 311, 2725, 2724, 3499, 2668, 2676, 2678, 2677, 2680,
+        2199, 3653, 2768, 2977, 3008, 4124, 2987, 1876, 3071, 3072, 3073, 2976, 3565, 3564, 2986, 2985,
+        2978, 3018, 2980, 2979, 2767, 3559, 3560, 2975, 3527, 1770, 1333, 1332, 1334, 3305, 808, 1612,
+        807, 3422, 3395, 791, 2146, 2147, 1129, 4826, 2138, 4836, 1048, 1047, 1052, 1051, 1050, 1049,
+        1054, 1053, 842, 2636, 2634, 1406, 1284, 1696, 1405, 836, 1404, 840, 841, 838, 1066, 1065,
+        1062, 1063, 1301, 1363, 2635, 2633, 1283, 3463, 4118, 3992, 4117, 4119, 3461, 4122, 3997, 4170,
+        3460, 4121, 3996, 4169, 3464, 4130, 3993, 4131, 3465, 4132, 3994, 4133, 3459, 4120, 3995, 4168,
+        837, 843, 839, 1401, 1402, 1403, 2630, 1127, 1243, 1137, 1242, 1141, 1135, 1231, 2777, 930,
+        1550, 992, 2148, 4867, 3977, 2170, 3975, 2169, 1621, 3976, 1766, 989, 3978, 2604, 4686, 641,
+        2645, 2643, 2644, 2640, 2642, 4198, 4196, 4197, 2641, 1609, 1647, 1693, 1690, 2568, 4694, 1611,
+        32, 1472, 1468, 1469, 1470, 1473, 1471, 2183, 2184, 1908, 1909, 2181, 2182, 3187, 4764, 37,
+        3139, 3694, 3183, 2573, 3567, 4715, 4716, 733, 731, 4806, 4807, 4828, 4797, 4799, 4798, 4796,
+        4805, 3091, 3550, 3549, 3107, 3094, 3093, 3111, 3110, 3104, 3429, 3705, 3316, 3318, 3319, 3317,
+        3208, 3216, 3210, 3215, 2564, 3335, 977, 1165, 2561, 1123, 1489, 2257, 476, 899, 1077, 775,
+        230, 3314, 2891, 2886, 1591, 2887, 2884, 976, 169, 3788, 3985, 3984, 3983, 4400, 934, 937,
+        933, 935, 936, 4760, 4762, 4761, 2805, 3601, 3602, 3600, 3599, 1775, 1776, 1772, 567, 4080,
+        4081, 1281, 4065, 4244, 1014, 2381, 3746, 2784, 2813, 2786, 2785, 4598, 4860, 4199, 2380, 4055,
+        3037, 3027, 3033, 3032, 3031, 3030, 3026, 3035, 3038, 3029, 2964, 2965, 234, 1518, 1517, 1002,
+        1038, 1516, 1003, 261, 271, 270, 260, 269, 268, 1513, 1039, 50, 4229, 4228, 453, 2041,
+        454, 455, 2042, 1847, 1846, 456, 558, 559, 1153, 908, 1154, 489, 519, 1192, 4858, 1475,
+        2923, 4284, 3864, 3865, 3951, 4502, 4047, 4413, 4028, 4173, 4408, 4364, 4366, 4365, 4362, 4418,
+        3958, 4503, 3921, 3861, 3862, 4494, 4733, 4734, 4751, 3960, 3945, 3884, 3914, 4736, 3867, 4509,
+        3866, 3952, 4402, 4512, 4511, 4529, 4515, 4513, 4514, 4510, 4528, 3868, 3005, 3001, 3004, 809,
+        798, 797, 806, 2895, 829, 3672, 1277, 3095, 3090, 3553, 3552, 3106, 3105, 3089, 3086, 3088,
+        3108, 3109, 3103, 3102, 1857, 1850, 2894, 863, 2653, 1771, 307, 3423, 770, 2566, 164, 1510,
+        3566, 3568, 1684, 1989, 1815, 1817, 1661, 1660, 3194, 3138, 3500, 3490, 2638, 769, 2911, 2351,
+        2352, 2695, 885, 903, 2539, 3230, 2962, 4666, 4667, 550, 552, 553, 551, 2065, 2122, 3434,
+        3569, 2535, 919, 2998, 2999, 2997, 2971, 1187, 1185, 1241, 1186, 531, 2605, 2602, 2532, 2618,
+        3467, 2556, 2547, 2545, 2530, 3003, 3189, 464, 2701, 2700, 2757, 974, 1387, 966, 954, 2210,
+        783, 2897, 2898, 248, 249, 3059, 3060, 1017, 2730, 2744, 3278, 3277, 3279, 4257, 2287, 2259,
+        2743, 2742, 1956, 2745, 2741, 2740, 2186, 2161, 2180, 1889, 1973, 1877, 1921, 1879, 1937, 1914,
+        1946, 1938, 1939, 1940, 1972, 1878, 2432, 1760, 1782, 295, 3260, 3259, 1695, 1207, 1157, 4822,
+        3307, 1687, 1686, 1688, 3296, 3273, 3306, 3299, 3291, 3252, 3255, 3254, 3246, 294, 2658, 2656,
+        235, 644, 911, 912, 1273, 1238, 2639, 4885, 2308, 2294, 4888, 2313, 2314, 2288, 4887, 2315,
+        4886, 4882, 4053, 573, 595, 596, 4436, 583, 575, 4054, 589, 591, 4052, 588, 594, 582,
+        577, 576, 572, 581, 4050, 585, 586, 578, 4056, 579, 4108, 4107, 592, 574, 4049, 4059,
+        580, 590, 587, 593, 4051, 4749, 3295, 3294, 3293, 655, 598, 2173, 914, 2424, 1851, 1852,
+        1853, 2059, 2064, 2060, 3486, 893, 889, 888, 890, 1366, 1854, 2657, 2506, 871, 2426, 1414,
+        1412, 1430, 1434, 1338, 1337, 1340, 892, 1448, 1410, 1447, 3758, 3757, 1357, 2388, 1368, 1328,
+        1327, 1435, 1436, 854, 1304, 1113, 1855, 872, 2427, 4813, 2428, 1519, 2052, 2051, 2050, 1993,
+        1992, 921,
+    ];
+
+    internal static ReadOnlySpan<byte> TagRecords =>
+        "00000000|UL|1||CommandGroupLength|Command Group Length"u8 +
+        "00000001|UL|1|R|CommandLengthToEnd|Command Length to End"u8 +
+        "00000002|UI|1||AffectedSOPClassUID|Affected SOP Class UID"u8 +
+        "00000003|UI|1||RequestedSOPClassUID|Requested SOP Class UID"u8 +
+        "00000010|SH|1|R|CommandRecognitionCode|Command Recognition Code"u8 +
+        "00000100|US|1||CommandField|Command Field"u8 +
+        "00000110|US|1||MessageID|Message ID"u8 +
+        "00000120|US|1||MessageIDBeingRespondedTo|Message ID Being Responded To"u8 +
+        "00000200|AE|1|R|Initiator|Initiator"u8 +
+        "00000300|AE|1|R|Receiver|Receiver"u8 +
+        "00000400|AE|1|R|FindLocation|Find Location"u8 +
+        "00000600|AE|1||MoveDestination|Move Destination"u8 +
+        "00000700|US|1||Priority|Priority"u8 +
+        "00000800|US|1||CommandDataSetType|Command Data Set Type"u8 +
+        "00000850|US|1|R|NumberOfMatches|Number of Matches"u8 +
+        "00000860|US|1|R|ResponseSequenceNumber|Response Sequence Number"u8 +
+        "00000900|US|1||Status|Status"u8 +
+        "00000901|AT|1-n||OffendingElement|Offending Element"u8 +
+        "00000902|LO|1||ErrorComment|Error Comment"u8 +
+        "00000903|US|1||ErrorID|Error ID"u8 +
+        "00001000|UI|1||AffectedSOPInstanceUID|Affected SOP Instance UID"u8 +
+        "00001001|UI|1||RequestedSOPInstanceUID|Requested SOP Instance UID"u8 +
+        "00001002|US|1||EventTypeID|Event Type ID"u8 +
+        "00001005|AT|1-n||AttributeIdentifierList|Attribute Identifier List"u8 +
+        "00001008|US|1||ActionTypeID|Action Type ID"u8 +
+        "00001020|US|1||NumberOfRemainingSuboperations|Number of Remaining Sub-operations"u8 +
+        "00001021|US|1||NumberOfCompletedSuboperations|Number of Completed Sub-operations"u8 +
+        "00001022|US|1||NumberOfFailedSuboperations|Number of Failed Sub-operations"u8 +
+        "00001023|US|1||NumberOfWarningSuboperations|Number of Warning Sub-operations"u8 +
+        "00001030|AE|1||MoveOriginatorApplicationEntityTitle|Move Originator Application Entity Title"u8 +
+        "00001031|US|1||MoveOriginatorMessageID|Move Originator Message ID"u8 +
+        "00004000|LT|1|R|DialogReceiver|Dialog Receiver"u8 +
+        "00004010|LT|1|R|TerminalType|Terminal Type"u8 +
+        "00005010|SH|1|R|MessageSetID|Message Set ID"u8 +
+        "00005020|SH|1|R|EndMessageID|End Message ID"u8 +
+        "00005110|LT|1|R|DisplayFormat|Display Format"u8 +
+        "00005120|LT|1|R|PagePositionID|Page Position ID"u8 +
+        "00005130|CS|1|R|TextFormatID|Text Format ID"u8 +
+        "00005140|CS|1|R|NormalReverse|Normal/Reverse"u8 +
+        "00005150|CS|1|R|AddGrayScale|Add Gray Scale"u8 +
+        "00005160|CS|1|R|Borders|Borders"u8 +
+        "00005170|IS|1|R|Copies|Copies"u8 +
+        "00005180|CS|1|R|CommandMagnificationType|Command Magnification Type"u8 +
+        "00005190|CS|1|R|Erase|Erase"u8 +
+        "000051A0|CS|1|R|Print|Print"u8 +
+        "000051B0|US|1-n|R|Overlays|Overlays"u8 +
+        "00020000|UL|1||FileMetaInformationGroupLength|File Meta Information Group Length"u8 +
+        "00020001|OB|1||FileMetaInformationVersion|File Meta Information Version"u8 +
+        "00020002|UI|1||MediaStorageSOPClassUID|Media Storage SOP Class UID"u8 +
+        "00020003|UI|1||MediaStorageSOPInstanceUID|Media Storage SOP Instance UID"u8 +
+        "00020010|UI|1||TransferSyntaxUID|Transfer Syntax UID"u8 +
+        "00020012|UI|1||ImplementationClassUID|Implementation Class UID"u8 +
+        "00020013|SH|1||ImplementationVersionName|Implementation Version Name"u8 +
+        "00020016|AE|1||SourceApplicationEntityTitle|Source Application Entity Title"u8 +
+        "00020017|AE|1||SendingApplicationEntityTitle|Sending Application Entity Title"u8 +
+        "00020018|AE|1||ReceivingApplicationEntityTitle|Receiving Application Entity Title"u8 +
+        "00020026|UR|1||SourcePresentationAddress|Source Presentation Address"u8 +
+        "00020027|UR|1||SendingPresentationAddress|Sending Presentation Address"u8 +
+        "00020028|UR|1||ReceivingPresentationAddress|Receiving Presentation Address"u8 +
+        "00020031|OB|1||RTVMetaInformationVersion|RTV Meta Information Version"u8 +
+        "00020032|UI|1||RTVCommunicationSOPClassUID|RTV Communication SOP Class UID"u8 +
+        "00020033|UI|1||RTVCommunicationSOPInstanceUID|RTV Communication SOP Instance UID"u8 +
+        "00020035|OB|1||RTVSourceIdentifier|RTV Source Identifier"u8 +
+        "00020036|OB|1||RTVFlowIdentifier|RTV Flow Identifier"u8 +
+        "00020037|UL|1||RTVFlowRTPSamplingRate|RTV Flow RTP Sampling Rate"u8 +
+        "00020038|FD|1||RTVFlowActualFrameDuration|RTV Flow Actual Frame Duration"u8 +
+        "00020100|UI|1||PrivateInformationCreatorUID|Private Information Creator UID"u8 +
+        "00020102|OB|1||PrivateInformation|Private Information"u8 +
+        "00041130|CS|1||FileSetID|File-set ID"u8 +
+        "00041141|CS|1-8||FileSetDescriptorFileID|File-set Descriptor File ID"u8 +
+        "00041142|CS|1||SpecificCharacterSetOfFileSetDescriptorFile|Specific Character Set of File-set Descriptor File"u8 +
+        "00041200|UL|1||OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity|Offset of the First Directory Record of the Root Directory Entity"u8 +
+        "00041202|UL|1||OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity|Offset of the Last Directory Record of the Root Directory Entity"u8 +
+        "00041212|US|1||FileSetConsistencyFlag|File-set Consistency Flag"u8 +
+        "00041220|SQ|1||DirectoryRecordSequence|Directory Record Sequence"u8 +
+        "00041400|UL|1||OffsetOfTheNextDirectoryRecord|Offset of the Next Directory Record"u8 +
+        "00041410|US|1||RecordInUseFlag|Record In-use Flag"u8 +
+        "00041420|UL|1||OffsetOfReferencedLowerLevelDirectoryEntity|Offset of Referenced Lower-Level Directory Entity"u8 +
+        "00041430|CS|1||DirectoryRecordType|Directory Record Type"u8 +
+        "00041432|UI|1||PrivateRecordUID|Private Record UID"u8 +
+        "00041500|CS|1-8||ReferencedFileID|Referenced File ID"u8 +
+        "00041504|UL|1|R|MRDRDirectoryRecordOffset|MRDR Directory Record Offset"u8 +
+        "00041510|UI|1||ReferencedSOPClassUIDInFile|Referenced SOP Class UID in File"u8 +
+        "00041511|UI|1||ReferencedSOPInstanceUIDInFile|Referenced SOP Instance UID in File"u8 +
+        "00041512|UI|1||ReferencedTransferSyntaxUIDInFile|Referenced Transfer Syntax UID in File"u8 +
+        "0004151A|UI|1-n||ReferencedRelatedGeneralSOPClassUIDInFile|Referenced Related General SOP Class UID in File"u8 +
+        "00041600|UL|1|R|NumberOfReferences|Number of References"u8 +
+        "00080001|UL|1|R|LengthToEnd|Length to End"u8 +
+        "00080005|CS|1-n||SpecificCharacterSet|Specific Character Set"u8 +
+        "00080006|SQ|1||LanguageCodeSequence|Language Code Sequence"u8 +
+        "00080008|CS|2-n||ImageType|Image Type"u8 +
+        "00080010|SH|1|R|RecognitionCode|Recognition Code"u8 +
+        "00080012|DA|1||InstanceCreationDate|Instance Creation Date"u8 +
+        "00080013|TM|1||InstanceCreationTime|Instance Creation Time"u8 +
+        "00080014|UI|1||InstanceCreatorUID|Instance Creator UID"u8 +
+        "00080015|DT|1||InstanceCoercionDateTime|Instance Coercion DateTime"u8 +
+        "00080016|UI|1||SOPClassUID|SOP Class UID"u8 +
+        "00080018|UI|1||SOPInstanceUID|SOP Instance UID"u8 +
+        "0008001A|UI|1-n||RelatedGeneralSOPClassUID|Related General SOP Class UID"u8 +
+        "0008001B|UI|1||OriginalSpecializedSOPClassUID|Original Specialized SOP Class UID"u8 +
+        "00080020|DA|1||StudyDate|Study Date"u8 +
+        "00080021|DA|1||SeriesDate|Series Date"u8 +
+        "00080022|DA|1||AcquisitionDate|Acquisition Date"u8 +
+        "00080023|DA|1||ContentDate|Content Date"u8 +
+        "00080024|DA|1|R|OverlayDate|Overlay Date"u8 +
+        "00080025|DA|1|R|CurveDate|Curve Date"u8 +
+        "0008002A|DT|1||AcquisitionDateTime|Acquisition DateTime"u8 +
+        "00080030|TM|1||StudyTime|Study Time"u8 +
+        "00080031|TM|1||SeriesTime|Series Time"u8 +
+        "00080032|TM|1||AcquisitionTime|Acquisition Time"u8 +
+        "00080033|TM|1||ContentTime|Content Time"u8 +
+        "00080034|TM|1|R|OverlayTime|Overlay Time"u8 +
+        "00080035|TM|1|R|CurveTime|Curve Time"u8 +
+        "00080040|US|1|R|DataSetType|Data Set Type"u8 +
+        "00080041|LO|1|R|DataSetSubtype|Data Set Subtype"u8 +
+        "00080042|CS|1|R|NuclearMedicineSeriesType|Nuclear Medicine Series Type"u8 +
+        "00080050|SH|1||AccessionNumber|Accession Number"u8 +
+        "00080051|SQ|1||IssuerOfAccessionNumberSequence|Issuer of Accession Number Sequence"u8 +
+        "00080052|CS|1||QueryRetrieveLevel|Query/Retrieve Level"u8 +
+        "00080053|CS|1||QueryRetrieveView|Query/Retrieve View"u8 +
+        "00080054|AE|1-n||RetrieveAETitle|Retrieve AE Title"u8 +
+        "00080055|AE|1||StationAETitle|Station AE Title"u8 +
+        "00080056|CS|1||InstanceAvailability|Instance Availability"u8 +
+        "00080058|UI|1-n||FailedSOPInstanceUIDList|Failed SOP Instance UID List"u8 +
+        "00080060|CS|1||Modality|Modality"u8 +
+        "00080061|CS|1-n||ModalitiesInStudy|Modalities in Study"u8 +
+        "00080062|UI|1-n||SOPClassesInStudy|SOP Classes in Study"u8 +
+        "00080063|SQ|1||AnatomicRegionsInStudyCodeSequence|Anatomic Regions in Study Code Sequence"u8 +
+        "00080064|CS|1||ConversionType|Conversion Type"u8 +
+        "00080068|CS|1||PresentationIntentType|Presentation Intent Type"u8 +
+        "00080070|LO|1||Manufacturer|Manufacturer"u8 +
+        "00080080|LO|1||InstitutionName|Institution Name"u8 +
+        "00080081|ST|1||InstitutionAddress|Institution Address"u8 +
+        "00080082|SQ|1||InstitutionCodeSequence|Institution Code Sequence"u8 +
+        "00080090|PN|1||ReferringPhysicianName|Referring Physician's Name"u8 +
+        "00080092|ST|1||ReferringPhysicianAddress|Referring Physician's Address"u8 +
+        "00080094|SH|1-n||ReferringPhysicianTelephoneNumbers|Referring Physician's Telephone Numbers"u8 +
+        "00080096|SQ|1||ReferringPhysicianIdentificationSequence|Referring Physician Identification Sequence"u8 +
+        "0008009C|PN|1-n||ConsultingPhysicianName|Consulting Physician's Name"u8 +
+        "0008009D|SQ|1||ConsultingPhysicianIdentificationSequence|Consulting Physician Identification Sequence"u8 +
+        "00080100|SH|1||CodeValue|Code Value"u8 +
+        "00080101|LO|1||ExtendedCodeValue|Extended Code Value"u8 +
+        "00080102|SH|1||CodingSchemeDesignator|Coding Scheme Designator"u8 +
+        "00080103|SH|1||CodingSchemeVersion|Coding Scheme Version"u8 +
+        "00080104|LO|1||CodeMeaning|Code Meaning"u8 +
+        "00080105|CS|1||MappingResource|Mapping Resource"u8 +
+        "00080106|DT|1||ContextGroupVersion|Context Group Version"u8 +
+        "00080107|DT|1||ContextGroupLocalVersion|Context Group Local Version"u8 +
+        "00080108|LT|1||ExtendedCodeMeaning|Extended Code Meaning"u8 +
+        "00080109|SQ|1||CodingSchemeResourcesSequence|Coding Scheme Resources Sequence"u8 +
+        "0008010A|CS|1||CodingSchemeURLType|Coding Scheme URL Type"u8 +
+        "0008010B|CS|1||ContextGroupExtensionFlag|Context Group Extension Flag"u8 +
+        "0008010C|UI|1||CodingSchemeUID|Coding Scheme UID"u8 +
+        "0008010D|UI|1||ContextGroupExtensionCreatorUID|Context Group Extension Creator UID"u8 +
+        "0008010E|UR|1||CodingSchemeURL|Coding Scheme URL"u8 +
+        "0008010F|CS|1||ContextIdentifier|Context Identifier"u8 +
+        "00080110|SQ|1||CodingSchemeIdentificationSequence|Coding Scheme Identification Sequence"u8 +
+        "00080112|LO|1||CodingSchemeRegistry|Coding Scheme Registry"u8 +
+        "00080114|ST|1||CodingSchemeExternalID|Coding Scheme External ID"u8 +
+        "00080115|ST|1||CodingSchemeName|Coding Scheme Name"u8 +
+        "00080116|ST|1||CodingSchemeResponsibleOrganization|Coding Scheme Responsible Organization"u8 +
+        "00080117|UI|1||ContextUID|Context UID"u8 +
+        "00080118|UI|1||MappingResourceUID|Mapping Resource UID"u8 +
+        "00080119|UC|1||LongCodeValue|Long Code Value"u8 +
+        "00080120|UR|1||URNCodeValue|URN Code Value"u8 +
+        "00080121|SQ|1||EquivalentCodeSequence|Equivalent Code Sequence"u8 +
+        "00080122|LO|1||MappingResourceName|Mapping Resource Name"u8 +
+        "00080123|SQ|1||ContextGroupIdentificationSequence|Context Group Identification Sequence"u8 +
+        "00080124|SQ|1||MappingResourceIdentificationSequence|Mapping Resource Identification Sequence"u8 +
+        "00080201|SH|1||TimezoneOffsetFromUTC|Timezone Offset From UTC"u8 +
+        "00080202|OB|1|R||Retired-blank"u8 +
+        "00080220|SQ|1||ResponsibleGroupCodeSequence|Responsible Group Code Sequence"u8 +
+        "00080221|CS|1||EquipmentModality|Equipment Modality"u8 +
+        "00080222|LO|1||ManufacturerRelatedModelGroup|Manufacturer's Related Model Group"u8 +
+        "00080300|SQ|1||PrivateDataElementCharacteristicsSequence|Private Data Element Characteristics Sequence"u8 +
+        "00080301|US|1||PrivateGroupReference|Private Group Reference"u8 +
+        "00080302|LO|1||PrivateCreatorReference|Private Creator Reference"u8 +
+        "00080303|CS|1||BlockIdentifyingInformationStatus|Block Identifying Information Status"u8 +
+        "00080304|US|1-n||NonidentifyingPrivateElements|Nonidentifying Private Elements"u8 +
+        "00080305|SQ|1||DeidentificationActionSequence|Deidentification Action Sequence"u8 +
+        "00080306|US|1-n||IdentifyingPrivateElements|Identifying Private Elements"u8 +
+        "00080307|CS|1||DeidentificationAction|Deidentification Action"u8 +
+        "00080308|US|1||PrivateDataElement|Private Data Element"u8 +
+        "00080309|UL|1-3||PrivateDataElementValueMultiplicity|Private Data Element Value Multiplicity"u8 +
+        "0008030A|CS|1||PrivateDataElementValueRepresentation|Private Data Element Value Representation"u8 +
+        "0008030B|UL|1-2||PrivateDataElementNumberOfItems|Private Data Element Number of Items"u8 +
+        "0008030C|UC|1||PrivateDataElementName|Private Data Element Name"u8 +
+        "0008030D|UC|1||PrivateDataElementKeyword|Private Data Element Keyword"u8 +
+        "0008030E|UT|1||PrivateDataElementDescription|Private Data Element Description"u8 +
+        "0008030F|UT|1||PrivateDataElementEncoding|Private Data Element Encoding"u8 +
+        "00080310|SQ|1||PrivateDataElementDefinitionSequence|Private Data Element Definition Sequence"u8 +
+        "00081000|AE|1|R|NetworkID|Network ID"u8 +
+        "00081010|SH|1||StationName|Station Name"u8 +
+        "00081030|LO|1||StudyDescription|Study Description"u8 +
+        "00081032|SQ|1||ProcedureCodeSequence|Procedure Code Sequence"u8 +
+        "0008103E|LO|1||SeriesDescription|Series Description"u8 +
+        "0008103F|SQ|1||SeriesDescriptionCodeSequence|Series Description Code Sequence"u8 +
+        "00081040|LO|1||InstitutionalDepartmentName|Institutional Department Name"u8 +
+        "00081041|SQ|1||InstitutionalDepartmentTypeCodeSequence|Institutional Department Type Code Sequence"u8 +
+        "00081048|PN|1-n||PhysiciansOfRecord|Physician(s) of Record"u8 +
+        "00081049|SQ|1||PhysiciansOfRecordIdentificationSequence|Physician(s) of Record Identification Sequence"u8 +
+        "00081050|PN|1-n||PerformingPhysicianName|Performing Physician's Name"u8 +
+        "00081052|SQ|1||PerformingPhysicianIdentificationSequence|Performing Physician Identification Sequence"u8 +
+        "00081060|PN|1-n||NameOfPhysiciansReadingStudy|Name of Physician(s) Reading Study"u8 +
+        "00081062|SQ|1||PhysiciansReadingStudyIdentificationSequence|Physician(s) Reading Study Identification Sequence"u8 +
+        "00081070|PN|1-n||OperatorsName|Operators' Name"u8 +
+        "00081072|SQ|1||OperatorIdentificationSequence|Operator Identification Sequence"u8 +
+        "00081080|LO|1-n||AdmittingDiagnosesDescription|Admitting Diagnoses Description"u8 +
+        "00081084|SQ|1||AdmittingDiagnosesCodeSequence|Admitting Diagnoses Code Sequence"u8 +
+        "00081090|LO|1||ManufacturerModelName|Manufacturer's Model Name"u8 +
+        "00081100|SQ|1|R|ReferencedResultsSequence|Referenced Results Sequence"u8 +
+        "00081110|SQ|1||ReferencedStudySequence|Referenced Study Sequence"u8 +
+        "00081111|SQ|1||ReferencedPerformedProcedureStepSequence|Referenced Performed Procedure Step Sequence"u8 +
+        "00081115|SQ|1||ReferencedSeriesSequence|Referenced Series Sequence"u8 +
+        "00081120|SQ|1||ReferencedPatientSequence|Referenced Patient Sequence"u8 +
+        "00081125|SQ|1||ReferencedVisitSequence|Referenced Visit Sequence"u8 +
+        "00081130|SQ|1|R|ReferencedOverlaySequence|Referenced Overlay Sequence"u8 +
+        "00081134|SQ|1||ReferencedStereometricInstanceSequence|Referenced Stereometric Instance Sequence"u8 +
+        "0008113A|SQ|1||ReferencedWaveformSequence|Referenced Waveform Sequence"u8 +
+        "00081140|SQ|1||ReferencedImageSequence|Referenced Image Sequence"u8 +
+        "00081145|SQ|1|R|ReferencedCurveSequence|Referenced Curve Sequence"u8 +
+        "0008114A|SQ|1||ReferencedInstanceSequence|Referenced Instance Sequence"u8 +
+        "0008114B|SQ|1||ReferencedRealWorldValueMappingInstanceSequence|Referenced Real World Value Mapping Instance Sequence"u8 +
+        "00081150|UI|1||ReferencedSOPClassUID|Referenced SOP Class UID"u8 +
+        "00081155|UI|1||ReferencedSOPInstanceUID|Referenced SOP Instance UID"u8 +
+        "00081156|SQ|1||DefinitionSourceSequence|Definition Source Sequence"u8 +
+        "0008115A|UI|1-n||SOPClassesSupported|SOP Classes Supported"u8 +
+        "00081160|IS|1-n||ReferencedFrameNumber|Referenced Frame Number"u8 +
+        "00081161|UL|1-n||SimpleFrameList|Simple Frame List"u8 +
+        "00081162|UL|3-3n||CalculatedFrameList|Calculated Frame List"u8 +
+        "00081163|FD|2||TimeRange|Time Range"u8 +
+        "00081164|SQ|1||FrameExtractionSequence|Frame Extraction Sequence"u8 +
+        "00081167|UI|1||MultiFrameSourceSOPInstanceUID|Multi-frame Source SOP Instance UID"u8 +
+        "00081190|UR|1||RetrieveURL|Retrieve URL"u8 +
+        "00081195|UI|1||TransactionUID|Transaction UID"u8 +
+        "00081196|US|1||WarningReason|Warning Reason"u8 +
+        "00081197|US|1||FailureReason|Failure Reason"u8 +
+        "00081198|SQ|1||FailedSOPSequence|Failed SOP Sequence"u8 +
+        "00081199|SQ|1||ReferencedSOPSequence|Referenced SOP Sequence"u8 +
+        "0008119A|SQ|1||OtherFailuresSequence|Other Failures Sequence"u8 +
+        "00081200|SQ|1||StudiesContainingOtherReferencedInstancesSequence|Studies Containing Other Referenced Instances Sequence"u8 +
+        "00081250|SQ|1||RelatedSeriesSequence|Related Series Sequence"u8 +
+        "00082110|CS|1|R|LossyImageCompressionRetired|Lossy Image Compression (Retired)"u8 +
+        "00082111|ST|1||DerivationDescription|Derivation Description"u8 +
+        "00082112|SQ|1||SourceImageSequence|Source Image Sequence"u8 +
+        "00082120|SH|1||StageName|Stage Name"u8 +
+        "00082122|IS|1||StageNumber|Stage Number"u8 +
+        "00082124|IS|1||NumberOfStages|Number of Stages"u8 +
+        "00082127|SH|1||ViewName|View Name"u8 +
+        "00082128|IS|1||ViewNumber|View Number"u8 +
+        "00082129|IS|1||NumberOfEventTimers|Number of Event Timers"u8 +
+        "0008212A|IS|1||NumberOfViewsInStage|Number of Views in Stage"u8 +
+        "00082130|DS|1-n||EventElapsedTimes|Event Elapsed Time(s)"u8 +
+        "00082132|LO|1-n||EventTimerNames|Event Timer Name(s)"u8 +
+        "00082133|SQ|1||EventTimerSequence|Event Timer Sequence"u8 +
+        "00082134|FD|1||EventTimeOffset|Event Time Offset"u8 +
+        "00082135|SQ|1||EventCodeSequence|Event Code Sequence"u8 +
+        "00082142|IS|1||StartTrim|Start Trim"u8 +
+        "00082143|IS|1||StopTrim|Stop Trim"u8 +
+        "00082144|IS|1||RecommendedDisplayFrameRate|Recommended Display Frame Rate"u8 +
+        "00082200|CS|1|R|TransducerPosition|Transducer Position"u8 +
+        "00082204|CS|1|R|TransducerOrientation|Transducer Orientation"u8 +
+        "00082208|CS|1|R|AnatomicStructure|Anatomic Structure"u8 +
+        "00082218|SQ|1||AnatomicRegionSequence|Anatomic Region Sequence"u8 +
+        "00082220|SQ|1||AnatomicRegionModifierSequence|Anatomic Region Modifier Sequence"u8 +
+        "00082228|SQ|1||PrimaryAnatomicStructureSequence|Primary Anatomic Structure Sequence"u8 +
+        "00082229|SQ|1|R|AnatomicStructureSpaceOrRegionSequence|Anatomic Structure, Space or Region Sequence"u8 +
+        "00082230|SQ|1||PrimaryAnatomicStructureModifierSequence|Primary Anatomic Structure Modifier Sequence"u8 +
+        "00082240|SQ|1|R|TransducerPositionSequence|Transducer Position Sequence"u8 +
+        "00082242|SQ|1|R|TransducerPositionModifierSequence|Transducer Position Modifier Sequence"u8 +
+        "00082244|SQ|1|R|TransducerOrientationSequence|Transducer Orientation Sequence"u8 +
+        "00082246|SQ|1|R|TransducerOrientationModifierSequence|Transducer Orientation Modifier Sequence"u8 +
+        "00082251|SQ|1|R|AnatomicStructureSpaceOrRegionCodeSequenceTrial|Anatomic Structure Space Or Region Code Sequence (Trial)"u8 +
+        "00082253|SQ|1|R|AnatomicPortalOfEntranceCodeSequenceTrial|Anatomic Portal Of Entrance Code Sequence (Trial)"u8 +
+        "00082255|SQ|1|R|AnatomicApproachDirectionCodeSequenceTrial|Anatomic Approach Direction Code Sequence (Trial)"u8 +
+        "00082256|ST|1|R|AnatomicPerspectiveDescriptionTrial|Anatomic Perspective Description (Trial)"u8 +
+        "00082257|SQ|1|R|AnatomicPerspectiveCodeSequenceTrial|Anatomic Perspective Code Sequence (Trial)"u8 +
+        "00082258|ST|1|R|AnatomicLocationOfExaminingInstrumentDescriptionTrial|Anatomic Location Of Examining Instrument Description (Trial)"u8 +
+        "00082259|SQ|1|R|AnatomicLocationOfExaminingInstrumentCodeSequenceTrial|Anatomic Location Of Examining Instrument Code Sequence (Trial)"u8 +
+        "0008225A|SQ|1|R|AnatomicStructureSpaceOrRegionModifierCodeSequenceTrial|Anatomic Structure Space Or Region Modifier Code Sequence (Trial)"u8 +
+        "0008225C|SQ|1|R|OnAxisBackgroundAnatomicStructureCodeSequenceTrial|On Axis Background Anatomic Structure Code Sequence (Trial)"u8 +
+        "00083001|SQ|1||AlternateRepresentationSequence|Alternate Representation Sequence"u8 +
+        "00083002|UI|1-n||AvailableTransferSyntaxUID|Available Transfer Syntax UID"u8 +
+        "00083010|UI|1-n||IrradiationEventUID|Irradiation Event UID"u8 +
+        "00083011|SQ|1||SourceIrradiationEventSequence|Source Irradiation Event Sequence"u8 +
+        "00083012|UI|1||RadiopharmaceuticalAdministrationEventUID|Radiopharmaceutical Administration Event UID"u8 +
+        "00084000|LT|1|R|IdentifyingComments|Identifying Comments"u8 +
+        "00089007|CS|4||FrameType|Frame Type"u8 +
+        "00089092|SQ|1||ReferencedImageEvidenceSequence|Referenced Image Evidence Sequence"u8 +
+        "00089121|SQ|1||ReferencedRawDataSequence|Referenced Raw Data Sequence"u8 +
+        "00089123|UI|1||CreatorVersionUID|Creator-Version UID"u8 +
+        "00089124|SQ|1||DerivationImageSequence|Derivation Image Sequence"u8 +
+        "00089154|SQ|1||SourceImageEvidenceSequence|Source Image Evidence Sequence"u8 +
+        "00089205|CS|1||PixelPresentation|Pixel Presentation"u8 +
+        "00089206|CS|1||VolumetricProperties|Volumetric Properties"u8 +
+        "00089207|CS|1||VolumeBasedCalculationTechnique|Volume Based Calculation Technique"u8 +
+        "00089208|CS|1||ComplexImageComponent|Complex Image Component"u8 +
+        "00089209|CS|1||AcquisitionContrast|Acquisition Contrast"u8 +
+        "00089215|SQ|1||DerivationCodeSequence|Derivation Code Sequence"u8 +
+        "00089237|SQ|1||ReferencedPresentationStateSequence|Referenced Presentation State Sequence"u8 +
+        "00089410|SQ|1||ReferencedOtherPlaneSequence|Referenced Other Plane Sequence"u8 +
+        "00089458|SQ|1||FrameDisplaySequence|Frame Display Sequence"u8 +
+        "00089459|FL|1||RecommendedDisplayFrameRateInFloat|Recommended Display Frame Rate in Float"u8 +
+        "00089460|CS|1||SkipFrameRangeFlag|Skip Frame Range Flag"u8 +
+        "00100010|PN|1||PatientName|Patient's Name"u8 +
+        "00100020|LO|1||PatientID|Patient ID"u8 +
+        "00100021|LO|1||IssuerOfPatientID|Issuer of Patient ID"u8 +
+        "00100022|CS|1||TypeOfPatientID|Type of Patient ID"u8 +
+        "00100024|SQ|1||IssuerOfPatientIDQualifiersSequence|Issuer of Patient ID Qualifiers Sequence"u8 +
+        "00100026|SQ|1||SourcePatientGroupIdentificationSequence|Source Patient Group Identification Sequence"u8 +
+        "00100027|SQ|1||GroupOfPatientsIdentificationSequence|Group of Patients Identification Sequence"u8 +
+        "00100028|US|3||SubjectRelativePositionInImage|Subject Relative Position in Image"u8 +
+        "00100030|DA|1||PatientBirthDate|Patient's Birth Date"u8 +
+        "00100032|TM|1||PatientBirthTime|Patient's Birth Time"u8 +
+        "00100033|LO|1||PatientBirthDateInAlternativeCalendar|Patient's Birth Date in Alternative Calendar"u8 +
+        "00100034|LO|1||PatientDeathDateInAlternativeCalendar|Patient's Death Date in Alternative Calendar"u8 +
+        "00100035|CS|1||PatientAlternativeCalendar|Patient's Alternative Calendar"u8 +
+        "00100040|CS|1||PatientSex|Patient's Sex"u8 +
+        "00100050|SQ|1||PatientInsurancePlanCodeSequence|Patient's Insurance Plan Code Sequence"u8 +
+        "00100101|SQ|1||PatientPrimaryLanguageCodeSequence|Patient's Primary Language Code Sequence"u8 +
+        "00100102|SQ|1||PatientPrimaryLanguageModifierCodeSequence|Patient's Primary Language Modifier Code Sequence"u8 +
+        "00100200|CS|1||QualityControlSubject|Quality Control Subject"u8 +
+        "00100201|SQ|1||QualityControlSubjectTypeCodeSequence|Quality Control Subject Type Code Sequence"u8 +
+        "00100212|UC|1||StrainDescription|Strain Description"u8 +
+        "00100213|LO|1||StrainNomenclature|Strain Nomenclature"u8 +
+        "00100214|LO|1||StrainStockNumber|Strain Stock Number"u8 +
+        "00100215|SQ|1||StrainSourceRegistryCodeSequence|Strain Source Registry Code Sequence"u8 +
+        "00100216|SQ|1||StrainStockSequence|Strain Stock Sequence"u8 +
+        "00100217|LO|1||StrainSource|Strain Source"u8 +
+        "00100218|UT|1||StrainAdditionalInformation|Strain Additional Information"u8 +
+        "00100219|SQ|1||StrainCodeSequence|Strain Code Sequence"u8 +
+        "00100221|SQ|1||GeneticModificationsSequence|Genetic Modifications Sequence"u8 +
+        "00100222|UC|1||GeneticModificationsDescription|Genetic Modifications Description"u8 +
+        "00100223|LO|1||GeneticModificationsNomenclature|Genetic Modifications Nomenclature"u8 +
+        "00100229|SQ|1||GeneticModificationsCodeSequence|Genetic Modifications Code Sequence"u8 +
+        "00101000|LO|1-n|R|OtherPatientIDs|Other Patient IDs"u8 +
+        "00101001|PN|1-n||OtherPatientNames|Other Patient Names"u8 +
+        "00101002|SQ|1||OtherPatientIDsSequence|Other Patient IDs Sequence"u8 +
+        "00101005|PN|1||PatientBirthName|Patient's Birth Name"u8 +
+        "00101010|AS|1||PatientAge|Patient's Age"u8 +
+        "00101020|DS|1||PatientSize|Patient's Size"u8 +
+        "00101021|SQ|1||PatientSizeCodeSequence|Patient's Size Code Sequence"u8 +
+        "00101022|DS|1||PatientBodyMassIndex|Patient's Body Mass Index"u8 +
+        "00101023|DS|1||MeasuredAPDimension|Measured AP Dimension"u8 +
+        "00101024|DS|1||MeasuredLateralDimension|Measured Lateral Dimension"u8 +
+        "00101030|DS|1||PatientWeight|Patient's Weight"u8 +
+        "00101040|LO|1||PatientAddress|Patient's Address"u8 +
+        "00101050|LO|1-n|R|InsurancePlanIdentification|Insurance Plan Identification"u8 +
+        "00101060|PN|1||PatientMotherBirthName|Patient's Mother's Birth Name"u8 +
+        "00101080|LO|1||MilitaryRank|Military Rank"u8 +
+        "00101081|LO|1||BranchOfService|Branch of Service"u8 +
+        "00101090|LO|1|R|MedicalRecordLocator|Medical Record Locator"u8 +
+        "00101100|SQ|1||ReferencedPatientPhotoSequence|Referenced Patient Photo Sequence"u8 +
+        "00102000|LO|1-n||MedicalAlerts|Medical Alerts"u8 +
+        "00102110|LO|1-n||Allergies|Allergies"u8 +
+        "00102150|LO|1||CountryOfResidence|Country of Residence"u8 +
+        "00102152|LO|1||RegionOfResidence|Region of Residence"u8 +
+        "00102154|SH|1-n||PatientTelephoneNumbers|Patient's Telephone Numbers"u8 +
+        "00102155|LT|1||PatientTelecomInformation|Patient's Telecom Information"u8 +
+        "00102160|SH|1||EthnicGroup|Ethnic Group"u8 +
+        "00102180|SH|1||Occupation|Occupation"u8 +
+        "001021A0|CS|1||SmokingStatus|Smoking Status"u8 +
+        "001021B0|LT|1||AdditionalPatientHistory|Additional Patient History"u8 +
+        "001021C0|US|1||PregnancyStatus|Pregnancy Status"u8 +
+        "001021D0|DA|1||LastMenstrualDate|Last Menstrual Date"u8 +
+        "001021F0|LO|1||PatientReligiousPreference|Patient's Religious Preference"u8 +
+        "00102201|LO|1||PatientSpeciesDescription|Patient Species Description"u8 +
+        "00102202|SQ|1||PatientSpeciesCodeSequence|Patient Species Code Sequence"u8 +
+        "00102203|CS|1||PatientSexNeutered|Patient's Sex Neutered"u8 +
+        "00102210|CS|1||AnatomicalOrientationType|Anatomical Orientation Type"u8 +
+        "00102292|LO|1||PatientBreedDescription|Patient Breed Description"u8 +
+        "00102293|SQ|1||PatientBreedCodeSequence|Patient Breed Code Sequence"u8 +
+        "00102294|SQ|1||BreedRegistrationSequence|Breed Registration Sequence"u8 +
+        "00102295|LO|1||BreedRegistrationNumber|Breed Registration Number"u8 +
+        "00102296|SQ|1||BreedRegistryCodeSequence|Breed Registry Code Sequence"u8 +
+        "00102297|PN|1||ResponsiblePerson|Responsible Person"u8 +
+        "00102298|CS|1||ResponsiblePersonRole|Responsible Person Role"u8 +
+        "00102299|LO|1||ResponsibleOrganization|Responsible Organization"u8 +
+        "00104000|LT|1||PatientComments|Patient Comments"u8 +
+        "00109431|FL|1||ExaminedBodyThickness|Examined Body Thickness"u8 +
+        "00120010|LO|1||ClinicalTrialSponsorName|Clinical Trial Sponsor Name"u8 +
+        "00120020|LO|1||ClinicalTrialProtocolID|Clinical Trial Protocol ID"u8 +
+        "00120021|LO|1||ClinicalTrialProtocolName|Clinical Trial Protocol Name"u8 +
+        "00120030|LO|1||ClinicalTrialSiteID|Clinical Trial Site ID"u8 +
+        "00120031|LO|1||ClinicalTrialSiteName|Clinical Trial Site Name"u8 +
+        "00120040|LO|1||ClinicalTrialSubjectID|Clinical Trial Subject ID"u8 +
+        "00120042|LO|1||ClinicalTrialSubjectReadingID|Clinical Trial Subject Reading ID"u8 +
+        "00120050|LO|1||ClinicalTrialTimePointID|Clinical Trial Time Point ID"u8 +
+        "00120051|ST|1||ClinicalTrialTimePointDescription|Clinical Trial Time Point Description"u8 +
+        "00120052|FD|1||LongitudinalTemporalOffsetFromEvent|Longitudinal Temporal Offset from Event"u8 +
+        "00120053|CS|1||LongitudinalTemporalEventType|Longitudinal Temporal Event Type"u8 +
+        "00120060|LO|1||ClinicalTrialCoordinatingCenterName|Clinical Trial Coordinating Center Name"u8 +
+        "00120062|CS|1||PatientIdentityRemoved|Patient Identity Removed"u8 +
+        "00120063|LO|1-n||DeidentificationMethod|De-identification Method"u8 +
+        "00120064|SQ|1||DeidentificationMethodCodeSequence|De-identification Method Code Sequence"u8 +
+        "00120071|LO|1||ClinicalTrialSeriesID|Clinical Trial Series ID"u8 +
+        "00120072|LO|1||ClinicalTrialSeriesDescription|Clinical Trial Series Description"u8 +
+        "00120081|LO|1||ClinicalTrialProtocolEthicsCommitteeName|Clinical Trial Protocol Ethics Committee Name"u8 +
+        "00120082|LO|1||ClinicalTrialProtocolEthicsCommitteeApprovalNumber|Clinical Trial Protocol Ethics Committee Approval Number"u8 +
+        "00120083|SQ|1||ConsentForClinicalTrialUseSequence|Consent for Clinical Trial Use Sequence"u8 +
+        "00120084|CS|1||DistributionType|Distribution Type"u8 +
+        "00120085|CS|1||ConsentForDistributionFlag|Consent for Distribution Flag"u8 +
+        "00120086|DA|1||EthicsCommitteeApprovalEffectivenessStartDate|Ethics Committee Approval Effectiveness Start Date"u8 +
+        "00120087|DA|1||EthicsCommitteeApprovalEffectivenessEndDate|Ethics Committee Approval Effectiveness End Date"u8 +
+        "00140023|ST|1|R|CADFileFormat|CAD File Format"u8 +
+        "00140024|ST|1|R|ComponentReferenceSystem|Component Reference System"u8 +
+        "00140025|ST|1||ComponentManufacturingProcedure|Component Manufacturing Procedure"u8 +
+        "00140028|ST|1||ComponentManufacturer|Component Manufacturer"u8 +
+        "00140030|DS|1-n||MaterialThickness|Material Thickness"u8 +
+        "00140032|DS|1-n||MaterialPipeDiameter|Material Pipe Diameter"u8 +
+        "00140034|DS|1-n||MaterialIsolationDiameter|Material Isolation Diameter"u8 +
+        "00140042|ST|1||MaterialGrade|Material Grade"u8 +
+        "00140044|ST|1||MaterialPropertiesDescription|Material Properties Description"u8 +
+        "00140045|ST|1|R|MaterialPropertiesFileFormatRetired|Material Properties File Format (Retired)"u8 +
+        "00140046|LT|1||MaterialNotes|Material Notes"u8 +
+        "00140050|CS|1||ComponentShape|Component Shape"u8 +
+        "00140052|CS|1||CurvatureType|Curvature Type"u8 +
+        "00140054|DS|1||OuterDiameter|Outer Diameter"u8 +
+        "00140056|DS|1||InnerDiameter|Inner Diameter"u8 +
+        "00140100|LO|1-n||ComponentWelderIDs|Component Welder IDs"u8 +
+        "00140101|CS|1||SecondaryApprovalStatus|Secondary Approval Status"u8 +
+        "00140102|DA|1||SecondaryReviewDate|Secondary Review Date"u8 +
+        "00140103|TM|1||SecondaryReviewTime|Secondary Review Time"u8 +
+        "00140104|PN|1||SecondaryReviewerName|Secondary Reviewer Name"u8 +
+        "00140105|ST|1||RepairID|Repair ID"u8 +
+        "00140106|SQ|1||MultipleComponentApprovalSequence|Multiple Component Approval Sequence"u8 +
+        "00140107|CS|1-n||OtherApprovalStatus|Other Approval Status"u8 +
+        "00140108|CS|1-n||OtherSecondaryApprovalStatus|Other Secondary Approval Status"u8 +
+        "00141010|ST|1||ActualEnvironmentalConditions|Actual Environmental Conditions"u8 +
+        "00141020|DA|1||ExpiryDate|Expiry Date"u8 +
+        "00141040|ST|1||EnvironmentalConditions|Environmental Conditions"u8 +
+        "00142002|SQ|1||EvaluatorSequence|Evaluator Sequence"u8 +
+        "00142004|IS|1||EvaluatorNumber|Evaluator Number"u8 +
+        "00142006|PN|1||EvaluatorName|Evaluator Name"u8 +
+        "00142008|IS|1||EvaluationAttempt|Evaluation Attempt"u8 +
+        "00142012|SQ|1||IndicationSequence|Indication Sequence"u8 +
+        "00142014|IS|1||IndicationNumber|Indication Number"u8 +
+        "00142016|SH|1||IndicationLabel|Indication Label"u8 +
+        "00142018|ST|1||IndicationDescription|Indication Description"u8 +
+        "0014201A|CS|1-n||IndicationType|Indication Type"u8 +
+        "0014201C|CS|1||IndicationDisposition|Indication Disposition"u8 +
+        "0014201E|SQ|1||IndicationROISequence|Indication ROI Sequence"u8 +
+        "00142030|SQ|1||IndicationPhysicalPropertySequence|Indication Physical Property Sequence"u8 +
+        "00142032|SH|1||PropertyLabel|Property Label"u8 +
+        "00142202|IS|1||CoordinateSystemNumberOfAxes|Coordinate System Number of Axes"u8 +
+        "00142204|SQ|1||CoordinateSystemAxesSequence|Coordinate System Axes Sequence"u8 +
+        "00142206|ST|1||CoordinateSystemAxisDescription|Coordinate System Axis Description"u8 +
+        "00142208|CS|1||CoordinateSystemDataSetMapping|Coordinate System Data Set Mapping"u8 +
+        "0014220A|IS|1||CoordinateSystemAxisNumber|Coordinate System Axis Number"u8 +
+        "0014220C|CS|1||CoordinateSystemAxisType|Coordinate System Axis Type"u8 +
+        "0014220E|CS|1||CoordinateSystemAxisUnits|Coordinate System Axis Units"u8 +
+        "00142210|OB|1||CoordinateSystemAxisValues|Coordinate System Axis Values"u8 +
+        "00142220|SQ|1||CoordinateSystemTransformSequence|Coordinate System Transform Sequence"u8 +
+        "00142222|ST|1||TransformDescription|Transform Description"u8 +
+        "00142224|IS|1||TransformNumberOfAxes|Transform Number of Axes"u8 +
+        "00142226|IS|1-n||TransformOrderOfAxes|Transform Order of Axes"u8 +
+        "00142228|CS|1||TransformedAxisUnits|Transformed Axis Units"u8 +
+        "0014222A|DS|1-n||CoordinateSystemTransformRotationAndScaleMatrix|Coordinate System Transform Rotation and Scale Matrix"u8 +
+        "0014222C|DS|1-n||CoordinateSystemTransformTranslationMatrix|Coordinate System Transform Translation Matrix"u8 +
+        "00143011|DS|1||InternalDetectorFrameTime|Internal Detector Frame Time"u8 +
+        "00143012|DS|1||NumberOfFramesIntegrated|Number of Frames Integrated"u8 +
+        "00143020|SQ|1||DetectorTemperatureSequence|Detector Temperature Sequence"u8 +
+        "00143022|ST|1||SensorName|Sensor Name"u8 +
+        "00143024|DS|1||HorizontalOffsetOfSensor|Horizontal Offset of Sensor"u8 +
+        "00143026|DS|1||VerticalOffsetOfSensor|Vertical Offset of Sensor"u8 +
+        "00143028|DS|1||SensorTemperature|Sensor Temperature"u8 +
+        "00143040|SQ|1||DarkCurrentSequence|Dark Current Sequence"u8 +
+        "00143050|OB or OW|1||DarkCurrentCounts|Dark Current Counts"u8 +
+        "00143060|SQ|1||GainCorrectionReferenceSequence|Gain Correction Reference Sequence"u8 +
+        "00143070|OB or OW|1||AirCounts|Air Counts"u8 +
+        "00143071|DS|1||KVUsedInGainCalibration|KV Used in Gain Calibration"u8 +
+        "00143072|DS|1||MAUsedInGainCalibration|MA Used in Gain Calibration"u8 +
+        "00143073|DS|1||NumberOfFramesUsedForIntegration|Number of Frames Used for Integration"u8 +
+        "00143074|LO|1||FilterMaterialUsedInGainCalibration|Filter Material Used in Gain Calibration"u8 +
+        "00143075|DS|1||FilterThicknessUsedInGainCalibration|Filter Thickness Used in Gain Calibration"u8 +
+        "00143076|DA|1||DateOfGainCalibration|Date of Gain Calibration"u8 +
+        "00143077|TM|1||TimeOfGainCalibration|Time of Gain Calibration"u8 +
+        "00143080|OB|1||BadPixelImage|Bad Pixel Image"u8 +
+        "00143099|LT|1||CalibrationNotes|Calibration Notes"u8 +
+        "00143100|LT|1||LinearityCorrectionTechnique|Linearity Correction Technique"u8 +
+        "00143101|LT|1||BeamHardeningCorrectionTechnique|Beam Hardening Correction Technique"u8 +
+        "00144002|SQ|1||PulserEquipmentSequence|Pulser Equipment Sequence"u8 +
+        "00144004|CS|1||PulserType|Pulser Type"u8 +
+        "00144006|LT|1||PulserNotes|Pulser Notes"u8 +
+        "00144008|SQ|1||ReceiverEquipmentSequence|Receiver Equipment Sequence"u8 +
+        "0014400A|CS|1||AmplifierType|Amplifier Type"u8 +
+        "0014400C|LT|1||ReceiverNotes|Receiver Notes"u8 +
+        "0014400E|SQ|1||PreAmplifierEquipmentSequence|Pre-Amplifier Equipment Sequence"u8 +
+        "0014400F|LT|1||PreAmplifierNotes|Pre-Amplifier Notes"u8 +
+        "00144010|SQ|1||TransmitTransducerSequence|Transmit Transducer Sequence"u8 +
+        "00144011|SQ|1||ReceiveTransducerSequence|Receive Transducer Sequence"u8 +
+        "00144012|US|1||NumberOfElements|Number of Elements"u8 +
+        "00144013|CS|1||ElementShape|Element Shape"u8 +
+        "00144014|DS|1||ElementDimensionA|Element Dimension A"u8 +
+        "00144015|DS|1||ElementDimensionB|Element Dimension B"u8 +
+        "00144016|DS|1||ElementPitchA|Element Pitch A"u8 +
+        "00144017|DS|1||MeasuredBeamDimensionA|Measured Beam Dimension A"u8 +
+        "00144018|DS|1||MeasuredBeamDimensionB|Measured Beam Dimension B"u8 +
+        "00144019|DS|1||LocationOfMeasuredBeamDiameter|Location of Measured Beam Diameter"u8 +
+        "0014401A|DS|1||NominalFrequency|Nominal Frequency"u8 +
+        "0014401B|DS|1||MeasuredCenterFrequency|Measured Center Frequency"u8 +
+        "0014401C|DS|1||MeasuredBandwidth|Measured Bandwidth"u8 +
+        "0014401D|DS|1||ElementPitchB|Element Pitch B"u8 +
+        "00144020|SQ|1||PulserSettingsSequence|Pulser Settings Sequence"u8 +
+        "00144022|DS|1||PulseWidth|Pulse Width"u8 +
+        "00144024|DS|1||ExcitationFrequency|Excitation Frequency"u8 +
+        "00144026|CS|1||ModulationType|Modulation Type"u8 +
+        "00144028|DS|1||Damping|Damping"u8 +
+        "00144030|SQ|1||ReceiverSettingsSequence|Receiver Settings Sequence"u8 +
+        "00144031|DS|1||AcquiredSoundpathLength|Acquired Soundpath Length"u8 +
+        "00144032|CS|1||AcquisitionCompressionType|Acquisition Compression Type"u8 +
+        "00144033|IS|1||AcquisitionSampleSize|Acquisition Sample Size"u8 +
+        "00144034|DS|1||RectifierSmoothing|Rectifier Smoothing"u8 +
+        "00144035|SQ|1||DACSequence|DAC Sequence"u8 +
+        "00144036|CS|1||DACType|DAC Type"u8 +
+        "00144038|DS|1-n||DACGainPoints|DAC Gain Points"u8 +
+        "0014403A|DS|1-n||DACTimePoints|DAC Time Points"u8 +
+        "0014403C|DS|1-n||DACAmplitude|DAC Amplitude"u8 +
+        "00144040|SQ|1||PreAmplifierSettingsSequence|Pre-Amplifier Settings Sequence"u8 +
+        "00144050|SQ|1||TransmitTransducerSettingsSequence|Transmit Transducer Settings Sequence"u8 +
+        "00144051|SQ|1||ReceiveTransducerSettingsSequence|Receive Transducer Settings Sequence"u8 +
+        "00144052|DS|1||IncidentAngle|Incident Angle"u8 +
+        "00144054|ST|1||CouplingTechnique|Coupling Technique"u8 +
+        "00144056|ST|1||CouplingMedium|Coupling Medium"u8 +
+        "00144057|DS|1||CouplingVelocity|Coupling Velocity"u8 +
+        "00144058|DS|1||ProbeCenterLocationX|Probe Center Location X"u8 +
+        "00144059|DS|1||ProbeCenterLocationZ|Probe Center Location Z"u8 +
+        "0014405A|DS|1||SoundPathLength|Sound Path Length"u8 +
+        "0014405C|ST|1||DelayLawIdentifier|Delay Law Identifier"u8 +
+        "00144060|SQ|1||GateSettingsSequence|Gate Settings Sequence"u8 +
+        "00144062|DS|1||GateThreshold|Gate Threshold"u8 +
+        "00144064|DS|1||VelocityOfSound|Velocity of Sound"u8 +
+        "00144070|SQ|1||CalibrationSettingsSequence|Calibration Settings Sequence"u8 +
+        "00144072|ST|1||CalibrationProcedure|Calibration Procedure"u8 +
+        "00144074|SH|1||ProcedureVersion|Procedure Version"u8 +
+        "00144076|DA|1||ProcedureCreationDate|Procedure Creation Date"u8 +
+        "00144078|DA|1||ProcedureExpirationDate|Procedure Expiration Date"u8 +
+        "0014407A|DA|1||ProcedureLastModifiedDate|Procedure Last Modified Date"u8 +
+        "0014407C|TM|1-n||CalibrationTime|Calibration Time"u8 +
+        "0014407E|DA|1-n||CalibrationDate|Calibration Date"u8 +
+        "00144080|SQ|1||ProbeDriveEquipmentSequence|Probe Drive Equipment Sequence"u8 +
+        "00144081|CS|1||DriveType|Drive Type"u8 +
+        "00144082|LT|1||ProbeDriveNotes|Probe Drive Notes"u8 +
+        "00144083|SQ|1||DriveProbeSequence|Drive Probe Sequence"u8 +
+        "00144084|DS|1||ProbeInductance|Probe Inductance"u8 +
+        "00144085|DS|1||ProbeResistance|Probe Resistance"u8 +
+        "00144086|SQ|1||ReceiveProbeSequence|Receive Probe Sequence"u8 +
+        "00144087|SQ|1||ProbeDriveSettingsSequence|Probe Drive Settings Sequence"u8 +
+        "00144088|DS|1||BridgeResistors|Bridge Resistors"u8 +
+        "00144089|DS|1||ProbeOrientationAngle|Probe Orientation Angle"u8 +
+        "0014408B|DS|1||UserSelectedGainY|User Selected Gain Y"u8 +
+        "0014408C|DS|1||UserSelectedPhase|User Selected Phase"u8 +
+        "0014408D|DS|1||UserSelectedOffsetX|User Selected Offset X"u8 +
+        "0014408E|DS|1||UserSelectedOffsetY|User Selected Offset Y"u8 +
+        "00144091|SQ|1||ChannelSettingsSequence|Channel Settings Sequence"u8 +
+        "00144092|DS|1||ChannelThreshold|Channel Threshold"u8 +
+        "0014409A|SQ|1||ScannerSettingsSequence|Scanner Settings Sequence"u8 +
+        "0014409B|ST|1||ScanProcedure|Scan Procedure"u8 +
+        "0014409C|DS|1||TranslationRateX|Translation Rate X"u8 +
+        "0014409D|DS|1||TranslationRateY|Translation Rate Y"u8 +
+        "0014409F|DS|1||ChannelOverlap|Channel Overlap"u8 +
+        "001440A0|LO|1-n||ImageQualityIndicatorType|Image Quality Indicator Type"u8 +
+        "001440A1|LO|1-n||ImageQualityIndicatorMaterial|Image Quality Indicator Material"u8 +
+        "001440A2|LO|1-n||ImageQualityIndicatorSize|Image Quality Indicator Size"u8 +
+        "00145002|IS|1||LINACEnergy|LINAC Energy"u8 +
+        "00145004|IS|1||LINACOutput|LINAC Output"u8 +
+        "00145100|US|1||ActiveAperture|Active Aperture"u8 +
+        "00145101|DS|1||TotalAperture|Total Aperture"u8 +
+        "00145102|DS|1||ApertureElevation|Aperture Elevation"u8 +
+        "00145103|DS|1||MainLobeAngle|Main Lobe Angle"u8 +
+        "00145104|DS|1||MainRoofAngle|Main Roof Angle"u8 +
+        "00145105|CS|1||ConnectorType|Connector Type"u8 +
+        "00145106|SH|1||WedgeModelNumber|Wedge Model Number"u8 +
+        "00145107|DS|1||WedgeAngleFloat|Wedge Angle Float"u8 +
+        "00145108|DS|1||WedgeRoofAngle|Wedge Roof Angle"u8 +
+        "00145109|CS|1||WedgeElement1Position|Wedge Element 1 Position"u8 +
+        "0014510A|DS|1||WedgeMaterialVelocity|Wedge Material Velocity"u8 +
+        "0014510B|SH|1||WedgeMaterial|Wedge Material"u8 +
+        "0014510C|DS|1||WedgeOffsetZ|Wedge Offset Z"u8 +
+        "0014510D|DS|1||WedgeOriginOffsetX|Wedge Origin Offset X"u8 +
+        "0014510E|DS|1||WedgeTimeDelay|Wedge Time Delay"u8 +
+        "0014510F|SH|1||WedgeName|Wedge Name"u8 +
+        "00145110|SH|1||WedgeManufacturerName|Wedge Manufacturer Name"u8 +
+        "00145111|LO|1||WedgeDescription|Wedge Description"u8 +
+        "00145112|DS|1||NominalBeamAngle|Nominal Beam Angle"u8 +
+        "00145113|DS|1||WedgeOffsetX|Wedge Offset X"u8 +
+        "00145114|DS|1||WedgeOffsetY|Wedge Offset Y"u8 +
+        "00145115|DS|1||WedgeTotalLength|Wedge Total Length"u8 +
+        "00145116|DS|1||WedgeInContactLength|Wedge In Contact Length"u8 +
+        "00145117|DS|1||WedgeFrontGap|Wedge Front Gap"u8 +
+        "00145118|DS|1||WedgeTotalHeight|Wedge Total Height"u8 +
+        "00145119|DS|1||WedgeFrontHeight|Wedge Front Height"u8 +
+        "0014511A|DS|1||WedgeRearHeight|Wedge Rear Height"u8 +
+        "0014511B|DS|1||WedgeTotalWidth|Wedge Total Width"u8 +
+        "0014511C|DS|1||WedgeInContactWidth|Wedge In Contact Width"u8 +
+        "0014511D|DS|1||WedgeChamferHeight|Wedge Chamfer Height"u8 +
+        "0014511E|CS|1||WedgeCurve|Wedge Curve"u8 +
+        "0014511F|DS|1||RadiusAlongWedge|Radius Along the Wedge"u8 +
+        "00160001|DS|1||WhitePoint|White Point"u8 +
+        "00160002|DS|3||PrimaryChromaticities|Primary Chromaticities"u8 +
+        "00160003|UT|1||BatteryLevel|Battery Level"u8 +
+        "00160004|DS|1||ExposureTimeInSeconds|Exposure Time in Seconds"u8 +
+        "00160005|DS|1||FNumber|F-Number"u8 +
+        "00160006|IS|1||OECFRows|OECF Rows"u8 +
+        "00160007|IS|1||OECFColumns|OECF Columns"u8 +
+        "00160008|UC|1-n||OECFColumnNames|OECF Column Names"u8 +
+        "00160009|DS|1-n||OECFValues|OECF Values"u8 +
+        "0016000A|IS|1||SpatialFrequencyResponseRows|Spatial Frequency Response Rows"u8 +
+        "0016000B|IS|1||SpatialFrequencyResponseColumns|Spatial Frequency Response Columns"u8 +
+        "0016000C|UC|1-n||SpatialFrequencyResponseColumnNames|Spatial Frequency Response Column Names"u8 +
+        "0016000D|DS|1-n||SpatialFrequencyResponseValues|Spatial Frequency Response Values"u8 +
+        "0016000E|IS|1||ColorFilterArrayPatternRows|Color Filter Array Pattern Rows"u8 +
+        "0016000F|IS|1||ColorFilterArrayPatternColumns|Color Filter Array Pattern Columns"u8 +
+        "00160010|DS|1-n||ColorFilterArrayPatternValues|Color Filter Array Pattern Values"u8 +
+        "00160011|US|1||FlashFiringStatus|Flash Firing Status"u8 +
+        "00160012|US|1||FlashReturnStatus|Flash Return Status"u8 +
+        "00160013|US|1||FlashMode|Flash Mode"u8 +
+        "00160014|US|1||FlashFunctionPresent|Flash Function Present"u8 +
+        "00160015|US|1||FlashRedEyeMode|Flash Red Eye Mode"u8 +
+        "00160016|US|1||ExposureProgram|Exposure Program"u8 +
+        "00160017|UT|1||SpectralSensitivity|Spectral Sensitivity"u8 +
+        "00160018|IS|1||PhotographicSensitivity|Photographic Sensitivity"u8 +
+        "00160019|IS|1||SelfTimerMode|Self Timer Mode"u8 +
+        "0016001A|US|1||SensitivityType|Sensitivity Type"u8 +
+        "0016001B|IS|1||StandardOutputSensitivity|Standard Output Sensitivity"u8 +
+        "0016001C|IS|1||RecommendedExposureIndex|Recommended Exposure Index"u8 +
+        "0016001D|IS|1||ISOSpeed|ISO Speed"u8 +
+        "0016001E|IS|1||ISOSpeedLatitudeyyy|ISO Speed Latitude yyy"u8 +
+        "0016001F|IS|1||ISOSpeedLatitudezzz|ISO Speed Latitude zzz"u8 +
+        "00160020|UT|1||EXIFVersion|EXIF Version"u8 +
+        "00160021|DS|1||ShutterSpeedValue|Shutter Speed Value"u8 +
+        "00160022|DS|1||ApertureValue|Aperture Value"u8 +
+        "00160023|DS|1||BrightnessValue|Brightness Value"u8 +
+        "00160024|DS|1||ExposureBiasValue|Exposure Bias Value"u8 +
+        "00160025|DS|1||MaxApertureValue|Max Aperture Value"u8 +
+        "00160026|DS|1||SubjectDistance|Subject Distance"u8 +
+        "00160027|US|1||MeteringMode|Metering Mode"u8 +
+        "00160028|US|1||LightSource|Light Source"u8 +
+        "00160029|DS|1||FocalLength|Focal Length"u8 +
+        "0016002A|IS|2-4||SubjectArea|Subject Area"u8 +
+        "0016002B|OB|1||MakerNote|Maker Note"u8 +
+        "00160030|DS|1||Temperature|Temperature"u8 +
+        "00160031|DS|1||Humidity|Humidity"u8 +
+        "00160032|DS|1||Pressure|Pressure"u8 +
+        "00160033|DS|1||WaterDepth|Water Depth"u8 +
+        "00160034|DS|1||Acceleration|Acceleration"u8 +
+        "00160035|DS|1||CameraElevationAngle|Camera Elevation Angle"u8 +
+        "00160036|DS|1-2||FlashEnergy|Flash Energy"u8 +
+        "00160037|IS|2||SubjectLocation|Subject Location"u8 +
+        "00160038|DS|1||PhotographicExposureIndex|Photographic Exposure Index"u8 +
+        "00160039|US|1||SensingMethod|Sensing Method"u8 +
+        "0016003A|US|1||FileSource|File Source"u8 +
+        "0016003B|US|1||SceneType|Scene Type"u8 +
+        "00160041|US|1||CustomRendered|Custom Rendered"u8 +
+        "00160042|US|1||ExposureMode|Exposure Mode"u8 +
+        "00160043|US|1||WhiteBalance|White Balance"u8 +
+        "00160044|DS|1||DigitalZoomRatio|Digital Zoom Ratio"u8 +
+        "00160045|IS|1||FocalLengthIn35mmFilm|Focal Length In 35mm Film"u8 +
+        "00160046|US|1||SceneCaptureType|Scene Capture Type"u8 +
+        "00160047|US|1||GainControl|Gain Control"u8 +
+        "00160048|US|1||Contrast|Contrast"u8 +
+        "00160049|US|1||Saturation|Saturation"u8 +
+        "0016004A|US|1||Sharpness|Sharpness"u8 +
+        "0016004B|OB|1||DeviceSettingDescription|Device Setting Description"u8 +
+        "0016004C|US|1||SubjectDistanceRange|Subject Distance Range"u8 +
+        "0016004D|UT|1||CameraOwnerName|Camera Owner Name"u8 +
+        "0016004E|DS|4||LensSpecification|Lens Specification"u8 +
+        "0016004F|UT|1||LensMake|Lens Make"u8 +
+        "00160050|UT|1||LensModel|Lens Model"u8 +
+        "00160051|UT|1||LensSerialNumber|Lens Serial Number"u8 +
+        "00160061|CS|1||InteroperabilityIndex|Interoperability Index"u8 +
+        "00160062|OB|1||InteroperabilityVersion|Interoperability Version"u8 +
+        "00160070|OB|1||GPSVersionID|GPS Version ID"u8 +
+        "00160071|CS|1||GPSLatitudeRef|GPS Latitude Ref"u8 +
+        "00160072|DS|3||GPSLatitude|GPS Latitude"u8 +
+        "00160073|CS|1||GPSLongitudeRef|GPS Longitude Ref"u8 +
+        "00160074|DS|3||GPSLongitude|GPS Longitude"u8 +
+        "00160075|US|1||GPSAltitudeRef|GPS Altitude Ref"u8 +
+        "00160076|DS|1||GPSAltitude|GPS Altitude"u8 +
+        "00160077|DT|1||GPSTimeStamp|GPS Time Stamp"u8 +
+        "00160078|UT|1||GPSSatellites|GPS Satellites"u8 +
+        "00160079|CS|1||GPSStatus|GPS Status"u8 +
+        "0016007A|CS|1||GPSMeasureMode|GPS Measure Mode"u8 +
+        "0016007B|DS|1||GPSDOP|GPS DOP"u8 +
+        "0016007C|CS|1||GPSSpeedRef|GPS Speed Ref"u8 +
+        "0016007D|DS|1||GPSSpeed|GPS Speed"u8 +
+        "0016007E|CS|1||GPSTrackRef|GPS Track Ref"u8 +
+        "0016007F|DS|1||GPSTrack|GPS Track"u8 +
+        "00160080|CS|1||GPSImgDirectionRef|GPS Img Direction Ref"u8 +
+        "00160081|DS|1||GPSImgDirection|GPS Img Direction"u8 +
+        "00160082|UT|1||GPSMapDatum|GPS Map Datum"u8 +
+        "00160083|CS|1||GPSDestLatitudeRef|GPS Dest Latitude Ref"u8 +
+        "00160084|DS|3||GPSDestLatitude|GPS Dest Latitude"u8 +
+        "00160085|CS|1||GPSDestLongitudeRef|GPS Dest Longitude Ref"u8 +
+        "00160086|DS|3||GPSDestLongitude|GPS Dest Longitude"u8 +
+        "00160087|CS|1||GPSDestBearingRef|GPS Dest Bearing Ref"u8 +
+        "00160088|DS|1||GPSDestBearing|GPS Dest Bearing"u8 +
+        "00160089|CS|1||GPSDestDistanceRef|GPS Dest Distance Ref"u8 +
+        "0016008A|DS|1||GPSDestDistance|GPS Dest Distance"u8 +
+        "0016008B|OB|1||GPSProcessingMethod|GPS Processing Method"u8 +
+        "0016008C|OB|1||GPSAreaInformation|GPS Area Information"u8 +
+        "0016008D|DT|1||GPSDateStamp|GPS Date Stamp"u8 +
+        "0016008E|IS|1||GPSDifferential|GPS Differential"u8 +
+        "00161001|CS|1||LightSourcePolarization|Light Source Polarization"u8 +
+        "00161002|DS|1||EmitterColorTemperature|Emitter Color Temperature"u8 +
+        "00161003|CS|1||ContactMethod|Contact Method"u8 +
+        "00161004|CS|1-n||ImmersionMedia|Immersion Media"u8 +
+        "00161005|DS|1||OpticalMagnificationFactor|Optical Magnification Factor"u8 +
+        "00180010|LO|1||ContrastBolusAgent|Contrast/Bolus Agent"u8 +
+        "00180012|SQ|1||ContrastBolusAgentSequence|Contrast/Bolus Agent Sequence"u8 +
+        "00180013|FL|1||ContrastBolusT1Relaxivity|Contrast/Bolus T1 Relaxivity"u8 +
+        "00180014|SQ|1||ContrastBolusAdministrationRouteSequence|Contrast/Bolus Administration Route Sequence"u8 +
+        "00180015|CS|1||BodyPartExamined|Body Part Examined"u8 +
+        "00180020|CS|1-n||ScanningSequence|Scanning Sequence"u8 +
+        "00180021|CS|1-n||SequenceVariant|Sequence Variant"u8 +
+        "00180022|CS|1-n||ScanOptions|Scan Options"u8 +
+        "00180023|CS|1||MRAcquisitionType|MR Acquisition Type"u8 +
+        "00180024|SH|1||SequenceName|Sequence Name"u8 +
+        "00180025|CS|1||AngioFlag|Angio Flag"u8 +
+        "00180026|SQ|1||InterventionDrugInformationSequence|Intervention Drug Information Sequence"u8 +
+        "00180027|TM|1||InterventionDrugStopTime|Intervention Drug Stop Time"u8 +
+        "00180028|DS|1||InterventionDrugDose|Intervention Drug Dose"u8 +
+        "00180029|SQ|1||InterventionDrugCodeSequence|Intervention Drug Code Sequence"u8 +
+        "0018002A|SQ|1||AdditionalDrugSequence|Additional Drug Sequence"u8 +
+        "00180030|LO|1-n|R|Radionuclide|Radionuclide"u8 +
+        "00180031|LO|1||Radiopharmaceutical|Radiopharmaceutical"u8 +
+        "00180032|DS|1|R|EnergyWindowCenterline|Energy Window Centerline"u8 +
+        "00180033|DS|1-n|R|EnergyWindowTotalWidth|Energy Window Total Width"u8 +
+        "00180034|LO|1||InterventionDrugName|Intervention Drug Name"u8 +
+        "00180035|TM|1||InterventionDrugStartTime|Intervention Drug Start Time"u8 +
+        "00180036|SQ|1||InterventionSequence|Intervention Sequence"u8 +
+        "00180037|CS|1|R|TherapyType|Therapy Type"u8 +
+        "00180038|CS|1||InterventionStatus|Intervention Status"u8 +
+        "00180039|CS|1|R|TherapyDescription|Therapy Description"u8 +
+        "0018003A|ST|1||InterventionDescription|Intervention Description"u8 +
+        "00180040|IS|1||CineRate|Cine Rate"u8 +
+        "00180042|CS|1||InitialCineRunState|Initial Cine Run State"u8 +
+        "00180050|DS|1||SliceThickness|Slice Thickness"u8 +
+        "00180060|DS|1||KVP|KVP"u8 +
+        "00180061|DS|1|R||"u8 +
+        "00180070|IS|1||CountsAccumulated|Counts Accumulated"u8 +
+        "00180071|CS|1||AcquisitionTerminationCondition|Acquisition Termination Condition"u8 +
+        "00180072|DS|1||EffectiveDuration|Effective Duration"u8 +
+        "00180073|CS|1||AcquisitionStartCondition|Acquisition Start Condition"u8 +
+        "00180074|IS|1||AcquisitionStartConditionData|Acquisition Start Condition Data"u8 +
+        "00180075|IS|1||AcquisitionTerminationConditionData|Acquisition Termination Condition Data"u8 +
+        "00180080|DS|1||RepetitionTime|Repetition Time"u8 +
+        "00180081|DS|1||EchoTime|Echo Time"u8 +
+        "00180082|DS|1||InversionTime|Inversion Time"u8 +
+        "00180083|DS|1||NumberOfAverages|Number of Averages"u8 +
+        "00180084|DS|1||ImagingFrequency|Imaging Frequency"u8 +
+        "00180085|SH|1||ImagedNucleus|Imaged Nucleus"u8 +
+        "00180086|IS|1-n||EchoNumbers|Echo Number(s)"u8 +
+        "00180087|DS|1||MagneticFieldStrength|Magnetic Field Strength"u8 +
+        "00180088|DS|1||SpacingBetweenSlices|Spacing Between Slices"u8 +
+        "00180089|IS|1||NumberOfPhaseEncodingSteps|Number of Phase Encoding Steps"u8 +
+        "00180090|DS|1||DataCollectionDiameter|Data Collection Diameter"u8 +
+        "00180091|IS|1||EchoTrainLength|Echo Train Length"u8 +
+        "00180093|DS|1||PercentSampling|Percent Sampling"u8 +
+        "00180094|DS|1||PercentPhaseFieldOfView|Percent Phase Field of View"u8 +
+        "00180095|DS|1||PixelBandwidth|Pixel Bandwidth"u8 +
+        "00181000|LO|1||DeviceSerialNumber|Device Serial Number"u8 +
+        "00181002|UI|1||DeviceUID|Device UID"u8 +
+        "00181003|LO|1||DeviceID|Device ID"u8 +
+        "00181004|LO|1||PlateID|Plate ID"u8 +
+        "00181005|LO|1||GeneratorID|Generator ID"u8 +
+        "00181006|LO|1||GridID|Grid ID"u8 +
+        "00181007|LO|1||CassetteID|Cassette ID"u8 +
+        "00181008|LO|1||GantryID|Gantry ID"u8 +
+        "00181009|UT|1||UniqueDeviceIdentifier|Unique Device Identifier"u8 +
+        "0018100A|SQ|1||UDISequence|UDI Sequence"u8 +
+        "0018100B|UI|1-n||ManufacturerDeviceClassUID|Manufacturer's Device Class UID"u8 +
+        "00181010|LO|1||SecondaryCaptureDeviceID|Secondary Capture Device ID"u8 +
+        "00181011|LO|1|R|HardcopyCreationDeviceID|Hardcopy Creation Device ID"u8 +
+        "00181012|DA|1||DateOfSecondaryCapture|Date of Secondary Capture"u8 +
+        "00181014|TM|1||TimeOfSecondaryCapture|Time of Secondary Capture"u8 +
+        "00181016|LO|1||SecondaryCaptureDeviceManufacturer|Secondary Capture Device Manufacturer"u8 +
+        "00181017|LO|1|R|HardcopyDeviceManufacturer|Hardcopy Device Manufacturer"u8 +
+        "00181018|LO|1||SecondaryCaptureDeviceManufacturerModelName|Secondary Capture Device Manufacturer's Model Name"u8 +
+        "00181019|LO|1-n||SecondaryCaptureDeviceSoftwareVersions|Secondary Capture Device Software Versions"u8 +
+        "0018101A|LO|1-n|R|HardcopyDeviceSoftwareVersion|Hardcopy Device Software Version"u8 +
+        "0018101B|LO|1|R|HardcopyDeviceManufacturerModelName|Hardcopy Device Manufacturer's Model Name"u8 +
+        "00181020|LO|1-n||SoftwareVersions|Software Versions"u8 +
+        "00181022|SH|1||VideoImageFormatAcquired|Video Image Format Acquired"u8 +
+        "00181023|LO|1||DigitalImageFormatAcquired|Digital Image Format Acquired"u8 +
+        "00181030|LO|1||ProtocolName|Protocol Name"u8 +
+        "00181040|LO|1||ContrastBolusRoute|Contrast/Bolus Route"u8 +
+        "00181041|DS|1||ContrastBolusVolume|Contrast/Bolus Volume"u8 +
+        "00181042|TM|1||ContrastBolusStartTime|Contrast/Bolus Start Time"u8 +
+        "00181043|TM|1||ContrastBolusStopTime|Contrast/Bolus Stop Time"u8 +
+        "00181044|DS|1||ContrastBolusTotalDose|Contrast/Bolus Total Dose"u8 +
+        "00181045|IS|1||SyringeCounts|Syringe Counts"u8 +
+        "00181046|DS|1-n||ContrastFlowRate|Contrast Flow Rate"u8 +
+        "00181047|DS|1-n||ContrastFlowDuration|Contrast Flow Duration"u8 +
+        "00181048|CS|1||ContrastBolusIngredient|Contrast/Bolus Ingredient"u8 +
+        "00181049|DS|1||ContrastBolusIngredientConcentration|Contrast/Bolus Ingredient Concentration"u8 +
+        "00181050|DS|1||SpatialResolution|Spatial Resolution"u8 +
+        "00181060|DS|1||TriggerTime|Trigger Time"u8 +
+        "00181061|LO|1||TriggerSourceOrType|Trigger Source or Type"u8 +
+        "00181062|IS|1||NominalInterval|Nominal Interval"u8 +
+        "00181063|DS|1||FrameTime|Frame Time"u8 +
+        "00181064|LO|1||CardiacFramingType|Cardiac Framing Type"u8 +
+        "00181065|DS|1-n||FrameTimeVector|Frame Time Vector"u8 +
+        "00181066|DS|1||FrameDelay|Frame Delay"u8 +
+        "00181067|DS|1||ImageTriggerDelay|Image Trigger Delay"u8 +
+        "00181068|DS|1||MultiplexGroupTimeOffset|Multiplex Group Time Offset"u8 +
+        "00181069|DS|1||TriggerTimeOffset|Trigger Time Offset"u8 +
+        "0018106A|CS|1||SynchronizationTrigger|Synchronization Trigger"u8 +
+        "0018106C|US|2||SynchronizationChannel|Synchronization Channel"u8 +
+        "0018106E|UL|1||TriggerSamplePosition|Trigger Sample Position"u8 +
+        "00181070|LO|1||RadiopharmaceuticalRoute|Radiopharmaceutical Route"u8 +
+        "00181071|DS|1||RadiopharmaceuticalVolume|Radiopharmaceutical Volume"u8 +
+        "00181072|TM|1||RadiopharmaceuticalStartTime|Radiopharmaceutical Start Time"u8 +
+        "00181073|TM|1||RadiopharmaceuticalStopTime|Radiopharmaceutical Stop Time"u8 +
+        "00181074|DS|1||RadionuclideTotalDose|Radionuclide Total Dose"u8 +
+        "00181075|DS|1||RadionuclideHalfLife|Radionuclide Half Life"u8 +
+        "00181076|DS|1||RadionuclidePositronFraction|Radionuclide Positron Fraction"u8 +
+        "00181077|DS|1||RadiopharmaceuticalSpecificActivity|Radiopharmaceutical Specific Activity"u8 +
+        "00181078|DT|1||RadiopharmaceuticalStartDateTime|Radiopharmaceutical Start DateTime"u8 +
+        "00181079|DT|1||RadiopharmaceuticalStopDateTime|Radiopharmaceutical Stop DateTime"u8 +
+        "00181080|CS|1||BeatRejectionFlag|Beat Rejection Flag"u8 +
+        "00181081|IS|1||LowRRValue|Low R-R Value"u8 +
+        "00181082|IS|1||HighRRValue|High R-R Value"u8 +
+        "00181083|IS|1||IntervalsAcquired|Intervals Acquired"u8 +
+        "00181084|IS|1||IntervalsRejected|Intervals Rejected"u8 +
+        "00181085|LO|1||PVCRejection|PVC Rejection"u8 +
+        "00181086|IS|1||SkipBeats|Skip Beats"u8 +
+        "00181088|IS|1||HeartRate|Heart Rate"u8 +
+        "00181090|IS|1||CardiacNumberOfImages|Cardiac Number of Images"u8 +
+        "00181094|IS|1||TriggerWindow|Trigger Window"u8 +
+        "00181100|DS|1||ReconstructionDiameter|Reconstruction Diameter"u8 +
+        "00181110|DS|1||DistanceSourceToDetector|Distance Source to Detector"u8 +
+        "00181111|DS|1||DistanceSourceToPatient|Distance Source to Patient"u8 +
+        "00181114|DS|1||EstimatedRadiographicMagnificationFactor|Estimated Radiographic Magnification Factor"u8 +
+        "00181120|DS|1||GantryDetectorTilt|Gantry/Detector Tilt"u8 +
+        "00181121|DS|1||GantryDetectorSlew|Gantry/Detector Slew"u8 +
+        "00181130|DS|1||TableHeight|Table Height"u8 +
+        "00181131|DS|1||TableTraverse|Table Traverse"u8 +
+        "00181134|CS|1||TableMotion|Table Motion"u8 +
+        "00181135|DS|1-n||TableVerticalIncrement|Table Vertical Increment"u8 +
+        "00181136|DS|1-n||TableLateralIncrement|Table Lateral Increment"u8 +
+        "00181137|DS|1-n||TableLongitudinalIncrement|Table Longitudinal Increment"u8 +
+        "00181138|DS|1||TableAngle|Table Angle"u8 +
+        "0018113A|CS|1||TableType|Table Type"u8 +
+        "00181140|CS|1||RotationDirection|Rotation Direction"u8 +
+        "00181141|DS|1|R|AngularPosition|Angular Position"u8 +
+        "00181142|DS|1-n||RadialPosition|Radial Position"u8 +
+        "00181143|DS|1||ScanArc|Scan Arc"u8 +
+        "00181144|DS|1||AngularStep|Angular Step"u8 +
+        "00181145|DS|1||CenterOfRotationOffset|Center of Rotation Offset"u8 +
+        "00181146|DS|1-n|R|RotationOffset|Rotation Offset"u8 +
+        "00181147|CS|1||FieldOfViewShape|Field of View Shape"u8 +
+        "00181149|IS|1-2||FieldOfViewDimensions|Field of View Dimension(s)"u8 +
+        "00181150|IS|1||ExposureTime|Exposure Time"u8 +
+        "00181151|IS|1||XRayTubeCurrent|X-Ray Tube Current"u8 +
+        "00181152|IS|1||Exposure|Exposure"u8 +
+        "00181153|IS|1||ExposureInuAs|Exposure in uAs"u8 +
+        "00181154|DS|1||AveragePulseWidth|Average Pulse Width"u8 +
+        "00181155|CS|1||RadiationSetting|Radiation Setting"u8 +
+        "00181156|CS|1||RectificationType|Rectification Type"u8 +
+        "0018115A|CS|1||RadiationMode|Radiation Mode"u8 +
+        "0018115E|DS|1||ImageAndFluoroscopyAreaDoseProduct|Image and Fluoroscopy Area Dose Product"u8 +
+        "00181160|SH|1||FilterType|Filter Type"u8 +
+        "00181161|LO|1-n||TypeOfFilters|Type of Filters"u8 +
+        "00181162|DS|1||IntensifierSize|Intensifier Size"u8 +
+        "00181164|DS|2||ImagerPixelSpacing|Imager Pixel Spacing"u8 +
+        "00181166|CS|1-n||Grid|Grid"u8 +
+        "00181170|IS|1||GeneratorPower|Generator Power"u8 +
+        "00181180|SH|1||CollimatorGridName|Collimator/grid Name"u8 +
+        "00181181|CS|1||CollimatorType|Collimator Type"u8 +
+        "00181182|IS|1-2||FocalDistance|Focal Distance"u8 +
+        "00181183|DS|1-2||XFocusCenter|X Focus Center"u8 +
+        "00181184|DS|1-2||YFocusCenter|Y Focus Center"u8 +
+        "00181190|DS|1-n||FocalSpots|Focal Spot(s)"u8 +
+        "00181191|CS|1||AnodeTargetMaterial|Anode Target Material"u8 +
+        "001811A0|DS|1||BodyPartThickness|Body Part Thickness"u8 +
+        "001811A2|DS|1||CompressionForce|Compression Force"u8 +
+        "001811A3|DS|1||CompressionPressure|Compression Pressure"u8 +
+        "001811A4|LO|1||PaddleDescription|Paddle Description"u8 +
+        "001811A5|DS|1||CompressionContactArea|Compression Contact Area"u8 +
+        "001811B0|LO|1||AcquisitionMode|Acquisition Mode"u8 +
+        "001811B1|LO|1||DoseModeName|Dose Mode Name"u8 +
+        "001811B2|CS|1||AcquiredSubtractionMaskFlag|Acquired Subtraction Mask Flag"u8 +
+        "001811B3|CS|1||FluoroscopyPersistenceFlag|Fluoroscopy Persistence Flag"u8 +
+        "001811B4|CS|1||FluoroscopyLastImageHoldPersistenceFlag|Fluoroscopy Last Image Hold Persistence Flag"u8 +
+        "001811B5|IS|1||UpperLimitNumberOfPersistentFluoroscopyFrames|Upper Limit Number Of Persistent Fluoroscopy Frames"u8 +
+        "001811B6|CS|1||ContrastBolusAutoInjectionTriggerFlag|Contrast/Bolus Auto Injection Trigger Flag"u8 +
+        "001811B7|FD|1||ContrastBolusInjectionDelay|Contrast/Bolus Injection Delay"u8 +
+        "001811B8|SQ|1||XAAcquisitionPhaseDetailsSequence|XA Acquisition Phase Details Sequence"u8 +
+        "001811B9|FD|1||XAAcquisitionFrameRate|XA Acquisition Frame Rate"u8 +
+        "001811BA|SQ|1||XAPlaneDetailsSequence|XA Plane Details Sequence"u8 +
+        "001811BB|LO|1||AcquisitionFieldOfViewLabel|Acquisition Field of View Label"u8 +
+        "001811BC|SQ|1||XRayFilterDetailsSequence|X-Ray Filter Details Sequence"u8 +
+        "001811BD|FD|1||XAAcquisitionDuration|XA Acquisition Duration"u8 +
+        "001811BE|CS|1||ReconstructionPipelineType|Reconstruction Pipeline Type"u8 +
+        "001811BF|SQ|1||ImageFilterDetailsSequence|Image Filter Details Sequence"u8 +
+        "001811C0|CS|1||AppliedMaskSubtractionFlag|Applied Mask Subtraction Flag"u8 +
+        "001811C1|SQ|1||RequestedSeriesDescriptionCodeSequence|Requested Series Description Code Sequence"u8 +
+        "00181200|DA|1-n||DateOfLastCalibration|Date of Last Calibration"u8 +
+        "00181201|TM|1-n||TimeOfLastCalibration|Time of Last Calibration"u8 +
+        "00181202|DT|1||DateTimeOfLastCalibration|DateTime of Last Calibration"u8 +
+        "00181203|DT|1||CalibrationDateTime|Calibration DateTime"u8 +
+        "00181210|SH|1-n||ConvolutionKernel|Convolution Kernel"u8 +
+        "00181240|IS|1-n|R|UpperLowerPixelValues|Upper/Lower Pixel Values"u8 +
+        "00181242|IS|1||ActualFrameDuration|Actual Frame Duration"u8 +
+        "00181243|IS|1||CountRate|Count Rate"u8 +
+        "00181244|US|1||PreferredPlaybackSequencing|Preferred Playback Sequencing"u8 +
+        "00181250|SH|1||ReceiveCoilName|Receive Coil Name"u8 +
+        "00181251|SH|1||TransmitCoilName|Transmit Coil Name"u8 +
+        "00181260|SH|1||PlateType|Plate Type"u8 +
+        "00181261|LO|1||PhosphorType|Phosphor Type"u8 +
+        "00181271|FD|1||WaterEquivalentDiameter|Water Equivalent Diameter"u8 +
+        "00181272|SQ|1||WaterEquivalentDiameterCalculationMethodCodeSequence|Water Equivalent Diameter Calculation Method Code Sequence"u8 +
+        "00181300|DS|1||ScanVelocity|Scan Velocity"u8 +
+        "00181301|CS|1-n||WholeBodyTechnique|Whole Body Technique"u8 +
+        "00181302|IS|1||ScanLength|Scan Length"u8 +
+        "00181310|US|4||AcquisitionMatrix|Acquisition Matrix"u8 +
+        "00181312|CS|1||InPlanePhaseEncodingDirection|In-plane Phase Encoding Direction"u8 +
+        "00181314|DS|1||FlipAngle|Flip Angle"u8 +
+        "00181315|CS|1||VariableFlipAngleFlag|Variable Flip Angle Flag"u8 +
+        "00181316|DS|1||SAR|SAR"u8 +
+        "00181318|DS|1||dBdt|dB/dt"u8 +
+        "00181320|FL|1||B1rms|B1rms"u8 +
+        "00181400|LO|1||AcquisitionDeviceProcessingDescription|Acquisition Device Processing Description"u8 +
+        "00181401|LO|1||AcquisitionDeviceProcessingCode|Acquisition Device Processing Code"u8 +
+        "00181402|CS|1||CassetteOrientation|Cassette Orientation"u8 +
+        "00181403|CS|1||CassetteSize|Cassette Size"u8 +
+        "00181404|US|1||ExposuresOnPlate|Exposures on Plate"u8 +
+        "00181405|IS|1||RelativeXRayExposure|Relative X-Ray Exposure"u8 +
+        "00181411|DS|1||ExposureIndex|Exposure Index"u8 +
+        "00181412|DS|1||TargetExposureIndex|Target Exposure Index"u8 +
+        "00181413|DS|1||DeviationIndex|Deviation Index"u8 +
+        "00181450|DS|1||ColumnAngulation|Column Angulation"u8 +
+        "00181460|DS|1||TomoLayerHeight|Tomo Layer Height"u8 +
+        "00181470|DS|1||TomoAngle|Tomo Angle"u8 +
+        "00181480|DS|1||TomoTime|Tomo Time"u8 +
+        "00181490|CS|1||TomoType|Tomo Type"u8 +
+        "00181491|CS|1||TomoClass|Tomo Class"u8 +
+        "00181495|IS|1||NumberOfTomosynthesisSourceImages|Number of Tomosynthesis Source Images"u8 +
+        "00181500|CS|1||PositionerMotion|Positioner Motion"u8 +
+        "00181508|CS|1||PositionerType|Positioner Type"u8 +
+        "00181510|DS|1||PositionerPrimaryAngle|Positioner Primary Angle"u8 +
+        "00181511|DS|1||PositionerSecondaryAngle|Positioner Secondary Angle"u8 +
+        "00181520|DS|1-n||PositionerPrimaryAngleIncrement|Positioner Primary Angle Increment"u8 +
+        "00181521|DS|1-n||PositionerSecondaryAngleIncrement|Positioner Secondary Angle Increment"u8 +
+        "00181530|DS|1||DetectorPrimaryAngle|Detector Primary Angle"u8 +
+        "00181531|DS|1||DetectorSecondaryAngle|Detector Secondary Angle"u8 +
+        "00181600|CS|1-3||ShutterShape|Shutter Shape"u8 +
+        "00181602|IS|1||ShutterLeftVerticalEdge|Shutter Left Vertical Edge"u8 +
+        "00181604|IS|1||ShutterRightVerticalEdge|Shutter Right Vertical Edge"u8 +
+        "00181606|IS|1||ShutterUpperHorizontalEdge|Shutter Upper Horizontal Edge"u8 +
+        "00181608|IS|1||ShutterLowerHorizontalEdge|Shutter Lower Horizontal Edge"u8 +
+        "00181610|IS|2||CenterOfCircularShutter|Center of Circular Shutter"u8 +
+        "00181612|IS|1||RadiusOfCircularShutter|Radius of Circular Shutter"u8 +
+        "00181620|IS|2-2n||VerticesOfThePolygonalShutter|Vertices of the Polygonal Shutter"u8 +
+        "00181622|US|1||ShutterPresentationValue|Shutter Presentation Value"u8 +
+        "00181623|US|1||ShutterOverlayGroup|Shutter Overlay Group"u8 +
+        "00181624|US|3||ShutterPresentationColorCIELabValue|Shutter Presentation Color CIELab Value"u8 +
+        "00181630|CS|1||OutlineShapeType|Outline Shape Type"u8 +
+        "00181631|FD|1||OutlineLeftVerticalEdge|Outline Left Vertical Edge"u8 +
+        "00181632|FD|1||OutlineRightVerticalEdge|Outline Right Vertical Edge"u8 +
+        "00181633|FD|1||OutlineUpperHorizontalEdge|Outline Upper Horizontal Edge"u8 +
+        "00181634|FD|1||OutlineLowerHorizontalEdge|Outline Lower Horizontal Edge"u8 +
+        "00181635|FD|2||CenterOfCircularOutline|Center of Circular Outline"u8 +
+        "00181636|FD|1||DiameterOfCircularOutline|Diameter of Circular Outline"u8 +
+        "00181637|UL|1||NumberOfPolygonalVertices|Number of Polygonal Vertices"u8 +
+        "00181638|OF|1||VerticesOfThePolygonalOutline|Vertices of the Polygonal Outline"u8 +
+        "00181700|CS|1-3||CollimatorShape|Collimator Shape"u8 +
+        "00181702|IS|1||CollimatorLeftVerticalEdge|Collimator Left Vertical Edge"u8 +
+        "00181704|IS|1||CollimatorRightVerticalEdge|Collimator Right Vertical Edge"u8 +
+        "00181706|IS|1||CollimatorUpperHorizontalEdge|Collimator Upper Horizontal Edge"u8 +
+        "00181708|IS|1||CollimatorLowerHorizontalEdge|Collimator Lower Horizontal Edge"u8 +
+        "00181710|IS|2||CenterOfCircularCollimator|Center of Circular Collimator"u8 +
+        "00181712|IS|1||RadiusOfCircularCollimator|Radius of Circular Collimator"u8 +
+        "00181720|IS|2-2n||VerticesOfThePolygonalCollimator|Vertices of the Polygonal Collimator"u8 +
+        "00181800|CS|1||AcquisitionTimeSynchronized|Acquisition Time Synchronized"u8 +
+        "00181801|SH|1||TimeSource|Time Source"u8 +
+        "00181802|CS|1||TimeDistributionProtocol|Time Distribution Protocol"u8 +
+        "00181803|LO|1||NTPSourceAddress|NTP Source Address"u8 +
+        "00182001|IS|1-n||PageNumberVector|Page Number Vector"u8 +
+        "00182002|SH|1-n||FrameLabelVector|Frame Label Vector"u8 +
+        "00182003|DS|1-n||FramePrimaryAngleVector|Frame Primary Angle Vector"u8 +
+        "00182004|DS|1-n||FrameSecondaryAngleVector|Frame Secondary Angle Vector"u8 +
+        "00182005|DS|1-n||SliceLocationVector|Slice Location Vector"u8 +
+        "00182006|SH|1-n||DisplayWindowLabelVector|Display Window Label Vector"u8 +
+        "00182010|DS|2||NominalScannedPixelSpacing|Nominal Scanned Pixel Spacing"u8 +
+        "00182020|CS|1||DigitizingDeviceTransportDirection|Digitizing Device Transport Direction"u8 +
+        "00182030|DS|1||RotationOfScannedFilm|Rotation of Scanned Film"u8 +
+        "00182041|SQ|1||BiopsyTargetSequence|Biopsy Target Sequence"u8 +
+        "00182042|UI|1||TargetUID|Target UID"u8 +
+        "00182043|FL|2||LocalizingCursorPosition|Localizing Cursor Position"u8 +
+        "00182044|FL|3||CalculatedTargetPosition|Calculated Target Position"u8 +
+        "00182045|SH|1||TargetLabel|Target Label"u8 +
+        "00182046|FL|1||DisplayedZValue|Displayed Z Value"u8 +
+        "00183100|CS|1||IVUSAcquisition|IVUS Acquisition"u8 +
+        "00183101|DS|1||IVUSPullbackRate|IVUS Pullback Rate"u8 +
+        "00183102|DS|1||IVUSGatedRate|IVUS Gated Rate"u8 +
+        "00183103|IS|1||IVUSPullbackStartFrameNumber|IVUS Pullback Start Frame Number"u8 +
+        "00183104|IS|1||IVUSPullbackStopFrameNumber|IVUS Pullback Stop Frame Number"u8 +
+        "00183105|IS|1-n||LesionNumber|Lesion Number"u8 +
+        "00184000|LT|1|R|AcquisitionComments|Acquisition Comments"u8 +
+        "00185000|SH|1-n||OutputPower|Output Power"u8 +
+        "00185010|LO|1-n||TransducerData|Transducer Data"u8 +
+        "00185011|SQ|1||TransducerIdentificationSequence|Transducer Identification Sequence"u8 +
+        "00185012|DS|1||FocusDepth|Focus Depth"u8 +
+        "00185020|LO|1||ProcessingFunction|Processing Function"u8 +
+        "00185021|LO|1|R|PostprocessingFunction|Postprocessing Function"u8 +
+        "00185022|DS|1||MechanicalIndex|Mechanical Index"u8 +
+        "00185024|DS|1||BoneThermalIndex|Bone Thermal Index"u8 +
+        "00185026|DS|1||CranialThermalIndex|Cranial Thermal Index"u8 +
+        "00185027|DS|1||SoftTissueThermalIndex|Soft Tissue Thermal Index"u8 +
+        "00185028|DS|1||SoftTissueFocusThermalIndex|Soft Tissue-focus Thermal Index"u8 +
+        "00185029|DS|1||SoftTissueSurfaceThermalIndex|Soft Tissue-surface Thermal Index"u8 +
+        "00185030|DS|1|R|DynamicRange|Dynamic Range"u8 +
+        "00185040|DS|1|R|TotalGain|Total Gain"u8 +
+        "00185050|IS|1||DepthOfScanField|Depth of Scan Field"u8 +
+        "00185100|CS|1||PatientPosition|Patient Position"u8 +
+        "00185101|CS|1||ViewPosition|View Position"u8 +
+        "00185104|SQ|1||ProjectionEponymousNameCodeSequence|Projection Eponymous Name Code Sequence"u8 +
+        "00185210|DS|6|R|ImageTransformationMatrix|Image Transformation Matrix"u8 +
+        "00185212|DS|3|R|ImageTranslationVector|Image Translation Vector"u8 +
+        "00186000|DS|1||Sensitivity|Sensitivity"u8 +
+        "00186011|SQ|1||SequenceOfUltrasoundRegions|Sequence of Ultrasound Regions"u8 +
+        "00186012|US|1||RegionSpatialFormat|Region Spatial Format"u8 +
+        "00186014|US|1||RegionDataType|Region Data Type"u8 +
+        "00186016|UL|1||RegionFlags|Region Flags"u8 +
+        "00186018|UL|1||RegionLocationMinX0|Region Location Min X0"u8 +
+        "0018601A|UL|1||RegionLocationMinY0|Region Location Min Y0"u8 +
+        "0018601C|UL|1||RegionLocationMaxX1|Region Location Max X1"u8 +
+        "0018601E|UL|1||RegionLocationMaxY1|Region Location Max Y1"u8 +
+        "00186020|SL|1||ReferencePixelX0|Reference Pixel X0"u8 +
+        "00186022|SL|1||ReferencePixelY0|Reference Pixel Y0"u8 +
+        "00186024|US|1||PhysicalUnitsXDirection|Physical Units X Direction"u8 +
+        "00186026|US|1||PhysicalUnitsYDirection|Physical Units Y Direction"u8 +
+        "00186028|FD|1||ReferencePixelPhysicalValueX|Reference Pixel Physical Value X"u8 +
+        "0018602A|FD|1||ReferencePixelPhysicalValueY|Reference Pixel Physical Value Y"u8 +
+        "0018602C|FD|1||PhysicalDeltaX|Physical Delta X"u8 +
+        "0018602E|FD|1||PhysicalDeltaY|Physical Delta Y"u8 +
+        "00186030|UL|1||TransducerFrequency|Transducer Frequency"u8 +
+        "00186031|CS|1||TransducerType|Transducer Type"u8 +
+        "00186032|UL|1||PulseRepetitionFrequency|Pulse Repetition Frequency"u8 +
+        "00186034|FD|1||DopplerCorrectionAngle|Doppler Correction Angle"u8 +
+        "00186036|FD|1||SteeringAngle|Steering Angle"u8 +
+        "00186038|UL|1|R|DopplerSampleVolumeXPositionRetired|Doppler Sample Volume X Position (Retired)"u8 +
+        "00186039|SL|1||DopplerSampleVolumeXPosition|Doppler Sample Volume X Position"u8 +
+        "0018603A|UL|1|R|DopplerSampleVolumeYPositionRetired|Doppler Sample Volume Y Position (Retired)"u8 +
+        "0018603B|SL|1||DopplerSampleVolumeYPosition|Doppler Sample Volume Y Position"u8 +
+        "0018603C|UL|1|R|TMLinePositionX0Retired|TM-Line Position X0 (Retired)"u8 +
+        "0018603D|SL|1||TMLinePositionX0|TM-Line Position X0"u8 +
+        "0018603E|UL|1|R|TMLinePositionY0Retired|TM-Line Position Y0 (Retired)"u8 +
+        "0018603F|SL|1||TMLinePositionY0|TM-Line Position Y0"u8 +
+        "00186040|UL|1|R|TMLinePositionX1Retired|TM-Line Position X1 (Retired)"u8 +
+        "00186041|SL|1||TMLinePositionX1|TM-Line Position X1"u8 +
+        "00186042|UL|1|R|TMLinePositionY1Retired|TM-Line Position Y1 (Retired)"u8 +
+        "00186043|SL|1||TMLinePositionY1|TM-Line Position Y1"u8 +
+        "00186044|US|1||PixelComponentOrganization|Pixel Component Organization"u8 +
+        "00186046|UL|1||PixelComponentMask|Pixel Component Mask"u8 +
+        "00186048|UL|1||PixelComponentRangeStart|Pixel Component Range Start"u8 +
+        "0018604A|UL|1||PixelComponentRangeStop|Pixel Component Range Stop"u8 +
+        "0018604C|US|1||PixelComponentPhysicalUnits|Pixel Component Physical Units"u8 +
+        "0018604E|US|1||PixelComponentDataType|Pixel Component Data Type"u8 +
+        "00186050|UL|1||NumberOfTableBreakPoints|Number of Table Break Points"u8 +
+        "00186052|UL|1-n||TableOfXBreakPoints|Table of X Break Points"u8 +
+        "00186054|FD|1-n||TableOfYBreakPoints|Table of Y Break Points"u8 +
+        "00186056|UL|1||NumberOfTableEntries|Number of Table Entries"u8 +
+        "00186058|UL|1-n||TableOfPixelValues|Table of Pixel Values"u8 +
+        "0018605A|FL|1-n||TableOfParameterValues|Table of Parameter Values"u8 +
+        "00186060|FL|1-n||RWaveTimeVector|R Wave Time Vector"u8 +
+        "00186070|US|1||ActiveImageAreaOverlayGroup|Active Image Area Overlay Group"u8 +
+        "00187000|CS|1||DetectorConditionsNominalFlag|Detector Conditions Nominal Flag"u8 +
+        "00187001|DS|1||DetectorTemperature|Detector Temperature"u8 +
+        "00187004|CS|1||DetectorType|Detector Type"u8 +
+        "00187005|CS|1||DetectorConfiguration|Detector Configuration"u8 +
+        "00187006|LT|1||DetectorDescription|Detector Description"u8 +
+        "00187008|LT|1||DetectorMode|Detector Mode"u8 +
+        "0018700A|SH|1||DetectorID|Detector ID"u8 +
+        "0018700C|DA|1||DateOfLastDetectorCalibration|Date of Last Detector Calibration"u8 +
+        "0018700E|TM|1||TimeOfLastDetectorCalibration|Time of Last Detector Calibration"u8 +
+        "00187010|IS|1||ExposuresOnDetectorSinceLastCalibration|Exposures on Detector Since Last Calibration"u8 +
+        "00187011|IS|1||ExposuresOnDetectorSinceManufactured|Exposures on Detector Since Manufactured"u8 +
+        "00187012|DS|1||DetectorTimeSinceLastExposure|Detector Time Since Last Exposure"u8 +
+        "00187014|DS|1||DetectorActiveTime|Detector Active Time"u8 +
+        "00187016|DS|1||DetectorActivationOffsetFromExposure|Detector Activation Offset From Exposure"u8 +
+        "0018701A|DS|2||DetectorBinning|Detector Binning"u8 +
+        "00187020|DS|2||DetectorElementPhysicalSize|Detector Element Physical Size"u8 +
+        "00187022|DS|2||DetectorElementSpacing|Detector Element Spacing"u8 +
+        "00187024|CS|1||DetectorActiveShape|Detector Active Shape"u8 +
+        "00187026|DS|1-2||DetectorActiveDimensions|Detector Active Dimension(s)"u8 +
+        "00187028|DS|2||DetectorActiveOrigin|Detector Active Origin"u8 +
+        "0018702A|LO|1||DetectorManufacturerName|Detector Manufacturer Name"u8 +
+        "0018702B|LO|1||DetectorManufacturerModelName|Detector Manufacturer's Model Name"u8 +
+        "00187030|DS|2||FieldOfViewOrigin|Field of View Origin"u8 +
+        "00187032|DS|1||FieldOfViewRotation|Field of View Rotation"u8 +
+        "00187034|CS|1||FieldOfViewHorizontalFlip|Field of View Horizontal Flip"u8 +
+        "00187036|FL|2||PixelDataAreaOriginRelativeToFOV|Pixel Data Area Origin Relative To FOV"u8 +
+        "00187038|FL|1||PixelDataAreaRotationAngleRelativeToFOV|Pixel Data Area Rotation Angle Relative To FOV"u8 +
+        "00187040|LT|1||GridAbsorbingMaterial|Grid Absorbing Material"u8 +
+        "00187041|LT|1||GridSpacingMaterial|Grid Spacing Material"u8 +
+        "00187042|DS|1||GridThickness|Grid Thickness"u8 +
+        "00187044|DS|1||GridPitch|Grid Pitch"u8 +
+        "00187046|IS|2||GridAspectRatio|Grid Aspect Ratio"u8 +
+        "00187048|DS|1||GridPeriod|Grid Period"u8 +
+        "0018704C|DS|1||GridFocalDistance|Grid Focal Distance"u8 +
+        "00187050|CS|1-n||FilterMaterial|Filter Material"u8 +
+        "00187052|DS|1-n||FilterThicknessMinimum|Filter Thickness Minimum"u8 +
+        "00187054|DS|1-n||FilterThicknessMaximum|Filter Thickness Maximum"u8 +
+        "00187056|FL|1-n||FilterBeamPathLengthMinimum|Filter Beam Path Length Minimum"u8 +
+        "00187058|FL|1-n||FilterBeamPathLengthMaximum|Filter Beam Path Length Maximum"u8 +
+        "00187060|CS|1||ExposureControlMode|Exposure Control Mode"u8 +
+        "00187062|LT|1||ExposureControlModeDescription|Exposure Control Mode Description"u8 +
+        "00187064|CS|1||ExposureStatus|Exposure Status"u8 +
+        "00187065|DS|1||PhototimerSetting|Phototimer Setting"u8 +
+        "00188150|DS|1||ExposureTimeInuS|Exposure Time in uS"u8 +
+        "00188151|DS|1||XRayTubeCurrentInuA|X-Ray Tube Current in uA"u8 +
+        "00189004|CS|1||ContentQualification|Content Qualification"u8 +
+        "00189005|SH|1||PulseSequenceName|Pulse Sequence Name"u8 +
+        "00189006|SQ|1||MRImagingModifierSequence|MR Imaging Modifier Sequence"u8 +
+        "00189008|CS|1||EchoPulseSequence|Echo Pulse Sequence"u8 +
+        "00189009|CS|1||InversionRecovery|Inversion Recovery"u8 +
+        "00189010|CS|1||FlowCompensation|Flow Compensation"u8 +
+        "00189011|CS|1||MultipleSpinEcho|Multiple Spin Echo"u8 +
+        "00189012|CS|1||MultiPlanarExcitation|Multi-planar Excitation"u8 +
+        "00189014|CS|1||PhaseContrast|Phase Contrast"u8 +
+        "00189015|CS|1||TimeOfFlightContrast|Time of Flight Contrast"u8 +
+        "00189016|CS|1||Spoiling|Spoiling"u8 +
+        "00189017|CS|1||SteadyStatePulseSequence|Steady State Pulse Sequence"u8 +
+        "00189018|CS|1||EchoPlanarPulseSequence|Echo Planar Pulse Sequence"u8 +
+        "00189019|FD|1||TagAngleFirstAxis|Tag Angle First Axis"u8 +
+        "00189020|CS|1||MagnetizationTransfer|Magnetization Transfer"u8 +
+        "00189021|CS|1||T2Preparation|T2 Preparation"u8 +
+        "00189022|CS|1||BloodSignalNulling|Blood Signal Nulling"u8 +
+        "00189024|CS|1||SaturationRecovery|Saturation Recovery"u8 +
+        "00189025|CS|1||SpectrallySelectedSuppression|Spectrally Selected Suppression"u8 +
+        "00189026|CS|1||SpectrallySelectedExcitation|Spectrally Selected Excitation"u8 +
+        "00189027|CS|1||SpatialPresaturation|Spatial Pre-saturation"u8 +
+        "00189028|CS|1||Tagging|Tagging"u8 +
+        "00189029|CS|1||OversamplingPhase|Oversampling Phase"u8 +
+        "00189030|FD|1||TagSpacingFirstDimension|Tag Spacing First Dimension"u8 +
+        "00189032|CS|1||GeometryOfKSpaceTraversal|Geometry of k-Space Traversal"u8 +
+        "00189033|CS|1||SegmentedKSpaceTraversal|Segmented k-Space Traversal"u8 +
+        "00189034|CS|1||RectilinearPhaseEncodeReordering|Rectilinear Phase Encode Reordering"u8 +
+        "00189035|FD|1||TagThickness|Tag Thickness"u8 +
+        "00189036|CS|1||PartialFourierDirection|Partial Fourier Direction"u8 +
+        "00189037|CS|1||CardiacSynchronizationTechnique|Cardiac Synchronization Technique"u8 +
+        "00189041|LO|1||ReceiveCoilManufacturerName|Receive Coil Manufacturer Name"u8 +
+        "00189042|SQ|1||MRReceiveCoilSequence|MR Receive Coil Sequence"u8 +
+        "00189043|CS|1||ReceiveCoilType|Receive Coil Type"u8 +
+        "00189044|CS|1||QuadratureReceiveCoil|Quadrature Receive Coil"u8 +
+        "00189045|SQ|1||MultiCoilDefinitionSequence|Multi-Coil Definition Sequence"u8 +
+        "00189046|LO|1||MultiCoilConfiguration|Multi-Coil Configuration"u8 +
+        "00189047|SH|1||MultiCoilElementName|Multi-Coil Element Name"u8 +
+        "00189048|CS|1||MultiCoilElementUsed|Multi-Coil Element Used"u8 +
+        "00189049|SQ|1||MRTransmitCoilSequence|MR Transmit Coil Sequence"u8 +
+        "00189050|LO|1||TransmitCoilManufacturerName|Transmit Coil Manufacturer Name"u8 +
+        "00189051|CS|1||TransmitCoilType|Transmit Coil Type"u8 +
+        "00189052|FD|1-2||SpectralWidth|Spectral Width"u8 +
+        "00189053|FD|1-2||ChemicalShiftReference|Chemical Shift Reference"u8 +
+        "00189054|CS|1||VolumeLocalizationTechnique|Volume Localization Technique"u8 +
+        "00189058|US|1||MRAcquisitionFrequencyEncodingSteps|MR Acquisition Frequency Encoding Steps"u8 +
+        "00189059|CS|1||Decoupling|De-coupling"u8 +
+        "00189060|CS|1-2||DecoupledNucleus|De-coupled Nucleus"u8 +
+        "00189061|FD|1-2||DecouplingFrequency|De-coupling Frequency"u8 +
+        "00189062|CS|1||DecouplingMethod|De-coupling Method"u8 +
+        "00189063|FD|1-2||DecouplingChemicalShiftReference|De-coupling Chemical Shift Reference"u8 +
+        "00189064|CS|1||KSpaceFiltering|k-space Filtering"u8 +
+        "00189065|CS|1-2||TimeDomainFiltering|Time Domain Filtering"u8 +
+        "00189066|US|1-2||NumberOfZeroFills|Number of Zero Fills"u8 +
+        "00189067|CS|1||BaselineCorrection|Baseline Correction"u8 +
+        "00189069|FD|1||ParallelReductionFactorInPlane|Parallel Reduction Factor In-plane"u8 +
+        "00189070|FD|1||CardiacRRIntervalSpecified|Cardiac R-R Interval Specified"u8 +
+        "00189073|FD|1||AcquisitionDuration|Acquisition Duration"u8 +
+        "00189074|DT|1||FrameAcquisitionDateTime|Frame Acquisition DateTime"u8 +
+        "00189075|CS|1||DiffusionDirectionality|Diffusion Directionality"u8 +
+        "00189076|SQ|1||DiffusionGradientDirectionSequence|Diffusion Gradient Direction Sequence"u8 +
+        "00189077|CS|1||ParallelAcquisition|Parallel Acquisition"u8 +
+        "00189078|CS|1||ParallelAcquisitionTechnique|Parallel Acquisition Technique"u8 +
+        "00189079|FD|1-n||InversionTimes|Inversion Times"u8 +
+        "00189080|ST|1||MetaboliteMapDescription|Metabolite Map Description"u8 +
+        "00189081|CS|1||PartialFourier|Partial Fourier"u8 +
+        "00189082|FD|1||EffectiveEchoTime|Effective Echo Time"u8 +
+        "00189083|SQ|1||MetaboliteMapCodeSequence|Metabolite Map Code Sequence"u8 +
+        "00189084|SQ|1||ChemicalShiftSequence|Chemical Shift Sequence"u8 +
+        "00189085|CS|1||CardiacSignalSource|Cardiac Signal Source"u8 +
+        "00189087|FD|1||DiffusionBValue|Diffusion b-value"u8 +
+        "00189089|FD|3||DiffusionGradientOrientation|Diffusion Gradient Orientation"u8 +
+        "00189090|FD|3||VelocityEncodingDirection|Velocity Encoding Direction"u8 +
+        "00189091|FD|1||VelocityEncodingMinimumValue|Velocity Encoding Minimum Value"u8 +
+        "00189092|SQ|1||VelocityEncodingAcquisitionSequence|Velocity Encoding Acquisition Sequence"u8 +
+        "00189093|US|1||NumberOfKSpaceTrajectories|Number of k-Space Trajectories"u8 +
+        "00189094|CS|1||CoverageOfKSpace|Coverage of k-Space"u8 +
+        "00189095|UL|1||SpectroscopyAcquisitionPhaseRows|Spectroscopy Acquisition Phase Rows"u8 +
+        "00189096|FD|1|R|ParallelReductionFactorInPlaneRetired|Parallel Reduction Factor In-plane (Retired)"u8 +
+        "00189098|FD|1-2||TransmitterFrequency|Transmitter Frequency"u8 +
+        "00189100|CS|1-2||ResonantNucleus|Resonant Nucleus"u8 +
+        "00189101|CS|1||FrequencyCorrection|Frequency Correction"u8 +
+        "00189103|SQ|1||MRSpectroscopyFOVGeometrySequence|MR Spectroscopy FOV/Geometry Sequence"u8 +
+        "00189104|FD|1||SlabThickness|Slab Thickness"u8 +
+        "00189105|FD|3||SlabOrientation|Slab Orientation"u8 +
+        "00189106|FD|3||MidSlabPosition|Mid Slab Position"u8 +
+        "00189107|SQ|1||MRSpatialSaturationSequence|MR Spatial Saturation Sequence"u8 +
+        "00189112|SQ|1||MRTimingAndRelatedParametersSequence|MR Timing and Related Parameters Sequence"u8 +
+        "00189114|SQ|1||MREchoSequence|MR Echo Sequence"u8 +
+        "00189115|SQ|1||MRModifierSequence|MR Modifier Sequence"u8 +
+        "00189117|SQ|1||MRDiffusionSequence|MR Diffusion Sequence"u8 +
+        "00189118|SQ|1||CardiacSynchronizationSequence|Cardiac Synchronization Sequence"u8 +
+        "00189119|SQ|1||MRAveragesSequence|MR Averages Sequence"u8 +
+        "00189125|SQ|1||MRFOVGeometrySequence|MR FOV/Geometry Sequence"u8 +
+        "00189126|SQ|1||VolumeLocalizationSequence|Volume Localization Sequence"u8 +
+        "00189127|UL|1||SpectroscopyAcquisitionDataColumns|Spectroscopy Acquisition Data Columns"u8 +
+        "00189147|CS|1||DiffusionAnisotropyType|Diffusion Anisotropy Type"u8 +
+        "00189151|DT|1||FrameReferenceDateTime|Frame Reference DateTime"u8 +
+        "00189152|SQ|1||MRMetaboliteMapSequence|MR Metabolite Map Sequence"u8 +
+        "00189155|FD|1||ParallelReductionFactorOutOfPlane|Parallel Reduction Factor out-of-plane"u8 +
+        "00189159|UL|1||SpectroscopyAcquisitionOutOfPlanePhaseSteps|Spectroscopy Acquisition Out-of-plane Phase Steps"u8 +
+        "00189166|CS|1|R|BulkMotionStatus|Bulk Motion Status"u8 +
+        "00189168|FD|1||ParallelReductionFactorSecondInPlane|Parallel Reduction Factor Second In-plane"u8 +
+        "00189169|CS|1||CardiacBeatRejectionTechnique|Cardiac Beat Rejection Technique"u8 +
+        "00189170|CS|1||RespiratoryMotionCompensationTechnique|Respiratory Motion Compensation Technique"u8 +
+        "00189171|CS|1||RespiratorySignalSource|Respiratory Signal Source"u8 +
+        "00189172|CS|1||BulkMotionCompensationTechnique|Bulk Motion Compensation Technique"u8 +
+        "00189173|CS|1||BulkMotionSignalSource|Bulk Motion Signal Source"u8 +
+        "00189174|CS|1||ApplicableSafetyStandardAgency|Applicable Safety Standard Agency"u8 +
+        "00189175|LO|1||ApplicableSafetyStandardDescription|Applicable Safety Standard Description"u8 +
+        "00189176|SQ|1||OperatingModeSequence|Operating Mode Sequence"u8 +
+        "00189177|CS|1||OperatingModeType|Operating Mode Type"u8 +
+        "00189178|CS|1||OperatingMode|Operating Mode"u8 +
+        "00189179|CS|1||SpecificAbsorptionRateDefinition|Specific Absorption Rate Definition"u8 +
+        "00189180|CS|1||GradientOutputType|Gradient Output Type"u8 +
+        "00189181|FD|1||SpecificAbsorptionRateValue|Specific Absorption Rate Value"u8 +
+        "00189182|FD|1||GradientOutput|Gradient Output"u8 +
+        "00189183|CS|1||FlowCompensationDirection|Flow Compensation Direction"u8 +
+        "00189184|FD|1||TaggingDelay|Tagging Delay"u8 +
+        "00189185|ST|1||RespiratoryMotionCompensationTechniqueDescription|Respiratory Motion Compensation Technique Description"u8 +
+        "00189186|SH|1||RespiratorySignalSourceID|Respiratory Signal Source ID"u8 +
+        "00189195|FD|1|R|ChemicalShiftMinimumIntegrationLimitInHz|Chemical Shift Minimum Integration Limit in Hz"u8 +
+        "00189196|FD|1|R|ChemicalShiftMaximumIntegrationLimitInHz|Chemical Shift Maximum Integration Limit in Hz"u8 +
+        "00189197|SQ|1||MRVelocityEncodingSequence|MR Velocity Encoding Sequence"u8 +
+        "00189198|CS|1||FirstOrderPhaseCorrection|First Order Phase Correction"u8 +
+        "00189199|CS|1||WaterReferencedPhaseCorrection|Water Referenced Phase Correction"u8 +
+        "00189200|CS|1||MRSpectroscopyAcquisitionType|MR Spectroscopy Acquisition Type"u8 +
+        "00189214|CS|1||RespiratoryCyclePosition|Respiratory Cycle Position"u8 +
+        "00189217|FD|1||VelocityEncodingMaximumValue|Velocity Encoding Maximum Value"u8 +
+        "00189218|FD|1||TagSpacingSecondDimension|Tag Spacing Second Dimension"u8 +
+        "00189219|SS|1||TagAngleSecondAxis|Tag Angle Second Axis"u8 +
+        "00189220|FD|1||FrameAcquisitionDuration|Frame Acquisition Duration"u8 +
+        "00189226|SQ|1||MRImageFrameTypeSequence|MR Image Frame Type Sequence"u8 +
+        "00189227|SQ|1||MRSpectroscopyFrameTypeSequence|MR Spectroscopy Frame Type Sequence"u8 +
+        "00189231|US|1||MRAcquisitionPhaseEncodingStepsInPlane|MR Acquisition Phase Encoding Steps in-plane"u8 +
+        "00189232|US|1||MRAcquisitionPhaseEncodingStepsOutOfPlane|MR Acquisition Phase Encoding Steps out-of-plane"u8 +
+        "00189234|UL|1||SpectroscopyAcquisitionPhaseColumns|Spectroscopy Acquisition Phase Columns"u8 +
+        "00189236|CS|1||CardiacCyclePosition|Cardiac Cycle Position"u8 +
+        "00189239|SQ|1||SpecificAbsorptionRateSequence|Specific Absorption Rate Sequence"u8 +
+        "00189240|US|1||RFEchoTrainLength|RF Echo Train Length"u8 +
+        "00189241|US|1||GradientEchoTrainLength|Gradient Echo Train Length"u8 +
+        "00189250|CS|1||ArterialSpinLabelingContrast|Arterial Spin Labeling Contrast"u8 +
+        "00189251|SQ|1||MRArterialSpinLabelingSequence|MR Arterial Spin Labeling Sequence"u8 +
+        "00189252|LO|1||ASLTechniqueDescription|ASL Technique Description"u8 +
+        "00189253|US|1||ASLSlabNumber|ASL Slab Number"u8 +
+        "00189254|FD|1||ASLSlabThickness|ASL Slab Thickness"u8 +
+        "00189255|FD|3||ASLSlabOrientation|ASL Slab Orientation"u8 +
+        "00189256|FD|3||ASLMidSlabPosition|ASL Mid Slab Position"u8 +
+        "00189257|CS|1||ASLContext|ASL Context"u8 +
+        "00189258|UL|1||ASLPulseTrainDuration|ASL Pulse Train Duration"u8 +
+        "00189259|CS|1||ASLCrusherFlag|ASL Crusher Flag"u8 +
+        "0018925A|FD|1||ASLCrusherFlowLimit|ASL Crusher Flow Limit"u8 +
+        "0018925B|LO|1||ASLCrusherDescription|ASL Crusher Description"u8 +
+        "0018925C|CS|1||ASLBolusCutoffFlag|ASL Bolus Cut-off Flag"u8 +
+        "0018925D|SQ|1||ASLBolusCutoffTimingSequence|ASL Bolus Cut-off Timing Sequence"u8 +
+        "0018925E|LO|1||ASLBolusCutoffTechnique|ASL Bolus Cut-off Technique"u8 +
+        "0018925F|UL|1||ASLBolusCutoffDelayTime|ASL Bolus Cut-off Delay Time"u8 +
+        "00189260|SQ|1||ASLSlabSequence|ASL Slab Sequence"u8 +
+        "00189295|FD|1||ChemicalShiftMinimumIntegrationLimitInppm|Chemical Shift Minimum Integration Limit in ppm"u8 +
+        "00189296|FD|1||ChemicalShiftMaximumIntegrationLimitInppm|Chemical Shift Maximum Integration Limit in ppm"u8 +
+        "00189297|CS|1||WaterReferenceAcquisition|Water Reference Acquisition"u8 +
+        "00189298|IS|1||EchoPeakPosition|Echo Peak Position"u8 +
+        "00189301|SQ|1||CTAcquisitionTypeSequence|CT Acquisition Type Sequence"u8 +
+        "00189302|CS|1||AcquisitionType|Acquisition Type"u8 +
+        "00189303|FD|1||TubeAngle|Tube Angle"u8 +
+        "00189304|SQ|1||CTAcquisitionDetailsSequence|CT Acquisition Details Sequence"u8 +
+        "00189305|FD|1||RevolutionTime|Revolution Time"u8 +
+        "00189306|FD|1||SingleCollimationWidth|Single Collimation Width"u8 +
+        "00189307|FD|1||TotalCollimationWidth|Total Collimation Width"u8 +
+        "00189308|SQ|1||CTTableDynamicsSequence|CT Table Dynamics Sequence"u8 +
+        "00189309|FD|1||TableSpeed|Table Speed"u8 +
+        "00189310|FD|1||TableFeedPerRotation|Table Feed per Rotation"u8 +
+        "00189311|FD|1||SpiralPitchFactor|Spiral Pitch Factor"u8 +
+        "00189312|SQ|1||CTGeometrySequence|CT Geometry Sequence"u8 +
+        "00189313|FD|3||DataCollectionCenterPatient|Data Collection Center (Patient)"u8 +
+        "00189314|SQ|1||CTReconstructionSequence|CT Reconstruction Sequence"u8 +
+        "00189315|CS|1||ReconstructionAlgorithm|Reconstruction Algorithm"u8 +
+        "00189316|CS|1||ConvolutionKernelGroup|Convolution Kernel Group"u8 +
+        "00189317|FD|2||ReconstructionFieldOfView|Reconstruction Field of View"u8 +
+        "00189318|FD|3||ReconstructionTargetCenterPatient|Reconstruction Target Center (Patient)"u8 +
+        "00189319|FD|1||ReconstructionAngle|Reconstruction Angle"u8 +
+        "00189320|SH|1||ImageFilter|Image Filter"u8 +
+        "00189321|SQ|1||CTExposureSequence|CT Exposure Sequence"u8 +
+        "00189322|FD|2||ReconstructionPixelSpacing|Reconstruction Pixel Spacing"u8 +
+        "00189323|CS|1-n||ExposureModulationType|Exposure Modulation Type"u8 +
+        "00189324|FD|1|R|EstimatedDoseSaving|Estimated Dose Saving"u8 +
+        "00189325|SQ|1||CTXRayDetailsSequence|CT X-Ray Details Sequence"u8 +
+        "00189326|SQ|1||CTPositionSequence|CT Position Sequence"u8 +
+        "00189327|FD|1||TablePosition|Table Position"u8 +
+        "00189328|FD|1||ExposureTimeInms|Exposure Time in ms"u8 +
+        "00189329|SQ|1||CTImageFrameTypeSequence|CT Image Frame Type Sequence"u8 +
+        "00189330|FD|1||XRayTubeCurrentInmA|X-Ray Tube Current in mA"u8 +
+        "00189332|FD|1||ExposureInmAs|Exposure in mAs"u8 +
+        "00189333|CS|1||ConstantVolumeFlag|Constant Volume Flag"u8 +
+        "00189334|CS|1||FluoroscopyFlag|Fluoroscopy Flag"u8 +
+        "00189335|FD|1||DistanceSourceToDataCollectionCenter|Distance Source to Data Collection Center"u8 +
+        "00189337|US|1||ContrastBolusAgentNumber|Contrast/Bolus Agent Number"u8 +
+        "00189338|SQ|1||ContrastBolusIngredientCodeSequence|Contrast/Bolus Ingredient Code Sequence"u8 +
+        "00189340|SQ|1||ContrastAdministrationProfileSequence|Contrast Administration Profile Sequence"u8 +
+        "00189341|SQ|1||ContrastBolusUsageSequence|Contrast/Bolus Usage Sequence"u8 +
+        "00189342|CS|1||ContrastBolusAgentAdministered|Contrast/Bolus Agent Administered"u8 +
+        "00189343|CS|1||ContrastBolusAgentDetected|Contrast/Bolus Agent Detected"u8 +
+        "00189344|CS|1||ContrastBolusAgentPhase|Contrast/Bolus Agent Phase"u8 +
+        "00189345|FD|1||CTDIvol|CTDIvol"u8 +
+        "00189346|SQ|1||CTDIPhantomTypeCodeSequence|CTDI Phantom Type Code Sequence"u8 +
+        "00189351|FL|1||CalciumScoringMassFactorPatient|Calcium Scoring Mass Factor Patient"u8 +
+        "00189352|FL|3||CalciumScoringMassFactorDevice|Calcium Scoring Mass Factor Device"u8 +
+        "00189353|FL|1||EnergyWeightingFactor|Energy Weighting Factor"u8 +
+        "00189360|SQ|1||CTAdditionalXRaySourceSequence|CT Additional X-Ray Source Sequence"u8 +
+        "00189361|CS|1||MultienergyCTAcquisition|Multi-energy CT Acquisition"u8 +
+        "00189362|SQ|1||MultienergyCTAcquisitionSequence|Multi-energy CT Acquisition Sequence"u8 +
+        "00189363|SQ|1||MultienergyCTProcessingSequence|Multi-energy CT Processing Sequence"u8 +
+        "00189364|SQ|1||MultienergyCTCharacteristicsSequence|Multi-energy CT Characteristics Sequence"u8 +
+        "00189365|SQ|1||MultienergyCTXRaySourceSequence|Multi-energy CT X-Ray Source Sequence"u8 +
+        "00189366|US|1||XRaySourceIndex|X-Ray Source Index"u8 +
+        "00189367|UC|1||XRaySourceID|X-Ray Source ID"u8 +
+        "00189368|CS|1||MultienergySourceTechnique|Multi-energy Source Technique"u8 +
+        "00189369|DT|1||SourceStartDateTime|Source Start DateTime"u8 +
+        "0018936A|DT|1||SourceEndDateTime|Source End DateTime"u8 +
+        "0018936B|US|1||SwitchingPhaseNumber|Switching Phase Number"u8 +
+        "0018936C|DS|1||SwitchingPhaseNominalDuration|Switching Phase Nominal Duration"u8 +
+        "0018936D|DS|1||SwitchingPhaseTransitionDuration|Switching Phase Transition Duration"u8 +
+        "0018936E|DS|1||EffectiveBinEnergy|Effective Bin Energy"u8 +
+        "0018936F|SQ|1||MultienergyCTXRayDetectorSequence|Multi-energy CT X-Ray Detector Sequence"u8 +
+        "00189370|US|1||XRayDetectorIndex|X-Ray Detector Index"u8 +
+        "00189371|UC|1||XRayDetectorID|X-Ray Detector ID"u8 +
+        "00189372|CS|1||MultienergyDetectorType|Multi-energy Detector Type"u8 +
+        "00189373|ST|1||XRayDetectorLabel|X-Ray Detector Label"u8 +
+        "00189374|DS|1||NominalMaxEnergy|Nominal Max Energy"u8 +
+        "00189375|DS|1||NominalMinEnergy|Nominal Min Energy"u8 +
+        "00189376|US|1-n||ReferencedXRayDetectorIndex|Referenced X-Ray Detector Index"u8 +
+        "00189377|US|1-n||ReferencedXRaySourceIndex|Referenced X-Ray Source Index"u8 +
+        "00189378|US|1-n||ReferencedPathIndex|Referenced Path Index"u8 +
+        "00189379|SQ|1||MultienergyCTPathSequence|Multi-energy CT Path Sequence"u8 +
+        "0018937A|US|1||MultienergyCTPathIndex|Multi-energy CT Path Index"u8 +
+        "0018937B|UT|1||MultienergyAcquisitionDescription|Multi-energy Acquisition Description"u8 +
+        "0018937C|FD|1||MonoenergeticEnergyEquivalent|Monoenergetic Energy Equivalent"u8 +
+        "0018937D|SQ|1||MaterialCodeSequence|Material Code Sequence"u8 +
+        "0018937E|CS|1||DecompositionMethod|Decomposition Method"u8 +
+        "0018937F|UT|1||DecompositionDescription|Decomposition Description"u8 +
+        "00189380|SQ|1||DecompositionAlgorithmIdentificationSequence|Decomposition Algorithm Identification Sequence"u8 +
+        "00189381|SQ|1||DecompositionMaterialSequence|Decomposition Material Sequence"u8 +
+        "00189382|SQ|1||MaterialAttenuationSequence|Material Attenuation Sequence"u8 +
+        "00189383|DS|1||PhotonEnergy|Photon Energy"u8 +
+        "00189384|DS|1||XRayMassAttenuationCoefficient|X-Ray Mass Attenuation Coefficient"u8 +
+        "00189401|SQ|1||ProjectionPixelCalibrationSequence|Projection Pixel Calibration Sequence"u8 +
+        "00189402|FL|1||DistanceSourceToIsocenter|Distance Source to Isocenter"u8 +
+        "00189403|FL|1||DistanceObjectToTableTop|Distance Object to Table Top"u8 +
+        "00189404|FL|2||ObjectPixelSpacingInCenterOfBeam|Object Pixel Spacing in Center of Beam"u8 +
+        "00189405|SQ|1||PositionerPositionSequence|Positioner Position Sequence"u8 +
+        "00189406|SQ|1||TablePositionSequence|Table Position Sequence"u8 +
+        "00189407|SQ|1||CollimatorShapeSequence|Collimator Shape Sequence"u8 +
+        "00189410|CS|1||PlanesInAcquisition|Planes in Acquisition"u8 +
+        "00189412|SQ|1||XAXRFFrameCharacteristicsSequence|XA/XRF Frame Characteristics Sequence"u8 +
+        "00189417|SQ|1||FrameAcquisitionSequence|Frame Acquisition Sequence"u8 +
+        "00189420|CS|1||XRayReceptorType|X-Ray Receptor Type"u8 +
+        "00189423|LO|1||AcquisitionProtocolName|Acquisition Protocol Name"u8 +
+        "00189424|LT|1||AcquisitionProtocolDescription|Acquisition Protocol Description"u8 +
+        "00189425|CS|1||ContrastBolusIngredientOpaque|Contrast/Bolus Ingredient Opaque"u8 +
+        "00189426|FL|1||DistanceReceptorPlaneToDetectorHousing|Distance Receptor Plane to Detector Housing"u8 +
+        "00189427|CS|1||IntensifierActiveShape|Intensifier Active Shape"u8 +
+        "00189428|FL|1-2||IntensifierActiveDimensions|Intensifier Active Dimension(s)"u8 +
+        "00189429|FL|2||PhysicalDetectorSize|Physical Detector Size"u8 +
+        "00189430|FL|2||PositionOfIsocenterProjection|Position of Isocenter Projection"u8 +
+        "00189432|SQ|1||FieldOfViewSequence|Field of View Sequence"u8 +
+        "00189433|LO|1||FieldOfViewDescription|Field of View Description"u8 +
+        "00189434|SQ|1||ExposureControlSensingRegionsSequence|Exposure Control Sensing Regions Sequence"u8 +
+        "00189435|CS|1||ExposureControlSensingRegionShape|Exposure Control Sensing Region Shape"u8 +
+        "00189436|SS|1||ExposureControlSensingRegionLeftVerticalEdge|Exposure Control Sensing Region Left Vertical Edge"u8 +
+        "00189437|SS|1||ExposureControlSensingRegionRightVerticalEdge|Exposure Control Sensing Region Right Vertical Edge"u8 +
+        "00189438|SS|1||ExposureControlSensingRegionUpperHorizontalEdge|Exposure Control Sensing Region Upper Horizontal Edge"u8 +
+        "00189439|SS|1||ExposureControlSensingRegionLowerHorizontalEdge|Exposure Control Sensing Region Lower Horizontal Edge"u8 +
+        "00189440|SS|2||CenterOfCircularExposureControlSensingRegion|Center of Circular Exposure Control Sensing Region"u8 +
+        "00189441|US|1||RadiusOfCircularExposureControlSensingRegion|Radius of Circular Exposure Control Sensing Region"u8 +
+        "00189442|SS|2-n||VerticesOfThePolygonalExposureControlSensingRegion|Vertices of the Polygonal Exposure Control Sensing Region"u8 +
+        "00189445|OB|1|R||Retired-blank"u8 +
+        "00189447|FL|1||ColumnAngulationPatient|Column Angulation (Patient)"u8 +
+        "00189449|FL|1||BeamAngle|Beam Angle"u8 +
+        "00189451|SQ|1||FrameDetectorParametersSequence|Frame Detector Parameters Sequence"u8 +
+        "00189452|FL|1||CalculatedAnatomyThickness|Calculated Anatomy Thickness"u8 +
+        "00189455|SQ|1||CalibrationSequence|Calibration Sequence"u8 +
+        "00189456|SQ|1||ObjectThicknessSequence|Object Thickness Sequence"u8 +
+        "00189457|CS|1||PlaneIdentification|Plane Identification"u8 +
+        "00189461|FL|1-2||FieldOfViewDimensionsInFloat|Field of View Dimension(s) in Float"u8 +
+        "00189462|SQ|1||IsocenterReferenceSystemSequence|Isocenter Reference System Sequence"u8 +
+        "00189463|FL|1||PositionerIsocenterPrimaryAngle|Positioner Isocenter Primary Angle"u8 +
+        "00189464|FL|1||PositionerIsocenterSecondaryAngle|Positioner Isocenter Secondary Angle"u8 +
+        "00189465|FL|1||PositionerIsocenterDetectorRotationAngle|Positioner Isocenter Detector Rotation Angle"u8 +
+        "00189466|FL|1||TableXPositionToIsocenter|Table X Position to Isocenter"u8 +
+        "00189467|FL|1||TableYPositionToIsocenter|Table Y Position to Isocenter"u8 +
+        "00189468|FL|1||TableZPositionToIsocenter|Table Z Position to Isocenter"u8 +
+        "00189469|FL|1||TableHorizontalRotationAngle|Table Horizontal Rotation Angle"u8 +
+        "00189470|FL|1||TableHeadTiltAngle|Table Head Tilt Angle"u8 +
+        "00189471|FL|1||TableCradleTiltAngle|Table Cradle Tilt Angle"u8 +
+        "00189472|SQ|1||FrameDisplayShutterSequence|Frame Display Shutter Sequence"u8 +
+        "00189473|FL|1||AcquiredImageAreaDoseProduct|Acquired Image Area Dose Product"u8 +
+        "00189474|CS|1||CArmPositionerTabletopRelationship|C-arm Positioner Tabletop Relationship"u8 +
+        "00189476|SQ|1||XRayGeometrySequence|X-Ray Geometry Sequence"u8 +
+        "00189477|SQ|1||IrradiationEventIdentificationSequence|Irradiation Event Identification Sequence"u8 +
+        "00189504|SQ|1||XRay3DFrameTypeSequence|X-Ray 3D Frame Type Sequence"u8 +
+        "00189506|SQ|1||ContributingSourcesSequence|Contributing Sources Sequence"u8 +
+        "00189507|SQ|1||XRay3DAcquisitionSequence|X-Ray 3D Acquisition Sequence"u8 +
+        "00189508|FL|1||PrimaryPositionerScanArc|Primary Positioner Scan Arc"u8 +
+        "00189509|FL|1||SecondaryPositionerScanArc|Secondary Positioner Scan Arc"u8 +
+        "00189510|FL|1||PrimaryPositionerScanStartAngle|Primary Positioner Scan Start Angle"u8 +
+        "00189511|FL|1||SecondaryPositionerScanStartAngle|Secondary Positioner Scan Start Angle"u8 +
+        "00189514|FL|1||PrimaryPositionerIncrement|Primary Positioner Increment"u8 +
+        "00189515|FL|1||SecondaryPositionerIncrement|Secondary Positioner Increment"u8 +
+        "00189516|DT|1||StartAcquisitionDateTime|Start Acquisition DateTime"u8 +
+        "00189517|DT|1||EndAcquisitionDateTime|End Acquisition DateTime"u8 +
+        "00189518|SS|1||PrimaryPositionerIncrementSign|Primary Positioner Increment Sign"u8 +
+        "00189519|SS|1||SecondaryPositionerIncrementSign|Secondary Positioner Increment Sign"u8 +
+        "00189524|LO|1||ApplicationName|Application Name"u8 +
+        "00189525|LO|1||ApplicationVersion|Application Version"u8 +
+        "00189526|LO|1||ApplicationManufacturer|Application Manufacturer"u8 +
+        "00189527|CS|1||AlgorithmType|Algorithm Type"u8 +
+        "00189528|LO|1||AlgorithmDescription|Algorithm Description"u8 +
+        "00189530|SQ|1||XRay3DReconstructionSequence|X-Ray 3D Reconstruction Sequence"u8 +
+        "00189531|LO|1||ReconstructionDescription|Reconstruction Description"u8 +
+        "00189538|SQ|1||PerProjectionAcquisitionSequence|Per Projection Acquisition Sequence"u8 +
+        "00189541|SQ|1||DetectorPositionSequence|Detector Position Sequence"u8 +
+        "00189542|SQ|1||XRayAcquisitionDoseSequence|X-Ray Acquisition Dose Sequence"u8 +
+        "00189543|FD|1||XRaySourceIsocenterPrimaryAngle|X-Ray Source Isocenter Primary Angle"u8 +
+        "00189544|FD|1||XRaySourceIsocenterSecondaryAngle|X-Ray Source Isocenter Secondary Angle"u8 +
+        "00189545|FD|1||BreastSupportIsocenterPrimaryAngle|Breast Support Isocenter Primary Angle"u8 +
+        "00189546|FD|1||BreastSupportIsocenterSecondaryAngle|Breast Support Isocenter Secondary Angle"u8 +
+        "00189547|FD|1||BreastSupportXPositionToIsocenter|Breast Support X Position to Isocenter"u8 +
+        "00189548|FD|1||BreastSupportYPositionToIsocenter|Breast Support Y Position to Isocenter"u8 +
+        "00189549|FD|1||BreastSupportZPositionToIsocenter|Breast Support Z Position to Isocenter"u8 +
+        "00189550|FD|1||DetectorIsocenterPrimaryAngle|Detector Isocenter Primary Angle"u8 +
+        "00189551|FD|1||DetectorIsocenterSecondaryAngle|Detector Isocenter Secondary Angle"u8 +
+        "00189552|FD|1||DetectorXPositionToIsocenter|Detector X Position to Isocenter"u8 +
+        "00189553|FD|1||DetectorYPositionToIsocenter|Detector Y Position to Isocenter"u8 +
+        "00189554|FD|1||DetectorZPositionToIsocenter|Detector Z Position to Isocenter"u8 +
+        "00189555|SQ|1||XRayGridSequence|X-Ray Grid Sequence"u8 +
+        "00189556|SQ|1||XRayFilterSequence|X-Ray Filter Sequence"u8 +
+        "00189557|FD|3||DetectorActiveAreaTLHCPosition|Detector Active Area TLHC Position"u8 +
+        "00189558|FD|6||DetectorActiveAreaOrientation|Detector Active Area Orientation"u8 +
+        "00189559|CS|1||PositionerPrimaryAngleDirection|Positioner Primary Angle Direction"u8 +
+        "00189601|SQ|1||DiffusionBMatrixSequence|Diffusion b-matrix Sequence"u8 +
+        "00189602|FD|1||DiffusionBValueXX|Diffusion b-value XX"u8 +
+        "00189603|FD|1||DiffusionBValueXY|Diffusion b-value XY"u8 +
+        "00189604|FD|1||DiffusionBValueXZ|Diffusion b-value XZ"u8 +
+        "00189605|FD|1||DiffusionBValueYY|Diffusion b-value YY"u8 +
+        "00189606|FD|1||DiffusionBValueYZ|Diffusion b-value YZ"u8 +
+        "00189607|FD|1||DiffusionBValueZZ|Diffusion b-value ZZ"u8 +
+        "00189621|SQ|1||FunctionalMRSequence|Functional MR Sequence"u8 +
+        "00189622|CS|1||FunctionalSettlingPhaseFramesPresent|Functional Settling Phase Frames Present"u8 +
+        "00189623|DT|1||FunctionalSyncPulse|Functional Sync Pulse"u8 +
+        "00189624|CS|1||SettlingPhaseFrame|Settling Phase Frame"u8 +
+        "00189701|DT|1||DecayCorrectionDateTime|Decay Correction DateTime"u8 +
+        "00189715|FD|1||StartDensityThreshold|Start Density Threshold"u8 +
+        "00189716|FD|1||StartRelativeDensityDifferenceThreshold|Start Relative Density Difference Threshold"u8 +
+        "00189717|FD|1||StartCardiacTriggerCountThreshold|Start Cardiac Trigger Count Threshold"u8 +
+        "00189718|FD|1||StartRespiratoryTriggerCountThreshold|Start Respiratory Trigger Count Threshold"u8 +
+        "00189719|FD|1||TerminationCountsThreshold|Termination Counts Threshold"u8 +
+        "00189720|FD|1||TerminationDensityThreshold|Termination Density Threshold"u8 +
+        "00189721|FD|1||TerminationRelativeDensityThreshold|Termination Relative Density Threshold"u8 +
+        "00189722|FD|1||TerminationTimeThreshold|Termination Time Threshold"u8 +
+        "00189723|FD|1||TerminationCardiacTriggerCountThreshold|Termination Cardiac Trigger Count Threshold"u8 +
+        "00189724|FD|1||TerminationRespiratoryTriggerCountThreshold|Termination Respiratory Trigger Count Threshold"u8 +
+        "00189725|CS|1||DetectorGeometry|Detector Geometry"u8 +
+        "00189726|FD|1||TransverseDetectorSeparation|Transverse Detector Separation"u8 +
+        "00189727|FD|1||AxialDetectorDimension|Axial Detector Dimension"u8 +
+        "00189729|US|1||RadiopharmaceuticalAgentNumber|Radiopharmaceutical Agent Number"u8 +
+        "00189732|SQ|1||PETFrameAcquisitionSequence|PET Frame Acquisition Sequence"u8 +
+        "00189733|SQ|1||PETDetectorMotionDetailsSequence|PET Detector Motion Details Sequence"u8 +
+        "00189734|SQ|1||PETTableDynamicsSequence|PET Table Dynamics Sequence"u8 +
+        "00189735|SQ|1||PETPositionSequence|PET Position Sequence"u8 +
+        "00189736|SQ|1||PETFrameCorrectionFactorsSequence|PET Frame Correction Factors Sequence"u8 +
+        "00189737|SQ|1||RadiopharmaceuticalUsageSequence|Radiopharmaceutical Usage Sequence"u8 +
+        "00189738|CS|1||AttenuationCorrectionSource|Attenuation Correction Source"u8 +
+        "00189739|US|1||NumberOfIterations|Number of Iterations"u8 +
+        "00189740|US|1||NumberOfSubsets|Number of Subsets"u8 +
+        "00189749|SQ|1||PETReconstructionSequence|PET Reconstruction Sequence"u8 +
+        "00189751|SQ|1||PETFrameTypeSequence|PET Frame Type Sequence"u8 +
+        "00189755|CS|1||TimeOfFlightInformationUsed|Time of Flight Information Used"u8 +
+        "00189756|CS|1||ReconstructionType|Reconstruction Type"u8 +
+        "00189758|CS|1||DecayCorrected|Decay Corrected"u8 +
+        "00189759|CS|1||AttenuationCorrected|Attenuation Corrected"u8 +
+        "00189760|CS|1||ScatterCorrected|Scatter Corrected"u8 +
+        "00189761|CS|1||DeadTimeCorrected|Dead Time Corrected"u8 +
+        "00189762|CS|1||GantryMotionCorrected|Gantry Motion Corrected"u8 +
+        "00189763|CS|1||PatientMotionCorrected|Patient Motion Corrected"u8 +
+        "00189764|CS|1||CountLossNormalizationCorrected|Count Loss Normalization Corrected"u8 +
+        "00189765|CS|1||RandomsCorrected|Randoms Corrected"u8 +
+        "00189766|CS|1||NonUniformRadialSamplingCorrected|Non-uniform Radial Sampling Corrected"u8 +
+        "00189767|CS|1||SensitivityCalibrated|Sensitivity Calibrated"u8 +
+        "00189768|CS|1||DetectorNormalizationCorrection|Detector Normalization Correction"u8 +
+        "00189769|CS|1||IterativeReconstructionMethod|Iterative Reconstruction Method"u8 +
+        "00189770|CS|1||AttenuationCorrectionTemporalRelationship|Attenuation Correction Temporal Relationship"u8 +
+        "00189771|SQ|1||PatientPhysiologicalStateSequence|Patient Physiological State Sequence"u8 +
+        "00189772|SQ|1||PatientPhysiologicalStateCodeSequence|Patient Physiological State Code Sequence"u8 +
+        "00189801|FD|1-n||DepthsOfFocus|Depth(s) of Focus"u8 +
+        "00189803|SQ|1||ExcludedIntervalsSequence|Excluded Intervals Sequence"u8 +
+        "00189804|DT|1||ExclusionStartDateTime|Exclusion Start DateTime"u8 +
+        "00189805|FD|1||ExclusionDuration|Exclusion Duration"u8 +
+        "00189806|SQ|1||USImageDescriptionSequence|US Image Description Sequence"u8 +
+        "00189807|SQ|1||ImageDataTypeSequence|Image Data Type Sequence"u8 +
+        "00189808|CS|1||DataType|Data Type"u8 +
+        "00189809|SQ|1||TransducerScanPatternCodeSequence|Transducer Scan Pattern Code Sequence"u8 +
+        "0018980B|CS|1||AliasedDataType|Aliased Data Type"u8 +
+        "0018980C|CS|1||PositionMeasuringDeviceUsed|Position Measuring Device Used"u8 +
+        "0018980D|SQ|1||TransducerGeometryCodeSequence|Transducer Geometry Code Sequence"u8 +
+        "0018980E|SQ|1||TransducerBeamSteeringCodeSequence|Transducer Beam Steering Code Sequence"u8 +
+        "0018980F|SQ|1||TransducerApplicationCodeSequence|Transducer Application Code Sequence"u8 +
+        "00189810|US or SS|1||ZeroVelocityPixelValue|Zero Velocity Pixel Value"u8 +
+        "00189900|LO|1||ReferenceLocationLabel|Reference Location Label"u8 +
+        "00189901|UT|1||ReferenceLocationDescription|Reference Location Description"u8 +
+        "00189902|SQ|1||ReferenceBasisCodeSequence|Reference Basis Code Sequence"u8 +
+        "00189903|SQ|1||ReferenceGeometryCodeSequence|Reference Geometry Code Sequence"u8 +
+        "00189904|DS|1||OffsetDistance|Offset Distance"u8 +
+        "00189905|CS|1||OffsetDirection|Offset Direction"u8 +
+        "00189906|SQ|1||PotentialScheduledProtocolCodeSequence|Potential Scheduled Protocol Code Sequence"u8 +
+        "00189907|SQ|1||PotentialRequestedProcedureCodeSequence|Potential Requested Procedure Code Sequence"u8 +
+        "00189908|UC|1-n||PotentialReasonsForProcedure|Potential Reasons for Procedure"u8 +
+        "00189909|SQ|1||PotentialReasonsForProcedureCodeSequence|Potential Reasons for Procedure Code Sequence"u8 +
+        "0018990A|UC|1-n||PotentialDiagnosticTasks|Potential Diagnostic Tasks"u8 +
+        "0018990B|SQ|1||ContraindicationsCodeSequence|Contraindications Code Sequence"u8 +
+        "0018990C|SQ|1||ReferencedDefinedProtocolSequence|Referenced Defined Protocol Sequence"u8 +
+        "0018990D|SQ|1||ReferencedPerformedProtocolSequence|Referenced Performed Protocol Sequence"u8 +
+        "0018990E|SQ|1||PredecessorProtocolSequence|Predecessor Protocol Sequence"u8 +
+        "0018990F|UT|1||ProtocolPlanningInformation|Protocol Planning Information"u8 +
+        "00189910|UT|1||ProtocolDesignRationale|Protocol Design Rationale"u8 +
+        "00189911|SQ|1||PatientSpecificationSequence|Patient Specification Sequence"u8 +
+        "00189912|SQ|1||ModelSpecificationSequence|Model Specification Sequence"u8 +
+        "00189913|SQ|1||ParametersSpecificationSequence|Parameters Specification Sequence"u8 +
+        "00189914|SQ|1||InstructionSequence|Instruction Sequence"u8 +
+        "00189915|US|1||InstructionIndex|Instruction Index"u8 +
+        "00189916|LO|1||InstructionText|Instruction Text"u8 +
+        "00189917|UT|1||InstructionDescription|Instruction Description"u8 +
+        "00189918|CS|1||InstructionPerformedFlag|Instruction Performed Flag"u8 +
+        "00189919|DT|1||InstructionPerformedDateTime|Instruction Performed DateTime"u8 +
+        "0018991A|UT|1||InstructionPerformanceComment|Instruction Performance Comment"u8 +
+        "0018991B|SQ|1||PatientPositioningInstructionSequence|Patient Positioning Instruction Sequence"u8 +
+        "0018991C|SQ|1||PositioningMethodCodeSequence|Positioning Method Code Sequence"u8 +
+        "0018991D|SQ|1||PositioningLandmarkSequence|Positioning Landmark Sequence"u8 +
+        "0018991E|UI|1||TargetFrameOfReferenceUID|Target Frame of Reference UID"u8 +
+        "0018991F|SQ|1||AcquisitionProtocolElementSpecificationSequence|Acquisition Protocol Element Specification Sequence"u8 +
+        "00189920|SQ|1||AcquisitionProtocolElementSequence|Acquisition Protocol Element Sequence"u8 +
+        "00189921|US|1||ProtocolElementNumber|Protocol Element Number"u8 +
+        "00189922|LO|1||ProtocolElementName|Protocol Element Name"u8 +
+        "00189923|UT|1||ProtocolElementCharacteristicsSummary|Protocol Element Characteristics Summary"u8 +
+        "00189924|UT|1||ProtocolElementPurpose|Protocol Element Purpose"u8 +
+        "00189930|CS|1||AcquisitionMotion|Acquisition Motion"u8 +
+        "00189931|SQ|1||AcquisitionStartLocationSequence|Acquisition Start Location Sequence"u8 +
+        "00189932|SQ|1||AcquisitionEndLocationSequence|Acquisition End Location Sequence"u8 +
+        "00189933|SQ|1||ReconstructionProtocolElementSpecificationSequence|Reconstruction Protocol Element Specification Sequence"u8 +
+        "00189934|SQ|1||ReconstructionProtocolElementSequence|Reconstruction Protocol Element Sequence"u8 +
+        "00189935|SQ|1||StorageProtocolElementSpecificationSequence|Storage Protocol Element Specification Sequence"u8 +
+        "00189936|SQ|1||StorageProtocolElementSequence|Storage Protocol Element Sequence"u8 +
+        "00189937|LO|1||RequestedSeriesDescription|Requested Series Description"u8 +
+        "00189938|US|1-n||SourceAcquisitionProtocolElementNumber|Source Acquisition Protocol Element Number"u8 +
+        "00189939|US|1-n||SourceAcquisitionBeamNumber|Source Acquisition Beam Number"u8 +
+        "0018993A|US|1-n||SourceReconstructionProtocolElementNumber|Source Reconstruction Protocol Element Number"u8 +
+        "0018993B|SQ|1||ReconstructionStartLocationSequence|Reconstruction Start Location Sequence"u8 +
+        "0018993C|SQ|1||ReconstructionEndLocationSequence|Reconstruction End Location Sequence"u8 +
+        "0018993D|SQ|1||ReconstructionAlgorithmSequence|Reconstruction Algorithm Sequence"u8 +
+        "0018993E|SQ|1||ReconstructionTargetCenterLocationSequence|Reconstruction Target Center Location Sequence"u8 +
+        "00189941|UT|1||ImageFilterDescription|Image Filter Description"u8 +
+        "00189942|FD|1||CTDIvolNotificationTrigger|CTDIvol Notification Trigger"u8 +
+        "00189943|FD|1||DLPNotificationTrigger|DLP Notification Trigger"u8 +
+        "00189944|CS|1||AutoKVPSelectionType|Auto KVP Selection Type"u8 +
+        "00189945|FD|1||AutoKVPUpperBound|Auto KVP Upper Bound"u8 +
+        "00189946|FD|1||AutoKVPLowerBound|Auto KVP Lower Bound"u8 +
+        "00189947|CS|1||ProtocolDefinedPatientPosition|Protocol Defined Patient Position"u8 +
+        "0018A001|SQ|1||ContributingEquipmentSequence|Contributing Equipment Sequence"u8 +
+        "0018A002|DT|1||ContributionDateTime|Contribution DateTime"u8 +
+        "0018A003|ST|1||ContributionDescription|Contribution Description"u8 +
+        "0020000D|UI|1||StudyInstanceUID|Study Instance UID"u8 +
+        "0020000E|UI|1||SeriesInstanceUID|Series Instance UID"u8 +
+        "00200010|SH|1||StudyID|Study ID"u8 +
+        "00200011|IS|1||SeriesNumber|Series Number"u8 +
+        "00200012|IS|1||AcquisitionNumber|Acquisition Number"u8 +
+        "00200013|IS|1||InstanceNumber|Instance Number"u8 +
+        "00200014|IS|1|R|IsotopeNumber|Isotope Number"u8 +
+        "00200015|IS|1|R|PhaseNumber|Phase Number"u8 +
+        "00200016|IS|1|R|IntervalNumber|Interval Number"u8 +
+        "00200017|IS|1|R|TimeSlotNumber|Time Slot Number"u8 +
+        "00200018|IS|1|R|AngleNumber|Angle Number"u8 +
+        "00200019|IS|1||ItemNumber|Item Number"u8 +
+        "00200020|CS|2||PatientOrientation|Patient Orientation"u8 +
+        "00200022|IS|1|R|OverlayNumber|Overlay Number"u8 +
+        "00200024|IS|1|R|CurveNumber|Curve Number"u8 +
+        "00200026|IS|1|R|LUTNumber|LUT Number"u8 +
+        "00200030|DS|3|R|ImagePosition|Image Position"u8 +
+        "00200032|DS|3||ImagePositionPatient|Image Position (Patient)"u8 +
+        "00200035|DS|6|R|ImageOrientation|Image Orientation"u8 +
+        "00200037|DS|6||ImageOrientationPatient|Image Orientation (Patient)"u8 +
+        "00200050|DS|1|R|Location|Location"u8 +
+        "00200052|UI|1||FrameOfReferenceUID|Frame of Reference UID"u8 +
+        "00200060|CS|1||Laterality|Laterality"u8 +
+        "00200062|CS|1||ImageLaterality|Image Laterality"u8 +
+        "00200070|LO|1|R|ImageGeometryType|Image Geometry Type"u8 +
+        "00200080|CS|1-n|R|MaskingImage|Masking Image"u8 +
+        "002000AA|IS|1|R|ReportNumber|Report Number"u8 +
+        "00200100|IS|1||TemporalPositionIdentifier|Temporal Position Identifier"u8 +
+        "00200105|IS|1||NumberOfTemporalPositions|Number of Temporal Positions"u8 +
+        "00200110|DS|1||TemporalResolution|Temporal Resolution"u8 +
+        "00200200|UI|1||SynchronizationFrameOfReferenceUID|Synchronization Frame of Reference UID"u8 +
+        "00200242|UI|1||SOPInstanceUIDOfConcatenationSource|SOP Instance UID of Concatenation Source"u8 +
+        "00201000|IS|1|R|SeriesInStudy|Series in Study"u8 +
+        "00201001|IS|1|R|AcquisitionsInSeries|Acquisitions in Series"u8 +
+        "00201002|IS|1||ImagesInAcquisition|Images in Acquisition"u8 +
+        "00201003|IS|1|R|ImagesInSeries|Images in Series"u8 +
+        "00201004|IS|1|R|AcquisitionsInStudy|Acquisitions in Study"u8 +
+        "00201005|IS|1|R|ImagesInStudy|Images in Study"u8 +
+        "00201020|LO|1-n|R|Reference|Reference"u8 +
+        "0020103F|LO|1||TargetPositionReferenceIndicator|Target Position Reference Indicator"u8 +
+        "00201040|LO|1||PositionReferenceIndicator|Position Reference Indicator"u8 +
+        "00201041|DS|1||SliceLocation|Slice Location"u8 +
+        "00201070|IS|1-n|R|OtherStudyNumbers|Other Study Numbers"u8 +
+        "00201200|IS|1||NumberOfPatientRelatedStudies|Number of Patient Related Studies"u8 +
+        "00201202|IS|1||NumberOfPatientRelatedSeries|Number of Patient Related Series"u8 +
+        "00201204|IS|1||NumberOfPatientRelatedInstances|Number of Patient Related Instances"u8 +
+        "00201206|IS|1||NumberOfStudyRelatedSeries|Number of Study Related Series"u8 +
+        "00201208|IS|1||NumberOfStudyRelatedInstances|Number of Study Related Instances"u8 +
+        "00201209|IS|1||NumberOfSeriesRelatedInstances|Number of Series Related Instances"u8 +
+        "00203401|CS|1|R|ModifyingDeviceID|Modifying Device ID"u8 +
+        "00203402|CS|1|R|ModifiedImageID|Modified Image ID"u8 +
+        "00203403|DA|1|R|ModifiedImageDate|Modified Image Date"u8 +
+        "00203404|LO|1|R|ModifyingDeviceManufacturer|Modifying Device Manufacturer"u8 +
+        "00203405|TM|1|R|ModifiedImageTime|Modified Image Time"u8 +
+        "00203406|LO|1|R|ModifiedImageDescription|Modified Image Description"u8 +
+        "00204000|LT|1||ImageComments|Image Comments"u8 +
+        "00205000|AT|1-n|R|OriginalImageIdentification|Original Image Identification"u8 +
+        "00205002|LO|1-n|R|OriginalImageIdentificationNomenclature|Original Image Identification Nomenclature"u8 +
+        "00209056|SH|1||StackID|Stack ID"u8 +
+        "00209057|UL|1||InStackPositionNumber|In-Stack Position Number"u8 +
+        "00209071|SQ|1||FrameAnatomySequence|Frame Anatomy Sequence"u8 +
+        "00209072|CS|1||FrameLaterality|Frame Laterality"u8 +
+        "00209111|SQ|1||FrameContentSequence|Frame Content Sequence"u8 +
+        "00209113|SQ|1||PlanePositionSequence|Plane Position Sequence"u8 +
+        "00209116|SQ|1||PlaneOrientationSequence|Plane Orientation Sequence"u8 +
+        "00209128|UL|1||TemporalPositionIndex|Temporal Position Index"u8 +
+        "00209153|FD|1||NominalCardiacTriggerDelayTime|Nominal Cardiac Trigger Delay Time"u8 +
+        "00209154|FL|1||NominalCardiacTriggerTimePriorToRPeak|Nominal Cardiac Trigger Time Prior To R-Peak"u8 +
+        "00209155|FL|1||ActualCardiacTriggerTimePriorToRPeak|Actual Cardiac Trigger Time Prior To R-Peak"u8 +
+        "00209156|US|1||FrameAcquisitionNumber|Frame Acquisition Number"u8 +
+        "00209157|UL|1-n||DimensionIndexValues|Dimension Index Values"u8 +
+        "00209158|LT|1||FrameComments|Frame Comments"u8 +
+        "00209161|UI|1||ConcatenationUID|Concatenation UID"u8 +
+        "00209162|US|1||InConcatenationNumber|In-concatenation Number"u8 +
+        "00209163|US|1||InConcatenationTotalNumber|In-concatenation Total Number"u8 +
+        "00209164|UI|1||DimensionOrganizationUID|Dimension Organization UID"u8 +
+        "00209165|AT|1||DimensionIndexPointer|Dimension Index Pointer"u8 +
+        "00209167|AT|1||FunctionalGroupPointer|Functional Group Pointer"u8 +
+        "00209170|SQ|1||UnassignedSharedConvertedAttributesSequence|Unassigned Shared Converted Attributes Sequence"u8 +
+        "00209171|SQ|1||UnassignedPerFrameConvertedAttributesSequence|Unassigned Per-Frame Converted Attributes Sequence"u8 +
+        "00209172|SQ|1||ConversionSourceAttributesSequence|Conversion Source Attributes Sequence"u8 +
+        "00209213|LO|1||DimensionIndexPrivateCreator|Dimension Index Private Creator"u8 +
+        "00209221|SQ|1||DimensionOrganizationSequence|Dimension Organization Sequence"u8 +
+        "00209222|SQ|1||DimensionIndexSequence|Dimension Index Sequence"u8 +
+        "00209228|UL|1||ConcatenationFrameOffsetNumber|Concatenation Frame Offset Number"u8 +
+        "00209238|LO|1||FunctionalGroupPrivateCreator|Functional Group Private Creator"u8 +
+        "00209241|FL|1||NominalPercentageOfCardiacPhase|Nominal Percentage of Cardiac Phase"u8 +
+        "00209245|FL|1||NominalPercentageOfRespiratoryPhase|Nominal Percentage of Respiratory Phase"u8 +
+        "00209246|FL|1||StartingRespiratoryAmplitude|Starting Respiratory Amplitude"u8 +
+        "00209247|CS|1||StartingRespiratoryPhase|Starting Respiratory Phase"u8 +
+        "00209248|FL|1||EndingRespiratoryAmplitude|Ending Respiratory Amplitude"u8 +
+        "00209249|CS|1||EndingRespiratoryPhase|Ending Respiratory Phase"u8 +
+        "00209250|CS|1||RespiratoryTriggerType|Respiratory Trigger Type"u8 +
+        "00209251|FD|1||RRIntervalTimeNominal|R-R Interval Time Nominal"u8 +
+        "00209252|FD|1||ActualCardiacTriggerDelayTime|Actual Cardiac Trigger Delay Time"u8 +
+        "00209253|SQ|1||RespiratorySynchronizationSequence|Respiratory Synchronization Sequence"u8 +
+        "00209254|FD|1||RespiratoryIntervalTime|Respiratory Interval Time"u8 +
+        "00209255|FD|1||NominalRespiratoryTriggerDelayTime|Nominal Respiratory Trigger Delay Time"u8 +
+        "00209256|FD|1||RespiratoryTriggerDelayThreshold|Respiratory Trigger Delay Threshold"u8 +
+        "00209257|FD|1||ActualRespiratoryTriggerDelayTime|Actual Respiratory Trigger Delay Time"u8 +
+        "00209301|FD|3||ImagePositionVolume|Image Position (Volume)"u8 +
+        "00209302|FD|6||ImageOrientationVolume|Image Orientation (Volume)"u8 +
+        "00209307|CS|1||UltrasoundAcquisitionGeometry|Ultrasound Acquisition Geometry"u8 +
+        "00209308|FD|3||ApexPosition|Apex Position"u8 +
+        "00209309|FD|16||VolumeToTransducerMappingMatrix|Volume to Transducer Mapping Matrix"u8 +
+        "0020930A|FD|16||VolumeToTableMappingMatrix|Volume to Table Mapping Matrix"u8 +
+        "0020930B|CS|1||VolumeToTransducerRelationship|Volume to Transducer Relationship"u8 +
+        "0020930C|CS|1||PatientFrameOfReferenceSource|Patient Frame of Reference Source"u8 +
+        "0020930D|FD|1||TemporalPositionTimeOffset|Temporal Position Time Offset"u8 +
+        "0020930E|SQ|1||PlanePositionVolumeSequence|Plane Position (Volume) Sequence"u8 +
+        "0020930F|SQ|1||PlaneOrientationVolumeSequence|Plane Orientation (Volume) Sequence"u8 +
+        "00209310|SQ|1||TemporalPositionSequence|Temporal Position Sequence"u8 +
+        "00209311|CS|1||DimensionOrganizationType|Dimension Organization Type"u8 +
+        "00209312|UI|1||VolumeFrameOfReferenceUID|Volume Frame of Reference UID"u8 +
+        "00209313|UI|1||TableFrameOfReferenceUID|Table Frame of Reference UID"u8 +
+        "00209421|LO|1||DimensionDescriptionLabel|Dimension Description Label"u8 +
+        "00209450|SQ|1||PatientOrientationInFrameSequence|Patient Orientation in Frame Sequence"u8 +
+        "00209453|LO|1||FrameLabel|Frame Label"u8 +
+        "00209518|US|1-n||AcquisitionIndex|Acquisition Index"u8 +
+        "00209529|SQ|1||ContributingSOPInstancesReferenceSequence|Contributing SOP Instances Reference Sequence"u8 +
+        "00209536|US|1||ReconstructionIndex|Reconstruction Index"u8 +
+        "00220001|US|1||LightPathFilterPassThroughWavelength|Light Path Filter Pass-Through Wavelength"u8 +
+        "00220002|US|2||LightPathFilterPassBand|Light Path Filter Pass Band"u8 +
+        "00220003|US|1||ImagePathFilterPassThroughWavelength|Image Path Filter Pass-Through Wavelength"u8 +
+        "00220004|US|2||ImagePathFilterPassBand|Image Path Filter Pass Band"u8 +
+        "00220005|CS|1||PatientEyeMovementCommanded|Patient Eye Movement Commanded"u8 +
+        "00220006|SQ|1||PatientEyeMovementCommandCodeSequence|Patient Eye Movement Command Code Sequence"u8 +
+        "00220007|FL|1||SphericalLensPower|Spherical Lens Power"u8 +
+        "00220008|FL|1||CylinderLensPower|Cylinder Lens Power"u8 +
+        "00220009|FL|1||CylinderAxis|Cylinder Axis"u8 +
+        "0022000A|FL|1||EmmetropicMagnification|Emmetropic Magnification"u8 +
+        "0022000B|FL|1||IntraOcularPressure|Intra Ocular Pressure"u8 +
+        "0022000C|FL|1||HorizontalFieldOfView|Horizontal Field of View"u8 +
+        "0022000D|CS|1||PupilDilated|Pupil Dilated"u8 +
+        "0022000E|FL|1||DegreeOfDilation|Degree of Dilation"u8 +
+        "00220010|FL|1||StereoBaselineAngle|Stereo Baseline Angle"u8 +
+        "00220011|FL|1||StereoBaselineDisplacement|Stereo Baseline Displacement"u8 +
+        "00220012|FL|1||StereoHorizontalPixelOffset|Stereo Horizontal Pixel Offset"u8 +
+        "00220013|FL|1||StereoVerticalPixelOffset|Stereo Vertical Pixel Offset"u8 +
+        "00220014|FL|1||StereoRotation|Stereo Rotation"u8 +
+        "00220015|SQ|1||AcquisitionDeviceTypeCodeSequence|Acquisition Device Type Code Sequence"u8 +
+        "00220016|SQ|1||IlluminationTypeCodeSequence|Illumination Type Code Sequence"u8 +
+        "00220017|SQ|1||LightPathFilterTypeStackCodeSequence|Light Path Filter Type Stack Code Sequence"u8 +
+        "00220018|SQ|1||ImagePathFilterTypeStackCodeSequence|Image Path Filter Type Stack Code Sequence"u8 +
+        "00220019|SQ|1||LensesCodeSequence|Lenses Code Sequence"u8 +
+        "0022001A|SQ|1||ChannelDescriptionCodeSequence|Channel Description Code Sequence"u8 +
+        "0022001B|SQ|1||RefractiveStateSequence|Refractive State Sequence"u8 +
+        "0022001C|SQ|1||MydriaticAgentCodeSequence|Mydriatic Agent Code Sequence"u8 +
+        "0022001D|SQ|1||RelativeImagePositionCodeSequence|Relative Image Position Code Sequence"u8 +
+        "0022001E|FL|1||CameraAngleOfView|Camera Angle of View"u8 +
+        "00220020|SQ|1||StereoPairsSequence|Stereo Pairs Sequence"u8 +
+        "00220021|SQ|1||LeftImageSequence|Left Image Sequence"u8 +
+        "00220022|SQ|1||RightImageSequence|Right Image Sequence"u8 +
+        "00220028|CS|1||StereoPairsPresent|Stereo Pairs Present"u8 +
+        "00220030|FL|1||AxialLengthOfTheEye|Axial Length of the Eye"u8 +
+        "00220031|SQ|1||OphthalmicFrameLocationSequence|Ophthalmic Frame Location Sequence"u8 +
+        "00220032|FL|2-2n||ReferenceCoordinates|Reference Coordinates"u8 +
+        "00220035|FL|1||DepthSpatialResolution|Depth Spatial Resolution"u8 +
+        "00220036|FL|1||MaximumDepthDistortion|Maximum Depth Distortion"u8 +
+        "00220037|FL|1||AlongScanSpatialResolution|Along-scan Spatial Resolution"u8 +
+        "00220038|FL|1||MaximumAlongScanDistortion|Maximum Along-scan Distortion"u8 +
+        "00220039|CS|1||OphthalmicImageOrientation|Ophthalmic Image Orientation"u8 +
+        "00220041|FL|1||DepthOfTransverseImage|Depth of Transverse Image"u8 +
+        "00220042|SQ|1||MydriaticAgentConcentrationUnitsSequence|Mydriatic Agent Concentration Units Sequence"u8 +
+        "00220048|FL|1||AcrossScanSpatialResolution|Across-scan Spatial Resolution"u8 +
+        "00220049|FL|1||MaximumAcrossScanDistortion|Maximum Across-scan Distortion"u8 +
+        "0022004E|DS|1||MydriaticAgentConcentration|Mydriatic Agent Concentration"u8 +
+        "00220055|FL|1||IlluminationWaveLength|Illumination Wave Length"u8 +
+        "00220056|FL|1||IlluminationPower|Illumination Power"u8 +
+        "00220057|FL|1||IlluminationBandwidth|Illumination Bandwidth"u8 +
+        "00220058|SQ|1||MydriaticAgentSequence|Mydriatic Agent Sequence"u8 +
+        "00221007|SQ|1||OphthalmicAxialMeasurementsRightEyeSequence|Ophthalmic Axial Measurements Right Eye Sequence"u8 +
+        "00221008|SQ|1||OphthalmicAxialMeasurementsLeftEyeSequence|Ophthalmic Axial Measurements Left Eye Sequence"u8 +
+        "00221009|CS|1||OphthalmicAxialMeasurementsDeviceType|Ophthalmic Axial Measurements Device Type"u8 +
+        "00221010|CS|1||OphthalmicAxialLengthMeasurementsType|Ophthalmic Axial Length Measurements Type"u8 +
+        "00221012|SQ|1||OphthalmicAxialLengthSequence|Ophthalmic Axial Length Sequence"u8 +
+        "00221019|FL|1||OphthalmicAxialLength|Ophthalmic Axial Length"u8 +
+        "00221024|SQ|1||LensStatusCodeSequence|Lens Status Code Sequence"u8 +
+        "00221025|SQ|1||VitreousStatusCodeSequence|Vitreous Status Code Sequence"u8 +
+        "00221028|SQ|1||IOLFormulaCodeSequence|IOL Formula Code Sequence"u8 +
+        "00221029|LO|1||IOLFormulaDetail|IOL Formula Detail"u8 +
+        "00221033|FL|1||KeratometerIndex|Keratometer Index"u8 +
+        "00221035|SQ|1||SourceOfOphthalmicAxialLengthCodeSequence|Source of Ophthalmic Axial Length Code Sequence"u8 +
+        "00221036|SQ|1||SourceOfCornealSizeDataCodeSequence|Source of Corneal Size Data Code Sequence"u8 +
+        "00221037|FL|1||TargetRefraction|Target Refraction"u8 +
+        "00221039|CS|1||RefractiveProcedureOccurred|Refractive Procedure Occurred"u8 +
+        "00221040|SQ|1||RefractiveSurgeryTypeCodeSequence|Refractive Surgery Type Code Sequence"u8 +
+        "00221044|SQ|1||OphthalmicUltrasoundMethodCodeSequence|Ophthalmic Ultrasound Method Code Sequence"u8 +
+        "00221045|SQ|1||SurgicallyInducedAstigmatismSequence|Surgically Induced Astigmatism Sequence"u8 +
+        "00221046|CS|1||TypeOfOpticalCorrection|Type of Optical Correction"u8 +
+        "00221047|SQ|1||ToricIOLPowerSequence|Toric IOL Power Sequence"u8 +
+        "00221048|SQ|1||PredictedToricErrorSequence|Predicted Toric Error Sequence"u8 +
+        "00221049|CS|1||PreSelectedForImplantation|Pre-Selected for Implantation"u8 +
+        "0022104A|SQ|1||ToricIOLPowerForExactEmmetropiaSequence|Toric IOL Power for Exact Emmetropia Sequence"u8 +
+        "0022104B|SQ|1||ToricIOLPowerForExactTargetRefractionSequence|Toric IOL Power for Exact Target Refraction Sequence"u8 +
+        "00221050|SQ|1||OphthalmicAxialLengthMeasurementsSequence|Ophthalmic Axial Length Measurements Sequence"u8 +
+        "00221053|FL|1||IOLPower|IOL Power"u8 +
+        "00221054|FL|1||PredictedRefractiveError|Predicted Refractive Error"u8 +
+        "00221059|FL|1||OphthalmicAxialLengthVelocity|Ophthalmic Axial Length Velocity"u8 +
+        "00221065|LO|1||LensStatusDescription|Lens Status Description"u8 +
+        "00221066|LO|1||VitreousStatusDescription|Vitreous Status Description"u8 +
+        "00221090|SQ|1||IOLPowerSequence|IOL Power Sequence"u8 +
+        "00221092|SQ|1||LensConstantSequence|Lens Constant Sequence"u8 +
+        "00221093|LO|1||IOLManufacturer|IOL Manufacturer"u8 +
+        "00221094|LO|1|R|LensConstantDescription|Lens Constant Description"u8 +
+        "00221095|LO|1||ImplantName|Implant Name"u8 +
+        "00221096|SQ|1||KeratometryMeasurementTypeCodeSequence|Keratometry Measurement Type Code Sequence"u8 +
+        "00221097|LO|1||ImplantPartNumber|Implant Part Number"u8 +
+        "00221100|SQ|1||ReferencedOphthalmicAxialMeasurementsSequence|Referenced Ophthalmic Axial Measurements Sequence"u8 +
+        "00221101|SQ|1||OphthalmicAxialLengthMeasurementsSegmentNameCodeSequence|Ophthalmic Axial Length Measurements Segment Name Code Sequence"u8 +
+        "00221103|SQ|1||RefractiveErrorBeforeRefractiveSurgeryCodeSequence|Refractive Error Before Refractive Surgery Code Sequence"u8 +
+        "00221121|FL|1||IOLPowerForExactEmmetropia|IOL Power For Exact Emmetropia"u8 +
+        "00221122|FL|1||IOLPowerForExactTargetRefraction|IOL Power For Exact Target Refraction"u8 +
+        "00221125|SQ|1||AnteriorChamberDepthDefinitionCodeSequence|Anterior Chamber Depth Definition Code Sequence"u8 +
+        "00221127|SQ|1||LensThicknessSequence|Lens Thickness Sequence"u8 +
+        "00221128|SQ|1||AnteriorChamberDepthSequence|Anterior Chamber Depth Sequence"u8 +
+        "0022112A|SQ|1||CalculationCommentSequence|Calculation Comment Sequence"u8 +
+        "0022112B|CS|1||CalculationCommentType|Calculation Comment Type"u8 +
+        "0022112C|LT|1||CalculationComment|Calculation Comment"u8 +
+        "00221130|FL|1||LensThickness|Lens Thickness"u8 +
+        "00221131|FL|1||AnteriorChamberDepth|Anterior Chamber Depth"u8 +
+        "00221132|SQ|1||SourceOfLensThicknessDataCodeSequence|Source of Lens Thickness Data Code Sequence"u8 +
+        "00221133|SQ|1||SourceOfAnteriorChamberDepthDataCodeSequence|Source of Anterior Chamber Depth Data Code Sequence"u8 +
+        "00221134|SQ|1||SourceOfRefractiveMeasurementsSequence|Source of Refractive Measurements Sequence"u8 +
+        "00221135|SQ|1||SourceOfRefractiveMeasurementsCodeSequence|Source of Refractive Measurements Code Sequence"u8 +
+        "00221140|CS|1||OphthalmicAxialLengthMeasurementModified|Ophthalmic Axial Length Measurement Modified"u8 +
+        "00221150|SQ|1||OphthalmicAxialLengthDataSourceCodeSequence|Ophthalmic Axial Length Data Source Code Sequence"u8 +
+        "00221153|SQ|1|R|OphthalmicAxialLengthAcquisitionMethodCodeSequence|Ophthalmic Axial Length Acquisition Method Code Sequence"u8 +
+        "00221155|FL|1||SignalToNoiseRatio|Signal to Noise Ratio"u8 +
+        "00221159|LO|1||OphthalmicAxialLengthDataSourceDescription|Ophthalmic Axial Length Data Source Description"u8 +
+        "00221210|SQ|1||OphthalmicAxialLengthMeasurementsTotalLengthSequence|Ophthalmic Axial Length Measurements Total Length Sequence"u8 +
+        "00221211|SQ|1||OphthalmicAxialLengthMeasurementsSegmentalLengthSequence|Ophthalmic Axial Length Measurements Segmental Length Sequence"u8 +
+        "00221212|SQ|1||OphthalmicAxialLengthMeasurementsLengthSummationSequence|Ophthalmic Axial Length Measurements Length Summation Sequence"u8 +
+        "00221220|SQ|1||UltrasoundOphthalmicAxialLengthMeasurementsSequence|Ultrasound Ophthalmic Axial Length Measurements Sequence"u8 +
+        "00221225|SQ|1||OpticalOphthalmicAxialLengthMeasurementsSequence|Optical Ophthalmic Axial Length Measurements Sequence"u8 +
+        "00221230|SQ|1||UltrasoundSelectedOphthalmicAxialLengthSequence|Ultrasound Selected Ophthalmic Axial Length Sequence"u8 +
+        "00221250|SQ|1||OphthalmicAxialLengthSelectionMethodCodeSequence|Ophthalmic Axial Length Selection Method Code Sequence"u8 +
+        "00221255|SQ|1||OpticalSelectedOphthalmicAxialLengthSequence|Optical Selected Ophthalmic Axial Length Sequence"u8 +
+        "00221257|SQ|1||SelectedSegmentalOphthalmicAxialLengthSequence|Selected Segmental Ophthalmic Axial Length Sequence"u8 +
+        "00221260|SQ|1||SelectedTotalOphthalmicAxialLengthSequence|Selected Total Ophthalmic Axial Length Sequence"u8 +
+        "00221262|SQ|1||OphthalmicAxialLengthQualityMetricSequence|Ophthalmic Axial Length Quality Metric Sequence"u8 +
+        "00221265|SQ|1|R|OphthalmicAxialLengthQualityMetricTypeCodeSequence|Ophthalmic Axial Length Quality Metric Type Code Sequence"u8 +
+        "00221273|LO|1|R|OphthalmicAxialLengthQualityMetricTypeDescription|Ophthalmic Axial Length Quality Metric Type Description"u8 +
+        "00221300|SQ|1||IntraocularLensCalculationsRightEyeSequence|Intraocular Lens Calculations Right Eye Sequence"u8 +
+        "00221310|SQ|1||IntraocularLensCalculationsLeftEyeSequence|Intraocular Lens Calculations Left Eye Sequence"u8 +
+        "00221330|SQ|1||ReferencedOphthalmicAxialLengthMeasurementQCImageSequence|Referenced Ophthalmic Axial Length Measurement QC Image Sequence"u8 +
+        "00221415|CS|1||OphthalmicMappingDeviceType|Ophthalmic Mapping Device Type"u8 +
+        "00221420|SQ|1||AcquisitionMethodCodeSequence|Acquisition Method Code Sequence"u8 +
+        "00221423|SQ|1||AcquisitionMethodAlgorithmSequence|Acquisition Method Algorithm Sequence"u8 +
+        "00221436|SQ|1||OphthalmicThicknessMapTypeCodeSequence|Ophthalmic Thickness Map Type Code Sequence"u8 +
+        "00221443|SQ|1||OphthalmicThicknessMappingNormalsSequence|Ophthalmic Thickness Mapping Normals Sequence"u8 +
+        "00221445|SQ|1||RetinalThicknessDefinitionCodeSequence|Retinal Thickness Definition Code Sequence"u8 +
+        "00221450|SQ|1||PixelValueMappingToCodedConceptSequence|Pixel Value Mapping to Coded Concept Sequence"u8 +
+        "00221452|US or SS|1||MappedPixelValue|Mapped Pixel Value"u8 +
+        "00221454|LO|1||PixelValueMappingExplanation|Pixel Value Mapping Explanation"u8 +
+        "00221458|SQ|1||OphthalmicThicknessMapQualityThresholdSequence|Ophthalmic Thickness Map Quality Threshold Sequence"u8 +
+        "00221460|FL|1||OphthalmicThicknessMapThresholdQualityRating|Ophthalmic Thickness Map Threshold Quality Rating"u8 +
+        "00221463|FL|2||AnatomicStructureReferencePoint|Anatomic Structure Reference Point"u8 +
+        "00221465|SQ|1||RegistrationToLocalizerSequence|Registration to Localizer Sequence"u8 +
+        "00221466|CS|1||RegisteredLocalizerUnits|Registered Localizer Units"u8 +
+        "00221467|FL|2||RegisteredLocalizerTopLeftHandCorner|Registered Localizer Top Left Hand Corner"u8 +
+        "00221468|FL|2||RegisteredLocalizerBottomRightHandCorner|Registered Localizer Bottom Right Hand Corner"u8 +
+        "00221470|SQ|1||OphthalmicThicknessMapQualityRatingSequence|Ophthalmic Thickness Map Quality Rating Sequence"u8 +
+        "00221472|SQ|1||RelevantOPTAttributesSequence|Relevant OPT Attributes Sequence"u8 +
+        "00221512|SQ|1||TransformationMethodCodeSequence|Transformation Method Code Sequence"u8 +
+        "00221513|SQ|1||TransformationAlgorithmSequence|Transformation Algorithm Sequence"u8 +
+        "00221515|CS|1||OphthalmicAxialLengthMethod|Ophthalmic Axial Length Method"u8 +
+        "00221517|FL|1||OphthalmicFOV|Ophthalmic FOV"u8 +
+        "00221518|SQ|1||TwoDimensionalToThreeDimensionalMapSequence|Two Dimensional to Three Dimensional Map Sequence"u8 +
+        "00221525|SQ|1||WideFieldOphthalmicPhotographyQualityRatingSequence|Wide Field Ophthalmic Photography Quality Rating Sequence"u8 +
+        "00221526|SQ|1||WideFieldOphthalmicPhotographyQualityThresholdSequence|Wide Field Ophthalmic Photography Quality Threshold Sequence"u8 +
+        "00221527|FL|1||WideFieldOphthalmicPhotographyThresholdQualityRating|Wide Field Ophthalmic Photography Threshold Quality Rating"u8 +
+        "00221528|FL|1||XCoordinatesCenterPixelViewAngle|X Coordinates Center Pixel View Angle"u8 +
+        "00221529|FL|1||YCoordinatesCenterPixelViewAngle|Y Coordinates Center Pixel View Angle"u8 +
+        "00221530|UL|1||NumberOfMapPoints|Number of Map Points"u8 +
+        "00221531|OF|1||TwoDimensionalToThreeDimensionalMapData|Two Dimensional to Three Dimensional Map Data"u8 +
+        "00221612|SQ|1||DerivationAlgorithmSequence|Derivation Algorithm Sequence"u8 +
+        "00221615|SQ|1||OphthalmicImageTypeCodeSequence|Ophthalmic Image Type Code Sequence"u8 +
+        "00221616|LO|1||OphthalmicImageTypeDescription|Ophthalmic Image Type Description"u8 +
+        "00221618|SQ|1||ScanPatternTypeCodeSequence|Scan Pattern Type Code Sequence"u8 +
+        "00221620|SQ|1||ReferencedSurfaceMeshIdentificationSequence|Referenced Surface Mesh Identification Sequence"u8 +
+        "00221622|CS|1||OphthalmicVolumetricPropertiesFlag|Ophthalmic Volumetric Properties Flag"u8 +
+        "00221624|FL|1||OphthalmicAnatomicReferencePointXCoordinate|Ophthalmic Anatomic Reference Point X-Coordinate"u8 +
+        "00221626|FL|1||OphthalmicAnatomicReferencePointYCoordinate|Ophthalmic Anatomic Reference Point Y-Coordinate"u8 +
+        "00221628|SQ|1||OphthalmicEnFaceImageQualityRatingSequence|Ophthalmic En Face Image Quality Rating Sequence"u8 +
+        "00221630|DS|1||QualityThreshold|Quality Threshold"u8 +
+        "00221640|SQ|1||OCTBscanAnalysisAcquisitionParametersSequence|OCT B-scan Analysis Acquisition Parameters Sequence"u8 +
+        "00221642|UL|1||NumberOfBscansPerFrame|Number of B-scans Per Frame"u8 +
+        "00221643|FL|1||BscanSlabThickness|B-scan Slab Thickness"u8 +
+        "00221644|FL|1||DistanceBetweenBscanSlabs|Distance Between B-scan Slabs"u8 +
+        "00221645|FL|1||BscanCycleTime|B-scan Cycle Time"u8 +
+        "00221646|FL|1-n||BscanCycleTimeVector|B-scan Cycle Time Vector"u8 +
+        "00221649|FL|1||AscanRate|A-scan Rate"u8 +
+        "00221650|FL|1||BscanRate|B-scan Rate"u8 +
+        "00221658|UL|1||SurfaceMeshZPixelOffset|Surface Mesh Z-Pixel Offset"u8 +
+        "00240010|FL|1||VisualFieldHorizontalExtent|Visual Field Horizontal Extent"u8 +
+        "00240011|FL|1||VisualFieldVerticalExtent|Visual Field Vertical Extent"u8 +
+        "00240012|CS|1||VisualFieldShape|Visual Field Shape"u8 +
+        "00240016|SQ|1||ScreeningTestModeCodeSequence|Screening Test Mode Code Sequence"u8 +
+        "00240018|FL|1||MaximumStimulusLuminance|Maximum Stimulus Luminance"u8 +
+        "00240020|FL|1||BackgroundLuminance|Background Luminance"u8 +
+        "00240021|SQ|1||StimulusColorCodeSequence|Stimulus Color Code Sequence"u8 +
+        "00240024|SQ|1||BackgroundIlluminationColorCodeSequence|Background Illumination Color Code Sequence"u8 +
+        "00240025|FL|1||StimulusArea|Stimulus Area"u8 +
+        "00240028|FL|1||StimulusPresentationTime|Stimulus Presentation Time"u8 +
+        "00240032|SQ|1||FixationSequence|Fixation Sequence"u8 +
+        "00240033|SQ|1||FixationMonitoringCodeSequence|Fixation Monitoring Code Sequence"u8 +
+        "00240034|SQ|1||VisualFieldCatchTrialSequence|Visual Field Catch Trial Sequence"u8 +
+        "00240035|US|1||FixationCheckedQuantity|Fixation Checked Quantity"u8 +
+        "00240036|US|1||PatientNotProperlyFixatedQuantity|Patient Not Properly Fixated Quantity"u8 +
+        "00240037|CS|1||PresentedVisualStimuliDataFlag|Presented Visual Stimuli Data Flag"u8 +
+        "00240038|US|1||NumberOfVisualStimuli|Number of Visual Stimuli"u8 +
+        "00240039|CS|1||ExcessiveFixationLossesDataFlag|Excessive Fixation Losses Data Flag"u8 +
+        "00240040|CS|1||ExcessiveFixationLosses|Excessive Fixation Losses"u8 +
+        "00240042|US|1||StimuliRetestingQuantity|Stimuli Retesting Quantity"u8 +
+        "00240044|LT|1||CommentsOnPatientPerformanceOfVisualField|Comments on Patient's Performance of Visual Field"u8 +
+        "00240045|CS|1||FalseNegativesEstimateFlag|False Negatives Estimate Flag"u8 +
+        "00240046|FL|1||FalseNegativesEstimate|False Negatives Estimate"u8 +
+        "00240048|US|1||NegativeCatchTrialsQuantity|Negative Catch Trials Quantity"u8 +
+        "00240050|US|1||FalseNegativesQuantity|False Negatives Quantity"u8 +
+        "00240051|CS|1||ExcessiveFalseNegativesDataFlag|Excessive False Negatives Data Flag"u8 +
+        "00240052|CS|1||ExcessiveFalseNegatives|Excessive False Negatives"u8 +
+        "00240053|CS|1||FalsePositivesEstimateFlag|False Positives Estimate Flag"u8 +
+        "00240054|FL|1||FalsePositivesEstimate|False Positives Estimate"u8 +
+        "00240055|CS|1||CatchTrialsDataFlag|Catch Trials Data Flag"u8 +
+        "00240056|US|1||PositiveCatchTrialsQuantity|Positive Catch Trials Quantity"u8 +
+        "00240057|CS|1||TestPointNormalsDataFlag|Test Point Normals Data Flag"u8 +
+        "00240058|SQ|1||TestPointNormalsSequence|Test Point Normals Sequence"u8 +
+        "00240059|CS|1||GlobalDeviationProbabilityNormalsFlag|Global Deviation Probability Normals Flag"u8 +
+        "00240060|US|1||FalsePositivesQuantity|False Positives Quantity"u8 +
+        "00240061|CS|1||ExcessiveFalsePositivesDataFlag|Excessive False Positives Data Flag"u8 +
+        "00240062|CS|1||ExcessiveFalsePositives|Excessive False Positives"u8 +
+        "00240063|CS|1||VisualFieldTestNormalsFlag|Visual Field Test Normals Flag"u8 +
+        "00240064|SQ|1||ResultsNormalsSequence|Results Normals Sequence"u8 +
+        "00240065|SQ|1||AgeCorrectedSensitivityDeviationAlgorithmSequence|Age Corrected Sensitivity Deviation Algorithm Sequence"u8 +
+        "00240066|FL|1||GlobalDeviationFromNormal|Global Deviation From Normal"u8 +
+        "00240067|SQ|1||GeneralizedDefectSensitivityDeviationAlgorithmSequence|Generalized Defect Sensitivity Deviation Algorithm Sequence"u8 +
+        "00240068|FL|1||LocalizedDeviationFromNormal|Localized Deviation From Normal"u8 +
+        "00240069|LO|1||PatientReliabilityIndicator|Patient Reliability Indicator"u8 +
+        "00240070|FL|1||VisualFieldMeanSensitivity|Visual Field Mean Sensitivity"u8 +
+        "00240071|FL|1||GlobalDeviationProbability|Global Deviation Probability"u8 +
+        "00240072|CS|1||LocalDeviationProbabilityNormalsFlag|Local Deviation Probability Normals Flag"u8 +
+        "00240073|FL|1||LocalizedDeviationProbability|Localized Deviation Probability"u8 +
+        "00240074|CS|1||ShortTermFluctuationCalculated|Short Term Fluctuation Calculated"u8 +
+        "00240075|FL|1||ShortTermFluctuation|Short Term Fluctuation"u8 +
+        "00240076|CS|1||ShortTermFluctuationProbabilityCalculated|Short Term Fluctuation Probability Calculated"u8 +
+        "00240077|FL|1||ShortTermFluctuationProbability|Short Term Fluctuation Probability"u8 +
+        "00240078|CS|1||CorrectedLocalizedDeviationFromNormalCalculated|Corrected Localized Deviation From Normal Calculated"u8 +
+        "00240079|FL|1||CorrectedLocalizedDeviationFromNormal|Corrected Localized Deviation From Normal"u8 +
+        "00240080|CS|1||CorrectedLocalizedDeviationFromNormalProbabilityCalculated|Corrected Localized Deviation From Normal Probability Calculated"u8 +
+        "00240081|FL|1||CorrectedLocalizedDeviationFromNormalProbability|Corrected Localized Deviation From Normal Probability"u8 +
+        "00240083|SQ|1||GlobalDeviationProbabilitySequence|Global Deviation Probability Sequence"u8 +
+        "00240085|SQ|1||LocalizedDeviationProbabilitySequence|Localized Deviation Probability Sequence"u8 +
+        "00240086|CS|1||FovealSensitivityMeasured|Foveal Sensitivity Measured"u8 +
+        "00240087|FL|1||FovealSensitivity|Foveal Sensitivity"u8 +
+        "00240088|FL|1||VisualFieldTestDuration|Visual Field Test Duration"u8 +
+        "00240089|SQ|1||VisualFieldTestPointSequence|Visual Field Test Point Sequence"u8 +
+        "00240090|FL|1||VisualFieldTestPointXCoordinate|Visual Field Test Point X-Coordinate"u8 +
+        "00240091|FL|1||VisualFieldTestPointYCoordinate|Visual Field Test Point Y-Coordinate"u8 +
+        "00240092|FL|1||AgeCorrectedSensitivityDeviationValue|Age Corrected Sensitivity Deviation Value"u8 +
+        "00240093|CS|1||StimulusResults|Stimulus Results"u8 +
+        "00240094|FL|1||SensitivityValue|Sensitivity Value"u8 +
+        "00240095|CS|1||RetestStimulusSeen|Retest Stimulus Seen"u8 +
+        "00240096|FL|1||RetestSensitivityValue|Retest Sensitivity Value"u8 +
+        "00240097|SQ|1||VisualFieldTestPointNormalsSequence|Visual Field Test Point Normals Sequence"u8 +
+        "00240098|FL|1||QuantifiedDefect|Quantified Defect"u8 +
+        "00240100|FL|1||AgeCorrectedSensitivityDeviationProbabilityValue|Age Corrected Sensitivity Deviation Probability Value"u8 +
+        "00240102|CS|1||GeneralizedDefectCorrectedSensitivityDeviationFlag|Generalized Defect Corrected Sensitivity Deviation Flag"u8 +
+        "00240103|FL|1||GeneralizedDefectCorrectedSensitivityDeviationValue|Generalized Defect Corrected Sensitivity Deviation Value"u8 +
+        "00240104|FL|1||GeneralizedDefectCorrectedSensitivityDeviationProbabilityValue|Generalized Defect Corrected Sensitivity Deviation Probability Value"u8 +
+        "00240105|FL|1||MinimumSensitivityValue|Minimum Sensitivity Value"u8 +
+        "00240106|CS|1||BlindSpotLocalized|Blind Spot Localized"u8 +
+        "00240107|FL|1||BlindSpotXCoordinate|Blind Spot X-Coordinate"u8 +
+        "00240108|FL|1||BlindSpotYCoordinate|Blind Spot Y-Coordinate"u8 +
+        "00240110|SQ|1||VisualAcuityMeasurementSequence|Visual Acuity Measurement Sequence"u8 +
+        "00240112|SQ|1||RefractiveParametersUsedOnPatientSequence|Refractive Parameters Used on Patient Sequence"u8 +
+        "00240113|CS|1||MeasurementLaterality|Measurement Laterality"u8 +
+        "00240114|SQ|1||OphthalmicPatientClinicalInformationLeftEyeSequence|Ophthalmic Patient Clinical Information Left Eye Sequence"u8 +
+        "00240115|SQ|1||OphthalmicPatientClinicalInformationRightEyeSequence|Ophthalmic Patient Clinical Information Right Eye Sequence"u8 +
+        "00240117|CS|1||FovealPointNormativeDataFlag|Foveal Point Normative Data Flag"u8 +
+        "00240118|FL|1||FovealPointProbabilityValue|Foveal Point Probability Value"u8 +
+        "00240120|CS|1||ScreeningBaselineMeasured|Screening Baseline Measured"u8 +
+        "00240122|SQ|1||ScreeningBaselineMeasuredSequence|Screening Baseline Measured Sequence"u8 +
+        "00240124|CS|1||ScreeningBaselineType|Screening Baseline Type"u8 +
+        "00240126|FL|1||ScreeningBaselineValue|Screening Baseline Value"u8 +
+        "00240202|LO|1||AlgorithmSource|Algorithm Source"u8 +
+        "00240306|LO|1||DataSetName|Data Set Name"u8 +
+        "00240307|LO|1||DataSetVersion|Data Set Version"u8 +
+        "00240308|LO|1||DataSetSource|Data Set Source"u8 +
+        "00240309|LO|1||DataSetDescription|Data Set Description"u8 +
+        "00240317|SQ|1||VisualFieldTestReliabilityGlobalIndexSequence|Visual Field Test Reliability Global Index Sequence"u8 +
+        "00240320|SQ|1||VisualFieldGlobalResultsIndexSequence|Visual Field Global Results Index Sequence"u8 +
+        "00240325|SQ|1||DataObservationSequence|Data Observation Sequence"u8 +
+        "00240338|CS|1||IndexNormalsFlag|Index Normals Flag"u8 +
+        "00240341|FL|1||IndexProbability|Index Probability"u8 +
+        "00240344|SQ|1||IndexProbabilitySequence|Index Probability Sequence"u8 +
+        "00280002|US|1||SamplesPerPixel|Samples per Pixel"u8 +
+        "00280003|US|1||SamplesPerPixelUsed|Samples per Pixel Used"u8 +
+        "00280004|CS|1||PhotometricInterpretation|Photometric Interpretation"u8 +
+        "00280005|US|1|R|ImageDimensions|Image Dimensions"u8 +
+        "00280006|US|1||PlanarConfiguration|Planar Configuration"u8 +
+        "00280008|IS|1||NumberOfFrames|Number of Frames"u8 +
+        "00280009|AT|1-n||FrameIncrementPointer|Frame Increment Pointer"u8 +
+        "0028000A|AT|1-n||FrameDimensionPointer|Frame Dimension Pointer"u8 +
+        "00280010|US|1||Rows|Rows"u8 +
+        "00280011|US|1||Columns|Columns"u8 +
+        "00280012|US|1|R|Planes|Planes"u8 +
+        "00280014|US|1||UltrasoundColorDataPresent|Ultrasound Color Data Present"u8 +
+        "00280020|OB|1|R||Retired-blank"u8 +
+        "00280030|DS|2||PixelSpacing|Pixel Spacing"u8 +
+        "00280031|DS|2||ZoomFactor|Zoom Factor"u8 +
+        "00280032|DS|2||ZoomCenter|Zoom Center"u8 +
+        "00280034|IS|2||PixelAspectRatio|Pixel Aspect Ratio"u8 +
+        "00280040|CS|1|R|ImageFormat|Image Format"u8 +
+        "00280050|LO|1-n|R|ManipulatedImage|Manipulated Image"u8 +
+        "00280051|CS|1-n||CorrectedImage|Corrected Image"u8 +
+        "0028005F|LO|1|R|CompressionRecognitionCode|Compression Recognition Code"u8 +
+        "00280060|CS|1|R|CompressionCode|Compression Code"u8 +
+        "00280061|SH|1|R|CompressionOriginator|Compression Originator"u8 +
+        "00280062|LO|1|R|CompressionLabel|Compression Label"u8 +
+        "00280063|SH|1|R|CompressionDescription|Compression Description"u8 +
+        "00280065|CS|1-n|R|CompressionSequence|Compression Sequence"u8 +
+        "00280066|AT|1-n|R|CompressionStepPointers|Compression Step Pointers"u8 +
+        "00280068|US|1|R|RepeatInterval|Repeat Interval"u8 +
+        "00280069|US|1|R|BitsGrouped|Bits Grouped"u8 +
+        "00280070|US|1-n|R|PerimeterTable|Perimeter Table"u8 +
+        "00280071|US or SS|1|R|PerimeterValue|Perimeter Value"u8 +
+        "00280080|US|1|R|PredictorRows|Predictor Rows"u8 +
+        "00280081|US|1|R|PredictorColumns|Predictor Columns"u8 +
+        "00280082|US|1-n|R|PredictorConstants|Predictor Constants"u8 +
+        "00280090|CS|1|R|BlockedPixels|Blocked Pixels"u8 +
+        "00280091|US|1|R|BlockRows|Block Rows"u8 +
+        "00280092|US|1|R|BlockColumns|Block Columns"u8 +
+        "00280093|US|1|R|RowOverlap|Row Overlap"u8 +
+        "00280094|US|1|R|ColumnOverlap|Column Overlap"u8 +
+        "00280100|US|1||BitsAllocated|Bits Allocated"u8 +
+        "00280101|US|1||BitsStored|Bits Stored"u8 +
+        "00280102|US|1||HighBit|High Bit"u8 +
+        "00280103|US|1||PixelRepresentation|Pixel Representation"u8 +
+        "00280104|US or SS|1|R|SmallestValidPixelValue|Smallest Valid Pixel Value"u8 +
+        "00280105|US or SS|1|R|LargestValidPixelValue|Largest Valid Pixel Value"u8 +
+        "00280106|US or SS|1||SmallestImagePixelValue|Smallest Image Pixel Value"u8 +
+        "00280107|US or SS|1||LargestImagePixelValue|Largest Image Pixel Value"u8 +
+        "00280108|US or SS|1||SmallestPixelValueInSeries|Smallest Pixel Value in Series"u8 +
+        "00280109|US or SS|1||LargestPixelValueInSeries|Largest Pixel Value in Series"u8 +
+        "00280110|US or SS|1|R|SmallestImagePixelValueInPlane|Smallest Image Pixel Value in Plane"u8 +
+        "00280111|US or SS|1|R|LargestImagePixelValueInPlane|Largest Image Pixel Value in Plane"u8 +
+        "00280120|US or SS|1||PixelPaddingValue|Pixel Padding Value"u8 +
+        "00280121|US or SS|1||PixelPaddingRangeLimit|Pixel Padding Range Limit"u8 +
+        "00280122|FL|1||FloatPixelPaddingValue|Float Pixel Padding Value"u8 +
+        "00280123|FD|1||DoubleFloatPixelPaddingValue|Double Float Pixel Padding Value"u8 +
+        "00280124|FL|1||FloatPixelPaddingRangeLimit|Float Pixel Padding Range Limit"u8 +
+        "00280125|FD|1||DoubleFloatPixelPaddingRangeLimit|Double Float Pixel Padding Range Limit"u8 +
+        "00280200|US|1|R|ImageLocation|Image Location"u8 +
+        "00280300|CS|1||QualityControlImage|Quality Control Image"u8 +
+        "00280301|CS|1||BurnedInAnnotation|Burned In Annotation"u8 +
+        "00280302|CS|1||RecognizableVisualFeatures|Recognizable Visual Features"u8 +
+        "00280303|CS|1||LongitudinalTemporalInformationModified|Longitudinal Temporal Information Modified"u8 +
+        "00280304|UI|1||ReferencedColorPaletteInstanceUID|Referenced Color Palette Instance UID"u8 +
+        "00280400|LO|1|R|TransformLabel|Transform Label"u8 +
+        "00280401|LO|1|R|TransformVersionNumber|Transform Version Number"u8 +
+        "00280402|US|1|R|NumberOfTransformSteps|Number of Transform Steps"u8 +
+        "00280403|LO|1-n|R|SequenceOfCompressedData|Sequence of Compressed Data"u8 +
+        "00280404|AT|1-n|R|DetailsOfCoefficients|Details of Coefficients"u8 +
+        "00280700|LO|1|R|DCTLabel|DCT Label"u8 +
+        "00280701|CS|1-n|R|DataBlockDescription|Data Block Description"u8 +
+        "00280702|AT|1-n|R|DataBlock|Data Block"u8 +
+        "00280710|US|1|R|NormalizationFactorFormat|Normalization Factor Format"u8 +
+        "00280720|US|1|R|ZonalMapNumberFormat|Zonal Map Number Format"u8 +
+        "00280721|AT|1-n|R|ZonalMapLocation|Zonal Map Location"u8 +
+        "00280722|US|1|R|ZonalMapFormat|Zonal Map Format"u8 +
+        "00280730|US|1|R|AdaptiveMapFormat|Adaptive Map Format"u8 +
+        "00280740|US|1|R|CodeNumberFormat|Code Number Format"u8 +
+        "00280A02|CS|1||PixelSpacingCalibrationType|Pixel Spacing Calibration Type"u8 +
+        "00280A04|LO|1||PixelSpacingCalibrationDescription|Pixel Spacing Calibration Description"u8 +
+        "00281040|CS|1||PixelIntensityRelationship|Pixel Intensity Relationship"u8 +
+        "00281041|SS|1||PixelIntensityRelationshipSign|Pixel Intensity Relationship Sign"u8 +
+        "00281050|DS|1-n||WindowCenter|Window Center"u8 +
+        "00281051|DS|1-n||WindowWidth|Window Width"u8 +
+        "00281052|DS|1||RescaleIntercept|Rescale Intercept"u8 +
+        "00281053|DS|1||RescaleSlope|Rescale Slope"u8 +
+        "00281054|LO|1||RescaleType|Rescale Type"u8 +
+        "00281055|LO|1-n||WindowCenterWidthExplanation|Window Center & Width Explanation"u8 +
+        "00281056|CS|1||VOILUTFunction|VOI LUT Function"u8 +
+        "00281080|CS|1|R|GrayScale|Gray Scale"u8 +
+        "00281090|CS|1||RecommendedViewingMode|Recommended Viewing Mode"u8 +
+        "00281100|US or SS|3|R|GrayLookupTableDescriptor|Gray Lookup Table Descriptor"u8 +
+        "00281101|US or SS|3||RedPaletteColorLookupTableDescriptor|Red Palette Color Lookup Table Descriptor"u8 +
+        "00281102|US or SS|3||GreenPaletteColorLookupTableDescriptor|Green Palette Color Lookup Table Descriptor"u8 +
+        "00281103|US or SS|3||BluePaletteColorLookupTableDescriptor|Blue Palette Color Lookup Table Descriptor"u8 +
+        "00281104|US|3||AlphaPaletteColorLookupTableDescriptor|Alpha Palette Color Lookup Table Descriptor"u8 +
+        "00281111|US or SS|4|R|LargeRedPaletteColorLookupTableDescriptor|Large Red Palette Color Lookup Table Descriptor"u8 +
+        "00281112|US or SS|4|R|LargeGreenPaletteColorLookupTableDescriptor|Large Green Palette Color Lookup Table Descriptor"u8 +
+        "00281113|US or SS|4|R|LargeBluePaletteColorLookupTableDescriptor|Large Blue Palette Color Lookup Table Descriptor"u8 +
+        "00281199|UI|1||PaletteColorLookupTableUID|Palette Color Lookup Table UID"u8 +
+        "00281200|US or SS or OW|1-n|R|GrayLookupTableData|Gray Lookup Table Data"u8 +
+        "00281201|OW|1||RedPaletteColorLookupTableData|Red Palette Color Lookup Table Data"u8 +
+        "00281202|OW|1||GreenPaletteColorLookupTableData|Green Palette Color Lookup Table Data"u8 +
+        "00281203|OW|1||BluePaletteColorLookupTableData|Blue Palette Color Lookup Table Data"u8 +
+        "00281204|OW|1||AlphaPaletteColorLookupTableData|Alpha Palette Color Lookup Table Data"u8 +
+        "00281211|OW|1|R|LargeRedPaletteColorLookupTableData|Large Red Palette Color Lookup Table Data"u8 +
+        "00281212|OW|1|R|LargeGreenPaletteColorLookupTableData|Large Green Palette Color Lookup Table Data"u8 +
+        "00281213|OW|1|R|LargeBluePaletteColorLookupTableData|Large Blue Palette Color Lookup Table Data"u8 +
+        "00281214|UI|1|R|LargePaletteColorLookupTableUID|Large Palette Color Lookup Table UID"u8 +
+        "00281221|OW|1||SegmentedRedPaletteColorLookupTableData|Segmented Red Palette Color Lookup Table Data"u8 +
+        "00281222|OW|1||SegmentedGreenPaletteColorLookupTableData|Segmented Green Palette Color Lookup Table Data"u8 +
+        "00281223|OW|1||SegmentedBluePaletteColorLookupTableData|Segmented Blue Palette Color Lookup Table Data"u8 +
+        "00281224|OW|1||SegmentedAlphaPaletteColorLookupTableData|Segmented Alpha Palette Color Lookup Table Data"u8 +
+        "00281230|SQ|1||StoredValueColorRangeSequence|Stored Value Color Range Sequence"u8 +
+        "00281231|FD|1||MinimumStoredValueMapped|Minimum Stored Value Mapped"u8 +
+        "00281232|FD|1||MaximumStoredValueMapped|Maximum Stored Value Mapped"u8 +
+        "00281300|CS|1||BreastImplantPresent|Breast Implant Present"u8 +
+        "00281350|CS|1||PartialView|Partial View"u8 +
+        "00281351|ST|1||PartialViewDescription|Partial View Description"u8 +
+        "00281352|SQ|1||PartialViewCodeSequence|Partial View Code Sequence"u8 +
+        "0028135A|CS|1||SpatialLocationsPreserved|Spatial Locations Preserved"u8 +
+        "00281401|SQ|1||DataFrameAssignmentSequence|Data Frame Assignment Sequence"u8 +
+        "00281402|CS|1||DataPathAssignment|Data Path Assignment"u8 +
+        "00281403|US|1||BitsMappedToColorLookupTable|Bits Mapped to Color Lookup Table"u8 +
+        "00281404|SQ|1||BlendingLUT1Sequence|Blending LUT 1 Sequence"u8 +
+        "00281405|CS|1||BlendingLUT1TransferFunction|Blending LUT 1 Transfer Function"u8 +
+        "00281406|FD|1||BlendingWeightConstant|Blending Weight Constant"u8 +
+        "00281407|US|3||BlendingLookupTableDescriptor|Blending Lookup Table Descriptor"u8 +
+        "00281408|OW|1||BlendingLookupTableData|Blending Lookup Table Data"u8 +
+        "0028140B|SQ|1||EnhancedPaletteColorLookupTableSequence|Enhanced Palette Color Lookup Table Sequence"u8 +
+        "0028140C|SQ|1||BlendingLUT2Sequence|Blending LUT 2 Sequence"u8 +
+        "0028140D|CS|1||BlendingLUT2TransferFunction|Blending LUT 2 Transfer Function"u8 +
+        "0028140E|CS|1||DataPathID|Data Path ID"u8 +
+        "0028140F|CS|1||RGBLUTTransferFunction|RGB LUT Transfer Function"u8 +
+        "00281410|CS|1||AlphaLUTTransferFunction|Alpha LUT Transfer Function"u8 +
+        "00282000|OB|1||ICCProfile|ICC Profile"u8 +
+        "00282002|CS|1||ColorSpace|Color Space"u8 +
+        "00282110|CS|1||LossyImageCompression|Lossy Image Compression"u8 +
+        "00282112|DS|1-n||LossyImageCompressionRatio|Lossy Image Compression Ratio"u8 +
+        "00282114|CS|1-n||LossyImageCompressionMethod|Lossy Image Compression Method"u8 +
+        "00283000|SQ|1||ModalityLUTSequence|Modality LUT Sequence"u8 +
+        "00283002|US or SS|3||LUTDescriptor|LUT Descriptor"u8 +
+        "00283003|LO|1||LUTExplanation|LUT Explanation"u8 +
+        "00283004|LO|1||ModalityLUTType|Modality LUT Type"u8 +
+        "00283006|US or OW|1-n||LUTData|LUT Data"u8 +
+        "00283010|SQ|1||VOILUTSequence|VOI LUT Sequence"u8 +
+        "00283110|SQ|1||SoftcopyVOILUTSequence|Softcopy VOI LUT Sequence"u8 +
+        "00284000|LT|1|R|ImagePresentationComments|Image Presentation Comments"u8 +
+        "00285000|SQ|1|R|BiPlaneAcquisitionSequence|Bi-Plane Acquisition Sequence"u8 +
+        "00286010|US|1||RepresentativeFrameNumber|Representative Frame Number"u8 +
+        "00286020|US|1-n||FrameNumbersOfInterest|Frame Numbers of Interest (FOI)"u8 +
+        "00286022|LO|1-n||FrameOfInterestDescription|Frame of Interest Description"u8 +
+        "00286023|CS|1-n||FrameOfInterestType|Frame of Interest Type"u8 +
+        "00286030|US|1-n|R|MaskPointers|Mask Pointer(s)"u8 +
+        "00286040|US|1-n||RWavePointer|R Wave Pointer"u8 +
+        "00286100|SQ|1||MaskSubtractionSequence|Mask Subtraction Sequence"u8 +
+        "00286101|CS|1||MaskOperation|Mask Operation"u8 +
+        "00286102|US|2-2n||ApplicableFrameRange|Applicable Frame Range"u8 +
+        "00286110|US|1-n||MaskFrameNumbers|Mask Frame Numbers"u8 +
+        "00286112|US|1||ContrastFrameAveraging|Contrast Frame Averaging"u8 +
+        "00286114|FL|2||MaskSubPixelShift|Mask Sub-pixel Shift"u8 +
+        "00286120|SS|1||TIDOffset|TID Offset"u8 +
+        "00286190|ST|1||MaskOperationExplanation|Mask Operation Explanation"u8 +
+        "00287000|SQ|1||EquipmentAdministratorSequence|Equipment Administrator Sequence"u8 +
+        "00287001|US|1||NumberOfDisplaySubsystems|Number of Display Subsystems"u8 +
+        "00287002|US|1||CurrentConfigurationID|Current Configuration ID"u8 +
+        "00287003|US|1||DisplaySubsystemID|Display Subsystem ID"u8 +
+        "00287004|SH|1||DisplaySubsystemName|Display Subsystem Name"u8 +
+        "00287005|LO|1||DisplaySubsystemDescription|Display Subsystem Description"u8 +
+        "00287006|CS|1||SystemStatus|System Status"u8 +
+        "00287007|LO|1||SystemStatusComment|System Status Comment"u8 +
+        "00287008|SQ|1||TargetLuminanceCharacteristicsSequence|Target Luminance Characteristics Sequence"u8 +
+        "00287009|US|1||LuminanceCharacteristicsID|Luminance Characteristics ID"u8 +
+        "0028700A|SQ|1||DisplaySubsystemConfigurationSequence|Display Subsystem Configuration Sequence"u8 +
+        "0028700B|US|1||ConfigurationID|Configuration ID"u8 +
+        "0028700C|SH|1||ConfigurationName|Configuration Name"u8 +
+        "0028700D|LO|1||ConfigurationDescription|Configuration Description"u8 +
+        "0028700E|US|1||ReferencedTargetLuminanceCharacteristicsID|Referenced Target Luminance Characteristics ID"u8 +
+        "0028700F|SQ|1||QAResultsSequence|QA Results Sequence"u8 +
+        "00287010|SQ|1||DisplaySubsystemQAResultsSequence|Display Subsystem QA Results Sequence"u8 +
+        "00287011|SQ|1||ConfigurationQAResultsSequence|Configuration QA Results Sequence"u8 +
+        "00287012|SQ|1||MeasurementEquipmentSequence|Measurement Equipment Sequence"u8 +
+        "00287013|CS|1-n||MeasurementFunctions|Measurement Functions"u8 +
+        "00287014|CS|1||MeasurementEquipmentType|Measurement Equipment Type"u8 +
+        "00287015|SQ|1||VisualEvaluationResultSequence|Visual Evaluation Result Sequence"u8 +
+        "00287016|SQ|1||DisplayCalibrationResultSequence|Display Calibration Result Sequence"u8 +
+        "00287017|US|1||DDLValue|DDL Value"u8 +
+        "00287018|FL|2||CIExyWhitePoint|CIExy White Point"u8 +
+        "00287019|CS|1||DisplayFunctionType|Display Function Type"u8 +
+        "0028701A|FL|1||GammaValue|Gamma Value"u8 +
+        "0028701B|US|1||NumberOfLuminancePoints|Number of Luminance Points"u8 +
+        "0028701C|SQ|1||LuminanceResponseSequence|Luminance Response Sequence"u8 +
+        "0028701D|FL|1||TargetMinimumLuminance|Target Minimum Luminance"u8 +
+        "0028701E|FL|1||TargetMaximumLuminance|Target Maximum Luminance"u8 +
+        "0028701F|FL|1||LuminanceValue|Luminance Value"u8 +
+        "00287020|LO|1||LuminanceResponseDescription|Luminance Response Description"u8 +
+        "00287021|CS|1||WhitePointFlag|White Point Flag"u8 +
+        "00287022|SQ|1||DisplayDeviceTypeCodeSequence|Display Device Type Code Sequence"u8 +
+        "00287023|SQ|1||DisplaySubsystemSequence|Display Subsystem Sequence"u8 +
+        "00287024|SQ|1||LuminanceResultSequence|Luminance Result Sequence"u8 +
+        "00287025|CS|1||AmbientLightValueSource|Ambient Light Value Source"u8 +
+        "00287026|CS|1-n||MeasuredCharacteristics|Measured Characteristics"u8 +
+        "00287027|SQ|1||LuminanceUniformityResultSequence|Luminance Uniformity Result Sequence"u8 +
+        "00287028|SQ|1||VisualEvaluationTestSequence|Visual Evaluation Test Sequence"u8 +
+        "00287029|CS|1||TestResult|Test Result"u8 +
+        "0028702A|LO|1||TestResultComment|Test Result Comment"u8 +
+        "0028702B|CS|1||TestImageValidation|Test Image Validation"u8 +
+        "0028702C|SQ|1||TestPatternCodeSequence|Test Pattern Code Sequence"u8 +
+        "0028702D|SQ|1||MeasurementPatternCodeSequence|Measurement Pattern Code Sequence"u8 +
+        "0028702E|SQ|1||VisualEvaluationMethodCodeSequence|Visual Evaluation Method Code Sequence"u8 +
+        "00287FE0|UR|1||PixelDataProviderURL|Pixel Data Provider URL"u8 +
+        "00289001|UL|1||DataPointRows|Data Point Rows"u8 +
+        "00289002|UL|1||DataPointColumns|Data Point Columns"u8 +
+        "00289003|CS|1||SignalDomainColumns|Signal Domain Columns"u8 +
+        "00289099|US|1|R|LargestMonochromePixelValue|Largest Monochrome Pixel Value"u8 +
+        "00289108|CS|1||DataRepresentation|Data Representation"u8 +
+        "00289110|SQ|1||PixelMeasuresSequence|Pixel Measures Sequence"u8 +
+        "00289132|SQ|1||FrameVOILUTSequence|Frame VOI LUT Sequence"u8 +
+        "00289145|SQ|1||PixelValueTransformationSequence|Pixel Value Transformation Sequence"u8 +
+        "00289235|CS|1||SignalDomainRows|Signal Domain Rows"u8 +
+        "00289411|FL|1||DisplayFilterPercentage|Display Filter Percentage"u8 +
+        "00289415|SQ|1||FramePixelShiftSequence|Frame Pixel Shift Sequence"u8 +
+        "00289416|US|1||SubtractionItemID|Subtraction Item ID"u8 +
+        "00289422|SQ|1||PixelIntensityRelationshipLUTSequence|Pixel Intensity Relationship LUT Sequence"u8 +
+        "00289443|SQ|1||FramePixelDataPropertiesSequence|Frame Pixel Data Properties Sequence"u8 +
+        "00289444|CS|1||GeometricalProperties|Geometrical Properties"u8 +
+        "00289445|FL|1||GeometricMaximumDistortion|Geometric Maximum Distortion"u8 +
+        "00289446|CS|1-n||ImageProcessingApplied|Image Processing Applied"u8 +
+        "00289454|CS|1||MaskSelectionMode|Mask Selection Mode"u8 +
+        "00289474|CS|1||LUTFunction|LUT Function"u8 +
+        "00289478|FL|1||MaskVisibilityPercentage|Mask Visibility Percentage"u8 +
+        "00289501|SQ|1||PixelShiftSequence|Pixel Shift Sequence"u8 +
+        "00289502|SQ|1||RegionPixelShiftSequence|Region Pixel Shift Sequence"u8 +
+        "00289503|SS|2-2n||VerticesOfTheRegion|Vertices of the Region"u8 +
+        "00289505|SQ|1||MultiFramePresentationSequence|Multi-frame Presentation Sequence"u8 +
+        "00289506|US|2-2n||PixelShiftFrameRange|Pixel Shift Frame Range"u8 +
+        "00289507|US|2-2n||LUTFrameRange|LUT Frame Range"u8 +
+        "00289520|DS|16||ImageToEquipmentMappingMatrix|Image to Equipment Mapping Matrix"u8 +
+        "00289537|CS|1||EquipmentCoordinateSystemIdentification|Equipment Coordinate System Identification"u8 +
+        "0032000A|CS|1|R|StudyStatusID|Study Status ID"u8 +
+        "0032000C|CS|1|R|StudyPriorityID|Study Priority ID"u8 +
+        "00320012|LO|1|R|StudyIDIssuer|Study ID Issuer"u8 +
+        "00320032|DA|1|R|StudyVerifiedDate|Study Verified Date"u8 +
+        "00320033|TM|1|R|StudyVerifiedTime|Study Verified Time"u8 +
+        "00320034|DA|1|R|StudyReadDate|Study Read Date"u8 +
+        "00320035|TM|1|R|StudyReadTime|Study Read Time"u8 +
+        "00321000|DA|1|R|ScheduledStudyStartDate|Scheduled Study Start Date"u8 +
+        "00321001|TM|1|R|ScheduledStudyStartTime|Scheduled Study Start Time"u8 +
+        "00321010|DA|1|R|ScheduledStudyStopDate|Scheduled Study Stop Date"u8 +
+        "00321011|TM|1|R|ScheduledStudyStopTime|Scheduled Study Stop Time"u8 +
+        "00321020|LO|1|R|ScheduledStudyLocation|Scheduled Study Location"u8 +
+        "00321021|AE|1-n|R|ScheduledStudyLocationAETitle|Scheduled Study Location AE Title"u8 +
+        "00321030|LO|1|R|ReasonForStudy|Reason for Study"u8 +
+        "00321031|SQ|1||RequestingPhysicianIdentificationSequence|Requesting Physician Identification Sequence"u8 +
+        "00321032|PN|1||RequestingPhysician|Requesting Physician"u8 +
+        "00321033|LO|1||RequestingService|Requesting Service"u8 +
+        "00321034|SQ|1||RequestingServiceCodeSequence|Requesting Service Code Sequence"u8 +
+        "00321040|DA|1|R|StudyArrivalDate|Study Arrival Date"u8 +
+        "00321041|TM|1|R|StudyArrivalTime|Study Arrival Time"u8 +
+        "00321050|DA|1|R|StudyCompletionDate|Study Completion Date"u8 +
+        "00321051|TM|1|R|StudyCompletionTime|Study Completion Time"u8 +
+        "00321055|CS|1|R|StudyComponentStatusID|Study Component Status ID"u8 +
+        "00321060|LO|1||RequestedProcedureDescription|Requested Procedure Description"u8 +
+        "00321064|SQ|1||RequestedProcedureCodeSequence|Requested Procedure Code Sequence"u8 +
+        "00321065|SQ|1||RequestedLateralityCodeSequence|Requested Laterality Code Sequence"u8 +
+        "00321066|UT|1||ReasonForVisit|Reason for Visit"u8 +
+        "00321067|SQ|1||ReasonForVisitCodeSequence|Reason for Visit Code Sequence"u8 +
+        "00321070|LO|1||RequestedContrastAgent|Requested Contrast Agent"u8 +
+        "00324000|LT|1|R|StudyComments|Study Comments"u8 +
+        "00340001|SQ|1||FlowIdentifierSequence|Flow Identifier Sequence"u8 +
+        "00340002|OB|1||FlowIdentifier|Flow Identifier"u8 +
+        "00340003|UI|1||FlowTransferSyntaxUID|Flow Transfer Syntax UID"u8 +
+        "00340004|UL|1||FlowRTPSamplingRate|Flow RTP Sampling Rate"u8 +
+        "00340005|OB|1||SourceIdentifier|Source Identifier"u8 +
+        "00340007|OB|1||FrameOriginTimestamp|Frame Origin Timestamp"u8 +
+        "00340008|CS|1||IncludesImagingSubject|Includes Imaging Subject"u8 +
+        "00340009|SQ|1||FrameUsefulnessGroupSequence|Frame Usefulness Group Sequence"u8 +
+        "0034000A|SQ|1||RealTimeBulkDataFlowSequence|Real-Time Bulk Data Flow Sequence"u8 +
+        "0034000B|SQ|1||CameraPositionGroupSequence|Camera Position Group Sequence"u8 +
+        "0034000C|CS|1||IncludesInformation|Includes Information"u8 +
+        "0034000D|SQ|1||TimeOfFrameGroupSequence|Time of Frame Group Sequence"u8 +
+        "00380004|SQ|1||ReferencedPatientAliasSequence|Referenced Patient Alias Sequence"u8 +
+        "00380008|CS|1||VisitStatusID|Visit Status ID"u8 +
+        "00380010|LO|1||AdmissionID|Admission ID"u8 +
+        "00380011|LO|1|R|IssuerOfAdmissionID|Issuer of Admission ID"u8 +
+        "00380014|SQ|1||IssuerOfAdmissionIDSequence|Issuer of Admission ID Sequence"u8 +
+        "00380016|LO|1||RouteOfAdmissions|Route of Admissions"u8 +
+        "0038001A|DA|1|R|ScheduledAdmissionDate|Scheduled Admission Date"u8 +
+        "0038001B|TM|1|R|ScheduledAdmissionTime|Scheduled Admission Time"u8 +
+        "0038001C|DA|1|R|ScheduledDischargeDate|Scheduled Discharge Date"u8 +
+        "0038001D|TM|1|R|ScheduledDischargeTime|Scheduled Discharge Time"u8 +
+        "0038001E|LO|1|R|ScheduledPatientInstitutionResidence|Scheduled Patient Institution Residence"u8 +
+        "00380020|DA|1||AdmittingDate|Admitting Date"u8 +
+        "00380021|TM|1||AdmittingTime|Admitting Time"u8 +
+        "00380030|DA|1|R|DischargeDate|Discharge Date"u8 +
+        "00380032|TM|1|R|DischargeTime|Discharge Time"u8 +
+        "00380040|LO|1|R|DischargeDiagnosisDescription|Discharge Diagnosis Description"u8 +
+        "00380044|SQ|1|R|DischargeDiagnosisCodeSequence|Discharge Diagnosis Code Sequence"u8 +
+        "00380050|LO|1||SpecialNeeds|Special Needs"u8 +
+        "00380060|LO|1||ServiceEpisodeID|Service Episode ID"u8 +
+        "00380061|LO|1|R|IssuerOfServiceEpisodeID|Issuer of Service Episode ID"u8 +
+        "00380062|LO|1||ServiceEpisodeDescription|Service Episode Description"u8 +
+        "00380064|SQ|1||IssuerOfServiceEpisodeIDSequence|Issuer of Service Episode ID Sequence"u8 +
+        "00380100|SQ|1||PertinentDocumentsSequence|Pertinent Documents Sequence"u8 +
+        "00380101|SQ|1||PertinentResourcesSequence|Pertinent Resources Sequence"u8 +
+        "00380102|LO|1||ResourceDescription|Resource Description"u8 +
+        "00380300|LO|1||CurrentPatientLocation|Current Patient Location"u8 +
+        "00380400|LO|1||PatientInstitutionResidence|Patient's Institution Residence"u8 +
+        "00380500|LO|1||PatientState|Patient State"u8 +
+        "00380502|SQ|1||PatientClinicalTrialParticipationSequence|Patient Clinical Trial Participation Sequence"u8 +
+        "00384000|LT|1||VisitComments|Visit Comments"u8 +
+        "003A0004|CS|1||WaveformOriginality|Waveform Originality"u8 +
+        "003A0005|US|1||NumberOfWaveformChannels|Number of Waveform Channels"u8 +
+        "003A0010|UL|1||NumberOfWaveformSamples|Number of Waveform Samples"u8 +
+        "003A001A|DS|1||SamplingFrequency|Sampling Frequency"u8 +
+        "003A0020|SH|1||MultiplexGroupLabel|Multiplex Group Label"u8 +
+        "003A0200|SQ|1||ChannelDefinitionSequence|Channel Definition Sequence"u8 +
+        "003A0202|IS|1||WaveformChannelNumber|Waveform Channel Number"u8 +
+        "003A0203|SH|1||ChannelLabel|Channel Label"u8 +
+        "003A0205|CS|1-n||ChannelStatus|Channel Status"u8 +
+        "003A0208|SQ|1||ChannelSourceSequence|Channel Source Sequence"u8 +
+        "003A0209|SQ|1||ChannelSourceModifiersSequence|Channel Source Modifiers Sequence"u8 +
+        "003A020A|SQ|1||SourceWaveformSequence|Source Waveform Sequence"u8 +
+        "003A020C|LO|1||ChannelDerivationDescription|Channel Derivation Description"u8 +
+        "003A0210|DS|1||ChannelSensitivity|Channel Sensitivity"u8 +
+        "003A0211|SQ|1||ChannelSensitivityUnitsSequence|Channel Sensitivity Units Sequence"u8 +
+        "003A0212|DS|1||ChannelSensitivityCorrectionFactor|Channel Sensitivity Correction Factor"u8 +
+        "003A0213|DS|1||ChannelBaseline|Channel Baseline"u8 +
+        "003A0214|DS|1||ChannelTimeSkew|Channel Time Skew"u8 +
+        "003A0215|DS|1||ChannelSampleSkew|Channel Sample Skew"u8 +
+        "003A0218|DS|1||ChannelOffset|Channel Offset"u8 +
+        "003A021A|US|1||WaveformBitsStored|Waveform Bits Stored"u8 +
+        "003A0220|DS|1||FilterLowFrequency|Filter Low Frequency"u8 +
+        "003A0221|DS|1||FilterHighFrequency|Filter High Frequency"u8 +
+        "003A0222|DS|1||NotchFilterFrequency|Notch Filter Frequency"u8 +
+        "003A0223|DS|1||NotchFilterBandwidth|Notch Filter Bandwidth"u8 +
+        "003A0230|FL|1||WaveformDataDisplayScale|Waveform Data Display Scale"u8 +
+        "003A0231|US|3||WaveformDisplayBackgroundCIELabValue|Waveform Display Background CIELab Value"u8 +
+        "003A0240|SQ|1||WaveformPresentationGroupSequence|Waveform Presentation Group Sequence"u8 +
+        "003A0241|US|1||PresentationGroupNumber|Presentation Group Number"u8 +
+        "003A0242|SQ|1||ChannelDisplaySequence|Channel Display Sequence"u8 +
+        "003A0244|US|3||ChannelRecommendedDisplayCIELabValue|Channel Recommended Display CIELab Value"u8 +
+        "003A0245|FL|1||ChannelPosition|Channel Position"u8 +
+        "003A0246|CS|1||DisplayShadingFlag|Display Shading Flag"u8 +
+        "003A0247|FL|1||FractionalChannelDisplayScale|Fractional Channel Display Scale"u8 +
+        "003A0248|FL|1||AbsoluteChannelDisplayScale|Absolute Channel Display Scale"u8 +
+        "003A0300|SQ|1||MultiplexedAudioChannelsDescriptionCodeSequence|Multiplexed Audio Channels Description Code Sequence"u8 +
+        "003A0301|IS|1||ChannelIdentificationCode|Channel Identification Code"u8 +
+        "003A0302|CS|1||ChannelMode|Channel Mode"u8 +
+        "003A0310|UI|1||MultiplexGroupUID|Multiplex Group UID"u8 +
+        "003A0311|DS|1||PowerlineFrequency|Powerline Frequency"u8 +
+        "003A0312|SQ|1||ChannelImpedanceSequence|Channel Impedance Sequence"u8 +
+        "003A0313|DS|1||ImpedanceValue|Impedance Value"u8 +
+        "003A0314|DT|1||ImpedanceMeasurementDateTime|Impedance Measurement DateTime"u8 +
+        "003A0315|DS|1||ImpedanceMeasurementFrequency|Impedance Measurement Frequency"u8 +
+        "003A0316|CS|1||ImpedanceMeasurementCurrentType|Impedance Measurement Current Type"u8 +
+        "00400001|AE|1-n||ScheduledStationAETitle|Scheduled Station AE Title"u8 +
+        "00400002|DA|1||ScheduledProcedureStepStartDate|Scheduled Procedure Step Start Date"u8 +
+        "00400003|TM|1||ScheduledProcedureStepStartTime|Scheduled Procedure Step Start Time"u8 +
+        "00400004|DA|1||ScheduledProcedureStepEndDate|Scheduled Procedure Step End Date"u8 +
+        "00400005|TM|1||ScheduledProcedureStepEndTime|Scheduled Procedure Step End Time"u8 +
+        "00400006|PN|1||ScheduledPerformingPhysicianName|Scheduled Performing Physician's Name"u8 +
+        "00400007|LO|1||ScheduledProcedureStepDescription|Scheduled Procedure Step Description"u8 +
+        "00400008|SQ|1||ScheduledProtocolCodeSequence|Scheduled Protocol Code Sequence"u8 +
+        "00400009|SH|1||ScheduledProcedureStepID|Scheduled Procedure Step ID"u8 +
+        "0040000A|SQ|1||StageCodeSequence|Stage Code Sequence"u8 +
+        "0040000B|SQ|1||ScheduledPerformingPhysicianIdentificationSequence|Scheduled Performing Physician Identification Sequence"u8 +
+        "00400010|SH|1-n||ScheduledStationName|Scheduled Station Name"u8 +
+        "00400011|SH|1||ScheduledProcedureStepLocation|Scheduled Procedure Step Location"u8 +
+        "00400012|LO|1||PreMedication|Pre-Medication"u8 +
+        "00400020|CS|1||ScheduledProcedureStepStatus|Scheduled Procedure Step Status"u8 +
+        "00400026|SQ|1||OrderPlacerIdentifierSequence|Order Placer Identifier Sequence"u8 +
+        "00400027|SQ|1||OrderFillerIdentifierSequence|Order Filler Identifier Sequence"u8 +
+        "00400031|UT|1||LocalNamespaceEntityID|Local Namespace Entity ID"u8 +
+        "00400032|UT|1||UniversalEntityID|Universal Entity ID"u8 +
+        "00400033|CS|1||UniversalEntityIDType|Universal Entity ID Type"u8 +
+        "00400035|CS|1||IdentifierTypeCode|Identifier Type Code"u8 +
+        "00400036|SQ|1||AssigningFacilitySequence|Assigning Facility Sequence"u8 +
+        "00400039|SQ|1||AssigningJurisdictionCodeSequence|Assigning Jurisdiction Code Sequence"u8 +
+        "0040003A|SQ|1||AssigningAgencyOrDepartmentCodeSequence|Assigning Agency or Department Code Sequence"u8 +
+        "00400100|SQ|1||ScheduledProcedureStepSequence|Scheduled Procedure Step Sequence"u8 +
+        "00400220|SQ|1||ReferencedNonImageCompositeSOPInstanceSequence|Referenced Non-Image Composite SOP Instance Sequence"u8 +
+        "00400241|AE|1||PerformedStationAETitle|Performed Station AE Title"u8 +
+        "00400242|SH|1||PerformedStationName|Performed Station Name"u8 +
+        "00400243|SH|1||PerformedLocation|Performed Location"u8 +
+        "00400244|DA|1||PerformedProcedureStepStartDate|Performed Procedure Step Start Date"u8 +
+        "00400245|TM|1||PerformedProcedureStepStartTime|Performed Procedure Step Start Time"u8 +
+        "00400250|DA|1||PerformedProcedureStepEndDate|Performed Procedure Step End Date"u8 +
+        "00400251|TM|1||PerformedProcedureStepEndTime|Performed Procedure Step End Time"u8 +
+        "00400252|CS|1||PerformedProcedureStepStatus|Performed Procedure Step Status"u8 +
+        "00400253|SH|1||PerformedProcedureStepID|Performed Procedure Step ID"u8 +
+        "00400254|LO|1||PerformedProcedureStepDescription|Performed Procedure Step Description"u8 +
+        "00400255|LO|1||PerformedProcedureTypeDescription|Performed Procedure Type Description"u8 +
+        "00400260|SQ|1||PerformedProtocolCodeSequence|Performed Protocol Code Sequence"u8 +
+        "00400261|CS|1||PerformedProtocolType|Performed Protocol Type"u8 +
+        "00400270|SQ|1||ScheduledStepAttributesSequence|Scheduled Step Attributes Sequence"u8 +
+        "00400275|SQ|1||RequestAttributesSequence|Request Attributes Sequence"u8 +
+        "00400280|ST|1||CommentsOnThePerformedProcedureStep|Comments on the Performed Procedure Step"u8 +
+        "00400281|SQ|1||PerformedProcedureStepDiscontinuationReasonCodeSequence|Performed Procedure Step Discontinuation Reason Code Sequence"u8 +
+        "00400293|SQ|1||QuantitySequence|Quantity Sequence"u8 +
+        "00400294|DS|1||Quantity|Quantity"u8 +
+        "00400295|SQ|1||MeasuringUnitsSequence|Measuring Units Sequence"u8 +
+        "00400296|SQ|1||BillingItemSequence|Billing Item Sequence"u8 +
+        "00400300|US|1|R|TotalTimeOfFluoroscopy|Total Time of Fluoroscopy"u8 +
+        "00400301|US|1|R|TotalNumberOfExposures|Total Number of Exposures"u8 +
+        "00400302|US|1||EntranceDose|Entrance Dose"u8 +
+        "00400303|US|1-2||ExposedArea|Exposed Area"u8 +
+        "00400306|DS|1||DistanceSourceToEntrance|Distance Source to Entrance"u8 +
+        "00400307|DS|1|R|DistanceSourceToSupport|Distance Source to Support"u8 +
+        "0040030E|SQ|1|R|ExposureDoseSequence|Exposure Dose Sequence"u8 +
+        "00400310|ST|1||CommentsOnRadiationDose|Comments on Radiation Dose"u8 +
+        "00400312|DS|1||XRayOutput|X-Ray Output"u8 +
+        "00400314|DS|1||HalfValueLayer|Half Value Layer"u8 +
+        "00400316|DS|1||OrganDose|Organ Dose"u8 +
+        "00400318|CS|1||OrganExposed|Organ Exposed"u8 +
+        "00400320|SQ|1||BillingProcedureStepSequence|Billing Procedure Step Sequence"u8 +
+        "00400321|SQ|1||FilmConsumptionSequence|Film Consumption Sequence"u8 +
+        "00400324|SQ|1||BillingSuppliesAndDevicesSequence|Billing Supplies and Devices Sequence"u8 +
+        "00400330|SQ|1|R|ReferencedProcedureStepSequence|Referenced Procedure Step Sequence"u8 +
+        "00400340|SQ|1||PerformedSeriesSequence|Performed Series Sequence"u8 +
+        "00400400|LT|1||CommentsOnTheScheduledProcedureStep|Comments on the Scheduled Procedure Step"u8 +
+        "00400440|SQ|1||ProtocolContextSequence|Protocol Context Sequence"u8 +
+        "00400441|SQ|1||ContentItemModifierSequence|Content Item Modifier Sequence"u8 +
+        "00400500|SQ|1||ScheduledSpecimenSequence|Scheduled Specimen Sequence"u8 +
+        "0040050A|LO|1|R|SpecimenAccessionNumber|Specimen Accession Number"u8 +
+        "00400512|LO|1||ContainerIdentifier|Container Identifier"u8 +
+        "00400513|SQ|1||IssuerOfTheContainerIdentifierSequence|Issuer of the Container Identifier Sequence"u8 +
+        "00400515|SQ|1||AlternateContainerIdentifierSequence|Alternate Container Identifier Sequence"u8 +
+        "00400518|SQ|1||ContainerTypeCodeSequence|Container Type Code Sequence"u8 +
+        "0040051A|LO|1||ContainerDescription|Container Description"u8 +
+        "00400520|SQ|1||ContainerComponentSequence|Container Component Sequence"u8 +
+        "00400550|SQ|1|R|SpecimenSequence|Specimen Sequence"u8 +
+        "00400551|LO|1||SpecimenIdentifier|Specimen Identifier"u8 +
+        "00400552|SQ|1|R|SpecimenDescriptionSequenceTrial|Specimen Description Sequence (Trial)"u8 +
+        "00400553|ST|1|R|SpecimenDescriptionTrial|Specimen Description (Trial)"u8 +
+        "00400554|UI|1||SpecimenUID|Specimen UID"u8 +
+        "00400555|SQ|1||AcquisitionContextSequence|Acquisition Context Sequence"u8 +
+        "00400556|ST|1||AcquisitionContextDescription|Acquisition Context Description"u8 +
+        "00400560|SQ|1||SpecimenDescriptionSequence|Specimen Description Sequence"u8 +
+        "00400562|SQ|1||IssuerOfTheSpecimenIdentifierSequence|Issuer of the Specimen Identifier Sequence"u8 +
+        "0040059A|SQ|1||SpecimenTypeCodeSequence|Specimen Type Code Sequence"u8 +
+        "00400600|LO|1||SpecimenShortDescription|Specimen Short Description"u8 +
+        "00400602|UT|1||SpecimenDetailedDescription|Specimen Detailed Description"u8 +
+        "00400610|SQ|1||SpecimenPreparationSequence|Specimen Preparation Sequence"u8 +
+        "00400612|SQ|1||SpecimenPreparationStepContentItemSequence|Specimen Preparation Step Content Item Sequence"u8 +
+        "00400620|SQ|1||SpecimenLocalizationContentItemSequence|Specimen Localization Content Item Sequence"u8 +
+        "004006FA|LO|1|R|SlideIdentifier|Slide Identifier"u8 +
+        "00400710|SQ|1||WholeSlideMicroscopyImageFrameTypeSequence|Whole Slide Microscopy Image Frame Type Sequence"u8 +
+        "0040071A|SQ|1||ImageCenterPointCoordinatesSequence|Image Center Point Coordinates Sequence"u8 +
+        "0040072A|DS|1||XOffsetInSlideCoordinateSystem|X Offset in Slide Coordinate System"u8 +
+        "0040073A|DS|1||YOffsetInSlideCoordinateSystem|Y Offset in Slide Coordinate System"u8 +
+        "0040074A|DS|1||ZOffsetInSlideCoordinateSystem|Z Offset in Slide Coordinate System"u8 +
+        "004008D8|SQ|1|R|PixelSpacingSequence|Pixel Spacing Sequence"u8 +
+        "004008DA|SQ|1|R|CoordinateSystemAxisCodeSequence|Coordinate System Axis Code Sequence"u8 +
+        "004008EA|SQ|1||MeasurementUnitsCodeSequence|Measurement Units Code Sequence"u8 +
+        "004009F8|SQ|1|R|VitalStainCodeSequenceTrial|Vital Stain Code Sequence (Trial)"u8 +
+        "00401001|SH|1||RequestedProcedureID|Requested Procedure ID"u8 +
+        "00401002|LO|1||ReasonForTheRequestedProcedure|Reason for the Requested Procedure"u8 +
+        "00401003|SH|1||RequestedProcedurePriority|Requested Procedure Priority"u8 +
+        "00401004|LO|1||PatientTransportArrangements|Patient Transport Arrangements"u8 +
+        "00401005|LO|1||RequestedProcedureLocation|Requested Procedure Location"u8 +
+        "00401006|SH|1|R|PlacerOrderNumberProcedure|Placer Order Number / Procedure"u8 +
+        "00401007|SH|1|R|FillerOrderNumberProcedure|Filler Order Number / Procedure"u8 +
+        "00401008|LO|1||ConfidentialityCode|Confidentiality Code"u8 +
+        "00401009|SH|1||ReportingPriority|Reporting Priority"u8 +
+        "0040100A|SQ|1||ReasonForRequestedProcedureCodeSequence|Reason for Requested Procedure Code Sequence"u8 +
+        "00401010|PN|1-n||NamesOfIntendedRecipientsOfResults|Names of Intended Recipients of Results"u8 +
+        "00401011|SQ|1||IntendedRecipientsOfResultsIdentificationSequence|Intended Recipients of Results Identification Sequence"u8 +
+        "00401012|SQ|1||ReasonForPerformedProcedureCodeSequence|Reason For Performed Procedure Code Sequence"u8 +
+        "00401060|LO|1|R|RequestedProcedureDescriptionTrial|Requested Procedure Description (Trial)"u8 +
+        "00401101|SQ|1||PersonIdentificationCodeSequence|Person Identification Code Sequence"u8 +
+        "00401102|ST|1||PersonAddress|Person's Address"u8 +
+        "00401103|LO|1-n||PersonTelephoneNumbers|Person's Telephone Numbers"u8 +
+        "00401104|LT|1||PersonTelecomInformation|Person's Telecom Information"u8 +
+        "00401400|LT|1||RequestedProcedureComments|Requested Procedure Comments"u8 +
+        "00402001|LO|1|R|ReasonForTheImagingServiceRequest|Reason for the Imaging Service Request"u8 +
+        "00402004|DA|1||IssueDateOfImagingServiceRequest|Issue Date of Imaging Service Request"u8 +
+        "00402005|TM|1||IssueTimeOfImagingServiceRequest|Issue Time of Imaging Service Request"u8 +
+        "00402006|SH|1|R|PlacerOrderNumberImagingServiceRequestRetired|Placer Order Number / Imaging Service Request (Retired)"u8 +
+        "00402007|SH|1|R|FillerOrderNumberImagingServiceRequestRetired|Filler Order Number / Imaging Service Request (Retired)"u8 +
+        "00402008|PN|1||OrderEnteredBy|Order Entered By"u8 +
+        "00402009|SH|1||OrderEntererLocation|Order Enterer's Location"u8 +
+        "00402010|SH|1||OrderCallbackPhoneNumber|Order Callback Phone Number"u8 +
+        "00402011|LT|1||OrderCallbackTelecomInformation|Order Callback Telecom Information"u8 +
+        "00402016|LO|1||PlacerOrderNumberImagingServiceRequest|Placer Order Number / Imaging Service Request"u8 +
+        "00402017|LO|1||FillerOrderNumberImagingServiceRequest|Filler Order Number / Imaging Service Request"u8 +
+        "00402400|LT|1||ImagingServiceRequestComments|Imaging Service Request Comments"u8 +
+        "00403001|LO|1||ConfidentialityConstraintOnPatientDataDescription|Confidentiality Constraint on Patient Data Description"u8 +
+        "00404001|CS|1|R|GeneralPurposeScheduledProcedureStepStatus|General Purpose Scheduled Procedure Step Status"u8 +
+        "00404002|CS|1|R|GeneralPurposePerformedProcedureStepStatus|General Purpose Performed Procedure Step Status"u8 +
+        "00404003|CS|1|R|GeneralPurposeScheduledProcedureStepPriority|General Purpose Scheduled Procedure Step Priority"u8 +
+        "00404004|SQ|1|R|ScheduledProcessingApplicationsCodeSequence|Scheduled Processing Applications Code Sequence"u8 +
+        "00404005|DT|1||ScheduledProcedureStepStartDateTime|Scheduled Procedure Step Start DateTime"u8 +
+        "00404006|CS|1|R|MultipleCopiesFlag|Multiple Copies Flag"u8 +
+        "00404007|SQ|1|R|PerformedProcessingApplicationsCodeSequence|Performed Processing Applications Code Sequence"u8 +
+        "00404008|DT|1||ScheduledProcedureStepExpirationDateTime|Scheduled Procedure Step Expiration DateTime"u8 +
+        "00404009|SQ|1||HumanPerformerCodeSequence|Human Performer Code Sequence"u8 +
+        "00404010|DT|1||ScheduledProcedureStepModificationDateTime|Scheduled Procedure Step Modification DateTime"u8 +
+        "00404011|DT|1||ExpectedCompletionDateTime|Expected Completion DateTime"u8 +
+        "00404015|SQ|1|R|ResultingGeneralPurposePerformedProcedureStepsSequence|Resulting General Purpose Performed Procedure Steps Sequence"u8 +
+        "00404016|SQ|1|R|ReferencedGeneralPurposeScheduledProcedureStepSequence|Referenced General Purpose Scheduled Procedure Step Sequence"u8 +
+        "00404018|SQ|1||ScheduledWorkitemCodeSequence|Scheduled Workitem Code Sequence"u8 +
+        "00404019|SQ|1||PerformedWorkitemCodeSequence|Performed Workitem Code Sequence"u8 +
+        "00404020|CS|1|R|InputAvailabilityFlag|Input Availability Flag"u8 +
+        "00404021|SQ|1||InputInformationSequence|Input Information Sequence"u8 +
+        "00404022|SQ|1|R|RelevantInformationSequence|Relevant Information Sequence"u8 +
+        "00404023|UI|1|R|ReferencedGeneralPurposeScheduledProcedureStepTransactionUID|Referenced General Purpose Scheduled Procedure Step Transaction UID"u8 +
+        "00404025|SQ|1||ScheduledStationNameCodeSequence|Scheduled Station Name Code Sequence"u8 +
+        "00404026|SQ|1||ScheduledStationClassCodeSequence|Scheduled Station Class Code Sequence"u8 +
+        "00404027|SQ|1||ScheduledStationGeographicLocationCodeSequence|Scheduled Station Geographic Location Code Sequence"u8 +
+        "00404028|SQ|1||PerformedStationNameCodeSequence|Performed Station Name Code Sequence"u8 +
+        "00404029|SQ|1||PerformedStationClassCodeSequence|Performed Station Class Code Sequence"u8 +
+        "00404030|SQ|1||PerformedStationGeographicLocationCodeSequence|Performed Station Geographic Location Code Sequence"u8 +
+        "00404031|SQ|1|R|RequestedSubsequentWorkitemCodeSequence|Requested Subsequent Workitem Code Sequence"u8 +
+        "00404032|SQ|1|R|NonDICOMOutputCodeSequence|Non-DICOM Output Code Sequence"u8 +
+        "00404033|SQ|1||OutputInformationSequence|Output Information Sequence"u8 +
+        "00404034|SQ|1||ScheduledHumanPerformersSequence|Scheduled Human Performers Sequence"u8 +
+        "00404035|SQ|1||ActualHumanPerformersSequence|Actual Human Performers Sequence"u8 +
+        "00404036|LO|1||HumanPerformerOrganization|Human Performer's Organization"u8 +
+        "00404037|PN|1||HumanPerformerName|Human Performer's Name"u8 +
+        "00404040|CS|1||RawDataHandling|Raw Data Handling"u8 +
+        "00404041|CS|1||InputReadinessState|Input Readiness State"u8 +
+        "00404050|DT|1||PerformedProcedureStepStartDateTime|Performed Procedure Step Start DateTime"u8 +
+        "00404051|DT|1||PerformedProcedureStepEndDateTime|Performed Procedure Step End DateTime"u8 +
+        "00404052|DT|1||ProcedureStepCancellationDateTime|Procedure Step Cancellation DateTime"u8 +
+        "00404070|SQ|1||OutputDestinationSequence|Output Destination Sequence"u8 +
+        "00404071|SQ|1||DICOMStorageSequence|DICOM Storage Sequence"u8 +
+        "00404072|SQ|1||STOWRSStorageSequence|STOW-RS Storage Sequence"u8 +
+        "00404073|UR|1||StorageURL|Storage URL"u8 +
+        "00404074|SQ|1||XDSStorageSequence|XDS Storage Sequence"u8 +
+        "00408302|DS|1||EntranceDoseInmGy|Entrance Dose in mGy"u8 +
+        "00408303|CS|1||EntranceDoseDerivation|Entrance Dose Derivation"u8 +
+        "00409092|SQ|1||ParametricMapFrameTypeSequence|Parametric Map Frame Type Sequence"u8 +
+        "00409094|SQ|1||ReferencedImageRealWorldValueMappingSequence|Referenced Image Real World Value Mapping Sequence"u8 +
+        "00409096|SQ|1||RealWorldValueMappingSequence|Real World Value Mapping Sequence"u8 +
+        "00409098|SQ|1||PixelValueMappingCodeSequence|Pixel Value Mapping Code Sequence"u8 +
+        "00409210|SH|1||LUTLabel|LUT Label"u8 +
+        "00409211|US or SS|1||RealWorldValueLastValueMapped|Real World Value Last Value Mapped"u8 +
+        "00409212|FD|1-n||RealWorldValueLUTData|Real World Value LUT Data"u8 +
+        "00409213|FD|1||DoubleFloatRealWorldValueLastValueMapped|Double Float Real World Value Last Value Mapped"u8 +
+        "00409214|FD|1||DoubleFloatRealWorldValueFirstValueMapped|Double Float Real World Value First Value Mapped"u8 +
+        "00409216|US or SS|1||RealWorldValueFirstValueMapped|Real World Value First Value Mapped"u8 +
+        "00409220|SQ|1||QuantityDefinitionSequence|Quantity Definition Sequence"u8 +
+        "00409224|FD|1||RealWorldValueIntercept|Real World Value Intercept"u8 +
+        "00409225|FD|1||RealWorldValueSlope|Real World Value Slope"u8 +
+        "0040A007|CS|1|R|FindingsFlagTrial|Findings Flag (Trial)"u8 +
+        "0040A010|CS|1||RelationshipType|Relationship Type"u8 +
+        "0040A020|SQ|1|R|FindingsSequenceTrial|Findings Sequence (Trial)"u8 +
+        "0040A021|UI|1|R|FindingsGroupUIDTrial|Findings Group UID (Trial)"u8 +
+        "0040A022|UI|1|R|ReferencedFindingsGroupUIDTrial|Referenced Findings Group UID (Trial)"u8 +
+        "0040A023|DA|1|R|FindingsGroupRecordingDateTrial|Findings Group Recording Date (Trial)"u8 +
+        "0040A024|TM|1|R|FindingsGroupRecordingTimeTrial|Findings Group Recording Time (Trial)"u8 +
+        "0040A026|SQ|1|R|FindingsSourceCategoryCodeSequenceTrial|Findings Source Category Code Sequence (Trial)"u8 +
+        "0040A027|LO|1||VerifyingOrganization|Verifying Organization"u8 +
+        "0040A028|SQ|1|R|DocumentingOrganizationIdentifierCodeSequenceTrial|Documenting Organization Identifier Code Sequence (Trial)"u8 +
+        "0040A030|DT|1||VerificationDateTime|Verification DateTime"u8 +
+        "0040A032|DT|1||ObservationDateTime|Observation DateTime"u8 +
+        "0040A033|DT|1||ObservationStartDateTime|Observation Start DateTime"u8 +
+        "0040A040|CS|1||ValueType|Value Type"u8 +
+        "0040A043|SQ|1||ConceptNameCodeSequence|Concept Name Code Sequence"u8 +
+        "0040A047|LO|1|R|MeasurementPrecisionDescriptionTrial|Measurement Precision Description (Trial)"u8 +
+        "0040A050|CS|1||ContinuityOfContent|Continuity Of Content"u8 +
+        "0040A057|CS|1-n|R|UrgencyOrPriorityAlertsTrial|Urgency or Priority Alerts (Trial)"u8 +
+        "0040A060|LO|1|R|SequencingIndicatorTrial|Sequencing Indicator (Trial)"u8 +
+        "0040A066|SQ|1|R|DocumentIdentifierCodeSequenceTrial|Document Identifier Code Sequence (Trial)"u8 +
+        "0040A067|PN|1|R|DocumentAuthorTrial|Document Author (Trial)"u8 +
+        "0040A068|SQ|1|R|DocumentAuthorIdentifierCodeSequenceTrial|Document Author Identifier Code Sequence (Trial)"u8 +
+        "0040A070|SQ|1|R|IdentifierCodeSequenceTrial|Identifier Code Sequence (Trial)"u8 +
+        "0040A073|SQ|1||VerifyingObserverSequence|Verifying Observer Sequence"u8 +
+        "0040A074|OB|1|R|ObjectBinaryIdentifierTrial|Object Binary Identifier (Trial)"u8 +
+        "0040A075|PN|1||VerifyingObserverName|Verifying Observer Name"u8 +
+        "0040A076|SQ|1|R|DocumentingObserverIdentifierCodeSequenceTrial|Documenting Observer Identifier Code Sequence (Trial)"u8 +
+        "0040A078|SQ|1||AuthorObserverSequence|Author Observer Sequence"u8 +
+        "0040A07A|SQ|1||ParticipantSequence|Participant Sequence"u8 +
+        "0040A07C|SQ|1||CustodialOrganizationSequence|Custodial Organization Sequence"u8 +
+        "0040A080|CS|1||ParticipationType|Participation Type"u8 +
+        "0040A082|DT|1||ParticipationDateTime|Participation DateTime"u8 +
+        "0040A084|CS|1||ObserverType|Observer Type"u8 +
+        "0040A085|SQ|1|R|ProcedureIdentifierCodeSequenceTrial|Procedure Identifier Code Sequence (Trial)"u8 +
+        "0040A088|SQ|1||VerifyingObserverIdentificationCodeSequence|Verifying Observer Identification Code Sequence"u8 +
+        "0040A089|OB|1|R|ObjectDirectoryBinaryIdentifierTrial|Object Directory Binary Identifier (Trial)"u8 +
+        "0040A090|SQ|1|R|EquivalentCDADocumentSequence|Equivalent CDA Document Sequence"u8 +
+        "0040A0B0|US|2-2n||ReferencedWaveformChannels|Referenced Waveform Channels"u8 +
+        "0040A110|DA|1|R|DateOfDocumentOrVerbalTransactionTrial|Date of Document or Verbal Transaction (Trial)"u8 +
+        "0040A112|TM|1|R|TimeOfDocumentCreationOrVerbalTransactionTrial|Time of Document Creation or Verbal Transaction (Trial)"u8 +
+        "0040A120|DT|1||DateTime|DateTime"u8 +
+        "0040A121|DA|1||Date|Date"u8 +
+        "0040A122|TM|1||Time|Time"u8 +
+        "0040A123|PN|1||PersonName|Person Name"u8 +
+        "0040A124|UI|1||UID|UID"u8 +
+        "0040A125|CS|2|R|ReportStatusIDTrial|Report Status ID (Trial)"u8 +
+        "0040A130|CS|1||TemporalRangeType|Temporal Range Type"u8 +
+        "0040A132|UL|1-n||ReferencedSamplePositions|Referenced Sample Positions"u8 +
+        "0040A136|US|1-n|R|ReferencedFrameNumbers|Referenced Frame Numbers"u8 +
+        "0040A138|DS|1-n||ReferencedTimeOffsets|Referenced Time Offsets"u8 +
+        "0040A13A|DT|1-n||ReferencedDateTime|Referenced DateTime"u8 +
+        "0040A160|UT|1||TextValue|Text Value"u8 +
+        "0040A161|FD|1-n||FloatingPointValue|Floating Point Value"u8 +
+        "0040A162|SL|1-n||RationalNumeratorValue|Rational Numerator Value"u8 +
+        "0040A163|UL|1-n||RationalDenominatorValue|Rational Denominator Value"u8 +
+        "0040A167|SQ|1|R|ObservationCategoryCodeSequenceTrial|Observation Category Code Sequence (Trial)"u8 +
+        "0040A168|SQ|1||ConceptCodeSequence|Concept Code Sequence"u8 +
+        "0040A16A|ST|1|R|BibliographicCitationTrial|Bibliographic Citation (Trial)"u8 +
+        "0040A170|SQ|1||PurposeOfReferenceCodeSequence|Purpose of Reference Code Sequence"u8 +
+        "0040A171|UI|1||ObservationUID|Observation UID"u8 +
+        "0040A172|UI|1|R|ReferencedObservationUIDTrial|Referenced Observation UID (Trial)"u8 +
+        "0040A173|CS|1|R|ReferencedObservationClassTrial|Referenced Observation Class (Trial)"u8 +
+        "0040A174|CS|1|R|ReferencedObjectObservationClassTrial|Referenced Object Observation Class (Trial)"u8 +
+        "0040A180|US|1||AnnotationGroupNumber|Annotation Group Number"u8 +
+        "0040A192|DA|1|R|ObservationDateTrial|Observation Date (Trial)"u8 +
+        "0040A193|TM|1|R|ObservationTimeTrial|Observation Time (Trial)"u8 +
+        "0040A194|CS|1|R|MeasurementAutomationTrial|Measurement Automation (Trial)"u8 +
+        "0040A195|SQ|1||ModifierCodeSequence|Modifier Code Sequence"u8 +
+        "0040A224|ST|1|R|IdentificationDescriptionTrial|Identification Description (Trial)"u8 +
+        "0040A290|CS|1|R|CoordinatesSetGeometricTypeTrial|Coordinates Set Geometric Type (Trial)"u8 +
+        "0040A296|SQ|1|R|AlgorithmCodeSequenceTrial|Algorithm Code Sequence (Trial)"u8 +
+        "0040A297|ST|1|R|AlgorithmDescriptionTrial|Algorithm Description (Trial)"u8 +
+        "0040A29A|SL|2-2n|R|PixelCoordinatesSetTrial|Pixel Coordinates Set (Trial)"u8 +
+        "0040A300|SQ|1||MeasuredValueSequence|Measured Value Sequence"u8 +
+        "0040A301|SQ|1||NumericValueQualifierCodeSequence|Numeric Value Qualifier Code Sequence"u8 +
+        "0040A307|PN|1|R|CurrentObserverTrial|Current Observer (Trial)"u8 +
+        "0040A30A|DS|1-n||NumericValue|Numeric Value"u8 +
+        "0040A313|SQ|1|R|ReferencedAccessionSequenceTrial|Referenced Accession Sequence (Trial)"u8 +
+        "0040A33A|ST|1|R|ReportStatusCommentTrial|Report Status Comment (Trial)"u8 +
+        "0040A340|SQ|1|R|ProcedureContextSequenceTrial|Procedure Context Sequence (Trial)"u8 +
+        "0040A352|PN|1|R|VerbalSourceTrial|Verbal Source (Trial)"u8 +
+        "0040A353|ST|1|R|AddressTrial|Address (Trial)"u8 +
+        "0040A354|LO|1|R|TelephoneNumberTrial|Telephone Number (Trial)"u8 +
+        "0040A358|SQ|1|R|VerbalSourceIdentifierCodeSequenceTrial|Verbal Source Identifier Code Sequence (Trial)"u8 +
+        "0040A360|SQ|1||PredecessorDocumentsSequence|Predecessor Documents Sequence"u8 +
+        "0040A370|SQ|1||ReferencedRequestSequence|Referenced Request Sequence"u8 +
+        "0040A372|SQ|1||PerformedProcedureCodeSequence|Performed Procedure Code Sequence"u8 +
+        "0040A375|SQ|1||CurrentRequestedProcedureEvidenceSequence|Current Requested Procedure Evidence Sequence"u8 +
+        "0040A380|SQ|1|R|ReportDetailSequenceTrial|Report Detail Sequence (Trial)"u8 +
+        "0040A385|SQ|1||PertinentOtherEvidenceSequence|Pertinent Other Evidence Sequence"u8 +
+        "0040A390|SQ|1||HL7StructuredDocumentReferenceSequence|HL7 Structured Document Reference Sequence"u8 +
+        "0040A402|UI|1|R|ObservationSubjectUIDTrial|Observation Subject UID (Trial)"u8 +
+        "0040A403|CS|1|R|ObservationSubjectClassTrial|Observation Subject Class (Trial)"u8 +
+        "0040A404|SQ|1|R|ObservationSubjectTypeCodeSequenceTrial|Observation Subject Type Code Sequence (Trial)"u8 +
+        "0040A491|CS|1||CompletionFlag|Completion Flag"u8 +
+        "0040A492|LO|1||CompletionFlagDescription|Completion Flag Description"u8 +
+        "0040A493|CS|1||VerificationFlag|Verification Flag"u8 +
+        "0040A494|CS|1||ArchiveRequested|Archive Requested"u8 +
+        "0040A496|CS|1||PreliminaryFlag|Preliminary Flag"u8 +
+        "0040A504|SQ|1||ContentTemplateSequence|Content Template Sequence"u8 +
+        "0040A525|SQ|1||IdenticalDocumentsSequence|Identical Documents Sequence"u8 +
+        "0040A600|CS|1|R|ObservationSubjectContextFlagTrial|Observation Subject Context Flag (Trial)"u8 +
+        "0040A601|CS|1|R|ObserverContextFlagTrial|Observer Context Flag (Trial)"u8 +
+        "0040A603|CS|1|R|ProcedureContextFlagTrial|Procedure Context Flag (Trial)"u8 +
+        "0040A730|SQ|1||ContentSequence|Content Sequence"u8 +
+        "0040A731|SQ|1|R|RelationshipSequenceTrial|Relationship Sequence (Trial)"u8 +
+        "0040A732|SQ|1|R|RelationshipTypeCodeSequenceTrial|Relationship Type Code Sequence (Trial)"u8 +
+        "0040A744|SQ|1|R|LanguageCodeSequenceTrial|Language Code Sequence (Trial)"u8 +
+        "0040A801|SQ|1||TabulatedValuesSequence|Tabulated Values Sequence"u8 +
+        "0040A802|UL|1||NumberOfTableRows|Number of Table Rows"u8 +
+        "0040A803|UL|1||NumberOfTableColumns|Number of Table Columns"u8 +
+        "0040A804|UL|1||TableRowNumber|Table Row Number"u8 +
+        "0040A805|UL|1||TableColumnNumber|Table Column Number"u8 +
+        "0040A806|SQ|1||TableRowDefinitionSequence|Table Row Definition Sequence"u8 +
+        "0040A807|SQ|1||TableColumnDefinitionSequence|Table Column Definition Sequence"u8 +
+        "0040A808|SQ|1||CellValuesSequence|Cell Values Sequence"u8 +
+        "0040A992|ST|1|R|UniformResourceLocatorTrial|Uniform Resource Locator (Trial)"u8 +
+        "0040B020|SQ|1||WaveformAnnotationSequence|Waveform Annotation Sequence"u8 +
+        "0040DB00|CS|1||TemplateIdentifier|Template Identifier"u8 +
+        "0040DB06|DT|1|R|TemplateVersion|Template Version"u8 +
+        "0040DB07|DT|1|R|TemplateLocalVersion|Template Local Version"u8 +
+        "0040DB0B|CS|1|R|TemplateExtensionFlag|Template Extension Flag"u8 +
+        "0040DB0C|UI|1|R|TemplateExtensionOrganizationUID|Template Extension Organization UID"u8 +
+        "0040DB0D|UI|1|R|TemplateExtensionCreatorUID|Template Extension Creator UID"u8 +
+        "0040DB73|UL|1-n||ReferencedContentItemIdentifier|Referenced Content Item Identifier"u8 +
+        "0040E001|ST|1||HL7InstanceIdentifier|HL7 Instance Identifier"u8 +
+        "0040E004|DT|1||HL7DocumentEffectiveTime|HL7 Document Effective Time"u8 +
+        "0040E006|SQ|1||HL7DocumentTypeCodeSequence|HL7 Document Type Code Sequence"u8 +
+        "0040E008|SQ|1||DocumentClassCodeSequence|Document Class Code Sequence"u8 +
+        "0040E010|UR|1||RetrieveURI|Retrieve URI"u8 +
+        "0040E011|UI|1||RetrieveLocationUID|Retrieve Location UID"u8 +
+        "0040E020|CS|1||TypeOfInstances|Type of Instances"u8 +
+        "0040E021|SQ|1||DICOMRetrievalSequence|DICOM Retrieval Sequence"u8 +
+        "0040E022|SQ|1||DICOMMediaRetrievalSequence|DICOM Media Retrieval Sequence"u8 +
+        "0040E023|SQ|1||WADORetrievalSequence|WADO Retrieval Sequence"u8 +
+        "0040E024|SQ|1||XDSRetrievalSequence|XDS Retrieval Sequence"u8 +
+        "0040E025|SQ|1||WADORSRetrievalSequence|WADO-RS Retrieval Sequence"u8 +
+        "0040E030|UI|1||RepositoryUniqueID|Repository Unique ID"u8 +
+        "0040E031|UI|1||HomeCommunityID|Home Community ID"u8 +
+        "00420010|ST|1||DocumentTitle|Document Title"u8 +
+        "00420011|OB|1||EncapsulatedDocument|Encapsulated Document"u8 +
+        "00420012|LO|1||MIMETypeOfEncapsulatedDocument|MIME Type of Encapsulated Document"u8 +
+        "00420013|SQ|1||SourceInstanceSequence|Source Instance Sequence"u8 +
+        "00420014|LO|1-n||ListOfMIMETypes|List of MIME Types"u8 +
+        "00420015|UL|1||EncapsulatedDocumentLength|Encapsulated Document Length"u8 +
+        "00440001|ST|1||ProductPackageIdentifier|Product Package Identifier"u8 +
+        "00440002|CS|1||SubstanceAdministrationApproval|Substance Administration Approval"u8 +
+        "00440003|LT|1||ApprovalStatusFurtherDescription|Approval Status Further Description"u8 +
+        "00440004|DT|1||ApprovalStatusDateTime|Approval Status DateTime"u8 +
+        "00440007|SQ|1||ProductTypeCodeSequence|Product Type Code Sequence"u8 +
+        "00440008|LO|1-n||ProductName|Product Name"u8 +
+        "00440009|LT|1||ProductDescription|Product Description"u8 +
+        "0044000A|LO|1||ProductLotIdentifier|Product Lot Identifier"u8 +
+        "0044000B|DT|1||ProductExpirationDateTime|Product Expiration DateTime"u8 +
+        "00440010|DT|1||SubstanceAdministrationDateTime|Substance Administration DateTime"u8 +
+        "00440011|LO|1||SubstanceAdministrationNotes|Substance Administration Notes"u8 +
+        "00440012|LO|1||SubstanceAdministrationDeviceID|Substance Administration Device ID"u8 +
+        "00440013|SQ|1||ProductParameterSequence|Product Parameter Sequence"u8 +
+        "00440019|SQ|1||SubstanceAdministrationParameterSequence|Substance Administration Parameter Sequence"u8 +
+        "00440100|SQ|1||ApprovalSequence|Approval Sequence"u8 +
+        "00440101|SQ|1||AssertionCodeSequence|Assertion Code Sequence"u8 +
+        "00440102|UI|1||AssertionUID|Assertion UID"u8 +
+        "00440103|SQ|1||AsserterIdentificationSequence|Asserter Identification Sequence"u8 +
+        "00440104|DT|1||AssertionDateTime|Assertion DateTime"u8 +
+        "00440105|DT|1||AssertionExpirationDateTime|Assertion Expiration DateTime"u8 +
+        "00440106|UT|1||AssertionComments|Assertion Comments"u8 +
+        "00440107|SQ|1||RelatedAssertionSequence|Related Assertion Sequence"u8 +
+        "00440108|UI|1||ReferencedAssertionUID|Referenced Assertion UID"u8 +
+        "00440109|SQ|1||ApprovalSubjectSequence|Approval Subject Sequence"u8 +
+        "0044010A|SQ|1||OrganizationalRoleCodeSequence|Organizational Role Code Sequence"u8 +
+        "00460012|LO|1||LensDescription|Lens Description"u8 +
+        "00460014|SQ|1||RightLensSequence|Right Lens Sequence"u8 +
+        "00460015|SQ|1||LeftLensSequence|Left Lens Sequence"u8 +
+        "00460016|SQ|1||UnspecifiedLateralityLensSequence|Unspecified Laterality Lens Sequence"u8 +
+        "00460018|SQ|1||CylinderSequence|Cylinder Sequence"u8 +
+        "00460028|SQ|1||PrismSequence|Prism Sequence"u8 +
+        "00460030|FD|1||HorizontalPrismPower|Horizontal Prism Power"u8 +
+        "00460032|CS|1||HorizontalPrismBase|Horizontal Prism Base"u8 +
+        "00460034|FD|1||VerticalPrismPower|Vertical Prism Power"u8 +
+        "00460036|CS|1||VerticalPrismBase|Vertical Prism Base"u8 +
+        "00460038|CS|1||LensSegmentType|Lens Segment Type"u8 +
+        "00460040|FD|1||OpticalTransmittance|Optical Transmittance"u8 +
+        "00460042|FD|1||ChannelWidth|Channel Width"u8 +
+        "00460044|FD|1||PupilSize|Pupil Size"u8 +
+        "00460046|FD|1||CornealSize|Corneal Size"u8 +
+        "00460047|SQ|1||CornealSizeSequence|Corneal Size Sequence"u8 +
+        "00460050|SQ|1||AutorefractionRightEyeSequence|Autorefraction Right Eye Sequence"u8 +
+        "00460052|SQ|1||AutorefractionLeftEyeSequence|Autorefraction Left Eye Sequence"u8 +
+        "00460060|FD|1||DistancePupillaryDistance|Distance Pupillary Distance"u8 +
+        "00460062|FD|1||NearPupillaryDistance|Near Pupillary Distance"u8 +
+        "00460063|FD|1||IntermediatePupillaryDistance|Intermediate Pupillary Distance"u8 +
+        "00460064|FD|1||OtherPupillaryDistance|Other Pupillary Distance"u8 +
+        "00460070|SQ|1||KeratometryRightEyeSequence|Keratometry Right Eye Sequence"u8 +
+        "00460071|SQ|1||KeratometryLeftEyeSequence|Keratometry Left Eye Sequence"u8 +
+        "00460074|SQ|1||SteepKeratometricAxisSequence|Steep Keratometric Axis Sequence"u8 +
+        "00460075|FD|1||RadiusOfCurvature|Radius of Curvature"u8 +
+        "00460076|FD|1||KeratometricPower|Keratometric Power"u8 +
+        "00460077|FD|1||KeratometricAxis|Keratometric Axis"u8 +
+        "00460080|SQ|1||FlatKeratometricAxisSequence|Flat Keratometric Axis Sequence"u8 +
+        "00460092|CS|1||BackgroundColor|Background Color"u8 +
+        "00460094|CS|1||Optotype|Optotype"u8 +
+        "00460095|CS|1||OptotypePresentation|Optotype Presentation"u8 +
+        "00460097|SQ|1||SubjectiveRefractionRightEyeSequence|Subjective Refraction Right Eye Sequence"u8 +
+        "00460098|SQ|1||SubjectiveRefractionLeftEyeSequence|Subjective Refraction Left Eye Sequence"u8 +
+        "00460100|SQ|1||AddNearSequence|Add Near Sequence"u8 +
+        "00460101|SQ|1||AddIntermediateSequence|Add Intermediate Sequence"u8 +
+        "00460102|SQ|1||AddOtherSequence|Add Other Sequence"u8 +
+        "00460104|FD|1||AddPower|Add Power"u8 +
+        "00460106|FD|1||ViewingDistance|Viewing Distance"u8 +
+        "00460110|SQ|1||CorneaMeasurementsSequence|Cornea Measurements Sequence"u8 +
+        "00460111|SQ|1||SourceOfCorneaMeasurementDataCodeSequence|Source of Cornea Measurement Data Code Sequence"u8 +
+        "00460112|SQ|1||SteepCornealAxisSequence|Steep Corneal Axis Sequence"u8 +
+        "00460113|SQ|1||FlatCornealAxisSequence|Flat Corneal Axis Sequence"u8 +
+        "00460114|FD|1||CornealPower|Corneal Power"u8 +
+        "00460115|FD|1||CornealAxis|Corneal Axis"u8 +
+        "00460116|SQ|1||CorneaMeasurementMethodCodeSequence|Cornea Measurement Method Code Sequence"u8 +
+        "00460117|FL|1||RefractiveIndexOfCornea|Refractive Index of Cornea"u8 +
+        "00460118|FL|1||RefractiveIndexOfAqueousHumor|Refractive Index of Aqueous Humor"u8 +
+        "00460121|SQ|1||VisualAcuityTypeCodeSequence|Visual Acuity Type Code Sequence"u8 +
+        "00460122|SQ|1||VisualAcuityRightEyeSequence|Visual Acuity Right Eye Sequence"u8 +
+        "00460123|SQ|1||VisualAcuityLeftEyeSequence|Visual Acuity Left Eye Sequence"u8 +
+        "00460124|SQ|1||VisualAcuityBothEyesOpenSequence|Visual Acuity Both Eyes Open Sequence"u8 +
+        "00460125|CS|1||ViewingDistanceType|Viewing Distance Type"u8 +
+        "00460135|SS|2||VisualAcuityModifiers|Visual Acuity Modifiers"u8 +
+        "00460137|FD|1||DecimalVisualAcuity|Decimal Visual Acuity"u8 +
+        "00460139|LO|1||OptotypeDetailedDefinition|Optotype Detailed Definition"u8 +
+        "00460145|SQ|1||ReferencedRefractiveMeasurementsSequence|Referenced Refractive Measurements Sequence"u8 +
+        "00460146|FD|1||SpherePower|Sphere Power"u8 +
+        "00460147|FD|1||CylinderPower|Cylinder Power"u8 +
+        "00460201|CS|1||CornealTopographySurface|Corneal Topography Surface"u8 +
+        "00460202|FL|2||CornealVertexLocation|Corneal Vertex Location"u8 +
+        "00460203|FL|1||PupilCentroidXCoordinate|Pupil Centroid X-Coordinate"u8 +
+        "00460204|FL|1||PupilCentroidYCoordinate|Pupil Centroid Y-Coordinate"u8 +
+        "00460205|FL|1||EquivalentPupilRadius|Equivalent Pupil Radius"u8 +
+        "00460207|SQ|1||CornealTopographyMapTypeCodeSequence|Corneal Topography Map Type Code Sequence"u8 +
+        "00460208|IS|2-2n||VerticesOfTheOutlineOfPupil|Vertices of the Outline of Pupil"u8 +
+        "00460210|SQ|1||CornealTopographyMappingNormalsSequence|Corneal Topography Mapping Normals Sequence"u8 +
+        "00460211|SQ|1||MaximumCornealCurvatureSequence|Maximum Corneal Curvature Sequence"u8 +
+        "00460212|FL|1||MaximumCornealCurvature|Maximum Corneal Curvature"u8 +
+        "00460213|FL|2||MaximumCornealCurvatureLocation|Maximum Corneal Curvature Location"u8 +
+        "00460215|SQ|1||MinimumKeratometricSequence|Minimum Keratometric Sequence"u8 +
+        "00460218|SQ|1||SimulatedKeratometricCylinderSequence|Simulated Keratometric Cylinder Sequence"u8 +
+        "00460220|FL|1||AverageCornealPower|Average Corneal Power"u8 +
+        "00460224|FL|1||CornealISValue|Corneal I-S Value"u8 +
+        "00460227|FL|1||AnalyzedArea|Analyzed Area"u8 +
+        "00460230|FL|1||SurfaceRegularityIndex|Surface Regularity Index"u8 +
+        "00460232|FL|1||SurfaceAsymmetryIndex|Surface Asymmetry Index"u8 +
+        "00460234|FL|1||CornealEccentricityIndex|Corneal Eccentricity Index"u8 +
+        "00460236|FL|1||KeratoconusPredictionIndex|Keratoconus Prediction Index"u8 +
+        "00460238|FL|1||DecimalPotentialVisualAcuity|Decimal Potential Visual Acuity"u8 +
+        "00460242|CS|1||CornealTopographyMapQualityEvaluation|Corneal Topography Map Quality Evaluation"u8 +
+        "00460244|SQ|1||SourceImageCornealProcessedDataSequence|Source Image Corneal Processed Data Sequence"u8 +
+        "00460247|FL|3||CornealPointLocation|Corneal Point Location"u8 +
+        "00460248|CS|1||CornealPointEstimated|Corneal Point Estimated"u8 +
+        "00460249|FL|1||AxialPower|Axial Power"u8 +
+        "00460250|FL|1||TangentialPower|Tangential Power"u8 +
+        "00460251|FL|1||RefractivePower|Refractive Power"u8 +
+        "00460252|FL|1||RelativeElevation|Relative Elevation"u8 +
+        "00460253|FL|1||CornealWavefront|Corneal Wavefront"u8 +
+        "00480001|FL|1||ImagedVolumeWidth|Imaged Volume Width"u8 +
+        "00480002|FL|1||ImagedVolumeHeight|Imaged Volume Height"u8 +
+        "00480003|FL|1||ImagedVolumeDepth|Imaged Volume Depth"u8 +
+        "00480006|UL|1||TotalPixelMatrixColumns|Total Pixel Matrix Columns"u8 +
+        "00480007|UL|1||TotalPixelMatrixRows|Total Pixel Matrix Rows"u8 +
+        "00480008|SQ|1||TotalPixelMatrixOriginSequence|Total Pixel Matrix Origin Sequence"u8 +
+        "00480010|CS|1||SpecimenLabelInImage|Specimen Label in Image"u8 +
+        "00480011|CS|1||FocusMethod|Focus Method"u8 +
+        "00480012|CS|1||ExtendedDepthOfField|Extended Depth of Field"u8 +
+        "00480013|US|1||NumberOfFocalPlanes|Number of Focal Planes"u8 +
+        "00480014|FL|1||DistanceBetweenFocalPlanes|Distance Between Focal Planes"u8 +
+        "00480015|US|3||RecommendedAbsentPixelCIELabValue|Recommended Absent Pixel CIELab Value"u8 +
+        "00480100|SQ|1||IlluminatorTypeCodeSequence|Illuminator Type Code Sequence"u8 +
+        "00480102|DS|6||ImageOrientationSlide|Image Orientation (Slide)"u8 +
+        "00480105|SQ|1||OpticalPathSequence|Optical Path Sequence"u8 +
+        "00480106|SH|1||OpticalPathIdentifier|Optical Path Identifier"u8 +
+        "00480107|ST|1||OpticalPathDescription|Optical Path Description"u8 +
+        "00480108|SQ|1||IlluminationColorCodeSequence|Illumination Color Code Sequence"u8 +
+        "00480110|SQ|1||SpecimenReferenceSequence|Specimen Reference Sequence"u8 +
+        "00480111|DS|1||CondenserLensPower|Condenser Lens Power"u8 +
+        "00480112|DS|1||ObjectiveLensPower|Objective Lens Power"u8 +
+        "00480113|DS|1||ObjectiveLensNumericalAperture|Objective Lens Numerical Aperture"u8 +
+        "00480120|SQ|1||PaletteColorLookupTableSequence|Palette Color Lookup Table Sequence"u8 +
+        "00480200|SQ|1|R|ReferencedImageNavigationSequence|Referenced Image Navigation Sequence"u8 +
+        "00480201|US|2|R|TopLeftHandCornerOfLocalizerArea|Top Left Hand Corner of Localizer Area"u8 +
+        "00480202|US|2|R|BottomRightHandCornerOfLocalizerArea|Bottom Right Hand Corner of Localizer Area"u8 +
+        "00480207|SQ|1||OpticalPathIdentificationSequence|Optical Path Identification Sequence"u8 +
+        "0048021A|SQ|1||PlanePositionSlideSequence|Plane Position (Slide) Sequence"u8 +
+        "0048021E|SL|1||ColumnPositionInTotalImagePixelMatrix|Column Position In Total Image Pixel Matrix"u8 +
+        "0048021F|SL|1||RowPositionInTotalImagePixelMatrix|Row Position In Total Image Pixel Matrix"u8 +
+        "00480301|CS|1||PixelOriginInterpretation|Pixel Origin Interpretation"u8 +
+        "00480302|UL|1||NumberOfOpticalPaths|Number of Optical Paths"u8 +
+        "00480303|UL|1||TotalPixelMatrixFocalPlanes|Total Pixel Matrix Focal Planes"u8 +
+        "00500004|CS|1||CalibrationImage|Calibration Image"u8 +
+        "00500010|SQ|1||DeviceSequence|Device Sequence"u8 +
+        "00500012|SQ|1||ContainerComponentTypeCodeSequence|Container Component Type Code Sequence"u8 +
+        "00500013|FD|1||ContainerComponentThickness|Container Component Thickness"u8 +
+        "00500014|DS|1||DeviceLength|Device Length"u8 +
+        "00500015|FD|1||ContainerComponentWidth|Container Component Width"u8 +
+        "00500016|DS|1||DeviceDiameter|Device Diameter"u8 +
+        "00500017|CS|1||DeviceDiameterUnits|Device Diameter Units"u8 +
+        "00500018|DS|1||DeviceVolume|Device Volume"u8 +
+        "00500019|DS|1||InterMarkerDistance|Inter-Marker Distance"u8 +
+        "0050001A|CS|1||ContainerComponentMaterial|Container Component Material"u8 +
+        "0050001B|LO|1||ContainerComponentID|Container Component ID"u8 +
+        "0050001C|FD|1||ContainerComponentLength|Container Component Length"u8 +
+        "0050001D|FD|1||ContainerComponentDiameter|Container Component Diameter"u8 +
+        "0050001E|LO|1||ContainerComponentDescription|Container Component Description"u8 +
+        "00500020|LO|1||DeviceDescription|Device Description"u8 +
+        "00500021|ST|1||LongDeviceDescription|Long Device Description"u8 +
+        "00520001|FL|1||ContrastBolusIngredientPercentByVolume|Contrast/Bolus Ingredient Percent by Volume"u8 +
+        "00520002|FD|1||OCTFocalDistance|OCT Focal Distance"u8 +
+        "00520003|FD|1||BeamSpotSize|Beam Spot Size"u8 +
+        "00520004|FD|1||EffectiveRefractiveIndex|Effective Refractive Index"u8 +
+        "00520006|CS|1||OCTAcquisitionDomain|OCT Acquisition Domain"u8 +
+        "00520007|FD|1||OCTOpticalCenterWavelength|OCT Optical Center Wavelength"u8 +
+        "00520008|FD|1||AxialResolution|Axial Resolution"u8 +
+        "00520009|FD|1||RangingDepth|Ranging Depth"u8 +
+        "00520011|FD|1||ALineRate|A-line Rate"u8 +
+        "00520012|US|1||ALinesPerFrame|A-lines Per Frame"u8 +
+        "00520013|FD|1||CatheterRotationalRate|Catheter Rotational Rate"u8 +
+        "00520014|FD|1||ALinePixelSpacing|A-line Pixel Spacing"u8 +
+        "00520016|SQ|1||ModeOfPercutaneousAccessSequence|Mode of Percutaneous Access Sequence"u8 +
+        "00520025|SQ|1||IntravascularOCTFrameTypeSequence|Intravascular OCT Frame Type Sequence"u8 +
+        "00520026|CS|1||OCTZOffsetApplied|OCT Z Offset Applied"u8 +
+        "00520027|SQ|1||IntravascularFrameContentSequence|Intravascular Frame Content Sequence"u8 +
+        "00520028|FD|1||IntravascularLongitudinalDistance|Intravascular Longitudinal Distance"u8 +
+        "00520029|SQ|1||IntravascularOCTFrameContentSequence|Intravascular OCT Frame Content Sequence"u8 +
+        "00520030|SS|1||OCTZOffsetCorrection|OCT Z Offset Correction"u8 +
+        "00520031|CS|1||CatheterDirectionOfRotation|Catheter Direction of Rotation"u8 +
+        "00520033|FD|1||SeamLineLocation|Seam Line Location"u8 +
+        "00520034|FD|1||FirstALineLocation|First A-line Location"u8 +
+        "00520036|US|1||SeamLineIndex|Seam Line Index"u8 +
+        "00520038|US|1||NumberOfPaddedALines|Number of Padded A-lines"u8 +
+        "00520039|CS|1||InterpolationType|Interpolation Type"u8 +
+        "0052003A|CS|1||RefractiveIndexApplied|Refractive Index Applied"u8 +
+        "00540010|US|1-n||EnergyWindowVector|Energy Window Vector"u8 +
+        "00540011|US|1||NumberOfEnergyWindows|Number of Energy Windows"u8 +
+        "00540012|SQ|1||EnergyWindowInformationSequence|Energy Window Information Sequence"u8 +
+        "00540013|SQ|1||EnergyWindowRangeSequence|Energy Window Range Sequence"u8 +
+        "00540014|DS|1||EnergyWindowLowerLimit|Energy Window Lower Limit"u8 +
+        "00540015|DS|1||EnergyWindowUpperLimit|Energy Window Upper Limit"u8 +
+        "00540016|SQ|1||RadiopharmaceuticalInformationSequence|Radiopharmaceutical Information Sequence"u8 +
+        "00540017|IS|1||ResidualSyringeCounts|Residual Syringe Counts"u8 +
+        "00540018|SH|1||EnergyWindowName|Energy Window Name"u8 +
+        "00540020|US|1-n||DetectorVector|Detector Vector"u8 +
+        "00540021|US|1||NumberOfDetectors|Number of Detectors"u8 +
+        "00540022|SQ|1||DetectorInformationSequence|Detector Information Sequence"u8 +
+        "00540030|US|1-n||PhaseVector|Phase Vector"u8 +
+        "00540031|US|1||NumberOfPhases|Number of Phases"u8 +
+        "00540032|SQ|1||PhaseInformationSequence|Phase Information Sequence"u8 +
+        "00540033|US|1||NumberOfFramesInPhase|Number of Frames in Phase"u8 +
+        "00540036|IS|1||PhaseDelay|Phase Delay"u8 +
+        "00540038|IS|1||PauseBetweenFrames|Pause Between Frames"u8 +
+        "00540039|CS|1||PhaseDescription|Phase Description"u8 +
+        "00540050|US|1-n||RotationVector|Rotation Vector"u8 +
+        "00540051|US|1||NumberOfRotations|Number of Rotations"u8 +
+        "00540052|SQ|1||RotationInformationSequence|Rotation Information Sequence"u8 +
+        "00540053|US|1||NumberOfFramesInRotation|Number of Frames in Rotation"u8 +
+        "00540060|US|1-n||RRIntervalVector|R-R Interval Vector"u8 +
+        "00540061|US|1||NumberOfRRIntervals|Number of R-R Intervals"u8 +
+        "00540062|SQ|1||GatedInformationSequence|Gated Information Sequence"u8 +
+        "00540063|SQ|1||DataInformationSequence|Data Information Sequence"u8 +
+        "00540070|US|1-n||TimeSlotVector|Time Slot Vector"u8 +
+        "00540071|US|1||NumberOfTimeSlots|Number of Time Slots"u8 +
+        "00540072|SQ|1||TimeSlotInformationSequence|Time Slot Information Sequence"u8 +
+        "00540073|DS|1||TimeSlotTime|Time Slot Time"u8 +
+        "00540080|US|1-n||SliceVector|Slice Vector"u8 +
+        "00540081|US|1||NumberOfSlices|Number of Slices"u8 +
+        "00540090|US|1-n||AngularViewVector|Angular View Vector"u8 +
+        "00540100|US|1-n||TimeSliceVector|Time Slice Vector"u8 +
+        "00540101|US|1||NumberOfTimeSlices|Number of Time Slices"u8 +
+        "00540200|DS|1||StartAngle|Start Angle"u8 +
+        "00540202|CS|1||TypeOfDetectorMotion|Type of Detector Motion"u8 +
+        "00540210|IS|1-n||TriggerVector|Trigger Vector"u8 +
+        "00540211|US|1||NumberOfTriggersInPhase|Number of Triggers in Phase"u8 +
+        "00540220|SQ|1||ViewCodeSequence|View Code Sequence"u8 +
+        "00540222|SQ|1||ViewModifierCodeSequence|View Modifier Code Sequence"u8 +
+        "00540300|SQ|1||RadionuclideCodeSequence|Radionuclide Code Sequence"u8 +
+        "00540302|SQ|1||AdministrationRouteCodeSequence|Administration Route Code Sequence"u8 +
+        "00540304|SQ|1||RadiopharmaceuticalCodeSequence|Radiopharmaceutical Code Sequence"u8 +
+        "00540306|SQ|1||CalibrationDataSequence|Calibration Data Sequence"u8 +
+        "00540308|US|1||EnergyWindowNumber|Energy Window Number"u8 +
+        "00540400|SH|1||ImageID|Image ID"u8 +
+        "00540410|SQ|1||PatientOrientationCodeSequence|Patient Orientation Code Sequence"u8 +
+        "00540412|SQ|1||PatientOrientationModifierCodeSequence|Patient Orientation Modifier Code Sequence"u8 +
+        "00540414|SQ|1||PatientGantryRelationshipCodeSequence|Patient Gantry Relationship Code Sequence"u8 +
+        "00540500|CS|1||SliceProgressionDirection|Slice Progression Direction"u8 +
+        "00540501|CS|1||ScanProgressionDirection|Scan Progression Direction"u8 +
+        "00541000|CS|2||SeriesType|Series Type"u8 +
+        "00541001|CS|1||Units|Units"u8 +
+        "00541002|CS|1||CountsSource|Counts Source"u8 +
+        "00541004|CS|1||ReprojectionMethod|Reprojection Method"u8 +
+        "00541006|CS|1||SUVType|SUV Type"u8 +
+        "00541100|CS|1||RandomsCorrectionMethod|Randoms Correction Method"u8 +
+        "00541101|LO|1||AttenuationCorrectionMethod|Attenuation Correction Method"u8 +
+        "00541102|CS|1||DecayCorrection|Decay Correction"u8 +
+        "00541103|LO|1||ReconstructionMethod|Reconstruction Method"u8 +
+        "00541104|LO|1||DetectorLinesOfResponseUsed|Detector Lines of Response Used"u8 +
+        "00541105|LO|1||ScatterCorrectionMethod|Scatter Correction Method"u8 +
+        "00541200|DS|1||AxialAcceptance|Axial Acceptance"u8 +
+        "00541201|IS|2||AxialMash|Axial Mash"u8 +
+        "00541202|IS|1||TransverseMash|Transverse Mash"u8 +
+        "00541203|DS|2||DetectorElementSize|Detector Element Size"u8 +
+        "00541210|DS|1||CoincidenceWindowWidth|Coincidence Window Width"u8 +
+        "00541220|CS|1-n||SecondaryCountsType|Secondary Counts Type"u8 +
+        "00541300|DS|1||FrameReferenceTime|Frame Reference Time"u8 +
+        "00541310|IS|1||PrimaryPromptsCountsAccumulated|Primary (Prompts) Counts Accumulated"u8 +
+        "00541311|IS|1-n||SecondaryCountsAccumulated|Secondary Counts Accumulated"u8 +
+        "00541320|DS|1||SliceSensitivityFactor|Slice Sensitivity Factor"u8 +
+        "00541321|DS|1||DecayFactor|Decay Factor"u8 +
+        "00541322|DS|1||DoseCalibrationFactor|Dose Calibration Factor"u8 +
+        "00541323|DS|1||ScatterFractionFactor|Scatter Fraction Factor"u8 +
+        "00541324|DS|1||DeadTimeFactor|Dead Time Factor"u8 +
+        "00541330|US|1||ImageIndex|Image Index"u8 +
+        "00541400|CS|1-n|R|CountsIncluded|Counts Included"u8 +
+        "00541401|CS|1|R|DeadTimeCorrectionFlag|Dead Time Correction Flag"u8 +
+        "00603000|SQ|1||HistogramSequence|Histogram Sequence"u8 +
+        "00603002|US|1||HistogramNumberOfBins|Histogram Number of Bins"u8 +
+        "00603004|US or SS|1||HistogramFirstBinValue|Histogram First Bin Value"u8 +
+        "00603006|US or SS|1||HistogramLastBinValue|Histogram Last Bin Value"u8 +
+        "00603008|US|1||HistogramBinWidth|Histogram Bin Width"u8 +
+        "00603010|LO|1||HistogramExplanation|Histogram Explanation"u8 +
+        "00603020|UL|1-n||HistogramData|Histogram Data"u8 +
+        "00620001|CS|1||SegmentationType|Segmentation Type"u8 +
+        "00620002|SQ|1||SegmentSequence|Segment Sequence"u8 +
+        "00620003|SQ|1||SegmentedPropertyCategoryCodeSequence|Segmented Property Category Code Sequence"u8 +
+        "00620004|US|1||SegmentNumber|Segment Number"u8 +
+        "00620005|LO|1||SegmentLabel|Segment Label"u8 +
+        "00620006|ST|1||SegmentDescription|Segment Description"u8 +
+        "00620007|SQ|1||SegmentationAlgorithmIdentificationSequence|Segmentation Algorithm Identification Sequence"u8 +
+        "00620008|CS|1||SegmentAlgorithmType|Segment Algorithm Type"u8 +
+        "00620009|LO|1-n||SegmentAlgorithmName|Segment Algorithm Name"u8 +
+        "0062000A|SQ|1||SegmentIdentificationSequence|Segment Identification Sequence"u8 +
+        "0062000B|US|1-n||ReferencedSegmentNumber|Referenced Segment Number"u8 +
+        "0062000C|US|1||RecommendedDisplayGrayscaleValue|Recommended Display Grayscale Value"u8 +
+        "0062000D|US|3||RecommendedDisplayCIELabValue|Recommended Display CIELab Value"u8 +
+        "0062000E|US|1||MaximumFractionalValue|Maximum Fractional Value"u8 +
+        "0062000F|SQ|1||SegmentedPropertyTypeCodeSequence|Segmented Property Type Code Sequence"u8 +
+        "00620010|CS|1||SegmentationFractionalType|Segmentation Fractional Type"u8 +
+        "00620011|SQ|1||SegmentedPropertyTypeModifierCodeSequence|Segmented Property Type Modifier Code Sequence"u8 +
+        "00620012|SQ|1||UsedSegmentsSequence|Used Segments Sequence"u8 +
+        "00620013|CS|1||SegmentsOverlap|Segments Overlap"u8 +
+        "00620020|UT|1||TrackingID|Tracking ID"u8 +
+        "00620021|UI|1||TrackingUID|Tracking UID"u8 +
+        "00640002|SQ|1||DeformableRegistrationSequence|Deformable Registration Sequence"u8 +
+        "00640003|UI|1||SourceFrameOfReferenceUID|Source Frame of Reference UID"u8 +
+        "00640005|SQ|1||DeformableRegistrationGridSequence|Deformable Registration Grid Sequence"u8 +
+        "00640007|UL|3||GridDimensions|Grid Dimensions"u8 +
+        "00640008|FD|3||GridResolution|Grid Resolution"u8 +
+        "00640009|OF|1||VectorGridData|Vector Grid Data"u8 +
+        "0064000F|SQ|1||PreDeformationMatrixRegistrationSequence|Pre Deformation Matrix Registration Sequence"u8 +
+        "00640010|SQ|1||PostDeformationMatrixRegistrationSequence|Post Deformation Matrix Registration Sequence"u8 +
+        "00660001|UL|1||NumberOfSurfaces|Number of Surfaces"u8 +
+        "00660002|SQ|1||SurfaceSequence|Surface Sequence"u8 +
+        "00660003|UL|1||SurfaceNumber|Surface Number"u8 +
+        "00660004|LT|1||SurfaceComments|Surface Comments"u8 +
+        "00660009|CS|1||SurfaceProcessing|Surface Processing"u8 +
+        "0066000A|FL|1||SurfaceProcessingRatio|Surface Processing Ratio"u8 +
+        "0066000B|LO|1||SurfaceProcessingDescription|Surface Processing Description"u8 +
+        "0066000C|FL|1||RecommendedPresentationOpacity|Recommended Presentation Opacity"u8 +
+        "0066000D|CS|1||RecommendedPresentationType|Recommended Presentation Type"u8 +
+        "0066000E|CS|1||FiniteVolume|Finite Volume"u8 +
+        "00660010|CS|1||Manifold|Manifold"u8 +
+        "00660011|SQ|1||SurfacePointsSequence|Surface Points Sequence"u8 +
+        "00660012|SQ|1||SurfacePointsNormalsSequence|Surface Points Normals Sequence"u8 +
+        "00660013|SQ|1||SurfaceMeshPrimitivesSequence|Surface Mesh Primitives Sequence"u8 +
+        "00660015|UL|1||NumberOfSurfacePoints|Number of Surface Points"u8 +
+        "00660016|OF|1||PointCoordinatesData|Point Coordinates Data"u8 +
+        "00660017|FL|3||PointPositionAccuracy|Point Position Accuracy"u8 +
+        "00660018|FL|1||MeanPointDistance|Mean Point Distance"u8 +
+        "00660019|FL|1||MaximumPointDistance|Maximum Point Distance"u8 +
+        "0066001A|FL|6||PointsBoundingBoxCoordinates|Points Bounding Box Coordinates"u8 +
+        "0066001B|FL|3||AxisOfRotation|Axis of Rotation"u8 +
+        "0066001C|FL|3||CenterOfRotation|Center of Rotation"u8 +
+        "0066001E|UL|1||NumberOfVectors|Number of Vectors"u8 +
+        "0066001F|US|1||VectorDimensionality|Vector Dimensionality"u8 +
+        "00660020|FL|1-n||VectorAccuracy|Vector Accuracy"u8 +
+        "00660021|OF|1||VectorCoordinateData|Vector Coordinate Data"u8 +
+        "00660022|OD|1||DoublePointCoordinatesData|Double Point Coordinates Data"u8 +
+        "00660023|OW|1|R|TrianglePointIndexList|Triangle Point Index List"u8 +
+        "00660024|OW|1|R|EdgePointIndexList|Edge Point Index List"u8 +
+        "00660025|OW|1|R|VertexPointIndexList|Vertex Point Index List"u8 +
+        "00660026|SQ|1||TriangleStripSequence|Triangle Strip Sequence"u8 +
+        "00660027|SQ|1||TriangleFanSequence|Triangle Fan Sequence"u8 +
+        "00660028|SQ|1||LineSequence|Line Sequence"u8 +
+        "00660029|OW|1|R|PrimitivePointIndexList|Primitive Point Index List"u8 +
+        "0066002A|UL|1||SurfaceCount|Surface Count"u8 +
+        "0066002B|SQ|1||ReferencedSurfaceSequence|Referenced Surface Sequence"u8 +
+        "0066002C|UL|1||ReferencedSurfaceNumber|Referenced Surface Number"u8 +
+        "0066002D|SQ|1||SegmentSurfaceGenerationAlgorithmIdentificationSequence|Segment Surface Generation Algorithm Identification Sequence"u8 +
+        "0066002E|SQ|1||SegmentSurfaceSourceInstanceSequence|Segment Surface Source Instance Sequence"u8 +
+        "0066002F|SQ|1||AlgorithmFamilyCodeSequence|Algorithm Family Code Sequence"u8 +
+        "00660030|SQ|1||AlgorithmNameCodeSequence|Algorithm Name Code Sequence"u8 +
+        "00660031|LO|1||AlgorithmVersion|Algorithm Version"u8 +
+        "00660032|LT|1||AlgorithmParameters|Algorithm Parameters"u8 +
+        "00660034|SQ|1||FacetSequence|Facet Sequence"u8 +
+        "00660035|SQ|1||SurfaceProcessingAlgorithmIdentificationSequence|Surface Processing Algorithm Identification Sequence"u8 +
+        "00660036|LO|1||AlgorithmName|Algorithm Name"u8 +
+        "00660037|FL|1||RecommendedPointRadius|Recommended Point Radius"u8 +
+        "00660038|FL|1||RecommendedLineThickness|Recommended Line Thickness"u8 +
+        "00660040|OL|1||LongPrimitivePointIndexList|Long Primitive Point Index List"u8 +
+        "00660041|OL|1||LongTrianglePointIndexList|Long Triangle Point Index List"u8 +
+        "00660042|OL|1||LongEdgePointIndexList|Long Edge Point Index List"u8 +
+        "00660043|OL|1||LongVertexPointIndexList|Long Vertex Point Index List"u8 +
+        "00660101|SQ|1||TrackSetSequence|Track Set Sequence"u8 +
+        "00660102|SQ|1||TrackSequence|Track Sequence"u8 +
+        "00660103|OW|1||RecommendedDisplayCIELabValueList|Recommended Display CIELab Value List"u8 +
+        "00660104|SQ|1||TrackingAlgorithmIdentificationSequence|Tracking Algorithm Identification Sequence"u8 +
+        "00660105|UL|1||TrackSetNumber|Track Set Number"u8 +
+        "00660106|LO|1||TrackSetLabel|Track Set Label"u8 +
+        "00660107|UT|1||TrackSetDescription|Track Set Description"u8 +
+        "00660108|SQ|1||TrackSetAnatomicalTypeCodeSequence|Track Set Anatomical Type Code Sequence"u8 +
+        "00660121|SQ|1||MeasurementsSequence|Measurements Sequence"u8 +
+        "00660124|SQ|1||TrackSetStatisticsSequence|Track Set Statistics Sequence"u8 +
+        "00660125|OF|1||FloatingPointValues|Floating Point Values"u8 +
+        "00660129|OL|1||TrackPointIndexList|Track Point Index List"u8 +
+        "00660130|SQ|1||TrackStatisticsSequence|Track Statistics Sequence"u8 +
+        "00660132|SQ|1||MeasurementValuesSequence|Measurement Values Sequence"u8 +
+        "00660133|SQ|1||DiffusionAcquisitionCodeSequence|Diffusion Acquisition Code Sequence"u8 +
+        "00660134|SQ|1||DiffusionModelCodeSequence|Diffusion Model Code Sequence"u8 +
+        "00686210|LO|1||ImplantSize|Implant Size"u8 +
+        "00686221|LO|1||ImplantTemplateVersion|Implant Template Version"u8 +
+        "00686222|SQ|1||ReplacedImplantTemplateSequence|Replaced Implant Template Sequence"u8 +
+        "00686223|CS|1||ImplantType|Implant Type"u8 +
+        "00686224|SQ|1||DerivationImplantTemplateSequence|Derivation Implant Template Sequence"u8 +
+        "00686225|SQ|1||OriginalImplantTemplateSequence|Original Implant Template Sequence"u8 +
+        "00686226|DT|1||EffectiveDateTime|Effective DateTime"u8 +
+        "00686230|SQ|1||ImplantTargetAnatomySequence|Implant Target Anatomy Sequence"u8 +
+        "00686260|SQ|1||InformationFromManufacturerSequence|Information From Manufacturer Sequence"u8 +
+        "00686265|SQ|1||NotificationFromManufacturerSequence|Notification From Manufacturer Sequence"u8 +
+        "00686270|DT|1||InformationIssueDateTime|Information Issue DateTime"u8 +
+        "00686280|ST|1||InformationSummary|Information Summary"u8 +
+        "006862A0|SQ|1||ImplantRegulatoryDisapprovalCodeSequence|Implant Regulatory Disapproval Code Sequence"u8 +
+        "006862A5|FD|1||OverallTemplateSpatialTolerance|Overall Template Spatial Tolerance"u8 +
+        "006862C0|SQ|1||HPGLDocumentSequence|HPGL Document Sequence"u8 +
+        "006862D0|US|1||HPGLDocumentID|HPGL Document ID"u8 +
+        "006862D5|LO|1||HPGLDocumentLabel|HPGL Document Label"u8 +
+        "006862E0|SQ|1||ViewOrientationCodeSequence|View Orientation Code Sequence"u8 +
+        "006862F0|SQ|1||ViewOrientationModifierCodeSequence|View Orientation Modifier Code Sequence"u8 +
+        "006862F2|FD|1||HPGLDocumentScaling|HPGL Document Scaling"u8 +
+        "00686300|OB|1||HPGLDocument|HPGL Document"u8 +
+        "00686310|US|1||HPGLContourPenNumber|HPGL Contour Pen Number"u8 +
+        "00686320|SQ|1||HPGLPenSequence|HPGL Pen Sequence"u8 +
+        "00686330|US|1||HPGLPenNumber|HPGL Pen Number"u8 +
+        "00686340|LO|1||HPGLPenLabel|HPGL Pen Label"u8 +
+        "00686345|ST|1||HPGLPenDescription|HPGL Pen Description"u8 +
+        "00686346|FD|2||RecommendedRotationPoint|Recommended Rotation Point"u8 +
+        "00686347|FD|4||BoundingRectangle|Bounding Rectangle"u8 +
+        "00686350|US|1-n||ImplantTemplate3DModelSurfaceNumber|Implant Template 3D Model Surface Number"u8 +
+        "00686360|SQ|1||SurfaceModelDescriptionSequence|Surface Model Description Sequence"u8 +
+        "00686380|LO|1||SurfaceModelLabel|Surface Model Label"u8 +
+        "00686390|FD|1||SurfaceModelScalingFactor|Surface Model Scaling Factor"u8 +
+        "006863A0|SQ|1||MaterialsCodeSequence|Materials Code Sequence"u8 +
+        "006863A4|SQ|1||CoatingMaterialsCodeSequence|Coating Materials Code Sequence"u8 +
+        "006863A8|SQ|1||ImplantTypeCodeSequence|Implant Type Code Sequence"u8 +
+        "006863AC|SQ|1||FixationMethodCodeSequence|Fixation Method Code Sequence"u8 +
+        "006863B0|SQ|1||MatingFeatureSetsSequence|Mating Feature Sets Sequence"u8 +
+        "006863C0|US|1||MatingFeatureSetID|Mating Feature Set ID"u8 +
+        "006863D0|LO|1||MatingFeatureSetLabel|Mating Feature Set Label"u8 +
+        "006863E0|SQ|1||MatingFeatureSequence|Mating Feature Sequence"u8 +
+        "006863F0|US|1||MatingFeatureID|Mating Feature ID"u8 +
+        "00686400|SQ|1||MatingFeatureDegreeOfFreedomSequence|Mating Feature Degree of Freedom Sequence"u8 +
+        "00686410|US|1||DegreeOfFreedomID|Degree of Freedom ID"u8 +
+        "00686420|CS|1||DegreeOfFreedomType|Degree of Freedom Type"u8 +
+        "00686430|SQ|1||TwoDMatingFeatureCoordinatesSequence|2D Mating Feature Coordinates Sequence"u8 +
+        "00686440|US|1||ReferencedHPGLDocumentID|Referenced HPGL Document ID"u8 +
+        "00686450|FD|2||TwoDMatingPoint|2D Mating Point"u8 +
+        "00686460|FD|4||TwoDMatingAxes|2D Mating Axes"u8 +
+        "00686470|SQ|1||TwoDDegreeOfFreedomSequence|2D Degree of Freedom Sequence"u8 +
+        "00686490|FD|3||ThreeDDegreeOfFreedomAxis|3D Degree of Freedom Axis"u8 +
+        "006864A0|FD|2||RangeOfFreedom|Range of Freedom"u8 +
+        "006864C0|FD|3||ThreeDMatingPoint|3D Mating Point"u8 +
+        "006864D0|FD|9||ThreeDMatingAxes|3D Mating Axes"u8 +
+        "006864F0|FD|3||TwoDDegreeOfFreedomAxis|2D Degree of Freedom Axis"u8 +
+        "00686500|SQ|1||PlanningLandmarkPointSequence|Planning Landmark Point Sequence"u8 +
+        "00686510|SQ|1||PlanningLandmarkLineSequence|Planning Landmark Line Sequence"u8 +
+        "00686520|SQ|1||PlanningLandmarkPlaneSequence|Planning Landmark Plane Sequence"u8 +
+        "00686530|US|1||PlanningLandmarkID|Planning Landmark ID"u8 +
+        "00686540|LO|1||PlanningLandmarkDescription|Planning Landmark Description"u8 +
+        "00686545|SQ|1||PlanningLandmarkIdentificationCodeSequence|Planning Landmark Identification Code Sequence"u8 +
+        "00686550|SQ|1||TwoDPointCoordinatesSequence|2D Point Coordinates Sequence"u8 +
+        "00686560|FD|2||TwoDPointCoordinates|2D Point Coordinates"u8 +
+        "00686590|FD|3||ThreeDPointCoordinates|3D Point Coordinates"u8 +
+        "006865A0|SQ|1||TwoDLineCoordinatesSequence|2D Line Coordinates Sequence"u8 +
+        "006865B0|FD|4||TwoDLineCoordinates|2D Line Coordinates"u8 +
+        "006865D0|FD|6||ThreeDLineCoordinates|3D Line Coordinates"u8 +
+        "006865E0|SQ|1||TwoDPlaneCoordinatesSequence|2D Plane Coordinates Sequence"u8 +
+        "006865F0|FD|4||TwoDPlaneIntersection|2D Plane Intersection"u8 +
+        "00686610|FD|3||ThreeDPlaneOrigin|3D Plane Origin"u8 +
+        "00686620|FD|3||ThreeDPlaneNormal|3D Plane Normal"u8 +
+        "00687001|CS|1||ModelModification|Model Modification"u8 +
+        "00687002|CS|1||ModelMirroring|Model Mirroring"u8 +
+        "00687003|SQ|1||ModelUsageCodeSequence|Model Usage Code Sequence"u8 +
+        "00687004|UI|1||ModelGroupUID|Model Group UID"u8 +
+        "00687005|UR|1||RelativeURIReferenceWithinEncapsulatedDocument|Relative URI Reference Within Encapsulated Document"u8 +
+        "006A0001|CS|1||AnnotationCoordinateType|Annotation Coordinate Type"u8 +
+        "006A0002|SQ|1||AnnotationGroupSequence|Annotation Group Sequence"u8 +
+        "006A0003|UI|1||AnnotationGroupUID|Annotation Group UID"u8 +
+        "006A0005|LO|1||AnnotationGroupLabel|Annotation Group Label"u8 +
+        "006A0006|UT|1||AnnotationGroupDescription|Annotation Group Description"u8 +
+        "006A0007|CS|1||AnnotationGroupGenerationType|Annotation Group Generation Type"u8 +
+        "006A0008|SQ|1||AnnotationGroupAlgorithmIdentificationSequence|Annotation Group Algorithm Identification Sequence"u8 +
+        "006A0009|SQ|1||AnnotationPropertyCategoryCodeSequence|Annotation Property Category Code Sequence"u8 +
+        "006A000A|SQ|1||AnnotationPropertyTypeCodeSequence|Annotation Property Type Code Sequence"u8 +
+        "006A000B|SQ|1||AnnotationPropertyTypeModifierCodeSequence|Annotation Property Type Modifier Code Sequence"u8 +
+        "006A000C|UL|1||NumberOfAnnotations|Number of Annotations"u8 +
+        "006A000D|CS|1||AnnotationAppliesToAllOpticalPaths|Annotation Applies to All Optical Paths"u8 +
+        "006A000E|SH|1-n||ReferencedOpticalPathIdentifier|Referenced Optical Path Identifier"u8 +
+        "006A000F|CS|1||AnnotationAppliesToAllZPlanes|Annotation Applies to All Z Planes"u8 +
+        "006A0010|FD|1-n||CommonZCoordinateValue|Common Z Coordinate Value"u8 +
+        "006A0011|OL|1||AnnotationIndexList|Annotation Index List"u8 +
+        "00700001|SQ|1||GraphicAnnotationSequence|Graphic Annotation Sequence"u8 +
+        "00700002|CS|1||GraphicLayer|Graphic Layer"u8 +
+        "00700003|CS|1||BoundingBoxAnnotationUnits|Bounding Box Annotation Units"u8 +
+        "00700004|CS|1||AnchorPointAnnotationUnits|Anchor Point Annotation Units"u8 +
+        "00700005|CS|1||GraphicAnnotationUnits|Graphic Annotation Units"u8 +
+        "00700006|ST|1||UnformattedTextValue|Unformatted Text Value"u8 +
+        "00700008|SQ|1||TextObjectSequence|Text Object Sequence"u8 +
+        "00700009|SQ|1||GraphicObjectSequence|Graphic Object Sequence"u8 +
+        "00700010|FL|2||BoundingBoxTopLeftHandCorner|Bounding Box Top Left Hand Corner"u8 +
+        "00700011|FL|2||BoundingBoxBottomRightHandCorner|Bounding Box Bottom Right Hand Corner"u8 +
+        "00700012|CS|1||BoundingBoxTextHorizontalJustification|Bounding Box Text Horizontal Justification"u8 +
+        "00700014|FL|2||AnchorPoint|Anchor Point"u8 +
+        "00700015|CS|1||AnchorPointVisibility|Anchor Point Visibility"u8 +
+        "00700020|US|1||GraphicDimensions|Graphic Dimensions"u8 +
+        "00700021|US|1||NumberOfGraphicPoints|Number of Graphic Points"u8 +
+        "00700022|FL|2-n||GraphicData|Graphic Data"u8 +
+        "00700023|CS|1||GraphicType|Graphic Type"u8 +
+        "00700024|CS|1||GraphicFilled|Graphic Filled"u8 +
+        "00700040|IS|1|R|ImageRotationRetired|Image Rotation (Retired)"u8 +
+        "00700041|CS|1||ImageHorizontalFlip|Image Horizontal Flip"u8 +
+        "00700042|US|1||ImageRotation|Image Rotation"u8 +
+        "00700050|US|2|R|DisplayedAreaTopLeftHandCornerTrial|Displayed Area Top Left Hand Corner (Trial)"u8 +
+        "00700051|US|2|R|DisplayedAreaBottomRightHandCornerTrial|Displayed Area Bottom Right Hand Corner (Trial)"u8 +
+        "00700052|SL|2||DisplayedAreaTopLeftHandCorner|Displayed Area Top Left Hand Corner"u8 +
+        "00700053|SL|2||DisplayedAreaBottomRightHandCorner|Displayed Area Bottom Right Hand Corner"u8 +
+        "0070005A|SQ|1||DisplayedAreaSelectionSequence|Displayed Area Selection Sequence"u8 +
+        "00700060|SQ|1||GraphicLayerSequence|Graphic Layer Sequence"u8 +
+        "00700062|IS|1||GraphicLayerOrder|Graphic Layer Order"u8 +
+        "00700066|US|1||GraphicLayerRecommendedDisplayGrayscaleValue|Graphic Layer Recommended Display Grayscale Value"u8 +
+        "00700067|US|3|R|GraphicLayerRecommendedDisplayRGBValue|Graphic Layer Recommended Display RGB Value"u8 +
+        "00700068|LO|1||GraphicLayerDescription|Graphic Layer Description"u8 +
+        "00700080|CS|1||ContentLabel|Content Label"u8 +
+        "00700081|LO|1||ContentDescription|Content Description"u8 +
+        "00700082|DA|1||PresentationCreationDate|Presentation Creation Date"u8 +
+        "00700083|TM|1||PresentationCreationTime|Presentation Creation Time"u8 +
+        "00700084|PN|1||ContentCreatorName|Content Creator's Name"u8 +
+        "00700086|SQ|1||ContentCreatorIdentificationCodeSequence|Content Creator's Identification Code Sequence"u8 +
+        "00700087|SQ|1||AlternateContentDescriptionSequence|Alternate Content Description Sequence"u8 +
+        "00700100|CS|1||PresentationSizeMode|Presentation Size Mode"u8 +
+        "00700101|DS|2||PresentationPixelSpacing|Presentation Pixel Spacing"u8 +
+        "00700102|IS|2||PresentationPixelAspectRatio|Presentation Pixel Aspect Ratio"u8 +
+        "00700103|FL|1||PresentationPixelMagnificationRatio|Presentation Pixel Magnification Ratio"u8 +
+        "00700207|LO|1||GraphicGroupLabel|Graphic Group Label"u8 +
+        "00700208|ST|1||GraphicGroupDescription|Graphic Group Description"u8 +
+        "00700209|SQ|1||CompoundGraphicSequence|Compound Graphic Sequence"u8 +
+        "00700226|UL|1||CompoundGraphicInstanceID|Compound Graphic Instance ID"u8 +
+        "00700227|LO|1||FontName|Font Name"u8 +
+        "00700228|CS|1||FontNameType|Font Name Type"u8 +
+        "00700229|LO|1||CSSFontName|CSS Font Name"u8 +
+        "00700230|FD|1||RotationAngle|Rotation Angle"u8 +
+        "00700231|SQ|1||TextStyleSequence|Text Style Sequence"u8 +
+        "00700232|SQ|1||LineStyleSequence|Line Style Sequence"u8 +
+        "00700233|SQ|1||FillStyleSequence|Fill Style Sequence"u8 +
+        "00700234|SQ|1||GraphicGroupSequence|Graphic Group Sequence"u8 +
+        "00700241|US|3||TextColorCIELabValue|Text Color CIELab Value"u8 +
+        "00700242|CS|1||HorizontalAlignment|Horizontal Alignment"u8 +
+        "00700243|CS|1||VerticalAlignment|Vertical Alignment"u8 +
+        "00700244|CS|1||ShadowStyle|Shadow Style"u8 +
+        "00700245|FL|1||ShadowOffsetX|Shadow Offset X"u8 +
+        "00700246|FL|1||ShadowOffsetY|Shadow Offset Y"u8 +
+        "00700247|US|3||ShadowColorCIELabValue|Shadow Color CIELab Value"u8 +
+        "00700248|CS|1||Underlined|Underlined"u8 +
+        "00700249|CS|1||Bold|Bold"u8 +
+        "00700250|CS|1||Italic|Italic"u8 +
+        "00700251|US|3||PatternOnColorCIELabValue|Pattern On Color CIELab Value"u8 +
+        "00700252|US|3||PatternOffColorCIELabValue|Pattern Off Color CIELab Value"u8 +
+        "00700253|FL|1||LineThickness|Line Thickness"u8 +
+        "00700254|CS|1||LineDashingStyle|Line Dashing Style"u8 +
+        "00700255|UL|1||LinePattern|Line Pattern"u8 +
+        "00700256|OB|1||FillPattern|Fill Pattern"u8 +
+        "00700257|CS|1||FillMode|Fill Mode"u8 +
+        "00700258|FL|1||ShadowOpacity|Shadow Opacity"u8 +
+        "00700261|FL|1||GapLength|Gap Length"u8 +
+        "00700262|FL|1||DiameterOfVisibility|Diameter of Visibility"u8 +
+        "00700273|FL|2||RotationPoint|Rotation Point"u8 +
+        "00700274|CS|1||TickAlignment|Tick Alignment"u8 +
+        "00700278|CS|1||ShowTickLabel|Show Tick Label"u8 +
+        "00700279|CS|1||TickLabelAlignment|Tick Label Alignment"u8 +
+        "00700282|CS|1||CompoundGraphicUnits|Compound Graphic Units"u8 +
+        "00700284|FL|1||PatternOnOpacity|Pattern On Opacity"u8 +
+        "00700285|FL|1||PatternOffOpacity|Pattern Off Opacity"u8 +
+        "00700287|SQ|1||MajorTicksSequence|Major Ticks Sequence"u8 +
+        "00700288|FL|1||TickPosition|Tick Position"u8 +
+        "00700289|SH|1||TickLabel|Tick Label"u8 +
+        "00700294|CS|1||CompoundGraphicType|Compound Graphic Type"u8 +
+        "00700295|UL|1||GraphicGroupID|Graphic Group ID"u8 +
+        "00700306|CS|1||ShapeType|Shape Type"u8 +
+        "00700308|SQ|1||RegistrationSequence|Registration Sequence"u8 +
+        "00700309|SQ|1||MatrixRegistrationSequence|Matrix Registration Sequence"u8 +
+        "0070030A|SQ|1||MatrixSequence|Matrix Sequence"u8 +
+        "0070030B|FD|16||FrameOfReferenceToDisplayedCoordinateSystemTransformationMatrix|Frame of Reference to Displayed Coordinate System Transformation Matrix"u8 +
+        "0070030C|CS|1||FrameOfReferenceTransformationMatrixType|Frame of Reference Transformation Matrix Type"u8 +
+        "0070030D|SQ|1||RegistrationTypeCodeSequence|Registration Type Code Sequence"u8 +
+        "0070030F|ST|1||FiducialDescription|Fiducial Description"u8 +
+        "00700310|SH|1||FiducialIdentifier|Fiducial Identifier"u8 +
+        "00700311|SQ|1||FiducialIdentifierCodeSequence|Fiducial Identifier Code Sequence"u8 +
+        "00700312|FD|1||ContourUncertaintyRadius|Contour Uncertainty Radius"u8 +
+        "00700314|SQ|1||UsedFiducialsSequence|Used Fiducials Sequence"u8 +
+        "00700318|SQ|1||GraphicCoordinatesDataSequence|Graphic Coordinates Data Sequence"u8 +
+        "0070031A|UI|1||FiducialUID|Fiducial UID"u8 +
+        "0070031B|UI|1||ReferencedFiducialUID|Referenced Fiducial UID"u8 +
+        "0070031C|SQ|1||FiducialSetSequence|Fiducial Set Sequence"u8 +
+        "0070031E|SQ|1||FiducialSequence|Fiducial Sequence"u8 +
+        "0070031F|SQ|1||FiducialsPropertyCategoryCodeSequence|Fiducials Property Category Code Sequence"u8 +
+        "00700401|US|3||GraphicLayerRecommendedDisplayCIELabValue|Graphic Layer Recommended Display CIELab Value"u8 +
+        "00700402|SQ|1||BlendingSequence|Blending Sequence"u8 +
+        "00700403|FL|1||RelativeOpacity|Relative Opacity"u8 +
+        "00700404|SQ|1||ReferencedSpatialRegistrationSequence|Referenced Spatial Registration Sequence"u8 +
+        "00700405|CS|1||BlendingPosition|Blending Position"u8 +
+        "00701101|UI|1||PresentationDisplayCollectionUID|Presentation Display Collection UID"u8 +
+        "00701102|UI|1||PresentationSequenceCollectionUID|Presentation Sequence Collection UID"u8 +
+        "00701103|US|1||PresentationSequencePositionIndex|Presentation Sequence Position Index"u8 +
+        "00701104|SQ|1||RenderedImageReferenceSequence|Rendered Image Reference Sequence"u8 +
+        "00701201|SQ|1||VolumetricPresentationStateInputSequence|Volumetric Presentation State Input Sequence"u8 +
+        "00701202|CS|1||PresentationInputType|Presentation Input Type"u8 +
+        "00701203|US|1||InputSequencePositionIndex|Input Sequence Position Index"u8 +
+        "00701204|CS|1||Crop|Crop"u8 +
+        "00701205|US|1-n||CroppingSpecificationIndex|Cropping Specification Index"u8 +
+        "00701206|CS|1|R|CompositingMethod|Compositing Method"u8 +
+        "00701207|US|1||VolumetricPresentationInputNumber|Volumetric Presentation Input Number"u8 +
+        "00701208|CS|1||ImageVolumeGeometry|Image Volume Geometry"u8 +
+        "00701209|UI|1||VolumetricPresentationInputSetUID|Volumetric Presentation Input Set UID"u8 +
+        "0070120A|SQ|1||VolumetricPresentationInputSetSequence|Volumetric Presentation Input Set Sequence"u8 +
+        "0070120B|CS|1||GlobalCrop|Global Crop"u8 +
+        "0070120C|US|1-n||GlobalCroppingSpecificationIndex|Global Cropping Specification Index"u8 +
+        "0070120D|CS|1||RenderingMethod|Rendering Method"u8 +
+        "00701301|SQ|1||VolumeCroppingSequence|Volume Cropping Sequence"u8 +
+        "00701302|CS|1||VolumeCroppingMethod|Volume Cropping Method"u8 +
+        "00701303|FD|6||BoundingBoxCrop|Bounding Box Crop"u8 +
+        "00701304|SQ|1||ObliqueCroppingPlaneSequence|Oblique Cropping Plane Sequence"u8 +
+        "00701305|FD|4||Plane|Plane"u8 +
+        "00701306|FD|3||PlaneNormal|Plane Normal"u8 +
+        "00701309|US|1||CroppingSpecificationNumber|Cropping Specification Number"u8 +
+        "00701501|CS|1||MultiPlanarReconstructionStyle|Multi-Planar Reconstruction Style"u8 +
+        "00701502|CS|1||MPRThicknessType|MPR Thickness Type"u8 +
+        "00701503|FD|1||MPRSlabThickness|MPR Slab Thickness"u8 +
+        "00701505|FD|3||MPRTopLeftHandCorner|MPR Top Left Hand Corner"u8 +
+        "00701507|FD|3||MPRViewWidthDirection|MPR View Width Direction"u8 +
+        "00701508|FD|1||MPRViewWidth|MPR View Width"u8 +
+        "0070150C|UL|1||NumberOfVolumetricCurvePoints|Number of Volumetric Curve Points"u8 +
+        "0070150D|OD|1||VolumetricCurvePoints|Volumetric Curve Points"u8 +
+        "00701511|FD|3||MPRViewHeightDirection|MPR View Height Direction"u8 +
+        "00701512|FD|1||MPRViewHeight|MPR View Height"u8 +
+        "00701602|CS|1||RenderProjection|Render Projection"u8 +
+        "00701603|FD|3||ViewpointPosition|Viewpoint Position"u8 +
+        "00701604|FD|3||ViewpointLookAtPoint|Viewpoint LookAt Point"u8 +
+        "00701605|FD|3||ViewpointUpDirection|Viewpoint Up Direction"u8 +
+        "00701606|FD|6||RenderFieldOfView|Render Field of View"u8 +
+        "00701607|FD|1||SamplingStepSize|Sampling Step Size"u8 +
+        "00701701|CS|1||ShadingStyle|Shading Style"u8 +
+        "00701702|FD|1||AmbientReflectionIntensity|Ambient Reflection Intensity"u8 +
+        "00701703|FD|3||LightDirection|Light Direction"u8 +
+        "00701704|FD|1||DiffuseReflectionIntensity|Diffuse Reflection Intensity"u8 +
+        "00701705|FD|1||SpecularReflectionIntensity|Specular Reflection Intensity"u8 +
+        "00701706|FD|1||Shininess|Shininess"u8 +
+        "00701801|SQ|1||PresentationStateClassificationComponentSequence|Presentation State Classification Component Sequence"u8 +
+        "00701802|CS|1||ComponentType|Component Type"u8 +
+        "00701803|SQ|1||ComponentInputSequence|Component Input Sequence"u8 +
+        "00701804|US|1||VolumetricPresentationInputIndex|Volumetric Presentation Input Index"u8 +
+        "00701805|SQ|1||PresentationStateCompositorComponentSequence|Presentation State Compositor Component Sequence"u8 +
+        "00701806|SQ|1||WeightingTransferFunctionSequence|Weighting Transfer Function Sequence"u8 +
+        "00701807|US|3||WeightingLookupTableDescriptor|Weighting Lookup Table Descriptor"u8 +
+        "00701808|OB|1||WeightingLookupTableData|Weighting Lookup Table Data"u8 +
+        "00701901|SQ|1||VolumetricAnnotationSequence|Volumetric Annotation Sequence"u8 +
+        "00701903|SQ|1||ReferencedStructuredContextSequence|Referenced Structured Context Sequence"u8 +
+        "00701904|UI|1||ReferencedContentItem|Referenced Content Item"u8 +
+        "00701905|SQ|1||VolumetricPresentationInputAnnotationSequence|Volumetric Presentation Input Annotation Sequence"u8 +
+        "00701907|CS|1||AnnotationClipping|Annotation Clipping"u8 +
+        "00701A01|CS|1||PresentationAnimationStyle|Presentation Animation Style"u8 +
+        "00701A03|FD|1||RecommendedAnimationRate|Recommended Animation Rate"u8 +
+        "00701A04|SQ|1||AnimationCurveSequence|Animation Curve Sequence"u8 +
+        "00701A05|FD|1||AnimationStepSize|Animation Step Size"u8 +
+        "00701A06|FD|1||SwivelRange|Swivel Range"u8 +
+        "00701A07|OD|1||VolumetricCurveUpDirections|Volumetric Curve Up Directions"u8 +
+        "00701A08|SQ|1||VolumeStreamSequence|Volume Stream Sequence"u8 +
+        "00701A09|LO|1||RGBATransferFunctionDescription|RGBA Transfer Function Description"u8 +
+        "00701B01|SQ|1||AdvancedBlendingSequence|Advanced Blending Sequence"u8 +
+        "00701B02|US|1||BlendingInputNumber|Blending Input Number"u8 +
+        "00701B03|SQ|1||BlendingDisplayInputSequence|Blending Display Input Sequence"u8 +
+        "00701B04|SQ|1||BlendingDisplaySequence|Blending Display Sequence"u8 +
+        "00701B06|CS|1||BlendingMode|Blending Mode"u8 +
+        "00701B07|CS|1||TimeSeriesBlending|Time Series Blending"u8 +
+        "00701B08|CS|1||GeometryForDisplay|Geometry for Display"u8 +
+        "00701B11|SQ|1||ThresholdSequence|Threshold Sequence"u8 +
+        "00701B12|SQ|1||ThresholdValueSequence|Threshold Value Sequence"u8 +
+        "00701B13|CS|1||ThresholdType|Threshold Type"u8 +
+        "00701B14|FD|1||ThresholdValue|Threshold Value"u8 +
+        "00720002|SH|1||HangingProtocolName|Hanging Protocol Name"u8 +
+        "00720004|LO|1||HangingProtocolDescription|Hanging Protocol Description"u8 +
+        "00720006|CS|1||HangingProtocolLevel|Hanging Protocol Level"u8 +
+        "00720008|LO|1||HangingProtocolCreator|Hanging Protocol Creator"u8 +
+        "0072000A|DT|1||HangingProtocolCreationDateTime|Hanging Protocol Creation DateTime"u8 +
+        "0072000C|SQ|1||HangingProtocolDefinitionSequence|Hanging Protocol Definition Sequence"u8 +
+        "0072000E|SQ|1||HangingProtocolUserIdentificationCodeSequence|Hanging Protocol User Identification Code Sequence"u8 +
+        "00720010|LO|1||HangingProtocolUserGroupName|Hanging Protocol User Group Name"u8 +
+        "00720012|SQ|1||SourceHangingProtocolSequence|Source Hanging Protocol Sequence"u8 +
+        "00720014|US|1||NumberOfPriorsReferenced|Number of Priors Referenced"u8 +
+        "00720020|SQ|1||ImageSetsSequence|Image Sets Sequence"u8 +
+        "00720022|SQ|1||ImageSetSelectorSequence|Image Set Selector Sequence"u8 +
+        "00720024|CS|1||ImageSetSelectorUsageFlag|Image Set Selector Usage Flag"u8 +
+        "00720026|AT|1||SelectorAttribute|Selector Attribute"u8 +
+        "00720028|US|1||SelectorValueNumber|Selector Value Number"u8 +
+        "00720030|SQ|1||TimeBasedImageSetsSequence|Time Based Image Sets Sequence"u8 +
+        "00720032|US|1||ImageSetNumber|Image Set Number"u8 +
+        "00720034|CS|1||ImageSetSelectorCategory|Image Set Selector Category"u8 +
+        "00720038|US|2||RelativeTime|Relative Time"u8 +
+        "0072003A|CS|1||RelativeTimeUnits|Relative Time Units"u8 +
+        "0072003C|SS|2||AbstractPriorValue|Abstract Prior Value"u8 +
+        "0072003E|SQ|1||AbstractPriorCodeSequence|Abstract Prior Code Sequence"u8 +
+        "00720040|LO|1||ImageSetLabel|Image Set Label"u8 +
+        "00720050|CS|1||SelectorAttributeVR|Selector Attribute VR"u8 +
+        "00720052|AT|1-n||SelectorSequencePointer|Selector Sequence Pointer"u8 +
+        "00720054|LO|1-n||SelectorSequencePointerPrivateCreator|Selector Sequence Pointer Private Creator"u8 +
+        "00720056|LO|1||SelectorAttributePrivateCreator|Selector Attribute Private Creator"u8 +
+        "0072005E|AE|1-n||SelectorAEValue|Selector AE Value"u8 +
+        "0072005F|AS|1-n||SelectorASValue|Selector AS Value"u8 +
+        "00720060|AT|1-n||SelectorATValue|Selector AT Value"u8 +
+        "00720061|DA|1-n||SelectorDAValue|Selector DA Value"u8 +
+        "00720062|CS|1-n||SelectorCSValue|Selector CS Value"u8 +
+        "00720063|DT|1-n||SelectorDTValue|Selector DT Value"u8 +
+        "00720064|IS|1-n||SelectorISValue|Selector IS Value"u8 +
+        "00720065|OB|1||SelectorOBValue|Selector OB Value"u8 +
+        "00720066|LO|1-n||SelectorLOValue|Selector LO Value"u8 +
+        "00720067|OF|1||SelectorOFValue|Selector OF Value"u8 +
+        "00720068|LT|1||SelectorLTValue|Selector LT Value"u8 +
+        "00720069|OW|1||SelectorOWValue|Selector OW Value"u8 +
+        "0072006A|PN|1-n||SelectorPNValue|Selector PN Value"u8 +
+        "0072006B|TM|1-n||SelectorTMValue|Selector TM Value"u8 +
+        "0072006C|SH|1-n||SelectorSHValue|Selector SH Value"u8 +
+        "0072006D|UN|1||SelectorUNValue|Selector UN Value"u8 +
+        "0072006E|ST|1||SelectorSTValue|Selector ST Value"u8 +
+        "0072006F|UC|1-n||SelectorUCValue|Selector UC Value"u8 +
+        "00720070|UT|1||SelectorUTValue|Selector UT Value"u8 +
+        "00720071|UR|1||SelectorURValue|Selector UR Value"u8 +
+        "00720072|DS|1-n||SelectorDSValue|Selector DS Value"u8 +
+        "00720073|OD|1||SelectorODValue|Selector OD Value"u8 +
+        "00720074|FD|1-n||SelectorFDValue|Selector FD Value"u8 +
+        "00720075|OL|1||SelectorOLValue|Selector OL Value"u8 +
+        "00720076|FL|1-n||SelectorFLValue|Selector FL Value"u8 +
+        "00720078|UL|1-n||SelectorULValue|Selector UL Value"u8 +
+        "0072007A|US|1-n||SelectorUSValue|Selector US Value"u8 +
+        "0072007C|SL|1-n||SelectorSLValue|Selector SL Value"u8 +
+        "0072007E|SS|1-n||SelectorSSValue|Selector SS Value"u8 +
+        "0072007F|UI|1-n||SelectorUIValue|Selector UI Value"u8 +
+        "00720080|SQ|1||SelectorCodeSequenceValue|Selector Code Sequence Value"u8 +
+        "00720081|OV|1||SelectorOVValue|Selector OV Value"u8 +
+        "00720082|SV|1-n||SelectorSVValue|Selector SV Value"u8 +
+        "00720083|UV|1-n||SelectorUVValue|Selector UV Value"u8 +
+        "00720100|US|1||NumberOfScreens|Number of Screens"u8 +
+        "00720102|SQ|1||NominalScreenDefinitionSequence|Nominal Screen Definition Sequence"u8 +
+        "00720104|US|1||NumberOfVerticalPixels|Number of Vertical Pixels"u8 +
+        "00720106|US|1||NumberOfHorizontalPixels|Number of Horizontal Pixels"u8 +
+        "00720108|FD|4||DisplayEnvironmentSpatialPosition|Display Environment Spatial Position"u8 +
+        "0072010A|US|1||ScreenMinimumGrayscaleBitDepth|Screen Minimum Grayscale Bit Depth"u8 +
+        "0072010C|US|1||ScreenMinimumColorBitDepth|Screen Minimum Color Bit Depth"u8 +
+        "0072010E|US|1||ApplicationMaximumRepaintTime|Application Maximum Repaint Time"u8 +
+        "00720200|SQ|1||DisplaySetsSequence|Display Sets Sequence"u8 +
+        "00720202|US|1||DisplaySetNumber|Display Set Number"u8 +
+        "00720203|LO|1||DisplaySetLabel|Display Set Label"u8 +
+        "00720204|US|1||DisplaySetPresentationGroup|Display Set Presentation Group"u8 +
+        "00720206|LO|1||DisplaySetPresentationGroupDescription|Display Set Presentation Group Description"u8 +
+        "00720208|CS|1||PartialDataDisplayHandling|Partial Data Display Handling"u8 +
+        "00720210|SQ|1||SynchronizedScrollingSequence|Synchronized Scrolling Sequence"u8 +
+        "00720212|US|2-n||DisplaySetScrollingGroup|Display Set Scrolling Group"u8 +
+        "00720214|SQ|1||NavigationIndicatorSequence|Navigation Indicator Sequence"u8 +
+        "00720216|US|1||NavigationDisplaySet|Navigation Display Set"u8 +
+        "00720218|US|1-n||ReferenceDisplaySets|Reference Display Sets"u8 +
+        "00720300|SQ|1||ImageBoxesSequence|Image Boxes Sequence"u8 +
+        "00720302|US|1||ImageBoxNumber|Image Box Number"u8 +
+        "00720304|CS|1||ImageBoxLayoutType|Image Box Layout Type"u8 +
+        "00720306|US|1||ImageBoxTileHorizontalDimension|Image Box Tile Horizontal Dimension"u8 +
+        "00720308|US|1||ImageBoxTileVerticalDimension|Image Box Tile Vertical Dimension"u8 +
+        "00720310|CS|1||ImageBoxScrollDirection|Image Box Scroll Direction"u8 +
+        "00720312|CS|1||ImageBoxSmallScrollType|Image Box Small Scroll Type"u8 +
+        "00720314|US|1||ImageBoxSmallScrollAmount|Image Box Small Scroll Amount"u8 +
+        "00720316|CS|1||ImageBoxLargeScrollType|Image Box Large Scroll Type"u8 +
+        "00720318|US|1||ImageBoxLargeScrollAmount|Image Box Large Scroll Amount"u8 +
+        "00720320|US|1||ImageBoxOverlapPriority|Image Box Overlap Priority"u8 +
+        "00720330|FD|1||CineRelativeToRealTime|Cine Relative to Real-Time"u8 +
+        "00720400|SQ|1||FilterOperationsSequence|Filter Operations Sequence"u8 +
+        "00720402|CS|1||FilterByCategory|Filter-by Category"u8 +
+        "00720404|CS|1||FilterByAttributePresence|Filter-by Attribute Presence"u8 +
+        "00720406|CS|1||FilterByOperator|Filter-by Operator"u8 +
+        "00720420|US|3||StructuredDisplayBackgroundCIELabValue|Structured Display Background CIELab Value"u8 +
+        "00720421|US|3||EmptyImageBoxCIELabValue|Empty Image Box CIELab Value"u8 +
+        "00720422|SQ|1||StructuredDisplayImageBoxSequence|Structured Display Image Box Sequence"u8 +
+        "00720424|SQ|1||StructuredDisplayTextBoxSequence|Structured Display Text Box Sequence"u8 +
+        "00720427|SQ|1||ReferencedFirstFrameSequence|Referenced First Frame Sequence"u8 +
+        "00720430|SQ|1||ImageBoxSynchronizationSequence|Image Box Synchronization Sequence"u8 +
+        "00720432|US|2-n||SynchronizedImageBoxList|Synchronized Image Box List"u8 +
+        "00720434|CS|1||TypeOfSynchronization|Type of Synchronization"u8 +
+        "00720500|CS|1||BlendingOperationType|Blending Operation Type"u8 +
+        "00720510|CS|1||ReformattingOperationType|Reformatting Operation Type"u8 +
+        "00720512|FD|1||ReformattingThickness|Reformatting Thickness"u8 +
+        "00720514|FD|1||ReformattingInterval|Reformatting Interval"u8 +
+        "00720516|CS|1||ReformattingOperationInitialViewDirection|Reformatting Operation Initial View Direction"u8 +
+        "00720520|CS|1-n||ThreeDRenderingType|3D Rendering Type"u8 +
+        "00720600|SQ|1||SortingOperationsSequence|Sorting Operations Sequence"u8 +
+        "00720602|CS|1||SortByCategory|Sort-by Category"u8 +
+        "00720604|CS|1||SortingDirection|Sorting Direction"u8 +
+        "00720700|CS|2||DisplaySetPatientOrientation|Display Set Patient Orientation"u8 +
+        "00720702|CS|1||VOIType|VOI Type"u8 +
+        "00720704|CS|1||PseudoColorType|Pseudo-Color Type"u8 +
+        "00720705|SQ|1||PseudoColorPaletteInstanceReferenceSequence|Pseudo-Color Palette Instance Reference Sequence"u8 +
+        "00720706|CS|1||ShowGrayscaleInverted|Show Grayscale Inverted"u8 +
+        "00720710|CS|1||ShowImageTrueSizeFlag|Show Image True Size Flag"u8 +
+        "00720712|CS|1||ShowGraphicAnnotationFlag|Show Graphic Annotation Flag"u8 +
+        "00720714|CS|1||ShowPatientDemographicsFlag|Show Patient Demographics Flag"u8 +
+        "00720716|CS|1||ShowAcquisitionTechniquesFlag|Show Acquisition Techniques Flag"u8 +
+        "00720717|CS|1||DisplaySetHorizontalJustification|Display Set Horizontal Justification"u8 +
+        "00720718|CS|1||DisplaySetVerticalJustification|Display Set Vertical Justification"u8 +
+        "00740120|FD|1||ContinuationStartMeterset|Continuation Start Meterset"u8 +
+        "00740121|FD|1||ContinuationEndMeterset|Continuation End Meterset"u8 +
+        "00741000|CS|1||ProcedureStepState|Procedure Step State"u8 +
+        "00741002|SQ|1||ProcedureStepProgressInformationSequence|Procedure Step Progress Information Sequence"u8 +
+        "00741004|DS|1||ProcedureStepProgress|Procedure Step Progress"u8 +
+        "00741006|ST|1||ProcedureStepProgressDescription|Procedure Step Progress Description"u8 +
+        "00741007|SQ|1||ProcedureStepProgressParametersSequence|Procedure Step Progress Parameters Sequence"u8 +
+        "00741008|SQ|1||ProcedureStepCommunicationsURISequence|Procedure Step Communications URI Sequence"u8 +
+        "0074100A|UR|1||ContactURI|Contact URI"u8 +
+        "0074100C|LO|1||ContactDisplayName|Contact Display Name"u8 +
+        "0074100E|SQ|1||ProcedureStepDiscontinuationReasonCodeSequence|Procedure Step Discontinuation Reason Code Sequence"u8 +
+        "00741020|SQ|1||BeamTaskSequence|Beam Task Sequence"u8 +
+        "00741022|CS|1||BeamTaskType|Beam Task Type"u8 +
+        "00741024|IS|1|R|BeamOrderIndexTrial|Beam Order Index (Trial)"u8 +
+        "00741025|CS|1||AutosequenceFlag|Autosequence Flag"u8 +
+        "00741026|FD|1||TableTopVerticalAdjustedPosition|Table Top Vertical Adjusted Position"u8 +
+        "00741027|FD|1||TableTopLongitudinalAdjustedPosition|Table Top Longitudinal Adjusted Position"u8 +
+        "00741028|FD|1||TableTopLateralAdjustedPosition|Table Top Lateral Adjusted Position"u8 +
+        "0074102A|FD|1||PatientSupportAdjustedAngle|Patient Support Adjusted Angle"u8 +
+        "0074102B|FD|1||TableTopEccentricAdjustedAngle|Table Top Eccentric Adjusted Angle"u8 +
+        "0074102C|FD|1||TableTopPitchAdjustedAngle|Table Top Pitch Adjusted Angle"u8 +
+        "0074102D|FD|1||TableTopRollAdjustedAngle|Table Top Roll Adjusted Angle"u8 +
+        "00741030|SQ|1||DeliveryVerificationImageSequence|Delivery Verification Image Sequence"u8 +
+        "00741032|CS|1||VerificationImageTiming|Verification Image Timing"u8 +
+        "00741034|CS|1||DoubleExposureFlag|Double Exposure Flag"u8 +
+        "00741036|CS|1||DoubleExposureOrdering|Double Exposure Ordering"u8 +
+        "00741038|DS|1|R|DoubleExposureMetersetTrial|Double Exposure Meterset (Trial)"u8 +
+        "0074103A|DS|4|R|DoubleExposureFieldDeltaTrial|Double Exposure Field Delta (Trial)"u8 +
+        "00741040|SQ|1||RelatedReferenceRTImageSequence|Related Reference RT Image Sequence"u8 +
+        "00741042|SQ|1||GeneralMachineVerificationSequence|General Machine Verification Sequence"u8 +
+        "00741044|SQ|1||ConventionalMachineVerificationSequence|Conventional Machine Verification Sequence"u8 +
+        "00741046|SQ|1||IonMachineVerificationSequence|Ion Machine Verification Sequence"u8 +
+        "00741048|SQ|1||FailedAttributesSequence|Failed Attributes Sequence"u8 +
+        "0074104A|SQ|1||OverriddenAttributesSequence|Overridden Attributes Sequence"u8 +
+        "0074104C|SQ|1||ConventionalControlPointVerificationSequence|Conventional Control Point Verification Sequence"u8 +
+        "0074104E|SQ|1||IonControlPointVerificationSequence|Ion Control Point Verification Sequence"u8 +
+        "00741050|SQ|1||AttributeOccurrenceSequence|Attribute Occurrence Sequence"u8 +
+        "00741052|AT|1||AttributeOccurrencePointer|Attribute Occurrence Pointer"u8 +
+        "00741054|UL|1||AttributeItemSelector|Attribute Item Selector"u8 +
+        "00741056|LO|1||AttributeOccurrencePrivateCreator|Attribute Occurrence Private Creator"u8 +
+        "00741057|IS|1-n||SelectorSequencePointerItems|Selector Sequence Pointer Items"u8 +
+        "00741200|CS|1||ScheduledProcedureStepPriority|Scheduled Procedure Step Priority"u8 +
+        "00741202|LO|1||WorklistLabel|Worklist Label"u8 +
+        "00741204|LO|1||ProcedureStepLabel|Procedure Step Label"u8 +
+        "00741210|SQ|1||ScheduledProcessingParametersSequence|Scheduled Processing Parameters Sequence"u8 +
+        "00741212|SQ|1||PerformedProcessingParametersSequence|Performed Processing Parameters Sequence"u8 +
+        "00741216|SQ|1||UnifiedProcedureStepPerformedProcedureSequence|Unified Procedure Step Performed Procedure Sequence"u8 +
+        "00741220|SQ|1|R|RelatedProcedureStepSequence|Related Procedure Step Sequence"u8 +
+        "00741222|LO|1|R|ProcedureStepRelationshipType|Procedure Step Relationship Type"u8 +
+        "00741224|SQ|1||ReplacedProcedureStepSequence|Replaced Procedure Step Sequence"u8 +
+        "00741230|LO|1||DeletionLock|Deletion Lock"u8 +
+        "00741234|AE|1||ReceivingAE|Receiving AE"u8 +
+        "00741236|AE|1||RequestingAE|Requesting AE"u8 +
+        "00741238|LT|1||ReasonForCancellation|Reason for Cancellation"u8 +
+        "00741242|CS|1||SCPStatus|SCP Status"u8 +
+        "00741244|CS|1||SubscriptionListStatus|Subscription List Status"u8 +
+        "00741246|CS|1||UnifiedProcedureStepListStatus|Unified Procedure Step List Status"u8 +
+        "00741324|UL|1||BeamOrderIndex|Beam Order Index"u8 +
+        "00741338|FD|1||DoubleExposureMeterset|Double Exposure Meterset"u8 +
+        "0074133A|FD|4||DoubleExposureFieldDelta|Double Exposure Field Delta"u8 +
+        "00741401|SQ|1||BrachyTaskSequence|Brachy Task Sequence"u8 +
+        "00741402|DS|1||ContinuationStartTotalReferenceAirKerma|Continuation Start Total Reference Air Kerma"u8 +
+        "00741403|DS|1||ContinuationEndTotalReferenceAirKerma|Continuation End Total Reference Air Kerma"u8 +
+        "00741404|IS|1||ContinuationPulseNumber|Continuation Pulse Number"u8 +
+        "00741405|SQ|1||ChannelDeliveryOrderSequence|Channel Delivery Order Sequence"u8 +
+        "00741406|IS|1||ReferencedChannelNumber|Referenced Channel Number"u8 +
+        "00741407|DS|1||StartCumulativeTimeWeight|Start Cumulative Time Weight"u8 +
+        "00741408|DS|1||EndCumulativeTimeWeight|End Cumulative Time Weight"u8 +
+        "00741409|SQ|1||OmittedChannelSequence|Omitted Channel Sequence"u8 +
+        "0074140A|CS|1||ReasonForChannelOmission|Reason for Channel Omission"u8 +
+        "0074140B|LO|1||ReasonForChannelOmissionDescription|Reason for Channel Omission Description"u8 +
+        "0074140C|IS|1||ChannelDeliveryOrderIndex|Channel Delivery Order Index"u8 +
+        "0074140D|SQ|1||ChannelDeliveryContinuationSequence|Channel Delivery Continuation Sequence"u8 +
+        "0074140E|SQ|1||OmittedApplicationSetupSequence|Omitted Application Setup Sequence"u8 +
+        "00760001|LO|1||ImplantAssemblyTemplateName|Implant Assembly Template Name"u8 +
+        "00760003|LO|1||ImplantAssemblyTemplateIssuer|Implant Assembly Template Issuer"u8 +
+        "00760006|LO|1||ImplantAssemblyTemplateVersion|Implant Assembly Template Version"u8 +
+        "00760008|SQ|1||ReplacedImplantAssemblyTemplateSequence|Replaced Implant Assembly Template Sequence"u8 +
+        "0076000A|CS|1||ImplantAssemblyTemplateType|Implant Assembly Template Type"u8 +
+        "0076000C|SQ|1||OriginalImplantAssemblyTemplateSequence|Original Implant Assembly Template Sequence"u8 +
+        "0076000E|SQ|1||DerivationImplantAssemblyTemplateSequence|Derivation Implant Assembly Template Sequence"u8 +
+        "00760010|SQ|1||ImplantAssemblyTemplateTargetAnatomySequence|Implant Assembly Template Target Anatomy Sequence"u8 +
+        "00760020|SQ|1||ProcedureTypeCodeSequence|Procedure Type Code Sequence"u8 +
+        "00760030|LO|1||SurgicalTechnique|Surgical Technique"u8 +
+        "00760032|SQ|1||ComponentTypesSequence|Component Types Sequence"u8 +
+        "00760034|SQ|1||ComponentTypeCodeSequence|Component Type Code Sequence"u8 +
+        "00760036|CS|1||ExclusiveComponentType|Exclusive Component Type"u8 +
+        "00760038|CS|1||MandatoryComponentType|Mandatory Component Type"u8 +
+        "00760040|SQ|1||ComponentSequence|Component Sequence"u8 +
+        "00760055|US|1||ComponentID|Component ID"u8 +
+        "00760060|SQ|1||ComponentAssemblySequence|Component Assembly Sequence"u8 +
+        "00760070|US|1||Component1ReferencedID|Component 1 Referenced ID"u8 +
+        "00760080|US|1||Component1ReferencedMatingFeatureSetID|Component 1 Referenced Mating Feature Set ID"u8 +
+        "00760090|US|1||Component1ReferencedMatingFeatureID|Component 1 Referenced Mating Feature ID"u8 +
+        "007600A0|US|1||Component2ReferencedID|Component 2 Referenced ID"u8 +
+        "007600B0|US|1||Component2ReferencedMatingFeatureSetID|Component 2 Referenced Mating Feature Set ID"u8 +
+        "007600C0|US|1||Component2ReferencedMatingFeatureID|Component 2 Referenced Mating Feature ID"u8 +
+        "00780001|LO|1||ImplantTemplateGroupName|Implant Template Group Name"u8 +
+        "00780010|ST|1||ImplantTemplateGroupDescription|Implant Template Group Description"u8 +
+        "00780020|LO|1||ImplantTemplateGroupIssuer|Implant Template Group Issuer"u8 +
+        "00780024|LO|1||ImplantTemplateGroupVersion|Implant Template Group Version"u8 +
+        "00780026|SQ|1||ReplacedImplantTemplateGroupSequence|Replaced Implant Template Group Sequence"u8 +
+        "00780028|SQ|1||ImplantTemplateGroupTargetAnatomySequence|Implant Template Group Target Anatomy Sequence"u8 +
+        "0078002A|SQ|1||ImplantTemplateGroupMembersSequence|Implant Template Group Members Sequence"u8 +
+        "0078002E|US|1||ImplantTemplateGroupMemberID|Implant Template Group Member ID"u8 +
+        "00780050|FD|3||ThreeDImplantTemplateGroupMemberMatchingPoint|3D Implant Template Group Member Matching Point"u8 +
+        "00780060|FD|9||ThreeDImplantTemplateGroupMemberMatchingAxes|3D Implant Template Group Member Matching Axes"u8 +
+        "00780070|SQ|1||ImplantTemplateGroupMemberMatching2DCoordinatesSequence|Implant Template Group Member Matching 2D Coordinates Sequence"u8 +
+        "00780090|FD|2||TwoDImplantTemplateGroupMemberMatchingPoint|2D Implant Template Group Member Matching Point"u8 +
+        "007800A0|FD|4||TwoDImplantTemplateGroupMemberMatchingAxes|2D Implant Template Group Member Matching Axes"u8 +
+        "007800B0|SQ|1||ImplantTemplateGroupVariationDimensionSequence|Implant Template Group Variation Dimension Sequence"u8 +
+        "007800B2|LO|1||ImplantTemplateGroupVariationDimensionName|Implant Template Group Variation Dimension Name"u8 +
+        "007800B4|SQ|1||ImplantTemplateGroupVariationDimensionRankSequence|Implant Template Group Variation Dimension Rank Sequence"u8 +
+        "007800B6|US|1||ReferencedImplantTemplateGroupMemberID|Referenced Implant Template Group Member ID"u8 +
+        "007800B8|US|1||ImplantTemplateGroupVariationDimensionRank|Implant Template Group Variation Dimension Rank"u8 +
+        "00800001|SQ|1||SurfaceScanAcquisitionTypeCodeSequence|Surface Scan Acquisition Type Code Sequence"u8 +
+        "00800002|SQ|1||SurfaceScanModeCodeSequence|Surface Scan Mode Code Sequence"u8 +
+        "00800003|SQ|1||RegistrationMethodCodeSequence|Registration Method Code Sequence"u8 +
+        "00800004|FD|1||ShotDurationTime|Shot Duration Time"u8 +
+        "00800005|FD|1||ShotOffsetTime|Shot Offset Time"u8 +
+        "00800006|US|1-n||SurfacePointPresentationValueData|Surface Point Presentation Value Data"u8 +
+        "00800007|US|3-3n||SurfacePointColorCIELabValueData|Surface Point Color CIELab Value Data"u8 +
+        "00800008|SQ|1||UVMappingSequence|UV Mapping Sequence"u8 +
+        "00800009|SH|1||TextureLabel|Texture Label"u8 +
+        "00800010|OF|1||UValueData|U Value Data"u8 +
+        "00800011|OF|1||VValueData|V Value Data"u8 +
+        "00800012|SQ|1||ReferencedTextureSequence|Referenced Texture Sequence"u8 +
+        "00800013|SQ|1||ReferencedSurfaceDataSequence|Referenced Surface Data Sequence"u8 +
+        "00820001|CS|1||AssessmentSummary|Assessment Summary"u8 +
+        "00820003|UT|1||AssessmentSummaryDescription|Assessment Summary Description"u8 +
+        "00820004|SQ|1||AssessedSOPInstanceSequence|Assessed SOP Instance Sequence"u8 +
+        "00820005|SQ|1||ReferencedComparisonSOPInstanceSequence|Referenced Comparison SOP Instance Sequence"u8 +
+        "00820006|UL|1||NumberOfAssessmentObservations|Number of Assessment Observations"u8 +
+        "00820007|SQ|1||AssessmentObservationsSequence|Assessment Observations Sequence"u8 +
+        "00820008|CS|1||ObservationSignificance|Observation Significance"u8 +
+        "0082000A|UT|1||ObservationDescription|Observation Description"u8 +
+        "0082000C|SQ|1||StructuredConstraintObservationSequence|Structured Constraint Observation Sequence"u8 +
+        "00820010|SQ|1||AssessedAttributeValueSequence|Assessed Attribute Value Sequence"u8 +
+        "00820016|LO|1||AssessmentSetID|Assessment Set ID"u8 +
+        "00820017|SQ|1||AssessmentRequesterSequence|Assessment Requester Sequence"u8 +
+        "00820018|LO|1||SelectorAttributeName|Selector Attribute Name"u8 +
+        "00820019|LO|1||SelectorAttributeKeyword|Selector Attribute Keyword"u8 +
+        "00820021|SQ|1||AssessmentTypeCodeSequence|Assessment Type Code Sequence"u8 +
+        "00820022|SQ|1||ObservationBasisCodeSequence|Observation Basis Code Sequence"u8 +
+        "00820023|LO|1||AssessmentLabel|Assessment Label"u8 +
+        "00820032|CS|1||ConstraintType|Constraint Type"u8 +
+        "00820033|UT|1||SpecificationSelectionGuidance|Specification Selection Guidance"u8 +
+        "00820034|SQ|1||ConstraintValueSequence|Constraint Value Sequence"u8 +
+        "00820035|SQ|1||RecommendedDefaultValueSequence|Recommended Default Value Sequence"u8 +
+        "00820036|CS|1||ConstraintViolationSignificance|Constraint Violation Significance"u8 +
+        "00820037|UT|1||ConstraintViolationCondition|Constraint Violation Condition"u8 +
+        "00820038|CS|1||ModifiableConstraintFlag|Modifiable Constraint Flag"u8 +
+        "00880130|SH|1||StorageMediaFileSetID|Storage Media File-set ID"u8 +
+        "00880140|UI|1||StorageMediaFileSetUID|Storage Media File-set UID"u8 +
+        "00880200|SQ|1||IconImageSequence|Icon Image Sequence"u8 +
+        "00880904|LO|1|R|TopicTitle|Topic Title"u8 +
+        "00880906|ST|1|R|TopicSubject|Topic Subject"u8 +
+        "00880910|LO|1|R|TopicAuthor|Topic Author"u8 +
+        "00880912|LO|1-32|R|TopicKeywords|Topic Keywords"u8 +
+        "01000410|CS|1||SOPInstanceStatus|SOP Instance Status"u8 +
+        "01000420|DT|1||SOPAuthorizationDateTime|SOP Authorization DateTime"u8 +
+        "01000424|LT|1||SOPAuthorizationComment|SOP Authorization Comment"u8 +
+        "01000426|LO|1||AuthorizationEquipmentCertificationNumber|Authorization Equipment Certification Number"u8 +
+        "04000005|US|1||MACIDNumber|MAC ID Number"u8 +
+        "04000010|UI|1||MACCalculationTransferSyntaxUID|MAC Calculation Transfer Syntax UID"u8 +
+        "04000015|CS|1||MACAlgorithm|MAC Algorithm"u8 +
+        "04000020|AT|1-n||DataElementsSigned|Data Elements Signed"u8 +
+        "04000100|UI|1||DigitalSignatureUID|Digital Signature UID"u8 +
+        "04000105|DT|1||DigitalSignatureDateTime|Digital Signature DateTime"u8 +
+        "04000110|CS|1||CertificateType|Certificate Type"u8 +
+        "04000115|OB|1||CertificateOfSigner|Certificate of Signer"u8 +
+        "04000120|OB|1||Signature|Signature"u8 +
+        "04000305|CS|1||CertifiedTimestampType|Certified Timestamp Type"u8 +
+        "04000310|OB|1||CertifiedTimestamp|Certified Timestamp"u8 +
+        "04000315|FL|1|R||"u8 +
+        "04000401|SQ|1||DigitalSignaturePurposeCodeSequence|Digital Signature Purpose Code Sequence"u8 +
+        "04000402|SQ|1||ReferencedDigitalSignatureSequence|Referenced Digital Signature Sequence"u8 +
+        "04000403|SQ|1||ReferencedSOPInstanceMACSequence|Referenced SOP Instance MAC Sequence"u8 +
+        "04000404|OB|1||MAC|MAC"u8 +
+        "04000500|SQ|1||EncryptedAttributesSequence|Encrypted Attributes Sequence"u8 +
+        "04000510|UI|1||EncryptedContentTransferSyntaxUID|Encrypted Content Transfer Syntax UID"u8 +
+        "04000520|OB|1||EncryptedContent|Encrypted Content"u8 +
+        "04000550|SQ|1||ModifiedAttributesSequence|Modified Attributes Sequence"u8 +
+        "04000551|SQ|1||NonconformingModifiedAttributesSequence|Nonconforming Modified Attributes Sequence"u8 +
+        "04000552|OB|1||NonconformingDataElementValue|Nonconforming Data Element Value"u8 +
+        "04000561|SQ|1||OriginalAttributesSequence|Original Attributes Sequence"u8 +
+        "04000562|DT|1||AttributeModificationDateTime|Attribute Modification DateTime"u8 +
+        "04000563|LO|1||ModifyingSystem|Modifying System"u8 +
+        "04000564|LO|1||SourceOfPreviousValues|Source of Previous Values"u8 +
+        "04000565|CS|1||ReasonForTheAttributeModification|Reason for the Attribute Modification"u8 +
+        "04000600|CS|1||InstanceOriginStatus|Instance Origin Status"u8 +
+        "20000010|IS|1||NumberOfCopies|Number of Copies"u8 +
+        "2000001E|SQ|1||PrinterConfigurationSequence|Printer Configuration Sequence"u8 +
+        "20000020|CS|1||PrintPriority|Print Priority"u8 +
+        "20000030|CS|1||MediumType|Medium Type"u8 +
+        "20000040|CS|1||FilmDestination|Film Destination"u8 +
+        "20000050|LO|1||FilmSessionLabel|Film Session Label"u8 +
+        "20000060|IS|1||MemoryAllocation|Memory Allocation"u8 +
+        "20000061|IS|1||MaximumMemoryAllocation|Maximum Memory Allocation"u8 +
+        "20000062|CS|1|R|ColorImagePrintingFlag|Color Image Printing Flag"u8 +
+        "20000063|CS|1|R|CollationFlag|Collation Flag"u8 +
+        "20000065|CS|1|R|AnnotationFlag|Annotation Flag"u8 +
+        "20000067|CS|1|R|ImageOverlayFlag|Image Overlay Flag"u8 +
+        "20000069|CS|1|R|PresentationLUTFlag|Presentation LUT Flag"u8 +
+        "2000006A|CS|1|R|ImageBoxPresentationLUTFlag|Image Box Presentation LUT Flag"u8 +
+        "200000A0|US|1||MemoryBitDepth|Memory Bit Depth"u8 +
+        "200000A1|US|1||PrintingBitDepth|Printing Bit Depth"u8 +
+        "200000A2|SQ|1||MediaInstalledSequence|Media Installed Sequence"u8 +
+        "200000A4|SQ|1||OtherMediaAvailableSequence|Other Media Available Sequence"u8 +
+        "200000A8|SQ|1||SupportedImageDisplayFormatsSequence|Supported Image Display Formats Sequence"u8 +
+        "20000500|SQ|1||ReferencedFilmBoxSequence|Referenced Film Box Sequence"u8 +
+        "20000510|SQ|1|R|ReferencedStoredPrintSequence|Referenced Stored Print Sequence"u8 +
+        "20100010|ST|1||ImageDisplayFormat|Image Display Format"u8 +
+        "20100030|CS|1||AnnotationDisplayFormatID|Annotation Display Format ID"u8 +
+        "20100040|CS|1||FilmOrientation|Film Orientation"u8 +
+        "20100050|CS|1||FilmSizeID|Film Size ID"u8 +
+        "20100052|CS|1||PrinterResolutionID|Printer Resolution ID"u8 +
+        "20100054|CS|1||DefaultPrinterResolutionID|Default Printer Resolution ID"u8 +
+        "20100060|CS|1||MagnificationType|Magnification Type"u8 +
+        "20100080|CS|1||SmoothingType|Smoothing Type"u8 +
+        "201000A6|CS|1||DefaultMagnificationType|Default Magnification Type"u8 +
+        "201000A7|CS|1-n||OtherMagnificationTypesAvailable|Other Magnification Types Available"u8 +
+        "201000A8|CS|1||DefaultSmoothingType|Default Smoothing Type"u8 +
+        "201000A9|CS|1-n||OtherSmoothingTypesAvailable|Other Smoothing Types Available"u8 +
+        "20100100|CS|1||BorderDensity|Border Density"u8 +
+        "20100110|CS|1||EmptyImageDensity|Empty Image Density"u8 +
+        "20100120|US|1||MinDensity|Min Density"u8 +
+        "20100130|US|1||MaxDensity|Max Density"u8 +
+        "20100140|CS|1||Trim|Trim"u8 +
+        "20100150|ST|1||ConfigurationInformation|Configuration Information"u8 +
+        "20100152|LT|1||ConfigurationInformationDescription|Configuration Information Description"u8 +
+        "20100154|IS|1||MaximumCollatedFilms|Maximum Collated Films"u8 +
+        "2010015E|US|1||Illumination|Illumination"u8 +
+        "20100160|US|1||ReflectedAmbientLight|Reflected Ambient Light"u8 +
+        "20100376|DS|2||PrinterPixelSpacing|Printer Pixel Spacing"u8 +
+        "20100500|SQ|1||ReferencedFilmSessionSequence|Referenced Film Session Sequence"u8 +
+        "20100510|SQ|1||ReferencedImageBoxSequence|Referenced Image Box Sequence"u8 +
+        "20100520|SQ|1||ReferencedBasicAnnotationBoxSequence|Referenced Basic Annotation Box Sequence"u8 +
+        "20200010|US|1||ImageBoxPosition|Image Box Position"u8 +
+        "20200020|CS|1||Polarity|Polarity"u8 +
+        "20200030|DS|1||RequestedImageSize|Requested Image Size"u8 +
+        "20200040|CS|1||RequestedDecimateCropBehavior|Requested Decimate/Crop Behavior"u8 +
+        "20200050|CS|1||RequestedResolutionID|Requested Resolution ID"u8 +
+        "202000A0|CS|1||RequestedImageSizeFlag|Requested Image Size Flag"u8 +
+        "202000A2|CS|1||DecimateCropResult|Decimate/Crop Result"u8 +
+        "20200110|SQ|1||BasicGrayscaleImageSequence|Basic Grayscale Image Sequence"u8 +
+        "20200111|SQ|1||BasicColorImageSequence|Basic Color Image Sequence"u8 +
+        "20200130|SQ|1|R|ReferencedImageOverlayBoxSequence|Referenced Image Overlay Box Sequence"u8 +
+        "20200140|SQ|1|R|ReferencedVOILUTBoxSequence|Referenced VOI LUT Box Sequence"u8 +
+        "20300010|US|1||AnnotationPosition|Annotation Position"u8 +
+        "20300020|LO|1||TextString|Text String"u8 +
+        "20400010|SQ|1|R|ReferencedOverlayPlaneSequence|Referenced Overlay Plane Sequence"u8 +
+        "20400011|US|1-99|R|ReferencedOverlayPlaneGroups|Referenced Overlay Plane Groups"u8 +
+        "20400020|SQ|1|R|OverlayPixelDataSequence|Overlay Pixel Data Sequence"u8 +
+        "20400060|CS|1|R|OverlayMagnificationType|Overlay Magnification Type"u8 +
+        "20400070|CS|1|R|OverlaySmoothingType|Overlay Smoothing Type"u8 +
+        "20400072|CS|1|R|OverlayOrImageMagnification|Overlay or Image Magnification"u8 +
+        "20400074|US|1|R|MagnifyToNumberOfColumns|Magnify to Number of Columns"u8 +
+        "20400080|CS|1|R|OverlayForegroundDensity|Overlay Foreground Density"u8 +
+        "20400082|CS|1|R|OverlayBackgroundDensity|Overlay Background Density"u8 +
+        "20400090|CS|1|R|OverlayMode|Overlay Mode"u8 +
+        "20400100|CS|1|R|ThresholdDensity|Threshold Density"u8 +
+        "20400500|SQ|1|R|ReferencedImageBoxSequenceRetired|Referenced Image Box Sequence (Retired)"u8 +
+        "20500010|SQ|1||PresentationLUTSequence|Presentation LUT Sequence"u8 +
+        "20500020|CS|1||PresentationLUTShape|Presentation LUT Shape"u8 +
+        "20500500|SQ|1||ReferencedPresentationLUTSequence|Referenced Presentation LUT Sequence"u8 +
+        "21000010|SH|1|R|PrintJobID|Print Job ID"u8 +
+        "21000020|CS|1||ExecutionStatus|Execution Status"u8 +
+        "21000030|CS|1||ExecutionStatusInfo|Execution Status Info"u8 +
+        "21000040|DA|1||CreationDate|Creation Date"u8 +
+        "21000050|TM|1||CreationTime|Creation Time"u8 +
+        "21000070|AE|1||Originator|Originator"u8 +
+        "21000140|AE|1||DestinationAE|Destination AE"u8 +
+        "21000160|SH|1||OwnerID|Owner ID"u8 +
+        "21000170|IS|1||NumberOfFilms|Number of Films"u8 +
+        "21000500|SQ|1|R|ReferencedPrintJobSequencePullStoredPrint|Referenced Print Job Sequence (Pull Stored Print)"u8 +
+        "21100010|CS|1||PrinterStatus|Printer Status"u8 +
+        "21100020|CS|1||PrinterStatusInfo|Printer Status Info"u8 +
+        "21100030|LO|1||PrinterName|Printer Name"u8 +
+        "21100099|SH|1|R|PrintQueueID|Print Queue ID"u8 +
+        "21200010|CS|1|R|QueueStatus|Queue Status"u8 +
+        "21200050|SQ|1|R|PrintJobDescriptionSequence|Print Job Description Sequence"u8 +
+        "21200070|SQ|1|R|ReferencedPrintJobSequence|Referenced Print Job Sequence"u8 +
+        "21300010|SQ|1|R|PrintManagementCapabilitiesSequence|Print Management Capabilities Sequence"u8 +
+        "21300015|SQ|1|R|PrinterCharacteristicsSequence|Printer Characteristics Sequence"u8 +
+        "21300030|SQ|1|R|FilmBoxContentSequence|Film Box Content Sequence"u8 +
+        "21300040|SQ|1|R|ImageBoxContentSequence|Image Box Content Sequence"u8 +
+        "21300050|SQ|1|R|AnnotationContentSequence|Annotation Content Sequence"u8 +
+        "21300060|SQ|1|R|ImageOverlayBoxContentSequence|Image Overlay Box Content Sequence"u8 +
+        "21300080|SQ|1|R|PresentationLUTContentSequence|Presentation LUT Content Sequence"u8 +
+        "213000A0|SQ|1|R|ProposedStudySequence|Proposed Study Sequence"u8 +
+        "213000C0|SQ|1|R|OriginalImageSequence|Original Image Sequence"u8 +
+        "22000001|CS|1||LabelUsingInformationExtractedFromInstances|Label Using Information Extracted From Instances"u8 +
+        "22000002|UT|1||LabelText|Label Text"u8 +
+        "22000003|CS|1||LabelStyleSelection|Label Style Selection"u8 +
+        "22000004|LT|1||MediaDisposition|Media Disposition"u8 +
+        "22000005|LT|1||BarcodeValue|Barcode Value"u8 +
+        "22000006|CS|1||BarcodeSymbology|Barcode Symbology"u8 +
+        "22000007|CS|1||AllowMediaSplitting|Allow Media Splitting"u8 +
+        "22000008|CS|1||IncludeNonDICOMObjects|Include Non-DICOM Objects"u8 +
+        "22000009|CS|1||IncludeDisplayApplication|Include Display Application"u8 +
+        "2200000A|CS|1||PreserveCompositeInstancesAfterMediaCreation|Preserve Composite Instances After Media Creation"u8 +
+        "2200000B|US|1||TotalNumberOfPiecesOfMediaCreated|Total Number of Pieces of Media Created"u8 +
+        "2200000C|LO|1||RequestedMediaApplicationProfile|Requested Media Application Profile"u8 +
+        "2200000D|SQ|1||ReferencedStorageMediaSequence|Referenced Storage Media Sequence"u8 +
+        "2200000E|AT|1-n||FailureAttributes|Failure Attributes"u8 +
+        "2200000F|CS|1||AllowLossyCompression|Allow Lossy Compression"u8 +
+        "22000020|CS|1||RequestPriority|Request Priority"u8 +
+        "30020002|SH|1||RTImageLabel|RT Image Label"u8 +
+        "30020003|LO|1||RTImageName|RT Image Name"u8 +
+        "30020004|ST|1||RTImageDescription|RT Image Description"u8 +
+        "3002000A|CS|1||ReportedValuesOrigin|Reported Values Origin"u8 +
+        "3002000C|CS|1||RTImagePlane|RT Image Plane"u8 +
+        "3002000D|DS|3||XRayImageReceptorTranslation|X-Ray Image Receptor Translation"u8 +
+        "3002000E|DS|1||XRayImageReceptorAngle|X-Ray Image Receptor Angle"u8 +
+        "30020010|DS|6||RTImageOrientation|RT Image Orientation"u8 +
+        "30020011|DS|2||ImagePlanePixelSpacing|Image Plane Pixel Spacing"u8 +
+        "30020012|DS|2||RTImagePosition|RT Image Position"u8 +
+        "30020020|SH|1||RadiationMachineName|Radiation Machine Name"u8 +
+        "30020022|DS|1||RadiationMachineSAD|Radiation Machine SAD"u8 +
+        "30020024|DS|1||RadiationMachineSSD|Radiation Machine SSD"u8 +
+        "30020026|DS|1||RTImageSID|RT Image SID"u8 +
+        "30020028|DS|1||SourceToReferenceObjectDistance|Source to Reference Object Distance"u8 +
+        "30020029|IS|1||FractionNumber|Fraction Number"u8 +
+        "30020030|SQ|1||ExposureSequence|Exposure Sequence"u8 +
+        "30020032|DS|1||MetersetExposure|Meterset Exposure"u8 +
+        "30020034|DS|4||DiaphragmPosition|Diaphragm Position"u8 +
+        "30020040|SQ|1||FluenceMapSequence|Fluence Map Sequence"u8 +
+        "30020041|CS|1||FluenceDataSource|Fluence Data Source"u8 +
+        "30020042|DS|1||FluenceDataScale|Fluence Data Scale"u8 +
+        "30020050|SQ|1||PrimaryFluenceModeSequence|Primary Fluence Mode Sequence"u8 +
+        "30020051|CS|1||FluenceMode|Fluence Mode"u8 +
+        "30020052|SH|1||FluenceModeID|Fluence Mode ID"u8 +
+        "30040001|CS|1||DVHType|DVH Type"u8 +
+        "30040002|CS|1||DoseUnits|Dose Units"u8 +
+        "30040004|CS|1||DoseType|Dose Type"u8 +
+        "30040005|CS|1||SpatialTransformOfDose|Spatial Transform of Dose"u8 +
+        "30040006|LO|1||DoseComment|Dose Comment"u8 +
+        "30040008|DS|3||NormalizationPoint|Normalization Point"u8 +
+        "3004000A|CS|1||DoseSummationType|Dose Summation Type"u8 +
+        "3004000C|DS|2-n||GridFrameOffsetVector|Grid Frame Offset Vector"u8 +
+        "3004000E|DS|1||DoseGridScaling|Dose Grid Scaling"u8 +
+        "30040010|SQ|1||RTDoseROISequence|RT Dose ROI Sequence"u8 +
+        "30040012|DS|1||DoseValue|Dose Value"u8 +
+        "30040014|CS|1-3||TissueHeterogeneityCorrection|Tissue Heterogeneity Correction"u8 +
+        "30040040|DS|3||DVHNormalizationPoint|DVH Normalization Point"u8 +
+        "30040042|DS|1||DVHNormalizationDoseValue|DVH Normalization Dose Value"u8 +
+        "30040050|SQ|1||DVHSequence|DVH Sequence"u8 +
+        "30040052|DS|1||DVHDoseScaling|DVH Dose Scaling"u8 +
+        "30040054|CS|1||DVHVolumeUnits|DVH Volume Units"u8 +
+        "30040056|IS|1||DVHNumberOfBins|DVH Number of Bins"u8 +
+        "30040058|DS|2-2n||DVHData|DVH Data"u8 +
+        "30040060|SQ|1||DVHReferencedROISequence|DVH Referenced ROI Sequence"u8 +
+        "30040062|CS|1||DVHROIContributionType|DVH ROI Contribution Type"u8 +
+        "30040070|DS|1||DVHMinimumDose|DVH Minimum Dose"u8 +
+        "30040072|DS|1||DVHMaximumDose|DVH Maximum Dose"u8 +
+        "30040074|DS|1||DVHMeanDose|DVH Mean Dose"u8 +
+        "30060002|SH|1||StructureSetLabel|Structure Set Label"u8 +
+        "30060004|LO|1||StructureSetName|Structure Set Name"u8 +
+        "30060006|ST|1||StructureSetDescription|Structure Set Description"u8 +
+        "30060008|DA|1||StructureSetDate|Structure Set Date"u8 +
+        "30060009|TM|1||StructureSetTime|Structure Set Time"u8 +
+        "30060010|SQ|1||ReferencedFrameOfReferenceSequence|Referenced Frame of Reference Sequence"u8 +
+        "30060012|SQ|1||RTReferencedStudySequence|RT Referenced Study Sequence"u8 +
+        "30060014|SQ|1||RTReferencedSeriesSequence|RT Referenced Series Sequence"u8 +
+        "30060016|SQ|1||ContourImageSequence|Contour Image Sequence"u8 +
+        "30060018|SQ|1||PredecessorStructureSetSequence|Predecessor Structure Set Sequence"u8 +
+        "30060020|SQ|1||StructureSetROISequence|Structure Set ROI Sequence"u8 +
+        "30060022|IS|1||ROINumber|ROI Number"u8 +
+        "30060024|UI|1||ReferencedFrameOfReferenceUID|Referenced Frame of Reference UID"u8 +
+        "30060026|LO|1||ROIName|ROI Name"u8 +
+        "30060028|ST|1||ROIDescription|ROI Description"u8 +
+        "3006002A|IS|3||ROIDisplayColor|ROI Display Color"u8 +
+        "3006002C|DS|1||ROIVolume|ROI Volume"u8 +
+        "30060030|SQ|1||RTRelatedROISequence|RT Related ROI Sequence"u8 +
+        "30060033|CS|1||RTROIRelationship|RT ROI Relationship"u8 +
+        "30060036|CS|1||ROIGenerationAlgorithm|ROI Generation Algorithm"u8 +
+        "30060037|SQ|1||ROIDerivationAlgorithmIdentificationSequence|ROI Derivation Algorithm Identification Sequence"u8 +
+        "30060038|LO|1||ROIGenerationDescription|ROI Generation Description"u8 +
+        "30060039|SQ|1||ROIContourSequence|ROI Contour Sequence"u8 +
+        "30060040|SQ|1||ContourSequence|Contour Sequence"u8 +
+        "30060042|CS|1||ContourGeometricType|Contour Geometric Type"u8 +
+        "30060044|DS|1|R|ContourSlabThickness|Contour Slab Thickness"u8 +
+        "30060045|DS|3|R|ContourOffsetVector|Contour Offset Vector"u8 +
+        "30060046|IS|1||NumberOfContourPoints|Number of Contour Points"u8 +
+        "30060048|IS|1||ContourNumber|Contour Number"u8 +
+        "30060049|IS|1-n|R|AttachedContours|Attached Contours"u8 +
+        "3006004A|SQ|1||SourcePixelPlanesCharacteristicsSequence|Source Pixel Planes Characteristics Sequence"u8 +
+        "30060050|DS|3-3n||ContourData|Contour Data"u8 +
+        "30060080|SQ|1||RTROIObservationsSequence|RT ROI Observations Sequence"u8 +
+        "30060082|IS|1||ObservationNumber|Observation Number"u8 +
+        "30060084|IS|1||ReferencedROINumber|Referenced ROI Number"u8 +
+        "30060085|SH|1||ROIObservationLabel|ROI Observation Label"u8 +
+        "30060086|SQ|1||RTROIIdentificationCodeSequence|RT ROI Identification Code Sequence"u8 +
+        "30060088|ST|1||ROIObservationDescription|ROI Observation Description"u8 +
+        "300600A0|SQ|1||RelatedRTROIObservationsSequence|Related RT ROI Observations Sequence"u8 +
+        "300600A4|CS|1||RTROIInterpretedType|RT ROI Interpreted Type"u8 +
+        "300600A6|PN|1||ROIInterpreter|ROI Interpreter"u8 +
+        "300600B0|SQ|1||ROIPhysicalPropertiesSequence|ROI Physical Properties Sequence"u8 +
+        "300600B2|CS|1||ROIPhysicalProperty|ROI Physical Property"u8 +
+        "300600B4|DS|1||ROIPhysicalPropertyValue|ROI Physical Property Value"u8 +
+        "300600B6|SQ|1||ROIElementalCompositionSequence|ROI Elemental Composition Sequence"u8 +
+        "300600B7|US|1||ROIElementalCompositionAtomicNumber|ROI Elemental Composition Atomic Number"u8 +
+        "300600B8|FL|1||ROIElementalCompositionAtomicMassFraction|ROI Elemental Composition Atomic Mass Fraction"u8 +
+        "300600B9|SQ|1|R|AdditionalRTROIIdentificationCodeSequence|Additional RT ROI Identification Code Sequence"u8 +
+        "300600C0|SQ|1|R|FrameOfReferenceRelationshipSequence|Frame of Reference Relationship Sequence"u8 +
+        "300600C2|UI|1|R|RelatedFrameOfReferenceUID|Related Frame of Reference UID"u8 +
+        "300600C4|CS|1|R|FrameOfReferenceTransformationType|Frame of Reference Transformation Type"u8 +
+        "300600C6|DS|16||FrameOfReferenceTransformationMatrix|Frame of Reference Transformation Matrix"u8 +
+        "300600C8|LO|1||FrameOfReferenceTransformationComment|Frame of Reference Transformation Comment"u8 +
+        "300600C9|SQ|1||PatientLocationCoordinatesSequence|Patient Location Coordinates Sequence"u8 +
+        "300600CA|SQ|1||PatientLocationCoordinatesCodeSequence|Patient Location Coordinates Code Sequence"u8 +
+        "300600CB|SQ|1||PatientSupportPositionSequence|Patient Support Position Sequence"u8 +
+        "30080010|SQ|1||MeasuredDoseReferenceSequence|Measured Dose Reference Sequence"u8 +
+        "30080012|ST|1||MeasuredDoseDescription|Measured Dose Description"u8 +
+        "30080014|CS|1||MeasuredDoseType|Measured Dose Type"u8 +
+        "30080016|DS|1||MeasuredDoseValue|Measured Dose Value"u8 +
+        "30080020|SQ|1||TreatmentSessionBeamSequence|Treatment Session Beam Sequence"u8 +
+        "30080021|SQ|1||TreatmentSessionIonBeamSequence|Treatment Session Ion Beam Sequence"u8 +
+        "30080022|IS|1||CurrentFractionNumber|Current Fraction Number"u8 +
+        "30080024|DA|1||TreatmentControlPointDate|Treatment Control Point Date"u8 +
+        "30080025|TM|1||TreatmentControlPointTime|Treatment Control Point Time"u8 +
+        "3008002A|CS|1||TreatmentTerminationStatus|Treatment Termination Status"u8 +
+        "3008002B|SH|1||TreatmentTerminationCode|Treatment Termination Code"u8 +
+        "3008002C|CS|1||TreatmentVerificationStatus|Treatment Verification Status"u8 +
+        "30080030|SQ|1||ReferencedTreatmentRecordSequence|Referenced Treatment Record Sequence"u8 +
+        "30080032|DS|1||SpecifiedPrimaryMeterset|Specified Primary Meterset"u8 +
+        "30080033|DS|1||SpecifiedSecondaryMeterset|Specified Secondary Meterset"u8 +
+        "30080036|DS|1||DeliveredPrimaryMeterset|Delivered Primary Meterset"u8 +
+        "30080037|DS|1||DeliveredSecondaryMeterset|Delivered Secondary Meterset"u8 +
+        "3008003A|DS|1||SpecifiedTreatmentTime|Specified Treatment Time"u8 +
+        "3008003B|DS|1||DeliveredTreatmentTime|Delivered Treatment Time"u8 +
+        "30080040|SQ|1||ControlPointDeliverySequence|Control Point Delivery Sequence"u8 +
+        "30080041|SQ|1||IonControlPointDeliverySequence|Ion Control Point Delivery Sequence"u8 +
+        "30080042|DS|1||SpecifiedMeterset|Specified Meterset"u8 +
+        "30080044|DS|1||DeliveredMeterset|Delivered Meterset"u8 +
+        "30080045|FL|1||MetersetRateSet|Meterset Rate Set"u8 +
+        "30080046|FL|1||MetersetRateDelivered|Meterset Rate Delivered"u8 +
+        "30080047|FL|1-n||ScanSpotMetersetsDelivered|Scan Spot Metersets Delivered"u8 +
+        "30080048|DS|1||DoseRateDelivered|Dose Rate Delivered"u8 +
+        "30080050|SQ|1||TreatmentSummaryCalculatedDoseReferenceSequence|Treatment Summary Calculated Dose Reference Sequence"u8 +
+        "30080052|DS|1||CumulativeDoseToDoseReference|Cumulative Dose to Dose Reference"u8 +
+        "30080054|DA|1||FirstTreatmentDate|First Treatment Date"u8 +
+        "30080056|DA|1||MostRecentTreatmentDate|Most Recent Treatment Date"u8 +
+        "3008005A|IS|1||NumberOfFractionsDelivered|Number of Fractions Delivered"u8 +
+        "30080060|SQ|1||OverrideSequence|Override Sequence"u8 +
+        "30080061|AT|1||ParameterSequencePointer|Parameter Sequence Pointer"u8 +
+        "30080062|AT|1||OverrideParameterPointer|Override Parameter Pointer"u8 +
+        "30080063|IS|1||ParameterItemIndex|Parameter Item Index"u8 +
+        "30080064|IS|1||MeasuredDoseReferenceNumber|Measured Dose Reference Number"u8 +
+        "30080065|AT|1||ParameterPointer|Parameter Pointer"u8 +
+        "30080066|ST|1||OverrideReason|Override Reason"u8 +
+        "30080067|US|1||ParameterValueNumber|Parameter Value Number"u8 +
+        "30080068|SQ|1||CorrectedParameterSequence|Corrected Parameter Sequence"u8 +
+        "3008006A|FL|1||CorrectionValue|Correction Value"u8 +
+        "30080070|SQ|1||CalculatedDoseReferenceSequence|Calculated Dose Reference Sequence"u8 +
+        "30080072|IS|1||CalculatedDoseReferenceNumber|Calculated Dose Reference Number"u8 +
+        "30080074|ST|1||CalculatedDoseReferenceDescription|Calculated Dose Reference Description"u8 +
+        "30080076|DS|1||CalculatedDoseReferenceDoseValue|Calculated Dose Reference Dose Value"u8 +
+        "30080078|DS|1||StartMeterset|Start Meterset"u8 +
+        "3008007A|DS|1||EndMeterset|End Meterset"u8 +
+        "30080080|SQ|1||ReferencedMeasuredDoseReferenceSequence|Referenced Measured Dose Reference Sequence"u8 +
+        "30080082|IS|1||ReferencedMeasuredDoseReferenceNumber|Referenced Measured Dose Reference Number"u8 +
+        "30080090|SQ|1||ReferencedCalculatedDoseReferenceSequence|Referenced Calculated Dose Reference Sequence"u8 +
+        "30080092|IS|1||ReferencedCalculatedDoseReferenceNumber|Referenced Calculated Dose Reference Number"u8 +
+        "300800A0|SQ|1||BeamLimitingDeviceLeafPairsSequence|Beam Limiting Device Leaf Pairs Sequence"u8 +
+        "300800B0|SQ|1||RecordedWedgeSequence|Recorded Wedge Sequence"u8 +
+        "300800C0|SQ|1||RecordedCompensatorSequence|Recorded Compensator Sequence"u8 +
+        "300800D0|SQ|1||RecordedBlockSequence|Recorded Block Sequence"u8 +
+        "300800D1|SQ|1||RecordedBlockSlabSequence|Recorded Block Slab Sequence"u8 +
+        "300800E0|SQ|1||TreatmentSummaryMeasuredDoseReferenceSequence|Treatment Summary Measured Dose Reference Sequence"u8 +
+        "300800F0|SQ|1||RecordedSnoutSequence|Recorded Snout Sequence"u8 +
+        "300800F2|SQ|1||RecordedRangeShifterSequence|Recorded Range Shifter Sequence"u8 +
+        "300800F4|SQ|1||RecordedLateralSpreadingDeviceSequence|Recorded Lateral Spreading Device Sequence"u8 +
+        "300800F6|SQ|1||RecordedRangeModulatorSequence|Recorded Range Modulator Sequence"u8 +
+        "30080100|SQ|1||RecordedSourceSequence|Recorded Source Sequence"u8 +
+        "30080105|LO|1||SourceSerialNumber|Source Serial Number"u8 +
+        "30080110|SQ|1||TreatmentSessionApplicationSetupSequence|Treatment Session Application Setup Sequence"u8 +
+        "30080116|CS|1||ApplicationSetupCheck|Application Setup Check"u8 +
+        "30080120|SQ|1||RecordedBrachyAccessoryDeviceSequence|Recorded Brachy Accessory Device Sequence"u8 +
+        "30080122|IS|1||ReferencedBrachyAccessoryDeviceNumber|Referenced Brachy Accessory Device Number"u8 +
+        "30080130|SQ|1||RecordedChannelSequence|Recorded Channel Sequence"u8 +
+        "30080132|DS|1||SpecifiedChannelTotalTime|Specified Channel Total Time"u8 +
+        "30080134|DS|1||DeliveredChannelTotalTime|Delivered Channel Total Time"u8 +
+        "30080136|IS|1||SpecifiedNumberOfPulses|Specified Number of Pulses"u8 +
+        "30080138|IS|1||DeliveredNumberOfPulses|Delivered Number of Pulses"u8 +
+        "3008013A|DS|1||SpecifiedPulseRepetitionInterval|Specified Pulse Repetition Interval"u8 +
+        "3008013C|DS|1||DeliveredPulseRepetitionInterval|Delivered Pulse Repetition Interval"u8 +
+        "30080140|SQ|1||RecordedSourceApplicatorSequence|Recorded Source Applicator Sequence"u8 +
+        "30080142|IS|1||ReferencedSourceApplicatorNumber|Referenced Source Applicator Number"u8 +
+        "30080150|SQ|1||RecordedChannelShieldSequence|Recorded Channel Shield Sequence"u8 +
+        "30080152|IS|1||ReferencedChannelShieldNumber|Referenced Channel Shield Number"u8 +
+        "30080160|SQ|1||BrachyControlPointDeliveredSequence|Brachy Control Point Delivered Sequence"u8 +
+        "30080162|DA|1||SafePositionExitDate|Safe Position Exit Date"u8 +
+        "30080164|TM|1||SafePositionExitTime|Safe Position Exit Time"u8 +
+        "30080166|DA|1||SafePositionReturnDate|Safe Position Return Date"u8 +
+        "30080168|TM|1||SafePositionReturnTime|Safe Position Return Time"u8 +
+        "30080171|SQ|1||PulseSpecificBrachyControlPointDeliveredSequence|Pulse Specific Brachy Control Point Delivered Sequence"u8 +
+        "30080172|US|1||PulseNumber|Pulse Number"u8 +
+        "30080173|SQ|1||BrachyPulseControlPointDeliveredSequence|Brachy Pulse Control Point Delivered Sequence"u8 +
+        "30080200|CS|1||CurrentTreatmentStatus|Current Treatment Status"u8 +
+        "30080202|ST|1||TreatmentStatusComment|Treatment Status Comment"u8 +
+        "30080220|SQ|1||FractionGroupSummarySequence|Fraction Group Summary Sequence"u8 +
+        "30080223|IS|1||ReferencedFractionNumber|Referenced Fraction Number"u8 +
+        "30080224|CS|1||FractionGroupType|Fraction Group Type"u8 +
+        "30080230|CS|1||BeamStopperPosition|Beam Stopper Position"u8 +
+        "30080240|SQ|1||FractionStatusSummarySequence|Fraction Status Summary Sequence"u8 +
+        "30080250|DA|1||TreatmentDate|Treatment Date"u8 +
+        "30080251|TM|1||TreatmentTime|Treatment Time"u8 +
+        "300A0002|SH|1||RTPlanLabel|RT Plan Label"u8 +
+        "300A0003|LO|1||RTPlanName|RT Plan Name"u8 +
+        "300A0004|ST|1||RTPlanDescription|RT Plan Description"u8 +
+        "300A0006|DA|1||RTPlanDate|RT Plan Date"u8 +
+        "300A0007|TM|1||RTPlanTime|RT Plan Time"u8 +
+        "300A0009|LO|1-n||TreatmentProtocols|Treatment Protocols"u8 +
+        "300A000A|CS|1||PlanIntent|Plan Intent"u8 +
+        "300A000B|LO|1-n|R|TreatmentSites|Treatment Sites"u8 +
+        "300A000C|CS|1||RTPlanGeometry|RT Plan Geometry"u8 +
+        "300A000E|ST|1||PrescriptionDescription|Prescription Description"u8 +
+        "300A0010|SQ|1||DoseReferenceSequence|Dose Reference Sequence"u8 +
+        "300A0012|IS|1||DoseReferenceNumber|Dose Reference Number"u8 +
+        "300A0013|UI|1||DoseReferenceUID|Dose Reference UID"u8 +
+        "300A0014|CS|1||DoseReferenceStructureType|Dose Reference Structure Type"u8 +
+        "300A0015|CS|1||NominalBeamEnergyUnit|Nominal Beam Energy Unit"u8 +
+        "300A0016|LO|1||DoseReferenceDescription|Dose Reference Description"u8 +
+        "300A0018|DS|3||DoseReferencePointCoordinates|Dose Reference Point Coordinates"u8 +
+        "300A001A|DS|1||NominalPriorDose|Nominal Prior Dose"u8 +
+        "300A0020|CS|1||DoseReferenceType|Dose Reference Type"u8 +
+        "300A0021|DS|1||ConstraintWeight|Constraint Weight"u8 +
+        "300A0022|DS|1||DeliveryWarningDose|Delivery Warning Dose"u8 +
+        "300A0023|DS|1||DeliveryMaximumDose|Delivery Maximum Dose"u8 +
+        "300A0025|DS|1||TargetMinimumDose|Target Minimum Dose"u8 +
+        "300A0026|DS|1||TargetPrescriptionDose|Target Prescription Dose"u8 +
+        "300A0027|DS|1||TargetMaximumDose|Target Maximum Dose"u8 +
+        "300A0028|DS|1||TargetUnderdoseVolumeFraction|Target Underdose Volume Fraction"u8 +
+        "300A002A|DS|1||OrganAtRiskFullVolumeDose|Organ at Risk Full-volume Dose"u8 +
+        "300A002B|DS|1||OrganAtRiskLimitDose|Organ at Risk Limit Dose"u8 +
+        "300A002C|DS|1||OrganAtRiskMaximumDose|Organ at Risk Maximum Dose"u8 +
+        "300A002D|DS|1||OrganAtRiskOverdoseVolumeFraction|Organ at Risk Overdose Volume Fraction"u8 +
+        "300A0040|SQ|1||ToleranceTableSequence|Tolerance Table Sequence"u8 +
+        "300A0042|IS|1||ToleranceTableNumber|Tolerance Table Number"u8 +
+        "300A0043|SH|1||ToleranceTableLabel|Tolerance Table Label"u8 +
+        "300A0044|DS|1||GantryAngleTolerance|Gantry Angle Tolerance"u8 +
+        "300A0046|DS|1||BeamLimitingDeviceAngleTolerance|Beam Limiting Device Angle Tolerance"u8 +
+        "300A0048|SQ|1||BeamLimitingDeviceToleranceSequence|Beam Limiting Device Tolerance Sequence"u8 +
+        "300A004A|DS|1||BeamLimitingDevicePositionTolerance|Beam Limiting Device Position Tolerance"u8 +
+        "300A004B|FL|1||SnoutPositionTolerance|Snout Position Tolerance"u8 +
+        "300A004C|DS|1||PatientSupportAngleTolerance|Patient Support Angle Tolerance"u8 +
+        "300A004E|DS|1||TableTopEccentricAngleTolerance|Table Top Eccentric Angle Tolerance"u8 +
+        "300A004F|FL|1||TableTopPitchAngleTolerance|Table Top Pitch Angle Tolerance"u8 +
+        "300A0050|FL|1||TableTopRollAngleTolerance|Table Top Roll Angle Tolerance"u8 +
+        "300A0051|DS|1||TableTopVerticalPositionTolerance|Table Top Vertical Position Tolerance"u8 +
+        "300A0052|DS|1||TableTopLongitudinalPositionTolerance|Table Top Longitudinal Position Tolerance"u8 +
+        "300A0053|DS|1||TableTopLateralPositionTolerance|Table Top Lateral Position Tolerance"u8 +
+        "300A0055|CS|1||RTPlanRelationship|RT Plan Relationship"u8 +
+        "300A0070|SQ|1||FractionGroupSequence|Fraction Group Sequence"u8 +
+        "300A0071|IS|1||FractionGroupNumber|Fraction Group Number"u8 +
+        "300A0072|LO|1||FractionGroupDescription|Fraction Group Description"u8 +
+        "300A0078|IS|1||NumberOfFractionsPlanned|Number of Fractions Planned"u8 +
+        "300A0079|IS|1||NumberOfFractionPatternDigitsPerDay|Number of Fraction Pattern Digits Per Day"u8 +
+        "300A007A|IS|1||RepeatFractionCycleLength|Repeat Fraction Cycle Length"u8 +
+        "300A007B|LT|1||FractionPattern|Fraction Pattern"u8 +
+        "300A0080|IS|1||NumberOfBeams|Number of Beams"u8 +
+        "300A0082|DS|3|R|BeamDoseSpecificationPoint|Beam Dose Specification Point"u8 +
+        "300A0083|UI|1||ReferencedDoseReferenceUID|Referenced Dose Reference UID"u8 +
+        "300A0084|DS|1||BeamDose|Beam Dose"u8 +
+        "300A0086|DS|1||BeamMeterset|Beam Meterset"u8 +
+        "300A0088|FL|1||BeamDosePointDepth|Beam Dose Point Depth"u8 +
+        "300A0089|FL|1||BeamDosePointEquivalentDepth|Beam Dose Point Equivalent Depth"u8 +
+        "300A008A|FL|1||BeamDosePointSSD|Beam Dose Point SSD"u8 +
+        "300A008B|CS|1||BeamDoseMeaning|Beam Dose Meaning"u8 +
+        "300A008C|SQ|1||BeamDoseVerificationControlPointSequence|Beam Dose Verification Control Point Sequence"u8 +
+        "300A008D|FL|1|R|AverageBeamDosePointDepth|Average Beam Dose Point Depth"u8 +
+        "300A008E|FL|1|R|AverageBeamDosePointEquivalentDepth|Average Beam Dose Point Equivalent Depth"u8 +
+        "300A008F|FL|1|R|AverageBeamDosePointSSD|Average Beam Dose Point SSD"u8 +
+        "300A0090|CS|1||BeamDoseType|Beam Dose Type"u8 +
+        "300A0091|DS|1||AlternateBeamDose|Alternate Beam Dose"u8 +
+        "300A0092|CS|1||AlternateBeamDoseType|Alternate Beam Dose Type"u8 +
+        "300A0093|CS|1||DepthValueAveragingFlag|Depth Value Averaging Flag"u8 +
+        "300A0094|DS|1||BeamDosePointSourceToExternalContourDistance|Beam Dose Point Source to External Contour Distance"u8 +
+        "300A00A0|IS|1||NumberOfBrachyApplicationSetups|Number of Brachy Application Setups"u8 +
+        "300A00A2|DS|3||BrachyApplicationSetupDoseSpecificationPoint|Brachy Application Setup Dose Specification Point"u8 +
+        "300A00A4|DS|1||BrachyApplicationSetupDose|Brachy Application Setup Dose"u8 +
+        "300A00B0|SQ|1||BeamSequence|Beam Sequence"u8 +
+        "300A00B2|SH|1||TreatmentMachineName|Treatment Machine Name"u8 +
+        "300A00B3|CS|1||PrimaryDosimeterUnit|Primary Dosimeter Unit"u8 +
+        "300A00B4|DS|1||SourceAxisDistance|Source-Axis Distance"u8 +
+        "300A00B6|SQ|1||BeamLimitingDeviceSequence|Beam Limiting Device Sequence"u8 +
+        "300A00B8|CS|1||RTBeamLimitingDeviceType|RT Beam Limiting Device Type"u8 +
+        "300A00BA|DS|1||SourceToBeamLimitingDeviceDistance|Source to Beam Limiting Device Distance"u8 +
+        "300A00BB|FL|1||IsocenterToBeamLimitingDeviceDistance|Isocenter to Beam Limiting Device Distance"u8 +
+        "300A00BC|IS|1||NumberOfLeafJawPairs|Number of Leaf/Jaw Pairs"u8 +
+        "300A00BE|DS|3-n||LeafPositionBoundaries|Leaf Position Boundaries"u8 +
+        "300A00C0|IS|1||BeamNumber|Beam Number"u8 +
+        "300A00C2|LO|1||BeamName|Beam Name"u8 +
+        "300A00C3|ST|1||BeamDescription|Beam Description"u8 +
+        "300A00C4|CS|1||BeamType|Beam Type"u8 +
+        "300A00C5|FD|1||BeamDeliveryDurationLimit|Beam Delivery Duration Limit"u8 +
+        "300A00C6|CS|1||RadiationType|Radiation Type"u8 +
+        "300A00C7|CS|1||HighDoseTechniqueType|High-Dose Technique Type"u8 +
+        "300A00C8|IS|1||ReferenceImageNumber|Reference Image Number"u8 +
+        "300A00CA|SQ|1||PlannedVerificationImageSequence|Planned Verification Image Sequence"u8 +
+        "300A00CC|LO|1-n||ImagingDeviceSpecificAcquisitionParameters|Imaging Device-Specific Acquisition Parameters"u8 +
+        "300A00CE|CS|1||TreatmentDeliveryType|Treatment Delivery Type"u8 +
+        "300A00D0|IS|1||NumberOfWedges|Number of Wedges"u8 +
+        "300A00D1|SQ|1||WedgeSequence|Wedge Sequence"u8 +
+        "300A00D2|IS|1||WedgeNumber|Wedge Number"u8 +
+        "300A00D3|CS|1||WedgeType|Wedge Type"u8 +
+        "300A00D4|SH|1||WedgeID|Wedge ID"u8 +
+        "300A00D5|IS|1||WedgeAngle|Wedge Angle"u8 +
+        "300A00D6|DS|1||WedgeFactor|Wedge Factor"u8 +
+        "300A00D7|FL|1||TotalWedgeTrayWaterEquivalentThickness|Total Wedge Tray Water-Equivalent Thickness"u8 +
+        "300A00D8|DS|1||WedgeOrientation|Wedge Orientation"u8 +
+        "300A00D9|FL|1||IsocenterToWedgeTrayDistance|Isocenter to Wedge Tray Distance"u8 +
+        "300A00DA|DS|1||SourceToWedgeTrayDistance|Source to Wedge Tray Distance"u8 +
+        "300A00DB|FL|1||WedgeThinEdgePosition|Wedge Thin Edge Position"u8 +
+        "300A00DC|SH|1||BolusID|Bolus ID"u8 +
+        "300A00DD|ST|1||BolusDescription|Bolus Description"u8 +
+        "300A00DE|DS|1||EffectiveWedgeAngle|Effective Wedge Angle"u8 +
+        "300A00E0|IS|1||NumberOfCompensators|Number of Compensators"u8 +
+        "300A00E1|SH|1||MaterialID|Material ID"u8 +
+        "300A00E2|DS|1||TotalCompensatorTrayFactor|Total Compensator Tray Factor"u8 +
+        "300A00E3|SQ|1||CompensatorSequence|Compensator Sequence"u8 +
+        "300A00E4|IS|1||CompensatorNumber|Compensator Number"u8 +
+        "300A00E5|SH|1||CompensatorID|Compensator ID"u8 +
+        "300A00E6|DS|1||SourceToCompensatorTrayDistance|Source to Compensator Tray Distance"u8 +
+        "300A00E7|IS|1||CompensatorRows|Compensator Rows"u8 +
+        "300A00E8|IS|1||CompensatorColumns|Compensator Columns"u8 +
+        "300A00E9|DS|2||CompensatorPixelSpacing|Compensator Pixel Spacing"u8 +
+        "300A00EA|DS|2||CompensatorPosition|Compensator Position"u8 +
+        "300A00EB|DS|1-n||CompensatorTransmissionData|Compensator Transmission Data"u8 +
+        "300A00EC|DS|1-n||CompensatorThicknessData|Compensator Thickness Data"u8 +
+        "300A00ED|IS|1||NumberOfBoli|Number of Boli"u8 +
+        "300A00EE|CS|1||CompensatorType|Compensator Type"u8 +
+        "300A00EF|SH|1||CompensatorTrayID|Compensator Tray ID"u8 +
+        "300A00F0|IS|1||NumberOfBlocks|Number of Blocks"u8 +
+        "300A00F2|DS|1||TotalBlockTrayFactor|Total Block Tray Factor"u8 +
+        "300A00F3|FL|1||TotalBlockTrayWaterEquivalentThickness|Total Block Tray Water-Equivalent Thickness"u8 +
+        "300A00F4|SQ|1||BlockSequence|Block Sequence"u8 +
+        "300A00F5|SH|1||BlockTrayID|Block Tray ID"u8 +
+        "300A00F6|DS|1||SourceToBlockTrayDistance|Source to Block Tray Distance"u8 +
+        "300A00F7|FL|1||IsocenterToBlockTrayDistance|Isocenter to Block Tray Distance"u8 +
+        "300A00F8|CS|1||BlockType|Block Type"u8 +
+        "300A00F9|LO|1||AccessoryCode|Accessory Code"u8 +
+        "300A00FA|CS|1||BlockDivergence|Block Divergence"u8 +
+        "300A00FB|CS|1||BlockMountingPosition|Block Mounting Position"u8 +
+        "300A00FC|IS|1||BlockNumber|Block Number"u8 +
+        "300A00FE|LO|1||BlockName|Block Name"u8 +
+        "300A0100|DS|1||BlockThickness|Block Thickness"u8 +
+        "300A0102|DS|1||BlockTransmission|Block Transmission"u8 +
+        "300A0104|IS|1||BlockNumberOfPoints|Block Number of Points"u8 +
+        "300A0106|DS|2-2n||BlockData|Block Data"u8 +
+        "300A0107|SQ|1||ApplicatorSequence|Applicator Sequence"u8 +
+        "300A0108|SH|1||ApplicatorID|Applicator ID"u8 +
+        "300A0109|CS|1||ApplicatorType|Applicator Type"u8 +
+        "300A010A|LO|1||ApplicatorDescription|Applicator Description"u8 +
+        "300A010C|DS|1||CumulativeDoseReferenceCoefficient|Cumulative Dose Reference Coefficient"u8 +
+        "300A010E|DS|1||FinalCumulativeMetersetWeight|Final Cumulative Meterset Weight"u8 +
+        "300A0110|IS|1||NumberOfControlPoints|Number of Control Points"u8 +
+        "300A0111|SQ|1||ControlPointSequence|Control Point Sequence"u8 +
+        "300A0112|IS|1||ControlPointIndex|Control Point Index"u8 +
+        "300A0114|DS|1||NominalBeamEnergy|Nominal Beam Energy"u8 +
+        "300A0115|DS|1||DoseRateSet|Dose Rate Set"u8 +
+        "300A0116|SQ|1||WedgePositionSequence|Wedge Position Sequence"u8 +
+        "300A0118|CS|1||WedgePosition|Wedge Position"u8 +
+        "300A011A|SQ|1||BeamLimitingDevicePositionSequence|Beam Limiting Device Position Sequence"u8 +
+        "300A011C|DS|2-2n||LeafJawPositions|Leaf/Jaw Positions"u8 +
+        "300A011E|DS|1||GantryAngle|Gantry Angle"u8 +
+        "300A011F|CS|1||GantryRotationDirection|Gantry Rotation Direction"u8 +
+        "300A0120|DS|1||BeamLimitingDeviceAngle|Beam Limiting Device Angle"u8 +
+        "300A0121|CS|1||BeamLimitingDeviceRotationDirection|Beam Limiting Device Rotation Direction"u8 +
+        "300A0122|DS|1||PatientSupportAngle|Patient Support Angle"u8 +
+        "300A0123|CS|1||PatientSupportRotationDirection|Patient Support Rotation Direction"u8 +
+        "300A0124|DS|1||TableTopEccentricAxisDistance|Table Top Eccentric Axis Distance"u8 +
+        "300A0125|DS|1||TableTopEccentricAngle|Table Top Eccentric Angle"u8 +
+        "300A0126|CS|1||TableTopEccentricRotationDirection|Table Top Eccentric Rotation Direction"u8 +
+        "300A0128|DS|1||TableTopVerticalPosition|Table Top Vertical Position"u8 +
+        "300A0129|DS|1||TableTopLongitudinalPosition|Table Top Longitudinal Position"u8 +
+        "300A012A|DS|1||TableTopLateralPosition|Table Top Lateral Position"u8 +
+        "300A012C|DS|3||IsocenterPosition|Isocenter Position"u8 +
+        "300A012E|DS|3||SurfaceEntryPoint|Surface Entry Point"u8 +
+        "300A0130|DS|1||SourceToSurfaceDistance|Source to Surface Distance"u8 +
+        "300A0131|FL|1||AverageBeamDosePointSourceToExternalContourDistance|Average Beam Dose Point Source to External Contour Distance"u8 +
+        "300A0132|FL|1||SourceToExternalContourDistance|Source to External Contour Distance"u8 +
+        "300A0133|FL|3||ExternalContourEntryPoint|External Contour Entry Point"u8 +
+        "300A0134|DS|1||CumulativeMetersetWeight|Cumulative Meterset Weight"u8 +
+        "300A0140|FL|1||TableTopPitchAngle|Table Top Pitch Angle"u8 +
+        "300A0142|CS|1||TableTopPitchRotationDirection|Table Top Pitch Rotation Direction"u8 +
+        "300A0144|FL|1||TableTopRollAngle|Table Top Roll Angle"u8 +
+        "300A0146|CS|1||TableTopRollRotationDirection|Table Top Roll Rotation Direction"u8 +
+        "300A0148|FL|1||HeadFixationAngle|Head Fixation Angle"u8 +
+        "300A014A|FL|1||GantryPitchAngle|Gantry Pitch Angle"u8 +
+        "300A014C|CS|1||GantryPitchRotationDirection|Gantry Pitch Rotation Direction"u8 +
+        "300A014E|FL|1||GantryPitchAngleTolerance|Gantry Pitch Angle Tolerance"u8 +
+        "300A0150|CS|1||FixationEye|Fixation Eye"u8 +
+        "300A0151|DS|1||ChairHeadFramePosition|Chair Head Frame Position"u8 +
+        "300A0152|DS|1||HeadFixationAngleTolerance|Head Fixation Angle Tolerance"u8 +
+        "300A0153|DS|1||ChairHeadFramePositionTolerance|Chair Head Frame Position Tolerance"u8 +
+        "300A0154|DS|1||FixationLightAzimuthalAngleTolerance|Fixation Light Azimuthal Angle Tolerance"u8 +
+        "300A0155|DS|1||FixationLightPolarAngleTolerance|Fixation Light Polar Angle Tolerance"u8 +
+        "300A0180|SQ|1||PatientSetupSequence|Patient Setup Sequence"u8 +
+        "300A0182|IS|1||PatientSetupNumber|Patient Setup Number"u8 +
+        "300A0183|LO|1||PatientSetupLabel|Patient Setup Label"u8 +
+        "300A0184|LO|1||PatientAdditionalPosition|Patient Additional Position"u8 +
+        "300A0190|SQ|1||FixationDeviceSequence|Fixation Device Sequence"u8 +
+        "300A0192|CS|1||FixationDeviceType|Fixation Device Type"u8 +
+        "300A0194|SH|1||FixationDeviceLabel|Fixation Device Label"u8 +
+        "300A0196|ST|1||FixationDeviceDescription|Fixation Device Description"u8 +
+        "300A0198|SH|1||FixationDevicePosition|Fixation Device Position"u8 +
+        "300A0199|FL|1||FixationDevicePitchAngle|Fixation Device Pitch Angle"u8 +
+        "300A019A|FL|1||FixationDeviceRollAngle|Fixation Device Roll Angle"u8 +
+        "300A01A0|SQ|1||ShieldingDeviceSequence|Shielding Device Sequence"u8 +
+        "300A01A2|CS|1||ShieldingDeviceType|Shielding Device Type"u8 +
+        "300A01A4|SH|1||ShieldingDeviceLabel|Shielding Device Label"u8 +
+        "300A01A6|ST|1||ShieldingDeviceDescription|Shielding Device Description"u8 +
+        "300A01A8|SH|1||ShieldingDevicePosition|Shielding Device Position"u8 +
+        "300A01B0|CS|1||SetupTechnique|Setup Technique"u8 +
+        "300A01B2|ST|1||SetupTechniqueDescription|Setup Technique Description"u8 +
+        "300A01B4|SQ|1||SetupDeviceSequence|Setup Device Sequence"u8 +
+        "300A01B6|CS|1||SetupDeviceType|Setup Device Type"u8 +
+        "300A01B8|SH|1||SetupDeviceLabel|Setup Device Label"u8 +
+        "300A01BA|ST|1||SetupDeviceDescription|Setup Device Description"u8 +
+        "300A01BC|DS|1||SetupDeviceParameter|Setup Device Parameter"u8 +
+        "300A01D0|ST|1||SetupReferenceDescription|Setup Reference Description"u8 +
+        "300A01D2|DS|1||TableTopVerticalSetupDisplacement|Table Top Vertical Setup Displacement"u8 +
+        "300A01D4|DS|1||TableTopLongitudinalSetupDisplacement|Table Top Longitudinal Setup Displacement"u8 +
+        "300A01D6|DS|1||TableTopLateralSetupDisplacement|Table Top Lateral Setup Displacement"u8 +
+        "300A0200|CS|1||BrachyTreatmentTechnique|Brachy Treatment Technique"u8 +
+        "300A0202|CS|1||BrachyTreatmentType|Brachy Treatment Type"u8 +
+        "300A0206|SQ|1||TreatmentMachineSequence|Treatment Machine Sequence"u8 +
+        "300A0210|SQ|1||SourceSequence|Source Sequence"u8 +
+        "300A0212|IS|1||SourceNumber|Source Number"u8 +
+        "300A0214|CS|1||SourceType|Source Type"u8 +
+        "300A0216|LO|1||SourceManufacturer|Source Manufacturer"u8 +
+        "300A0218|DS|1||ActiveSourceDiameter|Active Source Diameter"u8 +
+        "300A021A|DS|1||ActiveSourceLength|Active Source Length"u8 +
+        "300A021B|SH|1||SourceModelID|Source Model ID"u8 +
+        "300A021C|LO|1||SourceDescription|Source Description"u8 +
+        "300A0222|DS|1||SourceEncapsulationNominalThickness|Source Encapsulation Nominal Thickness"u8 +
+        "300A0224|DS|1||SourceEncapsulationNominalTransmission|Source Encapsulation Nominal Transmission"u8 +
+        "300A0226|LO|1||SourceIsotopeName|Source Isotope Name"u8 +
+        "300A0228|DS|1||SourceIsotopeHalfLife|Source Isotope Half Life"u8 +
+        "300A0229|CS|1||SourceStrengthUnits|Source Strength Units"u8 +
+        "300A022A|DS|1||ReferenceAirKermaRate|Reference Air Kerma Rate"u8 +
+        "300A022B|DS|1||SourceStrength|Source Strength"u8 +
+        "300A022C|DA|1||SourceStrengthReferenceDate|Source Strength Reference Date"u8 +
+        "300A022E|TM|1||SourceStrengthReferenceTime|Source Strength Reference Time"u8 +
+        "300A0230|SQ|1||ApplicationSetupSequence|Application Setup Sequence"u8 +
+        "300A0232|CS|1||ApplicationSetupType|Application Setup Type"u8 +
+        "300A0234|IS|1||ApplicationSetupNumber|Application Setup Number"u8 +
+        "300A0236|LO|1||ApplicationSetupName|Application Setup Name"u8 +
+        "300A0238|LO|1||ApplicationSetupManufacturer|Application Setup Manufacturer"u8 +
+        "300A0240|IS|1||TemplateNumber|Template Number"u8 +
+        "300A0242|SH|1||TemplateType|Template Type"u8 +
+        "300A0244|LO|1||TemplateName|Template Name"u8 +
+        "300A0250|DS|1||TotalReferenceAirKerma|Total Reference Air Kerma"u8 +
+        "300A0260|SQ|1||BrachyAccessoryDeviceSequence|Brachy Accessory Device Sequence"u8 +
+        "300A0262|IS|1||BrachyAccessoryDeviceNumber|Brachy Accessory Device Number"u8 +
+        "300A0263|SH|1||BrachyAccessoryDeviceID|Brachy Accessory Device ID"u8 +
+        "300A0264|CS|1||BrachyAccessoryDeviceType|Brachy Accessory Device Type"u8 +
+        "300A0266|LO|1||BrachyAccessoryDeviceName|Brachy Accessory Device Name"u8 +
+        "300A026A|DS|1||BrachyAccessoryDeviceNominalThickness|Brachy Accessory Device Nominal Thickness"u8 +
+        "300A026C|DS|1||BrachyAccessoryDeviceNominalTransmission|Brachy Accessory Device Nominal Transmission"u8 +
+        "300A0271|DS|1||ChannelEffectiveLength|Channel Effective Length"u8 +
+        "300A0272|DS|1||ChannelInnerLength|Channel Inner Length"u8 +
+        "300A0273|SH|1||AfterloaderChannelID|Afterloader Channel ID"u8 +
+        "300A0274|DS|1||SourceApplicatorTipLength|Source Applicator Tip Length"u8 +
+        "300A0280|SQ|1||ChannelSequence|Channel Sequence"u8 +
+        "300A0282|IS|1||ChannelNumber|Channel Number"u8 +
+        "300A0284|DS|1||ChannelLength|Channel Length"u8 +
+        "300A0286|DS|1||ChannelTotalTime|Channel Total Time"u8 +
+        "300A0288|CS|1||SourceMovementType|Source Movement Type"u8 +
+        "300A028A|IS|1||NumberOfPulses|Number of Pulses"u8 +
+        "300A028C|DS|1||PulseRepetitionInterval|Pulse Repetition Interval"u8 +
+        "300A0290|IS|1||SourceApplicatorNumber|Source Applicator Number"u8 +
+        "300A0291|SH|1||SourceApplicatorID|Source Applicator ID"u8 +
+        "300A0292|CS|1||SourceApplicatorType|Source Applicator Type"u8 +
+        "300A0294|LO|1||SourceApplicatorName|Source Applicator Name"u8 +
+        "300A0296|DS|1||SourceApplicatorLength|Source Applicator Length"u8 +
+        "300A0298|LO|1||SourceApplicatorManufacturer|Source Applicator Manufacturer"u8 +
+        "300A029C|DS|1||SourceApplicatorWallNominalThickness|Source Applicator Wall Nominal Thickness"u8 +
+        "300A029E|DS|1||SourceApplicatorWallNominalTransmission|Source Applicator Wall Nominal Transmission"u8 +
+        "300A02A0|DS|1||SourceApplicatorStepSize|Source Applicator Step Size"u8 +
+        "300A02A1|IS|1||ApplicatorShapeReferencedROINumber|Applicator Shape Referenced ROI Number"u8 +
+        "300A02A2|IS|1||TransferTubeNumber|Transfer Tube Number"u8 +
+        "300A02A4|DS|1||TransferTubeLength|Transfer Tube Length"u8 +
+        "300A02B0|SQ|1||ChannelShieldSequence|Channel Shield Sequence"u8 +
+        "300A02B2|IS|1||ChannelShieldNumber|Channel Shield Number"u8 +
+        "300A02B3|SH|1||ChannelShieldID|Channel Shield ID"u8 +
+        "300A02B4|LO|1||ChannelShieldName|Channel Shield Name"u8 +
+        "300A02B8|DS|1||ChannelShieldNominalThickness|Channel Shield Nominal Thickness"u8 +
+        "300A02BA|DS|1||ChannelShieldNominalTransmission|Channel Shield Nominal Transmission"u8 +
+        "300A02C8|DS|1||FinalCumulativeTimeWeight|Final Cumulative Time Weight"u8 +
+        "300A02D0|SQ|1||BrachyControlPointSequence|Brachy Control Point Sequence"u8 +
+        "300A02D2|DS|1||ControlPointRelativePosition|Control Point Relative Position"u8 +
+        "300A02D4|DS|3||ControlPoint3DPosition|Control Point 3D Position"u8 +
+        "300A02D6|DS|1||CumulativeTimeWeight|Cumulative Time Weight"u8 +
+        "300A02E0|CS|1||CompensatorDivergence|Compensator Divergence"u8 +
+        "300A02E1|CS|1||CompensatorMountingPosition|Compensator Mounting Position"u8 +
+        "300A02E2|DS|1-n||SourceToCompensatorDistance|Source to Compensator Distance"u8 +
+        "300A02E3|FL|1||TotalCompensatorTrayWaterEquivalentThickness|Total Compensator Tray Water-Equivalent Thickness"u8 +
+        "300A02E4|FL|1||IsocenterToCompensatorTrayDistance|Isocenter to Compensator Tray Distance"u8 +
+        "300A02E5|FL|1||CompensatorColumnOffset|Compensator Column Offset"u8 +
+        "300A02E6|FL|1-n||IsocenterToCompensatorDistances|Isocenter to Compensator Distances"u8 +
+        "300A02E7|FL|1||CompensatorRelativeStoppingPowerRatio|Compensator Relative Stopping Power Ratio"u8 +
+        "300A02E8|FL|1||CompensatorMillingToolDiameter|Compensator Milling Tool Diameter"u8 +
+        "300A02EA|SQ|1||IonRangeCompensatorSequence|Ion Range Compensator Sequence"u8 +
+        "300A02EB|LT|1||CompensatorDescription|Compensator Description"u8 +
+        "300A0302|IS|1||RadiationMassNumber|Radiation Mass Number"u8 +
+        "300A0304|IS|1||RadiationAtomicNumber|Radiation Atomic Number"u8 +
+        "300A0306|SS|1||RadiationChargeState|Radiation Charge State"u8 +
+        "300A0308|CS|1||ScanMode|Scan Mode"u8 +
+        "300A0309|CS|1||ModulatedScanModeType|Modulated Scan Mode Type"u8 +
+        "300A030A|FL|2||VirtualSourceAxisDistances|Virtual Source-Axis Distances"u8 +
+        "300A030C|SQ|1||SnoutSequence|Snout Sequence"u8 +
+        "300A030D|FL|1||SnoutPosition|Snout Position"u8 +
+        "300A030F|SH|1||SnoutID|Snout ID"u8 +
+        "300A0312|IS|1||NumberOfRangeShifters|Number of Range Shifters"u8 +
+        "300A0314|SQ|1||RangeShifterSequence|Range Shifter Sequence"u8 +
+        "300A0316|IS|1||RangeShifterNumber|Range Shifter Number"u8 +
+        "300A0318|SH|1||RangeShifterID|Range Shifter ID"u8 +
+        "300A0320|CS|1||RangeShifterType|Range Shifter Type"u8 +
+        "300A0322|LO|1||RangeShifterDescription|Range Shifter Description"u8 +
+        "300A0330|IS|1||NumberOfLateralSpreadingDevices|Number of Lateral Spreading Devices"u8 +
+        "300A0332|SQ|1||LateralSpreadingDeviceSequence|Lateral Spreading Device Sequence"u8 +
+        "300A0334|IS|1||LateralSpreadingDeviceNumber|Lateral Spreading Device Number"u8 +
+        "300A0336|SH|1||LateralSpreadingDeviceID|Lateral Spreading Device ID"u8 +
+        "300A0338|CS|1||LateralSpreadingDeviceType|Lateral Spreading Device Type"u8 +
+        "300A033A|LO|1||LateralSpreadingDeviceDescription|Lateral Spreading Device Description"u8 +
+        "300A033C|FL|1||LateralSpreadingDeviceWaterEquivalentThickness|Lateral Spreading Device Water Equivalent Thickness"u8 +
+        "300A0340|IS|1||NumberOfRangeModulators|Number of Range Modulators"u8 +
+        "300A0342|SQ|1||RangeModulatorSequence|Range Modulator Sequence"u8 +
+        "300A0344|IS|1||RangeModulatorNumber|Range Modulator Number"u8 +
+        "300A0346|SH|1||RangeModulatorID|Range Modulator ID"u8 +
+        "300A0348|CS|1||RangeModulatorType|Range Modulator Type"u8 +
+        "300A034A|LO|1||RangeModulatorDescription|Range Modulator Description"u8 +
+        "300A034C|SH|1||BeamCurrentModulationID|Beam Current Modulation ID"u8 +
+        "300A0350|CS|1||PatientSupportType|Patient Support Type"u8 +
+        "300A0352|SH|1||PatientSupportID|Patient Support ID"u8 +
+        "300A0354|LO|1||PatientSupportAccessoryCode|Patient Support Accessory Code"u8 +
+        "300A0355|LO|1||TrayAccessoryCode|Tray Accessory Code"u8 +
+        "300A0356|FL|1||FixationLightAzimuthalAngle|Fixation Light Azimuthal Angle"u8 +
+        "300A0358|FL|1||FixationLightPolarAngle|Fixation Light Polar Angle"u8 +
+        "300A035A|FL|1||MetersetRate|Meterset Rate"u8 +
+        "300A0360|SQ|1||RangeShifterSettingsSequence|Range Shifter Settings Sequence"u8 +
+        "300A0362|LO|1||RangeShifterSetting|Range Shifter Setting"u8 +
+        "300A0364|FL|1||IsocenterToRangeShifterDistance|Isocenter to Range Shifter Distance"u8 +
+        "300A0366|FL|1||RangeShifterWaterEquivalentThickness|Range Shifter Water Equivalent Thickness"u8 +
+        "300A0370|SQ|1||LateralSpreadingDeviceSettingsSequence|Lateral Spreading Device Settings Sequence"u8 +
+        "300A0372|LO|1||LateralSpreadingDeviceSetting|Lateral Spreading Device Setting"u8 +
+        "300A0374|FL|1||IsocenterToLateralSpreadingDeviceDistance|Isocenter to Lateral Spreading Device Distance"u8 +
+        "300A0380|SQ|1||RangeModulatorSettingsSequence|Range Modulator Settings Sequence"u8 +
+        "300A0382|FL|1||RangeModulatorGatingStartValue|Range Modulator Gating Start Value"u8 +
+        "300A0384|FL|1||RangeModulatorGatingStopValue|Range Modulator Gating Stop Value"u8 +
+        "300A0386|FL|1||RangeModulatorGatingStartWaterEquivalentThickness|Range Modulator Gating Start Water Equivalent Thickness"u8 +
+        "300A0388|FL|1||RangeModulatorGatingStopWaterEquivalentThickness|Range Modulator Gating Stop Water Equivalent Thickness"u8 +
+        "300A038A|FL|1||IsocenterToRangeModulatorDistance|Isocenter to Range Modulator Distance"u8 +
+        "300A038F|FL|1-n||ScanSpotTimeOffset|Scan Spot Time Offset"u8 +
+        "300A0390|SH|1||ScanSpotTuneID|Scan Spot Tune ID"u8 +
+        "300A0391|IS|1-n||ScanSpotPrescribedIndices|Scan Spot Prescribed Indices"u8 +
+        "300A0392|IS|1||NumberOfScanSpotPositions|Number of Scan Spot Positions"u8 +
+        "300A0393|CS|1||ScanSpotReordered|Scan Spot Reordered"u8 +
+        "300A0394|FL|1-n||ScanSpotPositionMap|Scan Spot Position Map"u8 +
+        "300A0395|CS|1||ScanSpotReorderingAllowed|Scan Spot Reordering Allowed"u8 +
+        "300A0396|FL|1-n||ScanSpotMetersetWeights|Scan Spot Meterset Weights"u8 +
+        "300A0398|FL|2||ScanningSpotSize|Scanning Spot Size"u8 +
+        "300A0399|FL|2-2n||ScanSpotSizesDelivered|Scan Spot Sizes Delivered"u8 +
+        "300A039A|IS|1||NumberOfPaintings|Number of Paintings"u8 +
+        "300A03A0|SQ|1||IonToleranceTableSequence|Ion Tolerance Table Sequence"u8 +
+        "300A03A2|SQ|1||IonBeamSequence|Ion Beam Sequence"u8 +
+        "300A03A4|SQ|1||IonBeamLimitingDeviceSequence|Ion Beam Limiting Device Sequence"u8 +
+        "300A03A6|SQ|1||IonBlockSequence|Ion Block Sequence"u8 +
+        "300A03A8|SQ|1||IonControlPointSequence|Ion Control Point Sequence"u8 +
+        "300A03AA|SQ|1||IonWedgeSequence|Ion Wedge Sequence"u8 +
+        "300A03AC|SQ|1||IonWedgePositionSequence|Ion Wedge Position Sequence"u8 +
+        "300A0401|SQ|1||ReferencedSetupImageSequence|Referenced Setup Image Sequence"u8 +
+        "300A0402|ST|1||SetupImageComment|Setup Image Comment"u8 +
+        "300A0410|SQ|1||MotionSynchronizationSequence|Motion Synchronization Sequence"u8 +
+        "300A0412|FL|3||ControlPointOrientation|Control Point Orientation"u8 +
+        "300A0420|SQ|1||GeneralAccessorySequence|General Accessory Sequence"u8 +
+        "300A0421|SH|1||GeneralAccessoryID|General Accessory ID"u8 +
+        "300A0422|ST|1||GeneralAccessoryDescription|General Accessory Description"u8 +
+        "300A0423|CS|1||GeneralAccessoryType|General Accessory Type"u8 +
+        "300A0424|IS|1||GeneralAccessoryNumber|General Accessory Number"u8 +
+        "300A0425|FL|1||SourceToGeneralAccessoryDistance|Source to General Accessory Distance"u8 +
+        "300A0426|DS|1||IsocenterToGeneralAccessoryDistance|Isocenter to General Accessory Distance"u8 +
+        "300A0431|SQ|1||ApplicatorGeometrySequence|Applicator Geometry Sequence"u8 +
+        "300A0432|CS|1||ApplicatorApertureShape|Applicator Aperture Shape"u8 +
+        "300A0433|FL|1||ApplicatorOpening|Applicator Opening"u8 +
+        "300A0434|FL|1||ApplicatorOpeningX|Applicator Opening X"u8 +
+        "300A0435|FL|1||ApplicatorOpeningY|Applicator Opening Y"u8 +
+        "300A0436|FL|1||SourceToApplicatorMountingPositionDistance|Source to Applicator Mounting Position Distance"u8 +
+        "300A0440|IS|1||NumberOfBlockSlabItems|Number of Block Slab Items"u8 +
+        "300A0441|SQ|1||BlockSlabSequence|Block Slab Sequence"u8 +
+        "300A0442|DS|1||BlockSlabThickness|Block Slab Thickness"u8 +
+        "300A0443|US|1||BlockSlabNumber|Block Slab Number"u8 +
+        "300A0450|SQ|1||DeviceMotionControlSequence|Device Motion Control Sequence"u8 +
+        "300A0451|CS|1||DeviceMotionExecutionMode|Device Motion Execution Mode"u8 +
+        "300A0452|CS|1||DeviceMotionObservationMode|Device Motion Observation Mode"u8 +
+        "300A0453|SQ|1||DeviceMotionParameterCodeSequence|Device Motion Parameter Code Sequence"u8 +
+        "300A0501|FL|1||DistalDepthFraction|Distal Depth Fraction"u8 +
+        "300A0502|FL|1||DistalDepth|Distal Depth"u8 +
+        "300A0503|FL|2||NominalRangeModulationFractions|Nominal Range Modulation Fractions"u8 +
+        "300A0504|FL|2||NominalRangeModulatedRegionDepths|Nominal Range Modulated Region Depths"u8 +
+        "300A0505|SQ|1||DepthDoseParametersSequence|Depth Dose Parameters Sequence"u8 +
+        "300A0506|SQ|1||DeliveredDepthDoseParametersSequence|Delivered Depth Dose Parameters Sequence"u8 +
+        "300A0507|FL|1||DeliveredDistalDepthFraction|Delivered Distal Depth Fraction"u8 +
+        "300A0508|FL|1||DeliveredDistalDepth|Delivered Distal Depth"u8 +
+        "300A0509|FL|2||DeliveredNominalRangeModulationFractions|Delivered Nominal Range Modulation Fractions"u8 +
+        "300A0510|FL|2||DeliveredNominalRangeModulatedRegionDepths|Delivered Nominal Range Modulated Region Depths"u8 +
+        "300A0511|CS|1||DeliveredReferenceDoseDefinition|Delivered Reference Dose Definition"u8 +
+        "300A0512|CS|1||ReferenceDoseDefinition|Reference Dose Definition"u8 +
+        "300A0600|US|1||RTControlPointIndex|RT Control Point Index"u8 +
+        "300A0601|US|1||RadiationGenerationModeIndex|Radiation Generation Mode Index"u8 +
+        "300A0602|US|1||ReferencedDefinedDeviceIndex|Referenced Defined Device Index"u8 +
+        "300A0603|US|1||RadiationDoseIdentificationIndex|Radiation Dose Identification Index"u8 +
+        "300A0604|US|1||NumberOfRTControlPoints|Number of RT Control Points"u8 +
+        "300A0605|US|1||ReferencedRadiationGenerationModeIndex|Referenced Radiation Generation Mode Index"u8 +
+        "300A0606|US|1||TreatmentPositionIndex|Treatment Position Index"u8 +
+        "300A0607|US|1||ReferencedDeviceIndex|Referenced Device Index"u8 +
+        "300A0608|LO|1||TreatmentPositionGroupLabel|Treatment Position Group Label"u8 +
+        "300A0609|UI|1||TreatmentPositionGroupUID|Treatment Position Group UID"u8 +
+        "300A060A|SQ|1||TreatmentPositionGroupSequence|Treatment Position Group Sequence"u8 +
+        "300A060B|US|1||ReferencedTreatmentPositionIndex|Referenced Treatment Position Index"u8 +
+        "300A060C|US|1||ReferencedRadiationDoseIdentificationIndex|Referenced Radiation Dose Identification Index"u8 +
+        "300A060D|FD|1||RTAccessoryHolderWaterEquivalentThickness|RT Accessory Holder Water-Equivalent Thickness"u8 +
+        "300A060E|US|1||ReferencedRTAccessoryHolderDeviceIndex|Referenced RT Accessory Holder Device Index"u8 +
+        "300A060F|CS|1||RTAccessoryHolderSlotExistenceFlag|RT Accessory Holder Slot Existence Flag"u8 +
+        "300A0610|SQ|1||RTAccessoryHolderSlotSequence|RT Accessory Holder Slot Sequence"u8 +
+        "300A0611|LO|1||RTAccessoryHolderSlotID|RT Accessory Holder Slot ID"u8 +
+        "300A0612|FD|1||RTAccessoryHolderSlotDistance|RT Accessory Holder Slot Distance"u8 +
+        "300A0613|FD|1||RTAccessorySlotDistance|RT Accessory Slot Distance"u8 +
+        "300A0614|SQ|1||RTAccessoryHolderDefinitionSequence|RT Accessory Holder Definition Sequence"u8 +
+        "300A0615|LO|1||RTAccessoryDeviceSlotID|RT Accessory Device Slot ID"u8 +
+        "300A0616|SQ|1||RTRadiationSequence|RT Radiation Sequence"u8 +
+        "300A0617|SQ|1||RadiationDoseSequence|Radiation Dose Sequence"u8 +
+        "300A0618|SQ|1||RadiationDoseIdentificationSequence|Radiation Dose Identification Sequence"u8 +
+        "300A0619|LO|1||RadiationDoseIdentificationLabel|Radiation Dose Identification Label"u8 +
+        "300A061A|CS|1||ReferenceDoseType|Reference Dose Type"u8 +
+        "300A061B|CS|1||PrimaryDoseValueIndicator|Primary Dose Value Indicator"u8 +
+        "300A061C|SQ|1||DoseValuesSequence|Dose Values Sequence"u8 +
+        "300A061D|CS|1-n||DoseValuePurpose|Dose Value Purpose"u8 +
+        "300A061E|FD|3||ReferenceDosePointCoordinates|Reference Dose Point Coordinates"u8 +
+        "300A061F|SQ|1||RadiationDoseValuesParametersSequence|Radiation Dose Values Parameters Sequence"u8 +
+        "300A0620|SQ|1||MetersetToDoseMappingSequence|Meterset to Dose Mapping Sequence"u8 +
+        "300A0621|SQ|1||ExpectedInVivoMeasurementValuesSequence|Expected In-Vivo Measurement Values Sequence"u8 +
+        "300A0622|US|1||ExpectedInVivoMeasurementValueIndex|Expected In-Vivo Measurement Value Index"u8 +
+        "300A0623|LO|1||RadiationDoseInVivoMeasurementLabel|Radiation Dose In-Vivo Measurement Label"u8 +
+        "300A0624|FD|2||RadiationDoseCentralAxisDisplacement|Radiation Dose Central Axis Displacement"u8 +
+        "300A0625|FD|1||RadiationDoseValue|Radiation Dose Value"u8 +
+        "300A0626|FD|1||RadiationDoseSourceToSkinDistance|Radiation Dose Source to Skin Distance"u8 +
+        "300A0627|FD|3||RadiationDoseMeasurementPointCoordinates|Radiation Dose Measurement Point Coordinates"u8 +
+        "300A0628|FD|1||RadiationDoseSourceToExternalContourDistance|Radiation Dose Source to External Contour Distance"u8 +
+        "300A0629|SQ|1||RTToleranceSetSequence|RT Tolerance Set Sequence"u8 +
+        "300A062A|LO|1||RTToleranceSetLabel|RT Tolerance Set Label"u8 +
+        "300A062B|SQ|1||AttributeToleranceValuesSequence|Attribute Tolerance Values Sequence"u8 +
+        "300A062C|FD|1||ToleranceValue|Tolerance Value"u8 +
+        "300A062D|SQ|1||PatientSupportPositionToleranceSequence|Patient Support Position Tolerance Sequence"u8 +
+        "300A062E|FD|1||TreatmentTimeLimit|Treatment Time Limit"u8 +
+        "300A062F|SQ|1||CArmPhotonElectronControlPointSequence|C-Arm Photon-Electron Control Point Sequence"u8 +
+        "300A0630|SQ|1||ReferencedRTRadiationSequence|Referenced RT Radiation Sequence"u8 +
+        "300A0631|SQ|1||ReferencedRTInstanceSequence|Referenced RT Instance Sequence"u8 +
+        "300A0632|SQ|1|R|ReferencedRTPatientSetupSequence|Referenced RT Patient Setup Sequence"u8 +
+        "300A0634|FD|1||SourceToPatientSurfaceDistance|Source to Patient Surface Distance"u8 +
+        "300A0635|SQ|1||TreatmentMachineSpecialModeCodeSequence|Treatment Machine Special Mode Code Sequence"u8 +
+        "300A0636|US|1||IntendedNumberOfFractions|Intended Number of Fractions"u8 +
+        "300A0637|CS|1||RTRadiationSetIntent|RT Radiation Set Intent"u8 +
+        "300A0638|CS|1||RTRadiationPhysicalAndGeometricContentDetailFlag|RT Radiation Physical and Geometric Content Detail Flag"u8 +
+        "300A0639|CS|1||RTRecordFlag|RT Record Flag"u8 +
+        "300A063A|SQ|1||TreatmentDeviceIdentificationSequence|Treatment Device Identification Sequence"u8 +
+        "300A063B|SQ|1||ReferencedRTPhysicianIntentSequence|Referenced RT Physician Intent Sequence"u8 +
+        "300A063C|FD|1||CumulativeMeterset|Cumulative Meterset"u8 +
+        "300A063D|FD|1||DeliveryRate|Delivery Rate"u8 +
+        "300A063E|SQ|1||DeliveryRateUnitSequence|Delivery Rate Unit Sequence"u8 +
+        "300A063F|SQ|1||TreatmentPositionSequence|Treatment Position Sequence"u8 +
+        "300A0640|FD|1||RadiationSourceAxisDistance|Radiation Source-Axis Distance"u8 +
+        "300A0641|US|1||NumberOfRTBeamLimitingDevices|Number of RT Beam Limiting Devices"u8 +
+        "300A0642|FD|1||RTBeamLimitingDeviceProximalDistance|RT Beam Limiting Device Proximal Distance"u8 +
+        "300A0643|FD|1||RTBeamLimitingDeviceDistalDistance|RT Beam Limiting Device Distal Distance"u8 +
+        "300A0644|SQ|1||ParallelRTBeamDelimiterDeviceOrientationLabelCodeSequence|Parallel RT Beam Delimiter Device Orientation Label Code Sequence"u8 +
+        "300A0645|FD|1||BeamModifierOrientationAngle|Beam Modifier Orientation Angle"u8 +
+        "300A0646|SQ|1||FixedRTBeamDelimiterDeviceSequence|Fixed RT Beam Delimiter Device Sequence"u8 +
+        "300A0647|SQ|1||ParallelRTBeamDelimiterDeviceSequence|Parallel RT Beam Delimiter Device Sequence"u8 +
+        "300A0648|US|1||NumberOfParallelRTBeamDelimiters|Number of Parallel RT Beam Delimiters"u8 +
+        "300A0649|FD|2-n||ParallelRTBeamDelimiterBoundaries|Parallel RT Beam Delimiter Boundaries"u8 +
+        "300A064A|FD|2-n||ParallelRTBeamDelimiterPositions|Parallel RT Beam Delimiter Positions"u8 +
+        "300A064B|FD|2||RTBeamLimitingDeviceOffset|RT Beam Limiting Device Offset"u8 +
+        "300A064C|SQ|1||RTBeamDelimiterGeometrySequence|RT Beam Delimiter Geometry Sequence"u8 +
+        "300A064D|SQ|1||RTBeamLimitingDeviceDefinitionSequence|RT Beam Limiting Device Definition Sequence"u8 +
+        "300A064E|CS|1||ParallelRTBeamDelimiterOpeningMode|Parallel RT Beam Delimiter Opening Mode"u8 +
+        "300A064F|CS|1-n||ParallelRTBeamDelimiterLeafMountingSide|Parallel RT Beam Delimiter Leaf Mounting Side"u8 +
+        "300A0650|UI|1|R|PatientSetupUID|Patient Setup UID"u8 +
+        "300A0651|SQ|1||WedgeDefinitionSequence|Wedge Definition Sequence"u8 +
+        "300A0652|FD|1||RadiationBeamWedgeAngle|Radiation Beam Wedge Angle"u8 +
+        "300A0653|FD|1||RadiationBeamWedgeThinEdgeDistance|Radiation Beam Wedge Thin Edge Distance"u8 +
+        "300A0654|FD|1||RadiationBeamEffectiveWedgeAngle|Radiation Beam Effective Wedge Angle"u8 +
+        "300A0655|US|1||NumberOfWedgePositions|Number of Wedge Positions"u8 +
+        "300A0656|SQ|1||RTBeamLimitingDeviceOpeningSequence|RT Beam Limiting Device Opening Sequence"u8 +
+        "300A0657|US|1||NumberOfRTBeamLimitingDeviceOpenings|Number of RT Beam Limiting Device Openings"u8 +
+        "300A0658|SQ|1||RadiationDosimeterUnitSequence|Radiation Dosimeter Unit Sequence"u8 +
+        "300A0659|SQ|1||RTDeviceDistanceReferenceLocationCodeSequence|RT Device Distance Reference Location Code Sequence"u8 +
+        "300A065A|SQ|1||RadiationDeviceConfigurationAndCommissioningKeySequence|Radiation Device Configuration and Commissioning Key Sequence"u8 +
+        "300A065B|SQ|1||PatientSupportPositionParameterSequence|Patient Support Position Parameter Sequence"u8 +
+        "300A065C|CS|1||PatientSupportPositionSpecificationMethod|Patient Support Position Specification Method"u8 +
+        "300A065D|SQ|1||PatientSupportPositionDeviceParameterSequence|Patient Support Position Device Parameter Sequence"u8 +
+        "300A065E|US|1||DeviceOrderIndex|Device Order Index"u8 +
+        "300A065F|US|1||PatientSupportPositionParameterOrderIndex|Patient Support Position Parameter Order Index"u8 +
+        "300A0660|SQ|1||PatientSupportPositionDeviceToleranceSequence|Patient Support Position Device Tolerance Sequence"u8 +
+        "300A0661|US|1||PatientSupportPositionToleranceOrderIndex|Patient Support Position Tolerance Order Index"u8 +
+        "300A0662|SQ|1||CompensatorDefinitionSequence|Compensator Definition Sequence"u8 +
+        "300A0663|CS|1||CompensatorMapOrientation|Compensator Map Orientation"u8 +
+        "300A0664|OF|1||CompensatorProximalThicknessMap|Compensator Proximal Thickness Map"u8 +
+        "300A0665|OF|1||CompensatorDistalThicknessMap|Compensator Distal Thickness Map"u8 +
+        "300A0666|FD|1||CompensatorBasePlaneOffset|Compensator Base Plane Offset"u8 +
+        "300A0667|SQ|1||CompensatorShapeFabricationCodeSequence|Compensator Shape Fabrication Code Sequence"u8 +
+        "300A0668|SQ|1||CompensatorShapeSequence|Compensator Shape Sequence"u8 +
+        "300A0669|FD|1||RadiationBeamCompensatorMillingToolDiameter|Radiation Beam Compensator Milling Tool Diameter"u8 +
+        "300A066A|SQ|1||BlockDefinitionSequence|Block Definition Sequence"u8 +
+        "300A066B|OF|1||BlockEdgeData|Block Edge Data"u8 +
+        "300A066C|CS|1||BlockOrientation|Block Orientation"u8 +
+        "300A066D|FD|1||RadiationBeamBlockThickness|Radiation Beam Block Thickness"u8 +
+        "300A066E|FD|1||RadiationBeamBlockSlabThickness|Radiation Beam Block Slab Thickness"u8 +
+        "300A066F|SQ|1||BlockEdgeDataSequence|Block Edge Data Sequence"u8 +
+        "300A0670|US|1||NumberOfRTAccessoryHolders|Number of RT Accessory Holders"u8 +
+        "300A0671|SQ|1||GeneralAccessoryDefinitionSequence|General Accessory Definition Sequence"u8 +
+        "300A0672|US|1||NumberOfGeneralAccessories|Number of General Accessories"u8 +
+        "300A0673|SQ|1||BolusDefinitionSequence|Bolus Definition Sequence"u8 +
+        "300A0674|US|1||NumberOfBoluses|Number of Boluses"u8 +
+        "300A0675|UI|1||EquipmentFrameOfReferenceUID|Equipment Frame of Reference UID"u8 +
+        "300A0676|ST|1||EquipmentFrameOfReferenceDescription|Equipment Frame of Reference Description"u8 +
+        "300A0677|SQ|1||EquipmentReferencePointCoordinatesSequence|Equipment Reference Point Coordinates Sequence"u8 +
+        "300A0678|SQ|1||EquipmentReferencePointCodeSequence|Equipment Reference Point Code Sequence"u8 +
+        "300A0679|FD|1||RTBeamLimitingDeviceAngle|RT Beam Limiting Device Angle"u8 +
+        "300A067A|FD|1||SourceRollAngle|Source Roll Angle"u8 +
+        "300A067B|SQ|1||RadiationGenerationModeSequence|Radiation GenerationMode Sequence"u8 +
+        "300A067C|SH|1||RadiationGenerationModeLabel|Radiation GenerationMode Label"u8 +
+        "300A067D|ST|1||RadiationGenerationModeDescription|Radiation GenerationMode Description"u8 +
+        "300A067E|SQ|1||RadiationGenerationModeMachineCodeSequence|Radiation GenerationMode Machine Code Sequence"u8 +
+        "300A067F|SQ|1||RadiationTypeCodeSequence|Radiation Type Code Sequence"u8 +
+        "300A0680|DS|1||NominalEnergy|Nominal Energy"u8 +
+        "300A0681|DS|1||MinimumNominalEnergy|Minimum Nominal Energy"u8 +
+        "300A0682|DS|1||MaximumNominalEnergy|Maximum Nominal Energy"u8 +
+        "300A0683|SQ|1||RadiationFluenceModifierCodeSequence|Radiation Fluence Modifier Code Sequence"u8 +
+        "300A0684|SQ|1||EnergyUnitCodeSequence|Energy Unit Code Sequence"u8 +
+        "300A0685|US|1||NumberOfRadiationGenerationModes|Number of Radiation GenerationModes"u8 +
+        "300A0686|SQ|1||PatientSupportDevicesSequence|Patient Support Devices Sequence"u8 +
+        "300A0687|US|1||NumberOfPatientSupportDevices|Number of Patient Support Devices"u8 +
+        "300A0688|FD|1||RTBeamModifierDefinitionDistance|RT Beam Modifier Definition Distance"u8 +
+        "300A0689|SQ|1||BeamAreaLimitSequence|Beam Area Limit Sequence"u8 +
+        "300A068A|SQ|1||ReferencedRTPrescriptionSequence|Referenced RT Prescription Sequence"u8 +
+        "300A0700|UI|1||TreatmentSessionUID|Treatment Session UID"u8 +
+        "300A0701|CS|1||RTRadiationUsage|RT Radiation Usage"u8 +
+        "300A0702|SQ|1||ReferencedRTRadiationSetSequence|Referenced RT Radiation Set Sequence"u8 +
+        "300A0703|SQ|1||ReferencedRTRadiationRecordSequence|Referenced RT Radiation Record Sequence"u8 +
+        "300A0704|US|1||RTRadiationSetDeliveryNumber|RT Radiation Set Delivery Number"u8 +
+        "300A0705|US|1||ClinicalFractionNumber|Clinical Fraction Number"u8 +
+        "300A0706|CS|1||RTTreatmentFractionCompletionStatus|RT Treatment Fraction Completion Status"u8 +
+        "300A0707|CS|1||RTRadiationSetUsage|RT Radiation Set Usage"u8 +
+        "300A0708|CS|1||TreatmentDeliveryContinuationFlag|Treatment Delivery Continuation Flag"u8 +
+        "300A0709|CS|1||TreatmentRecordContentOrigin|Treatment Record Content Origin"u8 +
+        "300A0714|CS|1||RTTreatmentTerminationStatus|RT Treatment Termination Status"u8 +
+        "300A0715|SQ|1||RTTreatmentTerminationReasonCodeSequence|RT Treatment Termination Reason Code Sequence"u8 +
+        "300A0716|SQ|1||MachineSpecificTreatmentTerminationCodeSequence|Machine-Specific Treatment Termination Code Sequence"u8 +
+        "300A0722|SQ|1||RTRadiationSalvageRecordControlPointSequence|RT Radiation Salvage Record Control Point Sequence"u8 +
+        "300A0723|CS|1||StartingMetersetValueKnownFlag|Starting Meterset Value Known Flag"u8 +
+        "300A0730|ST|1||TreatmentTerminationDescription|Treatment Termination Description"u8 +
+        "300A0731|SQ|1||TreatmentToleranceViolationSequence|Treatment Tolerance Violation Sequence"u8 +
+        "300A0732|CS|1||TreatmentToleranceViolationCategory|Treatment Tolerance Violation Category"u8 +
+        "300A0733|SQ|1||TreatmentToleranceViolationAttributeSequence|Treatment Tolerance Violation Attribute Sequence"u8 +
+        "300A0734|ST|1||TreatmentToleranceViolationDescription|Treatment Tolerance Violation Description"u8 +
+        "300A0735|ST|1||TreatmentToleranceViolationIdentification|Treatment Tolerance Violation Identification"u8 +
+        "300A0736|DT|1||TreatmentToleranceViolationDateTime|Treatment Tolerance Violation DateTime"u8 +
+        "300A073A|DT|1||RecordedRTControlPointDateTime|Recorded RT Control Point DateTime"u8 +
+        "300A073B|US|1||ReferencedRadiationRTControlPointIndex|Referenced Radiation RT Control Point Index"u8 +
+        "300A073E|SQ|1||AlternateValueSequence|Alternate Value Sequence"u8 +
+        "300A073F|SQ|1||ConfirmationSequence|Confirmation Sequence"u8 +
+        "300A0740|SQ|1||InterlockSequence|Interlock Sequence"u8 +
+        "300A0741|DT|1||InterlockDateTime|Interlock DateTime"u8 +
+        "300A0742|ST|1||InterlockDescription|Interlock Description"u8 +
+        "300A0743|SQ|1||InterlockOriginatingDeviceSequence|Interlock Originating Device Sequence"u8 +
+        "300A0744|SQ|1||InterlockCodeSequence|Interlock Code Sequence"u8 +
+        "300A0745|SQ|1||InterlockResolutionCodeSequence|Interlock Resolution Code Sequence"u8 +
+        "300A0746|SQ|1||InterlockResolutionUserSequence|Interlock Resolution User Sequence"u8 +
+        "300A0760|DT|1||OverrideDateTime|Override DateTime"u8 +
+        "300A0761|SQ|1||TreatmentToleranceViolationTypeCodeSequence|Treatment Tolerance Violation Type Code Sequence"u8 +
+        "300A0762|SQ|1||TreatmentToleranceViolationCauseCodeSequence|Treatment Tolerance Violation Cause Code Sequence"u8 +
+        "300A0772|SQ|1||MeasuredMetersetToDoseMappingSequence|Measured Meterset to Dose Mapping Sequence"u8 +
+        "300A0773|US|1||ReferencedExpectedInVivoMeasurementValueIndex|Referenced Expected In-Vivo Measurement Value Index"u8 +
+        "300A0774|SQ|1||DoseMeasurementDeviceCodeSequence|Dose Measurement Device Code Sequence"u8 +
+        "300A0780|SQ|1||AdditionalParameterRecordingInstanceSequence|Additional Parameter Recording Instance Sequence"u8 +
+        "300A0782|US|1|R||"u8 +
+        "300A0783|ST|1||InterlockOriginDescription|Interlock Origin Description"u8 +
+        "300A0784|SQ|1||RTPatientPositionScopeSequence|RT Patient Position Scope Sequence"u8 +
+        "300A0785|UI|1||ReferencedTreatmentPositionGroupUID|Referenced Treatment Position Group UID"u8 +
+        "300A0786|US|1||RadiationOrderIndex|Radiation Order Index"u8 +
+        "300A0787|SQ|1||OmittedRadiationSequence|Omitted Radiation Sequence"u8 +
+        "300A0788|SQ|1||ReasonForOmissionCodeSequence|Reason for Omission Code Sequence"u8 +
+        "300A0789|SQ|1||RTDeliveryStartPatientPositionSequence|RT Delivery Start Patient Position Sequence"u8 +
+        "300A078A|SQ|1||RTTreatmentPreparationPatientPositionSequence|RT Treatment Preparation Patient Position Sequence"u8 +
+        "300A078B|SQ|1||ReferencedRTTreatmentPreparationSequence|Referenced RT Treatment Preparation Sequence"u8 +
+        "300A078C|SQ|1||ReferencedPatientSetupPhotoSequence|Referenced Patient Setup Photo Sequence"u8 +
+        "300A078D|SQ|1||PatientTreatmentPreparationMethodCodeSequence|Patient Treatment Preparation Method Code Sequence"u8 +
+        "300A078E|LT|1||PatientTreatmentPreparationProcedureParameterDescription|Patient Treatment Preparation Procedure Parameter Description"u8 +
+        "300A078F|SQ|1||PatientTreatmentPreparationDeviceSequence|Patient Treatment Preparation Device Sequence"u8 +
+        "300A0790|SQ|1||PatientTreatmentPreparationProcedureSequence|Patient Treatment Preparation Procedure Sequence"u8 +
+        "300A0791|SQ|1||PatientTreatmentPreparationProcedureCodeSequence|Patient Treatment Preparation Procedure Code Sequence"u8 +
+        "300A0792|LT|1||PatientTreatmentPreparationMethodDescription|Patient Treatment Preparation Method Description"u8 +
+        "300A0793|SQ|1||PatientTreatmentPreparationProcedureParameterSequence|Patient Treatment Preparation Procedure Parameter Sequence"u8 +
+        "300A0794|LT|1||PatientSetupPhotoDescription|Patient Setup Photo Description"u8 +
+        "300A0795|US|1||PatientTreatmentPreparationProcedureIndex|Patient Treatment Preparation Procedure Index"u8 +
+        "300A0796|US|1||ReferencedPatientSetupProcedureIndex|Referenced Patient Setup Procedure Index"u8 +
+        "300A0797|SQ|1||RTRadiationTaskSequence|RT Radiation Task Sequence"u8 +
+        "300A0798|SQ|1||RTPatientPositionDisplacementSequence|RT Patient Position Displacement Sequence"u8 +
+        "300A0799|SQ|1||RTPatientPositionSequence|RT Patient Position Sequence"u8 +
+        "300A079A|LO|1||DisplacementReferenceLabel|Displacement Reference Label"u8 +
+        "300A079B|FD|16||DisplacementMatrix|Displacement Matrix"u8 +
+        "300A079C|SQ|1||PatientSupportDisplacementSequence|Patient Support Displacement Sequence"u8 +
+        "300A079D|SQ|1||DisplacementReferenceLocationCodeSequence|Displacement Reference Location Code Sequence"u8 +
+        "300A079E|CS|1||RTRadiationSetDeliveryUsage|RT Radiation Set Delivery Usage"u8 +
+        "300C0002|SQ|1||ReferencedRTPlanSequence|Referenced RT Plan Sequence"u8 +
+        "300C0004|SQ|1||ReferencedBeamSequence|Referenced Beam Sequence"u8 +
+        "300C0006|IS|1||ReferencedBeamNumber|Referenced Beam Number"u8 +
+        "300C0007|IS|1||ReferencedReferenceImageNumber|Referenced Reference Image Number"u8 +
+        "300C0008|DS|1||StartCumulativeMetersetWeight|Start Cumulative Meterset Weight"u8 +
+        "300C0009|DS|1||EndCumulativeMetersetWeight|End Cumulative Meterset Weight"u8 +
+        "300C000A|SQ|1||ReferencedBrachyApplicationSetupSequence|Referenced Brachy Application Setup Sequence"u8 +
+        "300C000C|IS|1||ReferencedBrachyApplicationSetupNumber|Referenced Brachy Application Setup Number"u8 +
+        "300C000E|IS|1||ReferencedSourceNumber|Referenced Source Number"u8 +
+        "300C0020|SQ|1||ReferencedFractionGroupSequence|Referenced Fraction Group Sequence"u8 +
+        "300C0022|IS|1||ReferencedFractionGroupNumber|Referenced Fraction Group Number"u8 +
+        "300C0040|SQ|1||ReferencedVerificationImageSequence|Referenced Verification Image Sequence"u8 +
+        "300C0042|SQ|1||ReferencedReferenceImageSequence|Referenced Reference Image Sequence"u8 +
+        "300C0050|SQ|1||ReferencedDoseReferenceSequence|Referenced Dose Reference Sequence"u8 +
+        "300C0051|IS|1||ReferencedDoseReferenceNumber|Referenced Dose Reference Number"u8 +
+        "300C0055|SQ|1||BrachyReferencedDoseReferenceSequence|Brachy Referenced Dose Reference Sequence"u8 +
+        "300C0060|SQ|1||ReferencedStructureSetSequence|Referenced Structure Set Sequence"u8 +
+        "300C006A|IS|1||ReferencedPatientSetupNumber|Referenced Patient Setup Number"u8 +
+        "300C0080|SQ|1||ReferencedDoseSequence|Referenced Dose Sequence"u8 +
+        "300C00A0|IS|1||ReferencedToleranceTableNumber|Referenced Tolerance Table Number"u8 +
+        "300C00B0|SQ|1||ReferencedBolusSequence|Referenced Bolus Sequence"u8 +
+        "300C00C0|IS|1||ReferencedWedgeNumber|Referenced Wedge Number"u8 +
+        "300C00D0|IS|1||ReferencedCompensatorNumber|Referenced Compensator Number"u8 +
+        "300C00E0|IS|1||ReferencedBlockNumber|Referenced Block Number"u8 +
+        "300C00F0|IS|1||ReferencedControlPointIndex|Referenced Control Point Index"u8 +
+        "300C00F2|SQ|1||ReferencedControlPointSequence|Referenced Control Point Sequence"u8 +
+        "300C00F4|IS|1||ReferencedStartControlPointIndex|Referenced Start Control Point Index"u8 +
+        "300C00F6|IS|1||ReferencedStopControlPointIndex|Referenced Stop Control Point Index"u8 +
+        "300C0100|IS|1||ReferencedRangeShifterNumber|Referenced Range Shifter Number"u8 +
+        "300C0102|IS|1||ReferencedLateralSpreadingDeviceNumber|Referenced Lateral Spreading Device Number"u8 +
+        "300C0104|IS|1||ReferencedRangeModulatorNumber|Referenced Range Modulator Number"u8 +
+        "300C0111|SQ|1||OmittedBeamTaskSequence|Omitted Beam Task Sequence"u8 +
+        "300C0112|CS|1||ReasonForOmission|Reason for Omission"u8 +
+        "300C0113|LO|1||ReasonForOmissionDescription|Reason for Omission Description"u8 +
+        "300C0114|SQ|1||PrescriptionOverviewSequence|Prescription Overview Sequence"u8 +
+        "300C0115|FL|1||TotalPrescriptionDose|Total Prescription Dose"u8 +
+        "300C0116|SQ|1||PlanOverviewSequence|Plan Overview Sequence"u8 +
+        "300C0117|US|1||PlanOverviewIndex|Plan Overview Index"u8 +
+        "300C0118|US|1||ReferencedPlanOverviewIndex|Referenced Plan Overview Index"u8 +
+        "300C0119|US|1||NumberOfFractionsIncluded|Number of Fractions Included"u8 +
+        "300C0120|SQ|1||DoseCalibrationConditionsSequence|Dose Calibration Conditions Sequence"u8 +
+        "300C0121|FD|1||AbsorbedDoseToMetersetRatio|Absorbed Dose to Meterset Ratio"u8 +
+        "300C0122|FD|2||DelineatedRadiationFieldSize|Delineated Radiation Field Size"u8 +
+        "300C0123|CS|1||DoseCalibrationConditionsVerifiedFlag|Dose Calibration Conditions Verified Flag"u8 +
+        "300C0124|FD|1||CalibrationReferencePointDepth|Calibration Reference Point Depth"u8 +
+        "300C0125|SQ|1||GatingBeamHoldTransitionSequence|Gating Beam Hold Transition Sequence"u8 +
+        "300C0126|CS|1||BeamHoldTransition|Beam Hold Transition"u8 +
+        "300C0127|DT|1||BeamHoldTransitionDateTime|Beam Hold Transition DateTime"u8 +
+        "300C0128|SQ|1||BeamHoldOriginatingDeviceSequence|Beam Hold Originating Device Sequence"u8 +
+        "300E0002|CS|1||ApprovalStatus|Approval Status"u8 +
+        "300E0004|DA|1||ReviewDate|Review Date"u8 +
+        "300E0005|TM|1||ReviewTime|Review Time"u8 +
+        "300E0008|PN|1||ReviewerName|Reviewer Name"u8 +
+        "30100001|SQ|1||RadiobiologicalDoseEffectSequence|Radiobiological Dose Effect Sequence"u8 +
+        "30100002|CS|1||RadiobiologicalDoseEffectFlag|Radiobiological Dose Effect Flag"u8 +
+        "30100003|SQ|1||EffectiveDoseCalculationMethodCategoryCodeSequence|Effective Dose Calculation Method Category Code Sequence"u8 +
+        "30100004|SQ|1||EffectiveDoseCalculationMethodCodeSequence|Effective Dose Calculation Method Code Sequence"u8 +
+        "30100005|LO|1||EffectiveDoseCalculationMethodDescription|Effective Dose Calculation Method Description"u8 +
+        "30100006|UI|1||ConceptualVolumeUID|Conceptual Volume UID"u8 +
+        "30100007|SQ|1||OriginatingSOPInstanceReferenceSequence|Originating SOP Instance Reference Sequence"u8 +
+        "30100008|SQ|1||ConceptualVolumeConstituentSequence|Conceptual Volume Constituent Sequence"u8 +
+        "30100009|SQ|1||EquivalentConceptualVolumeInstanceReferenceSequence|Equivalent Conceptual Volume Instance Reference Sequence"u8 +
+        "3010000A|SQ|1||EquivalentConceptualVolumesSequence|Equivalent Conceptual Volumes Sequence"u8 +
+        "3010000B|UI|1||ReferencedConceptualVolumeUID|Referenced Conceptual Volume UID"u8 +
+        "3010000C|UT|1||ConceptualVolumeCombinationExpression|Conceptual Volume Combination Expression"u8 +
+        "3010000D|US|1||ConceptualVolumeConstituentIndex|Conceptual Volume Constituent Index"u8 +
+        "3010000E|CS|1||ConceptualVolumeCombinationFlag|Conceptual Volume Combination Flag"u8 +
+        "3010000F|ST|1||ConceptualVolumeCombinationDescription|Conceptual Volume Combination Description"u8 +
+        "30100010|CS|1||ConceptualVolumeSegmentationDefinedFlag|Conceptual Volume Segmentation Defined Flag"u8 +
+        "30100011|SQ|1||ConceptualVolumeSegmentationReferenceSequence|Conceptual Volume Segmentation Reference Sequence"u8 +
+        "30100012|SQ|1||ConceptualVolumeConstituentSegmentationReferenceSequence|Conceptual Volume Constituent Segmentation Reference Sequence"u8 +
+        "30100013|UI|1||ConstituentConceptualVolumeUID|Constituent Conceptual Volume UID"u8 +
+        "30100014|SQ|1||DerivationConceptualVolumeSequence|Derivation Conceptual Volume Sequence"u8 +
+        "30100015|UI|1||SourceConceptualVolumeUID|Source Conceptual Volume UID"u8 +
+        "30100016|SQ|1||ConceptualVolumeDerivationAlgorithmSequence|Conceptual Volume Derivation Algorithm Sequence"u8 +
+        "30100017|ST|1||ConceptualVolumeDescription|Conceptual Volume Description"u8 +
+        "30100018|SQ|1||SourceConceptualVolumeSequence|Source Conceptual Volume Sequence"u8 +
+        "30100019|SQ|1||AuthorIdentificationSequence|Author Identification Sequence"u8 +
+        "3010001A|LO|1||ManufacturerModelVersion|Manufacturer's Model Version"u8 +
+        "3010001B|UC|1||DeviceAlternateIdentifier|Device Alternate Identifier"u8 +
+        "3010001C|CS|1||DeviceAlternateIdentifierType|Device Alternate Identifier Type"u8 +
+        "3010001D|LT|1||DeviceAlternateIdentifierFormat|Device Alternate Identifier Format"u8 +
+        "3010001E|LO|1||SegmentationCreationTemplateLabel|Segmentation Creation Template Label"u8 +
+        "3010001F|UI|1||SegmentationTemplateUID|Segmentation Template UID"u8 +
+        "30100020|US|1||ReferencedSegmentReferenceIndex|Referenced Segment Reference Index"u8 +
+        "30100021|SQ|1||SegmentReferenceSequence|Segment Reference Sequence"u8 +
+        "30100022|US|1||SegmentReferenceIndex|Segment Reference Index"u8 +
+        "30100023|SQ|1||DirectSegmentReferenceSequence|Direct Segment Reference Sequence"u8 +
+        "30100024|SQ|1||CombinationSegmentReferenceSequence|Combination Segment Reference Sequence"u8 +
+        "30100025|SQ|1||ConceptualVolumeSequence|Conceptual Volume Sequence"u8 +
+        "30100026|SQ|1||SegmentedRTAccessoryDeviceSequence|Segmented RT Accessory Device Sequence"u8 +
+        "30100027|SQ|1||SegmentCharacteristicsSequence|Segment Characteristics Sequence"u8 +
+        "30100028|SQ|1||RelatedSegmentCharacteristicsSequence|Related Segment Characteristics Sequence"u8 +
+        "30100029|US|1||SegmentCharacteristicsPrecedence|Segment Characteristics Precedence"u8 +
+        "3010002A|SQ|1||RTSegmentAnnotationSequence|RT Segment Annotation Sequence"u8 +
+        "3010002B|SQ|1||SegmentAnnotationCategoryCodeSequence|Segment Annotation Category Code Sequence"u8 +
+        "3010002C|SQ|1||SegmentAnnotationTypeCodeSequence|Segment Annotation Type Code Sequence"u8 +
+        "3010002D|LO|1||DeviceLabel|Device Label"u8 +
+        "3010002E|SQ|1||DeviceTypeCodeSequence|Device Type Code Sequence"u8 +
+        "3010002F|SQ|1||SegmentAnnotationTypeModifierCodeSequence|Segment Annotation Type Modifier Code Sequence"u8 +
+        "30100030|SQ|1||PatientEquipmentRelationshipCodeSequence|Patient Equipment Relationship Code Sequence"u8 +
+        "30100031|UI|1||ReferencedFiducialsUID|Referenced Fiducials UID"u8 +
+        "30100032|SQ|1||PatientTreatmentOrientationSequence|Patient Treatment Orientation Sequence"u8 +
+        "30100033|SH|1||UserContentLabel|User Content Label"u8 +
+        "30100034|LO|1||UserContentLongLabel|User Content Long Label"u8 +
+        "30100035|SH|1||EntityLabel|Entity Label"u8 +
+        "30100036|LO|1||EntityName|Entity Name"u8 +
+        "30100037|ST|1||EntityDescription|Entity Description"u8 +
+        "30100038|LO|1||EntityLongLabel|Entity Long Label"u8 +
+        "30100039|US|1||DeviceIndex|Device Index"u8 +
+        "3010003A|US|1||RTTreatmentPhaseIndex|RT Treatment Phase Index"u8 +
+        "3010003B|UI|1||RTTreatmentPhaseUID|RT Treatment Phase UID"u8 +
+        "3010003C|US|1||RTPrescriptionIndex|RT Prescription Index"u8 +
+        "3010003D|US|1||RTSegmentAnnotationIndex|RT Segment Annotation Index"u8 +
+        "3010003E|US|1||BasisRTTreatmentPhaseIndex|Basis RT Treatment Phase Index"u8 +
+        "3010003F|US|1||RelatedRTTreatmentPhaseIndex|Related RT Treatment Phase Index"u8 +
+        "30100040|US|1||ReferencedRTTreatmentPhaseIndex|Referenced RT Treatment Phase Index"u8 +
+        "30100041|US|1||ReferencedRTPrescriptionIndex|Referenced RT Prescription Index"u8 +
+        "30100042|US|1||ReferencedParentRTPrescriptionIndex|Referenced Parent RT Prescription Index"u8 +
+        "30100043|ST|1||ManufacturerDeviceIdentifier|Manufacturer's Device Identifier"u8 +
+        "30100044|SQ|1||InstanceLevelReferencedPerformedProcedureStepSequence|Instance-Level Referenced Performed Procedure Step Sequence"u8 +
+        "30100045|CS|1||RTTreatmentPhaseIntentPresenceFlag|RT Treatment Phase Intent Presence Flag"u8 +
+        "30100046|CS|1||RadiotherapyTreatmentType|Radiotherapy Treatment Type"u8 +
+        "30100047|CS|1-n||TeletherapyRadiationType|Teletherapy Radiation Type"u8 +
+        "30100048|CS|1-n||BrachytherapySourceType|Brachytherapy Source Type"u8 +
+        "30100049|SQ|1||ReferencedRTTreatmentPhaseSequence|Referenced RT Treatment Phase Sequence"u8 +
+        "3010004A|SQ|1||ReferencedDirectSegmentInstanceSequence|Referenced Direct Segment Instance Sequence"u8 +
+        "3010004B|SQ|1||IntendedRTTreatmentPhaseSequence|Intended RT Treatment Phase Sequence"u8 +
+        "3010004C|DA|1||IntendedPhaseStartDate|Intended Phase Start Date"u8 +
+        "3010004D|DA|1||IntendedPhaseEndDate|Intended Phase End Date"u8 +
+        "3010004E|SQ|1||RTTreatmentPhaseIntervalSequence|RT Treatment Phase Interval Sequence"u8 +
+        "3010004F|CS|1||TemporalRelationshipIntervalAnchor|Temporal Relationship Interval Anchor"u8 +
+        "30100050|FD|1||MinimumNumberOfIntervalDays|Minimum Number of Interval Days"u8 +
+        "30100051|FD|1||MaximumNumberOfIntervalDays|Maximum Number of Interval Days"u8 +
+        "30100052|UI|1-n||PertinentSOPClassesInStudy|Pertinent SOP Classes in Study"u8 +
+        "30100053|UI|1-n||PertinentSOPClassesInSeries|Pertinent SOP Classes in Series"u8 +
+        "30100054|LO|1||RTPrescriptionLabel|RT Prescription Label"u8 +
+        "30100055|SQ|1||RTPhysicianIntentPredecessorSequence|RT Physician Intent Predecessor Sequence"u8 +
+        "30100056|LO|1||RTTreatmentApproachLabel|RT Treatment Approach Label"u8 +
+        "30100057|SQ|1||RTPhysicianIntentSequence|RT Physician Intent Sequence"u8 +
+        "30100058|US|1||RTPhysicianIntentIndex|RT Physician Intent Index"u8 +
+        "30100059|CS|1||RTTreatmentIntentType|RT Treatment Intent Type"u8 +
+        "3010005A|UT|1||RTPhysicianIntentNarrative|RT Physician Intent Narrative"u8 +
+        "3010005B|SQ|1||RTProtocolCodeSequence|RT Protocol Code Sequence"u8 +
+        "3010005C|ST|1||ReasonForSuperseding|Reason for Superseding"u8 +
+        "3010005D|SQ|1||RTDiagnosisCodeSequence|RT Diagnosis Code Sequence"u8 +
+        "3010005E|US|1||ReferencedRTPhysicianIntentIndex|Referenced RT Physician Intent Index"u8 +
+        "3010005F|SQ|1||RTPhysicianIntentInputInstanceSequence|RT Physician Intent Input Instance Sequence"u8 +
+        "30100060|SQ|1||RTAnatomicPrescriptionSequence|RT Anatomic Prescription Sequence"u8 +
+        "30100061|UT|1||PriorTreatmentDoseDescription|Prior Treatment Dose Description"u8 +
+        "30100062|SQ|1||PriorTreatmentReferenceSequence|Prior Treatment Reference Sequence"u8 +
+        "30100063|CS|1||DosimetricObjectiveEvaluationScope|Dosimetric Objective Evaluation Scope"u8 +
+        "30100064|SQ|1||TherapeuticRoleCategoryCodeSequence|Therapeutic Role Category Code Sequence"u8 +
+        "30100065|SQ|1||TherapeuticRoleTypeCodeSequence|Therapeutic Role Type Code Sequence"u8 +
+        "30100066|US|1||ConceptualVolumeOptimizationPrecedence|Conceptual Volume Optimization Precedence"u8 +
+        "30100067|SQ|1||ConceptualVolumeCategoryCodeSequence|Conceptual Volume Category Code Sequence"u8 +
+        "30100068|CS|1||ConceptualVolumeBlockingConstraint|Conceptual Volume Blocking Constraint"u8 +
+        "30100069|SQ|1||ConceptualVolumeTypeCodeSequence|Conceptual Volume Type Code Sequence"u8 +
+        "3010006A|SQ|1||ConceptualVolumeTypeModifierCodeSequence|Conceptual Volume Type Modifier Code Sequence"u8 +
+        "3010006B|SQ|1||RTPrescriptionSequence|RT Prescription Sequence"u8 +
+        "3010006C|SQ|1||DosimetricObjectiveSequence|Dosimetric Objective Sequence"u8 +
+        "3010006D|SQ|1||DosimetricObjectiveTypeCodeSequence|Dosimetric Objective Type Code Sequence"u8 +
+        "3010006E|UI|1||DosimetricObjectiveUID|Dosimetric Objective UID"u8 +
+        "3010006F|UI|1||ReferencedDosimetricObjectiveUID|Referenced Dosimetric Objective UID"u8 +
+        "30100070|SQ|1||DosimetricObjectiveParameterSequence|Dosimetric Objective Parameter Sequence"u8 +
+        "30100071|SQ|1||ReferencedDosimetricObjectivesSequence|Referenced Dosimetric Objectives Sequence"u8 +
+        "30100073|CS|1||AbsoluteDosimetricObjectiveFlag|Absolute Dosimetric Objective Flag"u8 +
+        "30100074|FD|1||DosimetricObjectiveWeight|Dosimetric Objective Weight"u8 +
+        "30100075|CS|1||DosimetricObjectivePurpose|Dosimetric Objective Purpose"u8 +
+        "30100076|SQ|1||PlanningInputInformationSequence|Planning Input Information Sequence"u8 +
+        "30100077|LO|1||TreatmentSite|Treatment Site"u8 +
+        "30100078|SQ|1||TreatmentSiteCodeSequence|Treatment Site Code Sequence"u8 +
+        "30100079|SQ|1||FractionPatternSequence|Fraction Pattern Sequence"u8 +
+        "3010007A|UT|1||TreatmentTechniqueNotes|Treatment Technique Notes"u8 +
+        "3010007B|UT|1||PrescriptionNotes|Prescription Notes"u8 +
+        "3010007C|IS|1||NumberOfIntervalFractions|Number of Interval Fractions"u8 +
+        "3010007D|US|1||NumberOfFractions|Number of Fractions"u8 +
+        "3010007E|US|1||IntendedDeliveryDuration|Intended Delivery Duration"u8 +
+        "3010007F|UT|1||FractionationNotes|Fractionation Notes"u8 +
+        "30100080|SQ|1||RTTreatmentTechniqueCodeSequence|RT Treatment Technique Code Sequence"u8 +
+        "30100081|SQ|1||PrescriptionNotesSequence|Prescription Notes Sequence"u8 +
+        "30100082|SQ|1||FractionBasedRelationshipSequence|Fraction-Based Relationship Sequence"u8 +
+        "30100083|CS|1||FractionBasedRelationshipIntervalAnchor|Fraction-Based Relationship Interval Anchor"u8 +
+        "30100084|FD|1||MinimumHoursBetweenFractions|Minimum Hours between Fractions"u8 +
+        "30100085|TM|1-n||IntendedFractionStartTime|Intended Fraction Start Time"u8 +
+        "30100086|LT|1||IntendedStartDayOfWeek|Intended Start Day of Week"u8 +
+        "30100087|SQ|1||WeekdayFractionPatternSequence|Weekday Fraction Pattern Sequence"u8 +
+        "30100088|SQ|1||DeliveryTimeStructureCodeSequence|Delivery Time Structure Code Sequence"u8 +
+        "30100089|SQ|1||TreatmentSiteModifierCodeSequence|Treatment Site Modifier Code Sequence"u8 +
+        "30100090|CS|1||RoboticBaseLocationIndicator|Robotic Base Location Indicator"u8 +
+        "30100091|SQ|1||RoboticPathNodeSetCodeSequence|Robotic Path Node Set Code Sequence"u8 +
+        "30100092|UL|1||RoboticNodeIdentifier|Robotic Node Identifier"u8 +
+        "30100093|FD|3||RTTreatmentSourceCoordinates|RT Treatment Source Coordinates"u8 +
+        "30100094|FD|1||RadiationSourceCoordinateSystemYawAngle|Radiation Source Coordinate SystemYaw Angle"u8 +
+        "30100095|FD|1||RadiationSourceCoordinateSystemRollAngle|Radiation Source Coordinate SystemRoll Angle"u8 +
+        "30100096|FD|1||RadiationSourceCoordinateSystemPitchAngle|Radiation Source Coordinate System Pitch Angle"u8 +
+        "30100097|SQ|1||RoboticPathControlPointSequence|Robotic Path Control Point Sequence"u8 +
+        "30100098|SQ|1||TomotherapeuticControlPointSequence|Tomotherapeutic Control Point Sequence"u8 +
+        "30100099|FD|1-n||TomotherapeuticLeafOpenDurations|Tomotherapeutic Leaf Open Durations"u8 +
+        "3010009A|FD|1-n||TomotherapeuticLeafInitialClosedDurations|Tomotherapeutic Leaf Initial Closed Durations"u8 +
+        "40000010|LT|1|R|Arbitrary|Arbitrary"u8 +
+        "40004000|LT|1|R|TextComments|Text Comments"u8 +
+        "40080040|SH|1|R|ResultsID|Results ID"u8 +
+        "40080042|LO|1|R|ResultsIDIssuer|Results ID Issuer"u8 +
+        "40080050|SQ|1|R|ReferencedInterpretationSequence|Referenced Interpretation Sequence"u8 +
+        "400800FF|CS|1|R|ReportProductionStatusTrial|Report Production Status (Trial)"u8 +
+        "40080100|DA|1|R|InterpretationRecordedDate|Interpretation Recorded Date"u8 +
+        "40080101|TM|1|R|InterpretationRecordedTime|Interpretation Recorded Time"u8 +
+        "40080102|PN|1|R|InterpretationRecorder|Interpretation Recorder"u8 +
+        "40080103|LO|1|R|ReferenceToRecordedSound|Reference to Recorded Sound"u8 +
+        "40080108|DA|1|R|InterpretationTranscriptionDate|Interpretation Transcription Date"u8 +
+        "40080109|TM|1|R|InterpretationTranscriptionTime|Interpretation Transcription Time"u8 +
+        "4008010A|PN|1|R|InterpretationTranscriber|Interpretation Transcriber"u8 +
+        "4008010B|ST|1|R|InterpretationText|Interpretation Text"u8 +
+        "4008010C|PN|1|R|InterpretationAuthor|Interpretation Author"u8 +
+        "40080111|SQ|1|R|InterpretationApproverSequence|Interpretation Approver Sequence"u8 +
+        "40080112|DA|1|R|InterpretationApprovalDate|Interpretation Approval Date"u8 +
+        "40080113|TM|1|R|InterpretationApprovalTime|Interpretation Approval Time"u8 +
+        "40080114|PN|1|R|PhysicianApprovingInterpretation|Physician Approving Interpretation"u8 +
+        "40080115|LT|1|R|InterpretationDiagnosisDescription|Interpretation Diagnosis Description"u8 +
+        "40080117|SQ|1|R|InterpretationDiagnosisCodeSequence|Interpretation Diagnosis Code Sequence"u8 +
+        "40080118|SQ|1|R|ResultsDistributionListSequence|Results Distribution List Sequence"u8 +
+        "40080119|PN|1|R|DistributionName|Distribution Name"u8 +
+        "4008011A|LO|1|R|DistributionAddress|Distribution Address"u8 +
+        "40080200|SH|1|R|InterpretationID|Interpretation ID"u8 +
+        "40080202|LO|1|R|InterpretationIDIssuer|Interpretation ID Issuer"u8 +
+        "40080210|CS|1|R|InterpretationTypeID|Interpretation Type ID"u8 +
+        "40080212|CS|1|R|InterpretationStatusID|Interpretation Status ID"u8 +
+        "40080300|ST|1|R|Impressions|Impressions"u8 +
+        "40084000|ST|1|R|ResultsComments|Results Comments"u8 +
+        "40100001|CS|1||LowEnergyDetectors|Low Energy Detectors"u8 +
+        "40100002|CS|1||HighEnergyDetectors|High Energy Detectors"u8 +
+        "40100004|SQ|1||DetectorGeometrySequence|Detector Geometry Sequence"u8 +
+        "40101001|SQ|1||ThreatROIVoxelSequence|Threat ROI Voxel Sequence"u8 +
+        "40101004|FL|3||ThreatROIBase|Threat ROI Base"u8 +
+        "40101005|FL|3||ThreatROIExtents|Threat ROI Extents"u8 +
+        "40101006|OB|1||ThreatROIBitmap|Threat ROI Bitmap"u8 +
+        "40101007|SH|1||RouteSegmentID|Route Segment ID"u8 +
+        "40101008|CS|1||GantryType|Gantry Type"u8 +
+        "40101009|CS|1||OOIOwnerType|OOI Owner Type"u8 +
+        "4010100A|SQ|1||RouteSegmentSequence|Route Segment Sequence"u8 +
+        "40101010|US|1||PotentialThreatObjectID|Potential Threat Object ID"u8 +
+        "40101011|SQ|1||ThreatSequence|Threat Sequence"u8 +
+        "40101012|CS|1||ThreatCategory|Threat Category"u8 +
+        "40101013|LT|1||ThreatCategoryDescription|Threat Category Description"u8 +
+        "40101014|CS|1||ATDAbilityAssessment|ATD Ability Assessment"u8 +
+        "40101015|CS|1||ATDAssessmentFlag|ATD Assessment Flag"u8 +
+        "40101016|FL|1||ATDAssessmentProbability|ATD Assessment Probability"u8 +
+        "40101017|FL|1||Mass|Mass"u8 +
+        "40101018|FL|1||Density|Density"u8 +
+        "40101019|FL|1||ZEffective|Z Effective"u8 +
+        "4010101A|SH|1||BoardingPassID|Boarding Pass ID"u8 +
+        "4010101B|FL|3||CenterOfMass|Center of Mass"u8 +
+        "4010101C|FL|3||CenterOfPTO|Center of PTO"u8 +
+        "4010101D|FL|6-n||BoundingPolygon|Bounding Polygon"u8 +
+        "4010101E|SH|1||RouteSegmentStartLocationID|Route Segment Start Location ID"u8 +
+        "4010101F|SH|1||RouteSegmentEndLocationID|Route Segment End Location ID"u8 +
+        "40101020|CS|1||RouteSegmentLocationIDType|Route Segment Location ID Type"u8 +
+        "40101021|CS|1-n||AbortReason|Abort Reason"u8 +
+        "40101023|FL|1||VolumeOfPTO|Volume of PTO"u8 +
+        "40101024|CS|1||AbortFlag|Abort Flag"u8 +
+        "40101025|DT|1||RouteSegmentStartTime|Route Segment Start Time"u8 +
+        "40101026|DT|1||RouteSegmentEndTime|Route Segment End Time"u8 +
+        "40101027|CS|1||TDRType|TDR Type"u8 +
+        "40101028|CS|1||InternationalRouteSegment|International Route Segment"u8 +
+        "40101029|LO|1-n||ThreatDetectionAlgorithmAndVersion|Threat Detection Algorithm and Version"u8 +
+        "4010102A|SH|1||AssignedLocation|Assigned Location"u8 +
+        "4010102B|DT|1||AlarmDecisionTime|Alarm Decision Time"u8 +
+        "40101031|CS|1||AlarmDecision|Alarm Decision"u8 +
+        "40101033|US|1||NumberOfTotalObjects|Number of Total Objects"u8 +
+        "40101034|US|1||NumberOfAlarmObjects|Number of Alarm Objects"u8 +
+        "40101037|SQ|1||PTORepresentationSequence|PTO Representation Sequence"u8 +
+        "40101038|SQ|1||ATDAssessmentSequence|ATD Assessment Sequence"u8 +
+        "40101039|CS|1||TIPType|TIP Type"u8 +
+        "4010103A|CS|1||DICOSVersion|DICOS Version"u8 +
+        "40101041|DT|1||OOIOwnerCreationTime|OOI Owner Creation Time"u8 +
+        "40101042|CS|1||OOIType|OOI Type"u8 +
+        "40101043|FL|3||OOISize|OOI Size"u8 +
+        "40101044|CS|1||AcquisitionStatus|Acquisition Status"u8 +
+        "40101045|SQ|1||BasisMaterialsCodeSequence|Basis Materials Code Sequence"u8 +
+        "40101046|CS|1||PhantomType|Phantom Type"u8 +
+        "40101047|SQ|1||OOIOwnerSequence|OOI Owner Sequence"u8 +
+        "40101048|CS|1||ScanType|Scan Type"u8 +
+        "40101051|LO|1||ItineraryID|Itinerary ID"u8 +
+        "40101052|SH|1||ItineraryIDType|Itinerary ID Type"u8 +
+        "40101053|LO|1||ItineraryIDAssigningAuthority|Itinerary ID Assigning Authority"u8 +
+        "40101054|SH|1||RouteID|Route ID"u8 +
+        "40101055|SH|1||RouteIDAssigningAuthority|Route ID Assigning Authority"u8 +
+        "40101056|CS|1||InboundArrivalType|Inbound Arrival Type"u8 +
+        "40101058|SH|1||CarrierID|Carrier ID"u8 +
+        "40101059|CS|1||CarrierIDAssigningAuthority|Carrier ID Assigning Authority"u8 +
+        "40101060|FL|3||SourceOrientation|Source Orientation"u8 +
+        "40101061|FL|3||SourcePosition|Source Position"u8 +
+        "40101062|FL|1||BeltHeight|Belt Height"u8 +
+        "40101064|SQ|1||AlgorithmRoutingCodeSequence|Algorithm Routing Code Sequence"u8 +
+        "40101067|CS|1||TransportClassification|Transport Classification"u8 +
+        "40101068|LT|1||OOITypeDescriptor|OOI Type Descriptor"u8 +
+        "40101069|FL|1||TotalProcessingTime|Total Processing Time"u8 +
+        "4010106C|OB|1||DetectorCalibrationData|Detector Calibration Data"u8 +
+        "4010106D|CS|1||AdditionalScreeningPerformed|Additional Screening Performed"u8 +
+        "4010106E|CS|1||AdditionalInspectionSelectionCriteria|Additional Inspection Selection Criteria"u8 +
+        "4010106F|SQ|1||AdditionalInspectionMethodSequence|Additional Inspection Method Sequence"u8 +
+        "40101070|CS|1||AITDeviceType|AIT Device Type"u8 +
+        "40101071|SQ|1||QRMeasurementsSequence|QR Measurements Sequence"u8 +
+        "40101072|SQ|1||TargetMaterialSequence|Target Material Sequence"u8 +
+        "40101073|FD|1||SNRThreshold|SNR Threshold"u8 +
+        "40101075|DS|1||ImageScaleRepresentation|Image Scale Representation"u8 +
+        "40101076|SQ|1||ReferencedPTOSequence|Referenced PTO Sequence"u8 +
+        "40101077|SQ|1||ReferencedTDRInstanceSequence|Referenced TDR Instance Sequence"u8 +
+        "40101078|ST|1||PTOLocationDescription|PTO Location Description"u8 +
+        "40101079|SQ|1||AnomalyLocatorIndicatorSequence|Anomaly Locator Indicator Sequence"u8 +
+        "4010107A|FL|3||AnomalyLocatorIndicator|Anomaly Locator Indicator"u8 +
+        "4010107B|SQ|1||PTORegionSequence|PTO Region Sequence"u8 +
+        "4010107C|CS|1||InspectionSelectionCriteria|Inspection Selection Criteria"u8 +
+        "4010107D|SQ|1||SecondaryInspectionMethodSequence|Secondary Inspection Method Sequence"u8 +
+        "4010107E|DS|6||PRCSToRCSOrientation|PRCS to RCS Orientation"u8 +
+        "4FFE0001|SQ|1||MACParametersSequence|MAC Parameters Sequence"u8 +
+        "52009229|SQ|1||SharedFunctionalGroupsSequence|Shared Functional Groups Sequence"u8 +
+        "52009230|SQ|1||PerFrameFunctionalGroupsSequence|Per-frame Functional Groups Sequence"u8 +
+        "54000100|SQ|1||WaveformSequence|Waveform Sequence"u8 +
+        "54000110|OB or OW|1||ChannelMinimumValue|Channel Minimum Value"u8 +
+        "54000112|OB or OW|1||ChannelMaximumValue|Channel Maximum Value"u8 +
+        "54001004|US|1||WaveformBitsAllocated|Waveform Bits Allocated"u8 +
+        "54001006|CS|1||WaveformSampleInterpretation|Waveform Sample Interpretation"u8 +
+        "5400100A|OB or OW|1||WaveformPaddingValue|Waveform Padding Value"u8 +
+        "54001010|OB or OW|1||WaveformData|Waveform Data"u8 +
+        "56000010|OF|1||FirstOrderPhaseCorrectionAngle|First Order Phase Correction Angle"u8 +
+        "56000020|OF|1||SpectroscopyData|Spectroscopy Data"u8 +
+        "7FE00001|OV|1||ExtendedOffsetTable|Extended Offset Table"u8 +
+        "7FE00002|OV|1||ExtendedOffsetTableLengths|Extended Offset Table Lengths"u8 +
+        "7FE00008|OF|1||FloatPixelData|Float Pixel Data"u8 +
+        "7FE00009|OD|1||DoubleFloatPixelData|Double Float Pixel Data"u8 +
+        "7FE00010|OB or OW|1||PixelData|Pixel Data"u8 +
+        "7FE00020|OW|1|R|CoefficientsSDVN|Coefficients SDVN"u8 +
+        "7FE00030|OW|1|R|CoefficientsSDHN|Coefficients SDHN"u8 +
+        "7FE00040|OW|1|R|CoefficientsSDDN|Coefficients SDDN"u8 +
+        "FFFAFFFA|SQ|1||DigitalSignaturesSequence|Digital Signatures Sequence"u8 +
+        "FFFCFFFC|OB|1||DataSetTrailingPadding|Data Set Trailing Padding"u8 +
+        "FFFEE000|NONE|1||Item|Item"u8 +
+        "FFFEE00D|NONE|1||ItemDelimitationItem|Item Delimitation Item"u8 +
+        "FFFEE0DD|NONE|1||SequenceDelimitationItem|Sequence Delimitation Item"u8;
+
+    // Repeating groups (PS3.6 "xx" notation): tag matches record i when (tag & RepeaterBits[i]) == RepeaterValues[i].
+    // Records as above, the mask in place of the tag; no two masks overlap (checked by the generator).
+    internal static ReadOnlySpan<uint> RepeaterValues =>
+    [
+        0x00203100, 0x00280400, 0x00280401, 0x00280402, 0x00280403, 0x00280800, 0x00280802, 0x00280803,
+        0x00280804, 0x00280808, 0x10000000, 0x10000001, 0x10000002, 0x10000003, 0x10000004, 0x10000005,
+        0x10100000, 0x50000005, 0x50000010, 0x50000020, 0x50000022, 0x50000030, 0x50000040, 0x50000103,
+        0x50000104, 0x50000105, 0x50000106, 0x50000110, 0x50000112, 0x50000114, 0x50001001, 0x50002000,
+        0x50002002, 0x50002004, 0x50002006, 0x50002008, 0x5000200A, 0x5000200C, 0x5000200E, 0x50002500,
+        0x50002600, 0x50002610, 0x50003000, 0x60000010, 0x60000011, 0x60000012, 0x60000015, 0x60000022,
+        0x60000040, 0x60000045, 0x60000050, 0x60000051, 0x60000052, 0x60000060, 0x60000061, 0x60000062,
+        0x60000063, 0x60000066, 0x60000068, 0x60000069, 0x60000100, 0x60000102, 0x60000110, 0x60000200,
+        0x60000800, 0x60000802, 0x60000803, 0x60000804, 0x60001001, 0x60001100, 0x60001101, 0x60001102,
+        0x60001103, 0x60001200, 0x60001201, 0x60001202, 0x60001203, 0x60001301, 0x60001302, 0x60001303,
+        0x60001500, 0x60003000, 0x60004000, 0x7F000010, 0x7F000011, 0x7F000020, 0x7F000030, 0x7F000040,
+    ];
+
+    internal static ReadOnlySpan<uint> RepeaterBits =>
+    [
+        0xFFFFFF00, 0xFFFFFF0F, 0xFFFFFF0F, 0xFFFFFF0F, 0xFFFFFF0F, 0xFFFFFF0F, 0xFFFFFF0F, 0xFFFFFF0F,
+        0xFFFFFF0F, 0xFFFFFF0F, 0xFFFF000F, 0xFFFF000F, 0xFFFF000F, 0xFFFF000F, 0xFFFF000F, 0xFFFF000F,
+        0xFFFF0000, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+        0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF, 0xFF00FFFF,
+    ];
+
+    internal static ReadOnlySpan<int> RepeaterStarts =>
+    [
+        0, 49, 124, 205, 259, 330, 368, 415, 470, 520, 575, 619,
+        670, 721, 778, 825, 878, 914, 962, 1009, 1048, 1098, 1136, 1176,
+        1241, 1306, 1371, 1411, 1470, 1531, 1590, 1649, 1685, 1738, 1789, 1838,
+        1876, 1912, 1967, 2011, 2049, 2129, 2203, 2245, 2284, 2329, 2373, 2439,
+        2492, 2531, 2576, 2619, 2669, 2724, 2787, 2862, 2927, 3004, 3086, 3147,
+        3202, 3260, 3314, 3358, 3406, 3459, 3521, 3591, 3656, 3718, 3781, 3842,
+        3907, 3970, 4016, 4060, 4108, 4154, 4185, 4216, 4274, 4315, 4360, 4408,
+        4467, 4529, 4596, 4663, 4730,
+    ];
+
+    internal static ReadOnlySpan<byte> RepeaterRecords =>
+        "002031xx|CS|1-n|R|SourceImageIDs|Source Image IDs"u8 +
+        "002804x0|US|1|R|RowsForNthOrderCoefficients|Rows For Nth Order Coefficients"u8 +
+        "002804x1|US|1|R|ColumnsForNthOrderCoefficients|Columns For Nth Order Coefficients"u8 +
+        "002804x2|LO|1-n|R|CoefficientCoding|Coefficient Coding"u8 +
+        "002804x3|AT|1-n|R|CoefficientCodingPointers|Coefficient Coding Pointers"u8 +
+        "002808x0|CS|1-n|R|CodeLabel|Code Label"u8 +
+        "002808x2|US|1|R|NumberOfTables|Number of Tables"u8 +
+        "002808x3|AT|1-n|R|CodeTableLocation|Code Table Location"u8 +
+        "002808x4|US|1|R|BitsForCodeWord|Bits For Code Word"u8 +
+        "002808x8|AT|1-n|R|ImageDataLocation|Image Data Location"u8 +
+        "1000xxx0|US|3|R|EscapeTriplet|Escape Triplet"u8 +
+        "1000xxx1|US|3|R|RunLengthTriplet|Run Length Triplet"u8 +
+        "1000xxx2|US|1|R|HuffmanTableSize|Huffman Table Size"u8 +
+        "1000xxx3|US|3|R|HuffmanTableTriplet|Huffman Table Triplet"u8 +
+        "1000xxx4|US|1|R|ShiftTableSize|Shift Table Size"u8 +
+        "1000xxx5|US|3|R|ShiftTableTriplet|Shift Table Triplet"u8 +
+        "1010xxxx|US|1-n|R|ZonalMap|Zonal Map"u8 +
+        "50xx0005|US|1|R|CurveDimensions|Curve Dimensions"u8 +
+        "50xx0010|US|1|R|NumberOfPoints|Number of Points"u8 +
+        "50xx0020|CS|1|R|TypeOfData|Type of Data"u8 +
+        "50xx0022|LO|1|R|CurveDescription|Curve Description"u8 +
+        "50xx0030|SH|1-n|R|AxisUnits|Axis Units"u8 +
+        "50xx0040|SH|1-n|R|AxisLabels|Axis Labels"u8 +
+        "50xx0103|US|1|R|DataValueRepresentation|Data Value Representation"u8 +
+        "50xx0104|US|1-n|R|MinimumCoordinateValue|Minimum Coordinate Value"u8 +
+        "50xx0105|US|1-n|R|MaximumCoordinateValue|Maximum Coordinate Value"u8 +
+        "50xx0106|SH|1-n|R|CurveRange|Curve Range"u8 +
+        "50xx0110|US|1-n|R|CurveDataDescriptor|Curve Data Descriptor"u8 +
+        "50xx0112|US|1-n|R|CoordinateStartValue|Coordinate Start Value"u8 +
+        "50xx0114|US|1-n|R|CoordinateStepValue|Coordinate Step Value"u8 +
+        "50xx1001|CS|1|R|CurveActivationLayer|Curve Activation Layer"u8 +
+        "50xx2000|US|1|R|AudioType|Audio Type"u8 +
+        "50xx2002|US|1|R|AudioSampleFormat|Audio Sample Format"u8 +
+        "50xx2004|US|1|R|NumberOfChannels|Number of Channels"u8 +
+        "50xx2006|UL|1|R|NumberOfSamples|Number of Samples"u8 +
+        "50xx2008|UL|1|R|SampleRate|Sample Rate"u8 +
+        "50xx200A|UL|1|R|TotalTime|Total Time"u8 +
+        "50xx200C|OB or OW|1|R|AudioSampleData|Audio Sample Data"u8 +
+        "50xx200E|LT|1|R|AudioComments|Audio Comments"u8 +
+        "50xx2500|LO|1|R|CurveLabel|Curve Label"u8 +
+        "50xx2600|SQ|1|R|CurveReferencedOverlaySequence|Curve Referenced Overlay Sequence"u8 +
+        "50xx2610|US|1|R|CurveReferencedOverlayGroup|Curve Referenced Overlay Group"u8 +
+        "50xx3000|OB or OW|1|R|CurveData|Curve Data"u8 +
+        "60xx0010|US|1||OverlayRows|Overlay Rows"u8 +
+        "60xx0011|US|1||OverlayColumns|Overlay Columns"u8 +
+        "60xx0012|US|1|R|OverlayPlanes|Overlay Planes"u8 +
+        "60xx0015|IS|1||NumberOfFramesInOverlay|Number of Frames in Overlay"u8 +
+        "60xx0022|LO|1||OverlayDescription|Overlay Description"u8 +
+        "60xx0040|CS|1||OverlayType|Overlay Type"u8 +
+        "60xx0045|LO|1||OverlaySubtype|Overlay Subtype"u8 +
+        "60xx0050|SS|2||OverlayOrigin|Overlay Origin"u8 +
+        "60xx0051|US|1||ImageFrameOrigin|Image Frame Origin"u8 +
+        "60xx0052|US|1|R|OverlayPlaneOrigin|Overlay Plane Origin"u8 +
+        "60xx0060|CS|1|R|OverlayCompressionCode|Overlay Compression Code"u8 +
+        "60xx0061|SH|1|R|OverlayCompressionOriginator|Overlay Compression Originator"u8 +
+        "60xx0062|SH|1|R|OverlayCompressionLabel|Overlay Compression Label"u8 +
+        "60xx0063|CS|1|R|OverlayCompressionDescription|Overlay Compression Description"u8 +
+        "60xx0066|AT|1-n|R|OverlayCompressionStepPointers|Overlay Compression Step Pointers"u8 +
+        "60xx0068|US|1|R|OverlayRepeatInterval|Overlay Repeat Interval"u8 +
+        "60xx0069|US|1|R|OverlayBitsGrouped|Overlay Bits Grouped"u8 +
+        "60xx0100|US|1||OverlayBitsAllocated|Overlay Bits Allocated"u8 +
+        "60xx0102|US|1||OverlayBitPosition|Overlay Bit Position"u8 +
+        "60xx0110|CS|1|R|OverlayFormat|Overlay Format"u8 +
+        "60xx0200|US|1|R|OverlayLocation|Overlay Location"u8 +
+        "60xx0800|CS|1-n|R|OverlayCodeLabel|Overlay Code Label"u8 +
+        "60xx0802|US|1|R|OverlayNumberOfTables|Overlay Number of Tables"u8 +
+        "60xx0803|AT|1-n|R|OverlayCodeTableLocation|Overlay Code Table Location"u8 +
+        "60xx0804|US|1|R|OverlayBitsForCodeWord|Overlay Bits For Code Word"u8 +
+        "60xx1001|CS|1||OverlayActivationLayer|Overlay Activation Layer"u8 +
+        "60xx1100|US|1|R|OverlayDescriptorGray|Overlay Descriptor - Gray"u8 +
+        "60xx1101|US|1|R|OverlayDescriptorRed|Overlay Descriptor - Red"u8 +
+        "60xx1102|US|1|R|OverlayDescriptorGreen|Overlay Descriptor - Green"u8 +
+        "60xx1103|US|1|R|OverlayDescriptorBlue|Overlay Descriptor - Blue"u8 +
+        "60xx1200|US|1-n|R|OverlaysGray|Overlays - Gray"u8 +
+        "60xx1201|US|1-n|R|OverlaysRed|Overlays - Red"u8 +
+        "60xx1202|US|1-n|R|OverlaysGreen|Overlays - Green"u8 +
+        "60xx1203|US|1-n|R|OverlaysBlue|Overlays - Blue"u8 +
+        "60xx1301|IS|1||ROIArea|ROI Area"u8 +
+        "60xx1302|DS|1||ROIMean|ROI Mean"u8 +
+        "60xx1303|DS|1||ROIStandardDeviation|ROI Standard Deviation"u8 +
+        "60xx1500|LO|1||OverlayLabel|Overlay Label"u8 +
+        "60xx3000|OB or OW|1||OverlayData|Overlay Data"u8 +
+        "60xx4000|LT|1|R|OverlayComments|Overlay Comments"u8 +
+        "7Fxx0010|OB or OW|1|R|VariablePixelData|Variable Pixel Data"u8 +
+        "7Fxx0011|US|1|R|VariableNextDataGroup|Variable Next Data Group"u8 +
+        "7Fxx0020|OW|1|R|VariableCoefficientsSDVN|Variable Coefficients SDVN"u8 +
+        "7Fxx0030|OW|1|R|VariableCoefficientsSDHN|Variable Coefficients SDHN"u8 +
+        "7Fxx0040|OW|1|R|VariableCoefficientsSDDN|Variable Coefficients SDDN"u8;
 }

@@ -25,6 +25,24 @@ public static partial class DicomUids
     public const string DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99";
     /// <summary>Explicit VR Big Endian (Transfer Syntax), retired.</summary>
     public const string ExplicitVRBigEndian = "1.2.840.10008.1.2.2";
+    /// <summary>MPEG2 Main Profile / Main Level (Transfer Syntax).</summary>
+    public const string MPEG2MPML = "1.2.840.10008.1.2.4.100";
+    /// <summary>MPEG2 Main Profile / High Level (Transfer Syntax).</summary>
+    public const string MPEG2MPHL = "1.2.840.10008.1.2.4.101";
+    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.1 (Transfer Syntax).</summary>
+    public const string MPEG4HP41 = "1.2.840.10008.1.2.4.102";
+    /// <summary>MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1 (Transfer Syntax).</summary>
+    public const string MPEG4HP41BD = "1.2.840.10008.1.2.4.103";
+    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video (Transfer Syntax).</summary>
+    public const string MPEG4HP422D = "1.2.840.10008.1.2.4.104";
+    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video (Transfer Syntax).</summary>
+    public const string MPEG4HP423D = "1.2.840.10008.1.2.4.105";
+    /// <summary>MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2 (Transfer Syntax).</summary>
+    public const string MPEG4HP42STEREO = "1.2.840.10008.1.2.4.106";
+    /// <summary>HEVC/H.265 Main Profile / Level 5.1 (Transfer Syntax).</summary>
+    public const string HEVCMP51 = "1.2.840.10008.1.2.4.107";
+    /// <summary>HEVC/H.265 Main 10 Profile / Level 5.1 (Transfer Syntax).</summary>
+    public const string HEVCM10P51 = "1.2.840.10008.1.2.4.108";
     /// <summary>JPEG Baseline (Process 1) (Transfer Syntax).</summary>
     public const string JPEGBaseline8Bit = "1.2.840.10008.1.2.4.50";
     /// <summary>JPEG Extended (Process 2 and 4) (Transfer Syntax).</summary>
@@ -77,24 +95,6 @@ public static partial class DicomUids
     public const string JPIPReferenced = "1.2.840.10008.1.2.4.94";
     /// <summary>JPIP Referenced Deflate (Transfer Syntax).</summary>
     public const string JPIPReferencedDeflate = "1.2.840.10008.1.2.4.95";
-    /// <summary>MPEG2 Main Profile / Main Level (Transfer Syntax).</summary>
-    public const string MPEG2MPML = "1.2.840.10008.1.2.4.100";
-    /// <summary>MPEG2 Main Profile / High Level (Transfer Syntax).</summary>
-    public const string MPEG2MPHL = "1.2.840.10008.1.2.4.101";
-    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.1 (Transfer Syntax).</summary>
-    public const string MPEG4HP41 = "1.2.840.10008.1.2.4.102";
-    /// <summary>MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1 (Transfer Syntax).</summary>
-    public const string MPEG4HP41BD = "1.2.840.10008.1.2.4.103";
-    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video (Transfer Syntax).</summary>
-    public const string MPEG4HP422D = "1.2.840.10008.1.2.4.104";
-    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video (Transfer Syntax).</summary>
-    public const string MPEG4HP423D = "1.2.840.10008.1.2.4.105";
-    /// <summary>MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2 (Transfer Syntax).</summary>
-    public const string MPEG4HP42STEREO = "1.2.840.10008.1.2.4.106";
-    /// <summary>HEVC/H.265 Main Profile / Level 5.1 (Transfer Syntax).</summary>
-    public const string HEVCMP51 = "1.2.840.10008.1.2.4.107";
-    /// <summary>HEVC/H.265 Main 10 Profile / Level 5.1 (Transfer Syntax).</summary>
-    public const string HEVCM10P51 = "1.2.840.10008.1.2.4.108";
     /// <summary>RLE Lossless (Transfer Syntax).</summary>
     public const string RLELossless = "1.2.840.10008.1.2.5";
     /// <summary>RFC 2557 MIME encapsulation (Transfer Syntax), retired.</summary>
@@ -107,26 +107,20 @@ public static partial class DicomUids
     public const string SMPTEST211020UncompressedInterlacedActiveVideo = "1.2.840.10008.1.2.7.2";
     /// <summary>SMPTE ST 2110-30 PCM Digital Audio (Transfer Syntax).</summary>
     public const string SMPTEST211030PCMDigitalAudio = "1.2.840.10008.1.2.7.3";
+    /// <summary>Papyrus 3 Implicit VR Little Endian (Transfer Syntax), retired.</summary>
+    public const string Papyrus3ImplicitVRLittleEndian = "1.2.840.10008.1.20";
+    /// <summary>Storage Commitment Push Model SOP Class (SOP Class).</summary>
+    public const string StorageCommitmentPushModel = "1.2.840.10008.1.20.1";
+    /// <summary>Storage Commitment Push Model SOP Instance (Well-known SOP Instance).</summary>
+    public const string StorageCommitmentPushModelInstance = "1.2.840.10008.1.20.1.1";
+    /// <summary>Storage Commitment Pull Model SOP Class (SOP Class), retired.</summary>
+    public const string StorageCommitmentPullModel = "1.2.840.10008.1.20.2";
+    /// <summary>Storage Commitment Pull Model SOP Instance (Well-known SOP Instance), retired.</summary>
+    public const string StorageCommitmentPullModelInstance = "1.2.840.10008.1.20.2.1";
     /// <summary>Media Storage Directory Storage (SOP Class).</summary>
     public const string MediaStorageDirectoryStorage = "1.2.840.10008.1.3.10";
     /// <summary>Talairach Brain Atlas Frame of Reference (Well-known frame of reference).</summary>
     public const string TalairachBrainAtlas = "1.2.840.10008.1.4.1.1";
-    /// <summary>SPM2 T1 Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2T1 = "1.2.840.10008.1.4.1.2";
-    /// <summary>SPM2 T2 Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2T2 = "1.2.840.10008.1.4.1.3";
-    /// <summary>SPM2 PD Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2PD = "1.2.840.10008.1.4.1.4";
-    /// <summary>SPM2 EPI Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2EPI = "1.2.840.10008.1.4.1.5";
-    /// <summary>SPM2 FIL T1 Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2FILT1 = "1.2.840.10008.1.4.1.6";
-    /// <summary>SPM2 PET Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2PET = "1.2.840.10008.1.4.1.7";
-    /// <summary>SPM2 TRANSM Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2TRANSM = "1.2.840.10008.1.4.1.8";
-    /// <summary>SPM2 SPECT Frame of Reference (Well-known frame of reference).</summary>
-    public const string SPM2SPECT = "1.2.840.10008.1.4.1.9";
     /// <summary>SPM2 GRAY Frame of Reference (Well-known frame of reference).</summary>
     public const string SPM2GRAY = "1.2.840.10008.1.4.1.10";
     /// <summary>SPM2 WHITE Frame of Reference (Well-known frame of reference).</summary>
@@ -145,6 +139,22 @@ public static partial class DicomUids
     public const string SPM2AVG152PD = "1.2.840.10008.1.4.1.17";
     /// <summary>SPM2 SINGLESUBJT1 Frame of Reference (Well-known frame of reference).</summary>
     public const string SPM2SINGLESUBJT1 = "1.2.840.10008.1.4.1.18";
+    /// <summary>SPM2 T1 Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2T1 = "1.2.840.10008.1.4.1.2";
+    /// <summary>SPM2 T2 Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2T2 = "1.2.840.10008.1.4.1.3";
+    /// <summary>SPM2 PD Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2PD = "1.2.840.10008.1.4.1.4";
+    /// <summary>SPM2 EPI Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2EPI = "1.2.840.10008.1.4.1.5";
+    /// <summary>SPM2 FIL T1 Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2FILT1 = "1.2.840.10008.1.4.1.6";
+    /// <summary>SPM2 PET Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2PET = "1.2.840.10008.1.4.1.7";
+    /// <summary>SPM2 TRANSM Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2TRANSM = "1.2.840.10008.1.4.1.8";
+    /// <summary>SPM2 SPECT Frame of Reference (Well-known frame of reference).</summary>
+    public const string SPM2SPECT = "1.2.840.10008.1.4.1.9";
     /// <summary>ICBM 452 T1 Frame of Reference (Well-known frame of reference).</summary>
     public const string ICBM452T1 = "1.2.840.10008.1.4.2.1";
     /// <summary>ICBM Single Subject MRI Frame of Reference (Well-known frame of reference).</summary>
@@ -165,6 +175,14 @@ public static partial class DicomUids
     public const string LPBA40FLIRT = "1.2.840.10008.1.4.6.2";
     /// <summary>LPBA40/SPM5 Frame of Reference (Well-known frame of reference).</summary>
     public const string LPBA40SPM5 = "1.2.840.10008.1.4.6.3";
+    /// <summary>Procedural Event Logging SOP Class (SOP Class).</summary>
+    public const string ProceduralEventLogging = "1.2.840.10008.1.40";
+    /// <summary>Procedural Event Logging SOP Instance (Well-known SOP Instance).</summary>
+    public const string ProceduralEventLoggingInstance = "1.2.840.10008.1.40.1";
+    /// <summary>Substance Administration Logging SOP Class (SOP Class).</summary>
+    public const string SubstanceAdministrationLogging = "1.2.840.10008.1.42";
+    /// <summary>Substance Administration Logging SOP Instance (Well-known SOP Instance).</summary>
+    public const string SubstanceAdministrationLoggingInstance = "1.2.840.10008.1.42.1";
     /// <summary>Hot Iron Color Palette SOP Instance (Well-known SOP Instance).</summary>
     public const string HotIronPalette = "1.2.840.10008.1.5.1";
     /// <summary>PET Color Palette SOP Instance (Well-known SOP Instance).</summary>
@@ -183,38 +201,94 @@ public static partial class DicomUids
     public const string WinterPalette = "1.2.840.10008.1.5.8";
     /// <summary>Basic Study Content Notification SOP Class (SOP Class), retired.</summary>
     public const string BasicStudyContentNotification = "1.2.840.10008.1.9";
-    /// <summary>Papyrus 3 Implicit VR Little Endian (Transfer Syntax), retired.</summary>
-    public const string Papyrus3ImplicitVRLittleEndian = "1.2.840.10008.1.20";
-    /// <summary>Storage Commitment Push Model SOP Class (SOP Class).</summary>
-    public const string StorageCommitmentPushModel = "1.2.840.10008.1.20.1";
-    /// <summary>Storage Commitment Push Model SOP Instance (Well-known SOP Instance).</summary>
-    public const string StorageCommitmentPushModelInstance = "1.2.840.10008.1.20.1.1";
-    /// <summary>Storage Commitment Pull Model SOP Class (SOP Class), retired.</summary>
-    public const string StorageCommitmentPullModel = "1.2.840.10008.1.20.2";
-    /// <summary>Storage Commitment Pull Model SOP Instance (Well-known SOP Instance), retired.</summary>
-    public const string StorageCommitmentPullModelInstance = "1.2.840.10008.1.20.2.1";
-    /// <summary>Procedural Event Logging SOP Class (SOP Class).</summary>
-    public const string ProceduralEventLogging = "1.2.840.10008.1.40";
-    /// <summary>Procedural Event Logging SOP Instance (Well-known SOP Instance).</summary>
-    public const string ProceduralEventLoggingInstance = "1.2.840.10008.1.40.1";
-    /// <summary>Substance Administration Logging SOP Class (SOP Class).</summary>
-    public const string SubstanceAdministrationLogging = "1.2.840.10008.1.42";
-    /// <summary>Substance Administration Logging SOP Instance (Well-known SOP Instance).</summary>
-    public const string SubstanceAdministrationLoggingInstance = "1.2.840.10008.1.42.1";
-    /// <summary>DICOM UID Registry (DICOM UIDs as a Coding Scheme).</summary>
-    public const string DCMUID = "1.2.840.10008.2.6.1";
-    /// <summary>DICOM Controlled Terminology (Coding Scheme).</summary>
-    public const string DCM = "1.2.840.10008.2.16.4";
-    /// <summary>Adult Mouse Anatomy Ontology (Coding Scheme).</summary>
-    public const string MA = "1.2.840.10008.2.16.5";
-    /// <summary>Uberon Ontology (Coding Scheme).</summary>
-    public const string UBERON = "1.2.840.10008.2.16.6";
-    /// <summary>Integrated Taxonomic Information System (ITIS) Taxonomic Serial Number (TSN) (Coding Scheme).</summary>
-    public const string ITIS_TSN = "1.2.840.10008.2.16.7";
-    /// <summary>Mouse Genome Initiative (MGI) (Coding Scheme).</summary>
-    public const string MGI = "1.2.840.10008.2.16.8";
-    /// <summary>PubChem Compound CID (Coding Scheme).</summary>
-    public const string PUBCHEM_CID = "1.2.840.10008.2.16.9";
+    /// <summary>Video Endoscopic Image Real-Time Communication (SOP Class).</summary>
+    public const string VideoEndoscopicImageRealTimeCommunication = "1.2.840.10008.10.1";
+    /// <summary>Video Photographic Image Real-Time Communication (SOP Class).</summary>
+    public const string VideoPhotographicImageRealTimeCommunication = "1.2.840.10008.10.2";
+    /// <summary>Audio Waveform Real-Time Communication (SOP Class).</summary>
+    public const string AudioWaveformRealTimeCommunication = "1.2.840.10008.10.3";
+    /// <summary>Rendition Selection Document Real-Time Communication (SOP Class).</summary>
+    public const string RenditionSelectionDocumentRealTimeCommunication = "1.2.840.10008.10.4";
+    /// <summary>dicomDeviceName (LDAP OID).</summary>
+    public const string dicomDeviceName = "1.2.840.10008.15.0.3.1";
+    /// <summary>dicomAssociationInitiator (LDAP OID).</summary>
+    public const string dicomAssociationInitiator = "1.2.840.10008.15.0.3.10";
+    /// <summary>dicomAssociationAcceptor (LDAP OID).</summary>
+    public const string dicomAssociationAcceptor = "1.2.840.10008.15.0.3.11";
+    /// <summary>dicomHostname (LDAP OID).</summary>
+    public const string dicomHostname = "1.2.840.10008.15.0.3.12";
+    /// <summary>dicomPort (LDAP OID).</summary>
+    public const string dicomPort = "1.2.840.10008.15.0.3.13";
+    /// <summary>dicomSOPClass (LDAP OID).</summary>
+    public const string dicomSOPClass = "1.2.840.10008.15.0.3.14";
+    /// <summary>dicomTransferRole (LDAP OID).</summary>
+    public const string dicomTransferRole = "1.2.840.10008.15.0.3.15";
+    /// <summary>dicomTransferSyntax (LDAP OID).</summary>
+    public const string dicomTransferSyntax = "1.2.840.10008.15.0.3.16";
+    /// <summary>dicomPrimaryDeviceType (LDAP OID).</summary>
+    public const string dicomPrimaryDeviceType = "1.2.840.10008.15.0.3.17";
+    /// <summary>dicomRelatedDeviceReference (LDAP OID).</summary>
+    public const string dicomRelatedDeviceReference = "1.2.840.10008.15.0.3.18";
+    /// <summary>dicomPreferredCalledAETitle (LDAP OID).</summary>
+    public const string dicomPreferredCalledAETitle = "1.2.840.10008.15.0.3.19";
+    /// <summary>dicomDescription (LDAP OID).</summary>
+    public const string dicomDescription = "1.2.840.10008.15.0.3.2";
+    /// <summary>dicomTLSCyphersuite (LDAP OID).</summary>
+    public const string dicomTLSCyphersuite = "1.2.840.10008.15.0.3.20";
+    /// <summary>dicomAuthorizedNodeCertificateReference (LDAP OID).</summary>
+    public const string dicomAuthorizedNodeCertificateReference = "1.2.840.10008.15.0.3.21";
+    /// <summary>dicomThisNodeCertificateReference (LDAP OID).</summary>
+    public const string dicomThisNodeCertificateReference = "1.2.840.10008.15.0.3.22";
+    /// <summary>dicomInstalled (LDAP OID).</summary>
+    public const string dicomInstalled = "1.2.840.10008.15.0.3.23";
+    /// <summary>dicomStationName (LDAP OID).</summary>
+    public const string dicomStationName = "1.2.840.10008.15.0.3.24";
+    /// <summary>dicomDeviceSerialNumber (LDAP OID).</summary>
+    public const string dicomDeviceSerialNumber = "1.2.840.10008.15.0.3.25";
+    /// <summary>dicomInstitutionName (LDAP OID).</summary>
+    public const string dicomInstitutionName = "1.2.840.10008.15.0.3.26";
+    /// <summary>dicomInstitutionAddress (LDAP OID).</summary>
+    public const string dicomInstitutionAddress = "1.2.840.10008.15.0.3.27";
+    /// <summary>dicomInstitutionDepartmentName (LDAP OID).</summary>
+    public const string dicomInstitutionDepartmentName = "1.2.840.10008.15.0.3.28";
+    /// <summary>dicomIssuerOfPatientID (LDAP OID).</summary>
+    public const string dicomIssuerOfPatientID = "1.2.840.10008.15.0.3.29";
+    /// <summary>dicomManufacturer (LDAP OID).</summary>
+    public const string dicomManufacturer = "1.2.840.10008.15.0.3.3";
+    /// <summary>dicomPreferredCallingAETitle (LDAP OID).</summary>
+    public const string dicomPreferredCallingAETitle = "1.2.840.10008.15.0.3.30";
+    /// <summary>dicomSupportedCharacterSet (LDAP OID).</summary>
+    public const string dicomSupportedCharacterSet = "1.2.840.10008.15.0.3.31";
+    /// <summary>dicomManufacturerModelName (LDAP OID).</summary>
+    public const string dicomManufacturerModelName = "1.2.840.10008.15.0.3.4";
+    /// <summary>dicomSoftwareVersion (LDAP OID).</summary>
+    public const string dicomSoftwareVersion = "1.2.840.10008.15.0.3.5";
+    /// <summary>dicomVendorData (LDAP OID).</summary>
+    public const string dicomVendorData = "1.2.840.10008.15.0.3.6";
+    /// <summary>dicomAETitle (LDAP OID).</summary>
+    public const string dicomAETitle = "1.2.840.10008.15.0.3.7";
+    /// <summary>dicomNetworkConnectionReference (LDAP OID).</summary>
+    public const string dicomNetworkConnectionReference = "1.2.840.10008.15.0.3.8";
+    /// <summary>dicomApplicationCluster (LDAP OID).</summary>
+    public const string dicomApplicationCluster = "1.2.840.10008.15.0.3.9";
+    /// <summary>dicomConfigurationRoot (LDAP OID).</summary>
+    public const string dicomConfigurationRoot = "1.2.840.10008.15.0.4.1";
+    /// <summary>dicomDevicesRoot (LDAP OID).</summary>
+    public const string dicomDevicesRoot = "1.2.840.10008.15.0.4.2";
+    /// <summary>dicomUniqueAETitlesRegistryRoot (LDAP OID).</summary>
+    public const string dicomUniqueAETitlesRegistryRoot = "1.2.840.10008.15.0.4.3";
+    /// <summary>dicomDevice (LDAP OID).</summary>
+    public const string dicomDevice = "1.2.840.10008.15.0.4.4";
+    /// <summary>dicomNetworkAE (LDAP OID).</summary>
+    public const string dicomNetworkAE = "1.2.840.10008.15.0.4.5";
+    /// <summary>dicomNetworkConnection (LDAP OID).</summary>
+    public const string dicomNetworkConnection = "1.2.840.10008.15.0.4.6";
+    /// <summary>dicomUniqueAETitle (LDAP OID).</summary>
+    public const string dicomUniqueAETitle = "1.2.840.10008.15.0.4.7";
+    /// <summary>dicomTransferCapability (LDAP OID).</summary>
+    public const string dicomTransferCapability = "1.2.840.10008.15.0.4.8";
+    /// <summary>Universal Coordinated Time (Synchronization Frame of Reference).</summary>
+    public const string UTC = "1.2.840.10008.15.1.1";
     /// <summary>Dublin Core (Coding Scheme).</summary>
     public const string DC = "1.2.840.10008.2.16.10";
     /// <summary>New York University Melanoma Clinical Cooperative Group (Coding Scheme).</summary>
@@ -233,6 +307,20 @@ public static partial class DicomUids
     public const string UNS = "1.2.840.10008.2.16.17";
     /// <summary>Research Resource Identification (Coding Scheme).</summary>
     public const string RRID = "1.2.840.10008.2.16.18";
+    /// <summary>DICOM Controlled Terminology (Coding Scheme).</summary>
+    public const string DCM = "1.2.840.10008.2.16.4";
+    /// <summary>Adult Mouse Anatomy Ontology (Coding Scheme).</summary>
+    public const string MA = "1.2.840.10008.2.16.5";
+    /// <summary>Uberon Ontology (Coding Scheme).</summary>
+    public const string UBERON = "1.2.840.10008.2.16.6";
+    /// <summary>Integrated Taxonomic Information System (ITIS) Taxonomic Serial Number (TSN) (Coding Scheme).</summary>
+    public const string ITIS_TSN = "1.2.840.10008.2.16.7";
+    /// <summary>Mouse Genome Initiative (MGI) (Coding Scheme).</summary>
+    public const string MGI = "1.2.840.10008.2.16.8";
+    /// <summary>PubChem Compound CID (Coding Scheme).</summary>
+    public const string PUBCHEM_CID = "1.2.840.10008.2.16.9";
+    /// <summary>DICOM UID Registry (DICOM UIDs as a Coding Scheme).</summary>
+    public const string DCMUID = "1.2.840.10008.2.6.1";
     /// <summary>DICOM Application Context Name (Application Context Name).</summary>
     public const string DICOMApplicationContext = "1.2.840.10008.3.1.1.1";
     /// <summary>Detached Patient Management SOP Class (SOP Class), retired.</summary>
@@ -263,18 +351,6 @@ public static partial class DicomUids
     public const string Storage = "1.2.840.10008.4.2";
     /// <summary>Basic Film Session SOP Class (SOP Class).</summary>
     public const string BasicFilmSession = "1.2.840.10008.5.1.1.1";
-    /// <summary>Basic Film Box SOP Class (SOP Class).</summary>
-    public const string BasicFilmBox = "1.2.840.10008.5.1.1.2";
-    /// <summary>Basic Grayscale Image Box SOP Class (SOP Class).</summary>
-    public const string BasicGrayscaleImageBox = "1.2.840.10008.5.1.1.4";
-    /// <summary>Basic Color Image Box SOP Class (SOP Class).</summary>
-    public const string BasicColorImageBox = "1.2.840.10008.5.1.1.4.1";
-    /// <summary>Referenced Image Box SOP Class (SOP Class), retired.</summary>
-    public const string ReferencedImageBox = "1.2.840.10008.5.1.1.4.2";
-    /// <summary>Basic Grayscale Print Management Meta SOP Class (Meta SOP Class).</summary>
-    public const string BasicGrayscalePrintManagementMeta = "1.2.840.10008.5.1.1.9";
-    /// <summary>Referenced Grayscale Print Management Meta SOP Class (Meta SOP Class), retired.</summary>
-    public const string ReferencedGrayscalePrintManagementMeta = "1.2.840.10008.5.1.1.9.1";
     /// <summary>Print Job SOP Class (SOP Class).</summary>
     public const string PrintJob = "1.2.840.10008.5.1.1.14";
     /// <summary>Basic Annotation Box SOP Class (SOP Class).</summary>
@@ -291,6 +367,8 @@ public static partial class DicomUids
     public const string BasicColorPrintManagementMeta = "1.2.840.10008.5.1.1.18";
     /// <summary>Referenced Color Print Management Meta SOP Class (Meta SOP Class), retired.</summary>
     public const string ReferencedColorPrintManagementMeta = "1.2.840.10008.5.1.1.18.1";
+    /// <summary>Basic Film Box SOP Class (SOP Class).</summary>
+    public const string BasicFilmBox = "1.2.840.10008.5.1.1.2";
     /// <summary>VOI LUT Box SOP Class (SOP Class).</summary>
     public const string VOILUTBox = "1.2.840.10008.5.1.1.22";
     /// <summary>Presentation LUT SOP Class (SOP Class).</summary>
@@ -315,10 +393,20 @@ public static partial class DicomUids
     public const string PullStoredPrintManagementMeta = "1.2.840.10008.5.1.1.32";
     /// <summary>Media Creation Management SOP Class UID (SOP Class).</summary>
     public const string MediaCreationManagement = "1.2.840.10008.5.1.1.33";
+    /// <summary>Basic Grayscale Image Box SOP Class (SOP Class).</summary>
+    public const string BasicGrayscaleImageBox = "1.2.840.10008.5.1.1.4";
+    /// <summary>Basic Color Image Box SOP Class (SOP Class).</summary>
+    public const string BasicColorImageBox = "1.2.840.10008.5.1.1.4.1";
+    /// <summary>Referenced Image Box SOP Class (SOP Class), retired.</summary>
+    public const string ReferencedImageBox = "1.2.840.10008.5.1.1.4.2";
     /// <summary>Display System SOP Class (SOP Class).</summary>
     public const string DisplaySystem = "1.2.840.10008.5.1.1.40";
     /// <summary>Display System SOP Instance (Well-known SOP Instance).</summary>
     public const string DisplaySystemInstance = "1.2.840.10008.5.1.1.40.1";
+    /// <summary>Basic Grayscale Print Management Meta SOP Class (Meta SOP Class).</summary>
+    public const string BasicGrayscalePrintManagementMeta = "1.2.840.10008.5.1.1.9";
+    /// <summary>Referenced Grayscale Print Management Meta SOP Class (Meta SOP Class), retired.</summary>
+    public const string ReferencedGrayscalePrintManagementMeta = "1.2.840.10008.5.1.1.9.1";
     /// <summary>Computed Radiography Image Storage (SOP Class).</summary>
     public const string ComputedRadiographyImageStorage = "1.2.840.10008.5.1.4.1.1.1";
     /// <summary>Digital X-Ray Image Storage - For Presentation (SOP Class).</summary>
@@ -333,86 +421,26 @@ public static partial class DicomUids
     public const string DigitalIntraOralXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.1.3";
     /// <summary>Digital Intra-Oral X-Ray Image Storage - For Processing (SOP Class).</summary>
     public const string DigitalIntraOralXRayImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.1.3.1";
-    /// <summary>CT Image Storage (SOP Class).</summary>
-    public const string CTImageStorage = "1.2.840.10008.5.1.4.1.1.2";
-    /// <summary>Enhanced CT Image Storage (SOP Class).</summary>
-    public const string EnhancedCTImageStorage = "1.2.840.10008.5.1.4.1.1.2.1";
-    /// <summary>Legacy Converted Enhanced CT Image Storage (SOP Class).</summary>
-    public const string LegacyConvertedEnhancedCTImageStorage = "1.2.840.10008.5.1.4.1.1.2.2";
-    /// <summary>Ultrasound Multi-frame Image Storage (SOP Class), retired.</summary>
-    public const string UltrasoundMultiFrameImageStorageRetired = "1.2.840.10008.5.1.4.1.1.3";
-    /// <summary>Ultrasound Multi-frame Image Storage (SOP Class).</summary>
-    public const string UltrasoundMultiFrameImageStorage = "1.2.840.10008.5.1.4.1.1.3.1";
-    /// <summary>MR Image Storage (SOP Class).</summary>
-    public const string MRImageStorage = "1.2.840.10008.5.1.4.1.1.4";
-    /// <summary>Enhanced MR Image Storage (SOP Class).</summary>
-    public const string EnhancedMRImageStorage = "1.2.840.10008.5.1.4.1.1.4.1";
-    /// <summary>MR Spectroscopy Storage (SOP Class).</summary>
-    public const string MRSpectroscopyStorage = "1.2.840.10008.5.1.4.1.1.4.2";
-    /// <summary>Enhanced MR Color Image Storage (SOP Class).</summary>
-    public const string EnhancedMRColorImageStorage = "1.2.840.10008.5.1.4.1.1.4.3";
-    /// <summary>Legacy Converted Enhanced MR Image Storage (SOP Class).</summary>
-    public const string LegacyConvertedEnhancedMRImageStorage = "1.2.840.10008.5.1.4.1.1.4.4";
-    /// <summary>Nuclear Medicine Image Storage (SOP Class), retired.</summary>
-    public const string NuclearMedicineImageStorageRetired = "1.2.840.10008.5.1.4.1.1.5";
-    /// <summary>Ultrasound Image Storage (SOP Class), retired.</summary>
-    public const string UltrasoundImageStorageRetired = "1.2.840.10008.5.1.4.1.1.6";
-    /// <summary>Ultrasound Image Storage (SOP Class).</summary>
-    public const string UltrasoundImageStorage = "1.2.840.10008.5.1.4.1.1.6.1";
-    /// <summary>Enhanced US Volume Storage (SOP Class).</summary>
-    public const string EnhancedUSVolumeStorage = "1.2.840.10008.5.1.4.1.1.6.2";
-    /// <summary>Secondary Capture Image Storage (SOP Class).</summary>
-    public const string SecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7";
-    /// <summary>Multi-frame Single Bit Secondary Capture Image Storage (SOP Class).</summary>
-    public const string MultiFrameSingleBitSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.1";
-    /// <summary>Multi-frame Grayscale Byte Secondary Capture Image Storage (SOP Class).</summary>
-    public const string MultiFrameGrayscaleByteSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.2";
-    /// <summary>Multi-frame Grayscale Word Secondary Capture Image Storage (SOP Class).</summary>
-    public const string MultiFrameGrayscaleWordSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.3";
-    /// <summary>Multi-frame True Color Secondary Capture Image Storage (SOP Class).</summary>
-    public const string MultiFrameTrueColorSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.4";
-    /// <summary>Standalone Overlay Storage (SOP Class), retired.</summary>
-    public const string StandaloneOverlayStorage = "1.2.840.10008.5.1.4.1.1.8";
-    /// <summary>Standalone Curve Storage (SOP Class), retired.</summary>
-    public const string StandaloneCurveStorage = "1.2.840.10008.5.1.4.1.1.9";
-    /// <summary>Waveform Storage - Trial (SOP Class), retired.</summary>
-    public const string WaveformStorageTrial = "1.2.840.10008.5.1.4.1.1.9.1";
-    /// <summary>12-lead ECG Waveform Storage (SOP Class).</summary>
-    public const string TwelveLeadECGWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.1.1";
-    /// <summary>General ECG Waveform Storage (SOP Class).</summary>
-    public const string GeneralECGWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.1.2";
-    /// <summary>Ambulatory ECG Waveform Storage (SOP Class).</summary>
-    public const string AmbulatoryECGWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.1.3";
-    /// <summary>Hemodynamic Waveform Storage (SOP Class).</summary>
-    public const string HemodynamicWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.2.1";
-    /// <summary>Cardiac Electrophysiology Waveform Storage (SOP Class).</summary>
-    public const string CardiacElectrophysiologyWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.3.1";
-    /// <summary>Basic Voice Audio Waveform Storage (SOP Class).</summary>
-    public const string BasicVoiceAudioWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.4.1";
-    /// <summary>General Audio Waveform Storage (SOP Class).</summary>
-    public const string GeneralAudioWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.4.2";
-    /// <summary>Arterial Pulse Waveform Storage (SOP Class).</summary>
-    public const string ArterialPulseWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.5.1";
-    /// <summary>Respiratory Waveform Storage (SOP Class).</summary>
-    public const string RespiratoryWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.6.1";
-    /// <summary>Multi-channel Respiratory Waveform Storage (SOP Class).</summary>
-    public const string MultichannelRespiratoryWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.6.2";
-    /// <summary>Routine Scalp Electroencephalogram Waveform Storage (SOP Class).</summary>
-    public const string RoutineScalpElectroencephalogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.1";
-    /// <summary>Electromyogram Waveform Storage (SOP Class).</summary>
-    public const string ElectromyogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.2";
-    /// <summary>Electrooculogram Waveform Storage (SOP Class).</summary>
-    public const string ElectrooculogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.3";
-    /// <summary>Sleep Electroencephalogram Waveform Storage (SOP Class).</summary>
-    public const string SleepElectroencephalogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.4";
-    /// <summary>Body Position Waveform Storage (SOP Class).</summary>
-    public const string BodyPositionWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.8.1";
     /// <summary>Standalone Modality LUT Storage (SOP Class), retired.</summary>
     public const string StandaloneModalityLUTStorage = "1.2.840.10008.5.1.4.1.1.10";
+    /// <summary>Encapsulated PDF Storage (SOP Class).</summary>
+    public const string EncapsulatedPDFStorage = "1.2.840.10008.5.1.4.1.1.104.1";
+    /// <summary>Encapsulated CDA Storage (SOP Class).</summary>
+    public const string EncapsulatedCDAStorage = "1.2.840.10008.5.1.4.1.1.104.2";
+    /// <summary>Encapsulated STL Storage (SOP Class).</summary>
+    public const string EncapsulatedSTLStorage = "1.2.840.10008.5.1.4.1.1.104.3";
+    /// <summary>Encapsulated OBJ Storage (SOP Class).</summary>
+    public const string EncapsulatedOBJStorage = "1.2.840.10008.5.1.4.1.1.104.4";
+    /// <summary>Encapsulated MTL Storage (SOP Class).</summary>
+    public const string EncapsulatedMTLStorage = "1.2.840.10008.5.1.4.1.1.104.5";
     /// <summary>Standalone VOI LUT Storage (SOP Class), retired.</summary>
     public const string StandaloneVOILUTStorage = "1.2.840.10008.5.1.4.1.1.11";
     /// <summary>Grayscale Softcopy Presentation State Storage (SOP Class).</summary>
     public const string GrayscaleSoftcopyPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.1";
+    /// <summary>Segmented Volume Rendering Volumetric Presentation State Storage (SOP Class).</summary>
+    public const string SegmentedVolumeRenderingVolumetricPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.10";
+    /// <summary>Multiple Volume Rendering Volumetric Presentation State Storage (SOP Class).</summary>
+    public const string MultipleVolumeRenderingVolumetricPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.11";
     /// <summary>Color Softcopy Presentation State Storage (SOP Class).</summary>
     public const string ColorSoftcopyPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.2";
     /// <summary>Pseudo-Color Softcopy Presentation State Storage (SOP Class).</summary>
@@ -429,10 +457,6 @@ public static partial class DicomUids
     public const string AdvancedBlendingPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.8";
     /// <summary>Volume Rendering Volumetric Presentation State Storage (SOP Class).</summary>
     public const string VolumeRenderingVolumetricPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.9";
-    /// <summary>Segmented Volume Rendering Volumetric Presentation State Storage (SOP Class).</summary>
-    public const string SegmentedVolumeRenderingVolumetricPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.10";
-    /// <summary>Multiple Volume Rendering Volumetric Presentation State Storage (SOP Class).</summary>
-    public const string MultipleVolumeRenderingVolumetricPresentationStateStorage = "1.2.840.10008.5.1.4.1.1.11.11";
     /// <summary>X-Ray Angiographic Image Storage (SOP Class).</summary>
     public const string XRayAngiographicImageStorage = "1.2.840.10008.5.1.4.1.1.12.1";
     /// <summary>Enhanced XA Image Storage (SOP Class).</summary>
@@ -443,6 +467,12 @@ public static partial class DicomUids
     public const string EnhancedXRFImageStorage = "1.2.840.10008.5.1.4.1.1.12.2.1";
     /// <summary>X-Ray Angiographic Bi-Plane Image Storage (SOP Class), retired.</summary>
     public const string XRayAngiographicBiPlaneImageStorage = "1.2.840.10008.5.1.4.1.1.12.3";
+    /// <summary>Positron Emission Tomography Image Storage (SOP Class).</summary>
+    public const string PositronEmissionTomographyImageStorage = "1.2.840.10008.5.1.4.1.1.128";
+    /// <summary>Legacy Converted Enhanced PET Image Storage (SOP Class).</summary>
+    public const string LegacyConvertedEnhancedPETImageStorage = "1.2.840.10008.5.1.4.1.1.128.1";
+    /// <summary>Standalone PET Curve Storage (SOP Class), retired.</summary>
+    public const string StandalonePETCurveStorage = "1.2.840.10008.5.1.4.1.1.129";
     /// <summary>X-Ray 3D Angiographic Image Storage (SOP Class).</summary>
     public const string XRay3DAngiographicImageStorage = "1.2.840.10008.5.1.4.1.1.13.1.1";
     /// <summary>X-Ray 3D Craniofacial Image Storage (SOP Class).</summary>
@@ -453,14 +483,124 @@ public static partial class DicomUids
     public const string BreastProjectionXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.13.1.4";
     /// <summary>Breast Projection X-Ray Image Storage - For Processing (SOP Class).</summary>
     public const string BreastProjectionXRayImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.13.1.5";
+    /// <summary>Enhanced PET Image Storage (SOP Class).</summary>
+    public const string EnhancedPETImageStorage = "1.2.840.10008.5.1.4.1.1.130";
+    /// <summary>Basic Structured Display Storage (SOP Class).</summary>
+    public const string BasicStructuredDisplayStorage = "1.2.840.10008.5.1.4.1.1.131";
     /// <summary>Intravascular Optical Coherence Tomography Image Storage - For Presentation (SOP Class).</summary>
     public const string IntravascularOpticalCoherenceTomographyImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.14.1";
     /// <summary>Intravascular Optical Coherence Tomography Image Storage - For Processing (SOP Class).</summary>
     public const string IntravascularOpticalCoherenceTomographyImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.14.2";
+    /// <summary>CT Image Storage (SOP Class).</summary>
+    public const string CTImageStorage = "1.2.840.10008.5.1.4.1.1.2";
+    /// <summary>Enhanced CT Image Storage (SOP Class).</summary>
+    public const string EnhancedCTImageStorage = "1.2.840.10008.5.1.4.1.1.2.1";
+    /// <summary>Legacy Converted Enhanced CT Image Storage (SOP Class).</summary>
+    public const string LegacyConvertedEnhancedCTImageStorage = "1.2.840.10008.5.1.4.1.1.2.2";
     /// <summary>Nuclear Medicine Image Storage (SOP Class).</summary>
     public const string NuclearMedicineImageStorage = "1.2.840.10008.5.1.4.1.1.20";
+    /// <summary>CT Defined Procedure Protocol Storage (SOP Class).</summary>
+    public const string CTDefinedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.1";
+    /// <summary>CT Performed Procedure Protocol Storage (SOP Class).</summary>
+    public const string CTPerformedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.2";
+    /// <summary>Protocol Approval Storage (SOP Class).</summary>
+    public const string ProtocolApprovalStorage = "1.2.840.10008.5.1.4.1.1.200.3";
+    /// <summary>Protocol Approval Information Model - FIND (SOP Class).</summary>
+    public const string ProtocolApprovalInformationModelFind = "1.2.840.10008.5.1.4.1.1.200.4";
+    /// <summary>Protocol Approval Information Model - MOVE (SOP Class).</summary>
+    public const string ProtocolApprovalInformationModelMove = "1.2.840.10008.5.1.4.1.1.200.5";
+    /// <summary>Protocol Approval Information Model - GET (SOP Class).</summary>
+    public const string ProtocolApprovalInformationModelGet = "1.2.840.10008.5.1.4.1.1.200.6";
+    /// <summary>XA Defined Procedure Protocol Storage (SOP Class).</summary>
+    public const string XADefinedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.7";
+    /// <summary>XA Performed Procedure Protocol Storage (SOP Class).</summary>
+    public const string XAPerformedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.8";
+    /// <summary>Ultrasound Multi-frame Image Storage (SOP Class), retired.</summary>
+    public const string UltrasoundMultiFrameImageStorageRetired = "1.2.840.10008.5.1.4.1.1.3";
+    /// <summary>Ultrasound Multi-frame Image Storage (SOP Class).</summary>
+    public const string UltrasoundMultiFrameImageStorage = "1.2.840.10008.5.1.4.1.1.3.1";
     /// <summary>Parametric Map Storage (SOP Class).</summary>
     public const string ParametricMapStorage = "1.2.840.10008.5.1.4.1.1.30";
+    /// <summary>MR Image Storage (SOP Class).</summary>
+    public const string MRImageStorage = "1.2.840.10008.5.1.4.1.1.4";
+    /// <summary>Enhanced MR Image Storage (SOP Class).</summary>
+    public const string EnhancedMRImageStorage = "1.2.840.10008.5.1.4.1.1.4.1";
+    /// <summary>MR Spectroscopy Storage (SOP Class).</summary>
+    public const string MRSpectroscopyStorage = "1.2.840.10008.5.1.4.1.1.4.2";
+    /// <summary>Enhanced MR Color Image Storage (SOP Class).</summary>
+    public const string EnhancedMRColorImageStorage = "1.2.840.10008.5.1.4.1.1.4.3";
+    /// <summary>Legacy Converted Enhanced MR Image Storage (SOP Class).</summary>
+    public const string LegacyConvertedEnhancedMRImageStorage = "1.2.840.10008.5.1.4.1.1.4.4";
+    /// <summary>RT Image Storage (SOP Class).</summary>
+    public const string RTImageStorage = "1.2.840.10008.5.1.4.1.1.481.1";
+    /// <summary>RT Physician Intent Storage (SOP Class).</summary>
+    public const string RTPhysicianIntentStorage = "1.2.840.10008.5.1.4.1.1.481.10";
+    /// <summary>RT Segment Annotation Storage (SOP Class).</summary>
+    public const string RTSegmentAnnotationStorage = "1.2.840.10008.5.1.4.1.1.481.11";
+    /// <summary>RT Radiation Set Storage (SOP Class).</summary>
+    public const string RTRadiationSetStorage = "1.2.840.10008.5.1.4.1.1.481.12";
+    /// <summary>C-Arm Photon-Electron Radiation Storage (SOP Class).</summary>
+    public const string CArmPhotonElectronRadiationStorage = "1.2.840.10008.5.1.4.1.1.481.13";
+    /// <summary>Tomotherapeutic Radiation Storage (SOP Class).</summary>
+    public const string TomotherapeuticRadiationStorage = "1.2.840.10008.5.1.4.1.1.481.14";
+    /// <summary>Robotic-Arm Radiation Storage (SOP Class).</summary>
+    public const string RoboticArmRadiationStorage = "1.2.840.10008.5.1.4.1.1.481.15";
+    /// <summary>RT Radiation Record Set Storage (SOP Class).</summary>
+    public const string RTRadiationRecordSetStorage = "1.2.840.10008.5.1.4.1.1.481.16";
+    /// <summary>RT Radiation Salvage Record Storage (SOP Class).</summary>
+    public const string RTRadiationSalvageRecordStorage = "1.2.840.10008.5.1.4.1.1.481.17";
+    /// <summary>Tomotherapeutic Radiation Record Storage (SOP Class).</summary>
+    public const string TomotherapeuticRadiationRecordStorage = "1.2.840.10008.5.1.4.1.1.481.18";
+    /// <summary>C-Arm Photon-Electron Radiation Record Storage (SOP Class).</summary>
+    public const string CArmPhotonElectronRadiationRecordStorage = "1.2.840.10008.5.1.4.1.1.481.19";
+    /// <summary>RT Dose Storage (SOP Class).</summary>
+    public const string RTDoseStorage = "1.2.840.10008.5.1.4.1.1.481.2";
+    /// <summary>Robotic Radiation Record Storage (SOP Class).</summary>
+    public const string RoboticRadiationRecordStorage = "1.2.840.10008.5.1.4.1.1.481.20";
+    /// <summary>RT Radiation Set Delivery Instruction Storage (SOP Class).</summary>
+    public const string RTRadiationSetDeliveryInstructionStorage = "1.2.840.10008.5.1.4.1.1.481.21";
+    /// <summary>RT Treatment Preparation Storage (SOP Class).</summary>
+    public const string RTTreatmentPreparationStorage = "1.2.840.10008.5.1.4.1.1.481.22";
+    /// <summary>RT Structure Set Storage (SOP Class).</summary>
+    public const string RTStructureSetStorage = "1.2.840.10008.5.1.4.1.1.481.3";
+    /// <summary>RT Beams Treatment Record Storage (SOP Class).</summary>
+    public const string RTBeamsTreatmentRecordStorage = "1.2.840.10008.5.1.4.1.1.481.4";
+    /// <summary>RT Plan Storage (SOP Class).</summary>
+    public const string RTPlanStorage = "1.2.840.10008.5.1.4.1.1.481.5";
+    /// <summary>RT Brachy Treatment Record Storage (SOP Class).</summary>
+    public const string RTBrachyTreatmentRecordStorage = "1.2.840.10008.5.1.4.1.1.481.6";
+    /// <summary>RT Treatment Summary Record Storage (SOP Class).</summary>
+    public const string RTTreatmentSummaryRecordStorage = "1.2.840.10008.5.1.4.1.1.481.7";
+    /// <summary>RT Ion Plan Storage (SOP Class).</summary>
+    public const string RTIonPlanStorage = "1.2.840.10008.5.1.4.1.1.481.8";
+    /// <summary>RT Ion Beams Treatment Record Storage (SOP Class).</summary>
+    public const string RTIonBeamsTreatmentRecordStorage = "1.2.840.10008.5.1.4.1.1.481.9";
+    /// <summary>Nuclear Medicine Image Storage (SOP Class), retired.</summary>
+    public const string NuclearMedicineImageStorageRetired = "1.2.840.10008.5.1.4.1.1.5";
+    /// <summary>DICOS CT Image Storage (SOP Class).</summary>
+    public const string DICOSCTImageStorage = "1.2.840.10008.5.1.4.1.1.501.1";
+    /// <summary>DICOS Digital X-Ray Image Storage - For Presentation (SOP Class).</summary>
+    public const string DICOSDigitalXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.501.2.1";
+    /// <summary>DICOS Digital X-Ray Image Storage - For Processing (SOP Class).</summary>
+    public const string DICOSDigitalXRayImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.501.2.2";
+    /// <summary>DICOS Threat Detection Report Storage (SOP Class).</summary>
+    public const string DICOSThreatDetectionReportStorage = "1.2.840.10008.5.1.4.1.1.501.3";
+    /// <summary>DICOS 2D AIT Storage (SOP Class).</summary>
+    public const string DICOS2DAITStorage = "1.2.840.10008.5.1.4.1.1.501.4";
+    /// <summary>DICOS 3D AIT Storage (SOP Class).</summary>
+    public const string DICOS3DAITStorage = "1.2.840.10008.5.1.4.1.1.501.5";
+    /// <summary>DICOS Quadrupole Resonance (QR) Storage (SOP Class).</summary>
+    public const string DICOSQuadrupoleResonanceStorage = "1.2.840.10008.5.1.4.1.1.501.6";
+    /// <summary>Ultrasound Image Storage (SOP Class), retired.</summary>
+    public const string UltrasoundImageStorageRetired = "1.2.840.10008.5.1.4.1.1.6";
+    /// <summary>Ultrasound Image Storage (SOP Class).</summary>
+    public const string UltrasoundImageStorage = "1.2.840.10008.5.1.4.1.1.6.1";
+    /// <summary>Enhanced US Volume Storage (SOP Class).</summary>
+    public const string EnhancedUSVolumeStorage = "1.2.840.10008.5.1.4.1.1.6.2";
+    /// <summary>Eddy Current Image Storage (SOP Class).</summary>
+    public const string EddyCurrentImageStorage = "1.2.840.10008.5.1.4.1.1.601.1";
+    /// <summary>Eddy Current Multi-frame Image Storage (SOP Class).</summary>
+    public const string EddyCurrentMultiFrameImageStorage = "1.2.840.10008.5.1.4.1.1.601.2";
     /// <summary>Raw Data Storage (SOP Class).</summary>
     public const string RawDataStorage = "1.2.840.10008.5.1.4.1.1.66";
     /// <summary>Spatial Registration Storage (SOP Class).</summary>
@@ -481,6 +621,16 @@ public static partial class DicomUids
     public const string SurfaceScanMeshStorage = "1.2.840.10008.5.1.4.1.1.68.1";
     /// <summary>Surface Scan Point Cloud Storage (SOP Class).</summary>
     public const string SurfaceScanPointCloudStorage = "1.2.840.10008.5.1.4.1.1.68.2";
+    /// <summary>Secondary Capture Image Storage (SOP Class).</summary>
+    public const string SecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7";
+    /// <summary>Multi-frame Single Bit Secondary Capture Image Storage (SOP Class).</summary>
+    public const string MultiFrameSingleBitSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.1";
+    /// <summary>Multi-frame Grayscale Byte Secondary Capture Image Storage (SOP Class).</summary>
+    public const string MultiFrameGrayscaleByteSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.2";
+    /// <summary>Multi-frame Grayscale Word Secondary Capture Image Storage (SOP Class).</summary>
+    public const string MultiFrameGrayscaleWordSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.3";
+    /// <summary>Multi-frame True Color Secondary Capture Image Storage (SOP Class).</summary>
+    public const string MultiFrameTrueColorSecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7.4";
     /// <summary>VL Image Storage - Trial (SOP Class), retired.</summary>
     public const string VLImageStorageTrial = "1.2.840.10008.5.1.4.1.1.77.1";
     /// <summary>VL Endoscopic Image Storage (SOP Class).</summary>
@@ -537,6 +687,8 @@ public static partial class DicomUids
     public const string IntraocularLensCalculationsStorage = "1.2.840.10008.5.1.4.1.1.78.8";
     /// <summary>Macular Grid Thickness and Volume Report Storage (SOP Class).</summary>
     public const string MacularGridThicknessAndVolumeReportStorage = "1.2.840.10008.5.1.4.1.1.79.1";
+    /// <summary>Standalone Overlay Storage (SOP Class), retired.</summary>
+    public const string StandaloneOverlayStorage = "1.2.840.10008.5.1.4.1.1.8";
     /// <summary>Ophthalmic Visual Field Static Perimetry Measurements Storage (SOP Class).</summary>
     public const string OphthalmicVisualFieldStaticPerimetryMeasurementsStorage = "1.2.840.10008.5.1.4.1.1.80.1";
     /// <summary>Ophthalmic Thickness Map Storage (SOP Class).</summary>
@@ -545,22 +697,22 @@ public static partial class DicomUids
     public const string CornealTopographyMapStorage = "1.2.840.10008.5.1.4.1.1.82.1";
     /// <summary>Text SR Storage - Trial (SOP Class), retired.</summary>
     public const string TextSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.1";
-    /// <summary>Audio SR Storage - Trial (SOP Class), retired.</summary>
-    public const string AudioSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.2";
-    /// <summary>Detail SR Storage - Trial (SOP Class), retired.</summary>
-    public const string DetailSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.3";
-    /// <summary>Comprehensive SR Storage - Trial (SOP Class), retired.</summary>
-    public const string ComprehensiveSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.4";
     /// <summary>Basic Text SR Storage (SOP Class).</summary>
     public const string BasicTextSRStorage = "1.2.840.10008.5.1.4.1.1.88.11";
+    /// <summary>Audio SR Storage - Trial (SOP Class), retired.</summary>
+    public const string AudioSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.2";
     /// <summary>Enhanced SR Storage (SOP Class).</summary>
     public const string EnhancedSRStorage = "1.2.840.10008.5.1.4.1.1.88.22";
+    /// <summary>Detail SR Storage - Trial (SOP Class), retired.</summary>
+    public const string DetailSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.3";
     /// <summary>Comprehensive SR Storage (SOP Class).</summary>
     public const string ComprehensiveSRStorage = "1.2.840.10008.5.1.4.1.1.88.33";
     /// <summary>Comprehensive 3D SR Storage (SOP Class).</summary>
     public const string Comprehensive3DSRStorage = "1.2.840.10008.5.1.4.1.1.88.34";
     /// <summary>Extensible SR Storage (SOP Class).</summary>
     public const string ExtensibleSRStorage = "1.2.840.10008.5.1.4.1.1.88.35";
+    /// <summary>Comprehensive SR Storage - Trial (SOP Class), retired.</summary>
+    public const string ComprehensiveSRStorageTrial = "1.2.840.10008.5.1.4.1.1.88.4";
     /// <summary>Procedure Log Storage (SOP Class).</summary>
     public const string ProcedureLogStorage = "1.2.840.10008.5.1.4.1.1.88.40";
     /// <summary>Mammography CAD SR Storage (SOP Class).</summary>
@@ -589,108 +741,44 @@ public static partial class DicomUids
     public const string PerformedImagingAgentAdministrationSRStorage = "1.2.840.10008.5.1.4.1.1.88.75";
     /// <summary>Enhanced X-Ray Radiation Dose SR Storage (SOP Class).</summary>
     public const string EnhancedXRayRadiationDoseSRStorage = "1.2.840.10008.5.1.4.1.1.88.76";
+    /// <summary>Standalone Curve Storage (SOP Class), retired.</summary>
+    public const string StandaloneCurveStorage = "1.2.840.10008.5.1.4.1.1.9";
+    /// <summary>Waveform Storage - Trial (SOP Class), retired.</summary>
+    public const string WaveformStorageTrial = "1.2.840.10008.5.1.4.1.1.9.1";
+    /// <summary>12-lead ECG Waveform Storage (SOP Class).</summary>
+    public const string TwelveLeadECGWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.1.1";
+    /// <summary>General ECG Waveform Storage (SOP Class).</summary>
+    public const string GeneralECGWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.1.2";
+    /// <summary>Ambulatory ECG Waveform Storage (SOP Class).</summary>
+    public const string AmbulatoryECGWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.1.3";
+    /// <summary>Hemodynamic Waveform Storage (SOP Class).</summary>
+    public const string HemodynamicWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.2.1";
+    /// <summary>Cardiac Electrophysiology Waveform Storage (SOP Class).</summary>
+    public const string CardiacElectrophysiologyWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.3.1";
+    /// <summary>Basic Voice Audio Waveform Storage (SOP Class).</summary>
+    public const string BasicVoiceAudioWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.4.1";
+    /// <summary>General Audio Waveform Storage (SOP Class).</summary>
+    public const string GeneralAudioWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.4.2";
+    /// <summary>Arterial Pulse Waveform Storage (SOP Class).</summary>
+    public const string ArterialPulseWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.5.1";
+    /// <summary>Respiratory Waveform Storage (SOP Class).</summary>
+    public const string RespiratoryWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.6.1";
+    /// <summary>Multi-channel Respiratory Waveform Storage (SOP Class).</summary>
+    public const string MultichannelRespiratoryWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.6.2";
+    /// <summary>Routine Scalp Electroencephalogram Waveform Storage (SOP Class).</summary>
+    public const string RoutineScalpElectroencephalogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.1";
+    /// <summary>Electromyogram Waveform Storage (SOP Class).</summary>
+    public const string ElectromyogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.2";
+    /// <summary>Electrooculogram Waveform Storage (SOP Class).</summary>
+    public const string ElectrooculogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.3";
+    /// <summary>Sleep Electroencephalogram Waveform Storage (SOP Class).</summary>
+    public const string SleepElectroencephalogramWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.7.4";
+    /// <summary>Body Position Waveform Storage (SOP Class).</summary>
+    public const string BodyPositionWaveformStorage = "1.2.840.10008.5.1.4.1.1.9.8.1";
     /// <summary>Content Assessment Results Storage (SOP Class).</summary>
     public const string ContentAssessmentResultsStorage = "1.2.840.10008.5.1.4.1.1.90.1";
     /// <summary>Microscopy Bulk Simple Annotations Storage (SOP Class).</summary>
     public const string MicroscopyBulkSimpleAnnotationsStorage = "1.2.840.10008.5.1.4.1.1.91.1";
-    /// <summary>Encapsulated PDF Storage (SOP Class).</summary>
-    public const string EncapsulatedPDFStorage = "1.2.840.10008.5.1.4.1.1.104.1";
-    /// <summary>Encapsulated CDA Storage (SOP Class).</summary>
-    public const string EncapsulatedCDAStorage = "1.2.840.10008.5.1.4.1.1.104.2";
-    /// <summary>Encapsulated STL Storage (SOP Class).</summary>
-    public const string EncapsulatedSTLStorage = "1.2.840.10008.5.1.4.1.1.104.3";
-    /// <summary>Encapsulated OBJ Storage (SOP Class).</summary>
-    public const string EncapsulatedOBJStorage = "1.2.840.10008.5.1.4.1.1.104.4";
-    /// <summary>Encapsulated MTL Storage (SOP Class).</summary>
-    public const string EncapsulatedMTLStorage = "1.2.840.10008.5.1.4.1.1.104.5";
-    /// <summary>Positron Emission Tomography Image Storage (SOP Class).</summary>
-    public const string PositronEmissionTomographyImageStorage = "1.2.840.10008.5.1.4.1.1.128";
-    /// <summary>Legacy Converted Enhanced PET Image Storage (SOP Class).</summary>
-    public const string LegacyConvertedEnhancedPETImageStorage = "1.2.840.10008.5.1.4.1.1.128.1";
-    /// <summary>Standalone PET Curve Storage (SOP Class), retired.</summary>
-    public const string StandalonePETCurveStorage = "1.2.840.10008.5.1.4.1.1.129";
-    /// <summary>Enhanced PET Image Storage (SOP Class).</summary>
-    public const string EnhancedPETImageStorage = "1.2.840.10008.5.1.4.1.1.130";
-    /// <summary>Basic Structured Display Storage (SOP Class).</summary>
-    public const string BasicStructuredDisplayStorage = "1.2.840.10008.5.1.4.1.1.131";
-    /// <summary>CT Defined Procedure Protocol Storage (SOP Class).</summary>
-    public const string CTDefinedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.1";
-    /// <summary>CT Performed Procedure Protocol Storage (SOP Class).</summary>
-    public const string CTPerformedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.2";
-    /// <summary>Protocol Approval Storage (SOP Class).</summary>
-    public const string ProtocolApprovalStorage = "1.2.840.10008.5.1.4.1.1.200.3";
-    /// <summary>Protocol Approval Information Model - FIND (SOP Class).</summary>
-    public const string ProtocolApprovalInformationModelFind = "1.2.840.10008.5.1.4.1.1.200.4";
-    /// <summary>Protocol Approval Information Model - MOVE (SOP Class).</summary>
-    public const string ProtocolApprovalInformationModelMove = "1.2.840.10008.5.1.4.1.1.200.5";
-    /// <summary>Protocol Approval Information Model - GET (SOP Class).</summary>
-    public const string ProtocolApprovalInformationModelGet = "1.2.840.10008.5.1.4.1.1.200.6";
-    /// <summary>XA Defined Procedure Protocol Storage (SOP Class).</summary>
-    public const string XADefinedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.7";
-    /// <summary>XA Performed Procedure Protocol Storage (SOP Class).</summary>
-    public const string XAPerformedProcedureProtocolStorage = "1.2.840.10008.5.1.4.1.1.200.8";
-    /// <summary>RT Image Storage (SOP Class).</summary>
-    public const string RTImageStorage = "1.2.840.10008.5.1.4.1.1.481.1";
-    /// <summary>RT Dose Storage (SOP Class).</summary>
-    public const string RTDoseStorage = "1.2.840.10008.5.1.4.1.1.481.2";
-    /// <summary>RT Structure Set Storage (SOP Class).</summary>
-    public const string RTStructureSetStorage = "1.2.840.10008.5.1.4.1.1.481.3";
-    /// <summary>RT Beams Treatment Record Storage (SOP Class).</summary>
-    public const string RTBeamsTreatmentRecordStorage = "1.2.840.10008.5.1.4.1.1.481.4";
-    /// <summary>RT Plan Storage (SOP Class).</summary>
-    public const string RTPlanStorage = "1.2.840.10008.5.1.4.1.1.481.5";
-    /// <summary>RT Brachy Treatment Record Storage (SOP Class).</summary>
-    public const string RTBrachyTreatmentRecordStorage = "1.2.840.10008.5.1.4.1.1.481.6";
-    /// <summary>RT Treatment Summary Record Storage (SOP Class).</summary>
-    public const string RTTreatmentSummaryRecordStorage = "1.2.840.10008.5.1.4.1.1.481.7";
-    /// <summary>RT Ion Plan Storage (SOP Class).</summary>
-    public const string RTIonPlanStorage = "1.2.840.10008.5.1.4.1.1.481.8";
-    /// <summary>RT Ion Beams Treatment Record Storage (SOP Class).</summary>
-    public const string RTIonBeamsTreatmentRecordStorage = "1.2.840.10008.5.1.4.1.1.481.9";
-    /// <summary>RT Physician Intent Storage (SOP Class).</summary>
-    public const string RTPhysicianIntentStorage = "1.2.840.10008.5.1.4.1.1.481.10";
-    /// <summary>RT Segment Annotation Storage (SOP Class).</summary>
-    public const string RTSegmentAnnotationStorage = "1.2.840.10008.5.1.4.1.1.481.11";
-    /// <summary>RT Radiation Set Storage (SOP Class).</summary>
-    public const string RTRadiationSetStorage = "1.2.840.10008.5.1.4.1.1.481.12";
-    /// <summary>C-Arm Photon-Electron Radiation Storage (SOP Class).</summary>
-    public const string CArmPhotonElectronRadiationStorage = "1.2.840.10008.5.1.4.1.1.481.13";
-    /// <summary>Tomotherapeutic Radiation Storage (SOP Class).</summary>
-    public const string TomotherapeuticRadiationStorage = "1.2.840.10008.5.1.4.1.1.481.14";
-    /// <summary>Robotic-Arm Radiation Storage (SOP Class).</summary>
-    public const string RoboticArmRadiationStorage = "1.2.840.10008.5.1.4.1.1.481.15";
-    /// <summary>RT Radiation Record Set Storage (SOP Class).</summary>
-    public const string RTRadiationRecordSetStorage = "1.2.840.10008.5.1.4.1.1.481.16";
-    /// <summary>RT Radiation Salvage Record Storage (SOP Class).</summary>
-    public const string RTRadiationSalvageRecordStorage = "1.2.840.10008.5.1.4.1.1.481.17";
-    /// <summary>Tomotherapeutic Radiation Record Storage (SOP Class).</summary>
-    public const string TomotherapeuticRadiationRecordStorage = "1.2.840.10008.5.1.4.1.1.481.18";
-    /// <summary>C-Arm Photon-Electron Radiation Record Storage (SOP Class).</summary>
-    public const string CArmPhotonElectronRadiationRecordStorage = "1.2.840.10008.5.1.4.1.1.481.19";
-    /// <summary>Robotic Radiation Record Storage (SOP Class).</summary>
-    public const string RoboticRadiationRecordStorage = "1.2.840.10008.5.1.4.1.1.481.20";
-    /// <summary>RT Radiation Set Delivery Instruction Storage (SOP Class).</summary>
-    public const string RTRadiationSetDeliveryInstructionStorage = "1.2.840.10008.5.1.4.1.1.481.21";
-    /// <summary>RT Treatment Preparation Storage (SOP Class).</summary>
-    public const string RTTreatmentPreparationStorage = "1.2.840.10008.5.1.4.1.1.481.22";
-    /// <summary>DICOS CT Image Storage (SOP Class).</summary>
-    public const string DICOSCTImageStorage = "1.2.840.10008.5.1.4.1.1.501.1";
-    /// <summary>DICOS Digital X-Ray Image Storage - For Presentation (SOP Class).</summary>
-    public const string DICOSDigitalXRayImageStorageForPresentation = "1.2.840.10008.5.1.4.1.1.501.2.1";
-    /// <summary>DICOS Digital X-Ray Image Storage - For Processing (SOP Class).</summary>
-    public const string DICOSDigitalXRayImageStorageForProcessing = "1.2.840.10008.5.1.4.1.1.501.2.2";
-    /// <summary>DICOS Threat Detection Report Storage (SOP Class).</summary>
-    public const string DICOSThreatDetectionReportStorage = "1.2.840.10008.5.1.4.1.1.501.3";
-    /// <summary>DICOS 2D AIT Storage (SOP Class).</summary>
-    public const string DICOS2DAITStorage = "1.2.840.10008.5.1.4.1.1.501.4";
-    /// <summary>DICOS 3D AIT Storage (SOP Class).</summary>
-    public const string DICOS3DAITStorage = "1.2.840.10008.5.1.4.1.1.501.5";
-    /// <summary>DICOS Quadrupole Resonance (QR) Storage (SOP Class).</summary>
-    public const string DICOSQuadrupoleResonanceStorage = "1.2.840.10008.5.1.4.1.1.501.6";
-    /// <summary>Eddy Current Image Storage (SOP Class).</summary>
-    public const string EddyCurrentImageStorage = "1.2.840.10008.5.1.4.1.1.601.1";
-    /// <summary>Eddy Current Multi-frame Image Storage (SOP Class).</summary>
-    public const string EddyCurrentMultiFrameImageStorage = "1.2.840.10008.5.1.4.1.1.601.2";
     /// <summary>Patient Root Query/Retrieve Information Model - FIND (SOP Class).</summary>
     public const string PatientRootQueryRetrieveInformationModelFind = "1.2.840.10008.5.1.4.1.2.1.1";
     /// <summary>Patient Root Query/Retrieve Information Model - MOVE (SOP Class).</summary>
@@ -735,6 +823,8 @@ public static partial class DicomUids
     public const string InstanceAvailabilityNotification = "1.2.840.10008.5.1.4.33";
     /// <summary>RT Beams Delivery Instruction Storage - Trial (SOP Class), retired.</summary>
     public const string RTBeamsDeliveryInstructionStorageTrial = "1.2.840.10008.5.1.4.34.1";
+    /// <summary>RT Brachy Application Setup Delivery Instruction Storage (SOP Class).</summary>
+    public const string RTBrachyApplicationSetupDeliveryInstructionStorage = "1.2.840.10008.5.1.4.34.10";
     /// <summary>RT Conventional Machine Verification - Trial (SOP Class), retired.</summary>
     public const string RTConventionalMachineVerificationTrial = "1.2.840.10008.5.1.4.34.2";
     /// <summary>RT Ion Machine Verification - Trial (SOP Class), retired.</summary>
@@ -771,8 +861,6 @@ public static partial class DicomUids
     public const string RTConventionalMachineVerification = "1.2.840.10008.5.1.4.34.8";
     /// <summary>RT Ion Machine Verification (SOP Class).</summary>
     public const string RTIonMachineVerification = "1.2.840.10008.5.1.4.34.9";
-    /// <summary>RT Brachy Application Setup Delivery Instruction Storage (SOP Class).</summary>
-    public const string RTBrachyApplicationSetupDeliveryInstructionStorage = "1.2.840.10008.5.1.4.34.10";
     /// <summary>General Relevant Patient Information Query (SOP Class).</summary>
     public const string GeneralRelevantPatientInformationQuery = "1.2.840.10008.5.1.4.37.1";
     /// <summary>Breast Imaging Relevant Patient Information Query (SOP Class).</summary>
@@ -829,551 +917,504 @@ public static partial class DicomUids
     public const string AbstractMultiDimensionalImageModel = "1.2.840.10008.7.1.2";
     /// <summary>DICOM Content Mapping Resource (Mapping Resource).</summary>
     public const string DICOMContentMappingResource = "1.2.840.10008.8.1.1";
-    /// <summary>Video Endoscopic Image Real-Time Communication (SOP Class).</summary>
-    public const string VideoEndoscopicImageRealTimeCommunication = "1.2.840.10008.10.1";
-    /// <summary>Video Photographic Image Real-Time Communication (SOP Class).</summary>
-    public const string VideoPhotographicImageRealTimeCommunication = "1.2.840.10008.10.2";
-    /// <summary>Audio Waveform Real-Time Communication (SOP Class).</summary>
-    public const string AudioWaveformRealTimeCommunication = "1.2.840.10008.10.3";
-    /// <summary>Rendition Selection Document Real-Time Communication (SOP Class).</summary>
-    public const string RenditionSelectionDocumentRealTimeCommunication = "1.2.840.10008.10.4";
-    /// <summary>dicomDeviceName (LDAP OID).</summary>
-    public const string dicomDeviceName = "1.2.840.10008.15.0.3.1";
-    /// <summary>dicomDescription (LDAP OID).</summary>
-    public const string dicomDescription = "1.2.840.10008.15.0.3.2";
-    /// <summary>dicomManufacturer (LDAP OID).</summary>
-    public const string dicomManufacturer = "1.2.840.10008.15.0.3.3";
-    /// <summary>dicomManufacturerModelName (LDAP OID).</summary>
-    public const string dicomManufacturerModelName = "1.2.840.10008.15.0.3.4";
-    /// <summary>dicomSoftwareVersion (LDAP OID).</summary>
-    public const string dicomSoftwareVersion = "1.2.840.10008.15.0.3.5";
-    /// <summary>dicomVendorData (LDAP OID).</summary>
-    public const string dicomVendorData = "1.2.840.10008.15.0.3.6";
-    /// <summary>dicomAETitle (LDAP OID).</summary>
-    public const string dicomAETitle = "1.2.840.10008.15.0.3.7";
-    /// <summary>dicomNetworkConnectionReference (LDAP OID).</summary>
-    public const string dicomNetworkConnectionReference = "1.2.840.10008.15.0.3.8";
-    /// <summary>dicomApplicationCluster (LDAP OID).</summary>
-    public const string dicomApplicationCluster = "1.2.840.10008.15.0.3.9";
-    /// <summary>dicomAssociationInitiator (LDAP OID).</summary>
-    public const string dicomAssociationInitiator = "1.2.840.10008.15.0.3.10";
-    /// <summary>dicomAssociationAcceptor (LDAP OID).</summary>
-    public const string dicomAssociationAcceptor = "1.2.840.10008.15.0.3.11";
-    /// <summary>dicomHostname (LDAP OID).</summary>
-    public const string dicomHostname = "1.2.840.10008.15.0.3.12";
-    /// <summary>dicomPort (LDAP OID).</summary>
-    public const string dicomPort = "1.2.840.10008.15.0.3.13";
-    /// <summary>dicomSOPClass (LDAP OID).</summary>
-    public const string dicomSOPClass = "1.2.840.10008.15.0.3.14";
-    /// <summary>dicomTransferRole (LDAP OID).</summary>
-    public const string dicomTransferRole = "1.2.840.10008.15.0.3.15";
-    /// <summary>dicomTransferSyntax (LDAP OID).</summary>
-    public const string dicomTransferSyntax = "1.2.840.10008.15.0.3.16";
-    /// <summary>dicomPrimaryDeviceType (LDAP OID).</summary>
-    public const string dicomPrimaryDeviceType = "1.2.840.10008.15.0.3.17";
-    /// <summary>dicomRelatedDeviceReference (LDAP OID).</summary>
-    public const string dicomRelatedDeviceReference = "1.2.840.10008.15.0.3.18";
-    /// <summary>dicomPreferredCalledAETitle (LDAP OID).</summary>
-    public const string dicomPreferredCalledAETitle = "1.2.840.10008.15.0.3.19";
-    /// <summary>dicomTLSCyphersuite (LDAP OID).</summary>
-    public const string dicomTLSCyphersuite = "1.2.840.10008.15.0.3.20";
-    /// <summary>dicomAuthorizedNodeCertificateReference (LDAP OID).</summary>
-    public const string dicomAuthorizedNodeCertificateReference = "1.2.840.10008.15.0.3.21";
-    /// <summary>dicomThisNodeCertificateReference (LDAP OID).</summary>
-    public const string dicomThisNodeCertificateReference = "1.2.840.10008.15.0.3.22";
-    /// <summary>dicomInstalled (LDAP OID).</summary>
-    public const string dicomInstalled = "1.2.840.10008.15.0.3.23";
-    /// <summary>dicomStationName (LDAP OID).</summary>
-    public const string dicomStationName = "1.2.840.10008.15.0.3.24";
-    /// <summary>dicomDeviceSerialNumber (LDAP OID).</summary>
-    public const string dicomDeviceSerialNumber = "1.2.840.10008.15.0.3.25";
-    /// <summary>dicomInstitutionName (LDAP OID).</summary>
-    public const string dicomInstitutionName = "1.2.840.10008.15.0.3.26";
-    /// <summary>dicomInstitutionAddress (LDAP OID).</summary>
-    public const string dicomInstitutionAddress = "1.2.840.10008.15.0.3.27";
-    /// <summary>dicomInstitutionDepartmentName (LDAP OID).</summary>
-    public const string dicomInstitutionDepartmentName = "1.2.840.10008.15.0.3.28";
-    /// <summary>dicomIssuerOfPatientID (LDAP OID).</summary>
-    public const string dicomIssuerOfPatientID = "1.2.840.10008.15.0.3.29";
-    /// <summary>dicomPreferredCallingAETitle (LDAP OID).</summary>
-    public const string dicomPreferredCallingAETitle = "1.2.840.10008.15.0.3.30";
-    /// <summary>dicomSupportedCharacterSet (LDAP OID).</summary>
-    public const string dicomSupportedCharacterSet = "1.2.840.10008.15.0.3.31";
-    /// <summary>dicomConfigurationRoot (LDAP OID).</summary>
-    public const string dicomConfigurationRoot = "1.2.840.10008.15.0.4.1";
-    /// <summary>dicomDevicesRoot (LDAP OID).</summary>
-    public const string dicomDevicesRoot = "1.2.840.10008.15.0.4.2";
-    /// <summary>dicomUniqueAETitlesRegistryRoot (LDAP OID).</summary>
-    public const string dicomUniqueAETitlesRegistryRoot = "1.2.840.10008.15.0.4.3";
-    /// <summary>dicomDevice (LDAP OID).</summary>
-    public const string dicomDevice = "1.2.840.10008.15.0.4.4";
-    /// <summary>dicomNetworkAE (LDAP OID).</summary>
-    public const string dicomNetworkAE = "1.2.840.10008.15.0.4.5";
-    /// <summary>dicomNetworkConnection (LDAP OID).</summary>
-    public const string dicomNetworkConnection = "1.2.840.10008.15.0.4.6";
-    /// <summary>dicomUniqueAETitle (LDAP OID).</summary>
-    public const string dicomUniqueAETitle = "1.2.840.10008.15.0.4.7";
-    /// <summary>dicomTransferCapability (LDAP OID).</summary>
-    public const string dicomTransferCapability = "1.2.840.10008.15.0.4.8";
-    /// <summary>Universal Coordinated Time (Synchronization Frame of Reference).</summary>
-    public const string UTC = "1.2.840.10008.15.1.1";
 
-    // One UID per line, in numeric order: UID|Type|R|Keyword|Name (R when retired, else empty).
-    private static ReadOnlySpan<byte> Table =>
-        """
-        1.2.840.10008.1.1|SOP Class||Verification|Verification SOP Class
-        1.2.840.10008.1.2|Transfer Syntax||ImplicitVRLittleEndian|Implicit VR Little Endian
-        1.2.840.10008.1.2.1|Transfer Syntax||ExplicitVRLittleEndian|Explicit VR Little Endian
-        1.2.840.10008.1.2.1.98|Transfer Syntax||EncapsulatedUncompressedExplicitVRLittleEndian|Encapsulated Uncompressed Explicit VR Little Endian
-        1.2.840.10008.1.2.1.99|Transfer Syntax||DeflatedExplicitVRLittleEndian|Deflated Explicit VR Little Endian
-        1.2.840.10008.1.2.2|Transfer Syntax|R|ExplicitVRBigEndian|Explicit VR Big Endian
-        1.2.840.10008.1.2.4.50|Transfer Syntax||JPEGBaseline8Bit|JPEG Baseline (Process 1)
-        1.2.840.10008.1.2.4.51|Transfer Syntax||JPEGExtended12Bit|JPEG Extended (Process 2 and 4)
-        1.2.840.10008.1.2.4.52|Transfer Syntax|R|JPEGExtended35|JPEG Extended (Process 3 and 5)
-        1.2.840.10008.1.2.4.53|Transfer Syntax|R|JPEGSpectralSelectionNonHierarchical68|JPEG Spectral Selection, Non-Hierarchical (Process 6 and 8)
-        1.2.840.10008.1.2.4.54|Transfer Syntax|R|JPEGSpectralSelectionNonHierarchical79|JPEG Spectral Selection, Non-Hierarchical (Process 7 and 9)
-        1.2.840.10008.1.2.4.55|Transfer Syntax|R|JPEGFullProgressionNonHierarchical1012|JPEG Full Progression, Non-Hierarchical (Process 10 and 12)
-        1.2.840.10008.1.2.4.56|Transfer Syntax|R|JPEGFullProgressionNonHierarchical1113|JPEG Full Progression, Non-Hierarchical (Process 11 and 13)
-        1.2.840.10008.1.2.4.57|Transfer Syntax||JPEGLossless|JPEG Lossless, Non-Hierarchical (Process 14)
-        1.2.840.10008.1.2.4.58|Transfer Syntax|R|JPEGLosslessNonHierarchical15|JPEG Lossless, Non-Hierarchical (Process 15)
-        1.2.840.10008.1.2.4.59|Transfer Syntax|R|JPEGExtendedHierarchical1618|JPEG Extended, Hierarchical (Process 16 and 18)
-        1.2.840.10008.1.2.4.60|Transfer Syntax|R|JPEGExtendedHierarchical1719|JPEG Extended, Hierarchical (Process 17 and 19)
-        1.2.840.10008.1.2.4.61|Transfer Syntax|R|JPEGSpectralSelectionHierarchical2022|JPEG Spectral Selection, Hierarchical (Process 20 and 22)
-        1.2.840.10008.1.2.4.62|Transfer Syntax|R|JPEGSpectralSelectionHierarchical2123|JPEG Spectral Selection, Hierarchical (Process 21 and 23)
-        1.2.840.10008.1.2.4.63|Transfer Syntax|R|JPEGFullProgressionHierarchical2426|JPEG Full Progression, Hierarchical (Process 24 and 26)
-        1.2.840.10008.1.2.4.64|Transfer Syntax|R|JPEGFullProgressionHierarchical2527|JPEG Full Progression, Hierarchical (Process 25 and 27)
-        1.2.840.10008.1.2.4.65|Transfer Syntax|R|JPEGLosslessHierarchical28|JPEG Lossless, Hierarchical (Process 28)
-        1.2.840.10008.1.2.4.66|Transfer Syntax|R|JPEGLosslessHierarchical29|JPEG Lossless, Hierarchical (Process 29)
-        1.2.840.10008.1.2.4.70|Transfer Syntax||JPEGLosslessSV1|JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])
-        1.2.840.10008.1.2.4.80|Transfer Syntax||JPEGLSLossless|JPEG-LS Lossless Image Compression
-        1.2.840.10008.1.2.4.81|Transfer Syntax||JPEGLSNearLossless|JPEG-LS Lossy (Near-Lossless) Image Compression
-        1.2.840.10008.1.2.4.90|Transfer Syntax||JPEG2000Lossless|JPEG 2000 Image Compression (Lossless Only)
-        1.2.840.10008.1.2.4.91|Transfer Syntax||JPEG2000|JPEG 2000 Image Compression
-        1.2.840.10008.1.2.4.92|Transfer Syntax||JPEG2000MCLossless|JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)
-        1.2.840.10008.1.2.4.93|Transfer Syntax||JPEG2000MC|JPEG 2000 Part 2 Multi-component Image Compression
-        1.2.840.10008.1.2.4.94|Transfer Syntax||JPIPReferenced|JPIP Referenced
-        1.2.840.10008.1.2.4.95|Transfer Syntax||JPIPReferencedDeflate|JPIP Referenced Deflate
-        1.2.840.10008.1.2.4.100|Transfer Syntax||MPEG2MPML|MPEG2 Main Profile / Main Level
-        1.2.840.10008.1.2.4.101|Transfer Syntax||MPEG2MPHL|MPEG2 Main Profile / High Level
-        1.2.840.10008.1.2.4.102|Transfer Syntax||MPEG4HP41|MPEG-4 AVC/H.264 High Profile / Level 4.1
-        1.2.840.10008.1.2.4.103|Transfer Syntax||MPEG4HP41BD|MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1
-        1.2.840.10008.1.2.4.104|Transfer Syntax||MPEG4HP422D|MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video
-        1.2.840.10008.1.2.4.105|Transfer Syntax||MPEG4HP423D|MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video
-        1.2.840.10008.1.2.4.106|Transfer Syntax||MPEG4HP42STEREO|MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2
-        1.2.840.10008.1.2.4.107|Transfer Syntax||HEVCMP51|HEVC/H.265 Main Profile / Level 5.1
-        1.2.840.10008.1.2.4.108|Transfer Syntax||HEVCM10P51|HEVC/H.265 Main 10 Profile / Level 5.1
-        1.2.840.10008.1.2.5|Transfer Syntax||RLELossless|RLE Lossless
-        1.2.840.10008.1.2.6.1|Transfer Syntax|R|RFC2557MIMEEncapsulation|RFC 2557 MIME encapsulation
-        1.2.840.10008.1.2.6.2|Transfer Syntax|R|XMLEncoding|XML Encoding
-        1.2.840.10008.1.2.7.1|Transfer Syntax||SMPTEST211020UncompressedProgressiveActiveVideo|SMPTE ST 2110-20 Uncompressed Progressive Active Video
-        1.2.840.10008.1.2.7.2|Transfer Syntax||SMPTEST211020UncompressedInterlacedActiveVideo|SMPTE ST 2110-20 Uncompressed Interlaced Active Video
-        1.2.840.10008.1.2.7.3|Transfer Syntax||SMPTEST211030PCMDigitalAudio|SMPTE ST 2110-30 PCM Digital Audio
-        1.2.840.10008.1.3.10|SOP Class||MediaStorageDirectoryStorage|Media Storage Directory Storage
-        1.2.840.10008.1.4.1.1|Well-known frame of reference||TalairachBrainAtlas|Talairach Brain Atlas Frame of Reference
-        1.2.840.10008.1.4.1.2|Well-known frame of reference||SPM2T1|SPM2 T1 Frame of Reference
-        1.2.840.10008.1.4.1.3|Well-known frame of reference||SPM2T2|SPM2 T2 Frame of Reference
-        1.2.840.10008.1.4.1.4|Well-known frame of reference||SPM2PD|SPM2 PD Frame of Reference
-        1.2.840.10008.1.4.1.5|Well-known frame of reference||SPM2EPI|SPM2 EPI Frame of Reference
-        1.2.840.10008.1.4.1.6|Well-known frame of reference||SPM2FILT1|SPM2 FIL T1 Frame of Reference
-        1.2.840.10008.1.4.1.7|Well-known frame of reference||SPM2PET|SPM2 PET Frame of Reference
-        1.2.840.10008.1.4.1.8|Well-known frame of reference||SPM2TRANSM|SPM2 TRANSM Frame of Reference
-        1.2.840.10008.1.4.1.9|Well-known frame of reference||SPM2SPECT|SPM2 SPECT Frame of Reference
-        1.2.840.10008.1.4.1.10|Well-known frame of reference||SPM2GRAY|SPM2 GRAY Frame of Reference
-        1.2.840.10008.1.4.1.11|Well-known frame of reference||SPM2WHITE|SPM2 WHITE Frame of Reference
-        1.2.840.10008.1.4.1.12|Well-known frame of reference||SPM2CSF|SPM2 CSF Frame of Reference
-        1.2.840.10008.1.4.1.13|Well-known frame of reference||SPM2BRAINMASK|SPM2 BRAINMASK Frame of Reference
-        1.2.840.10008.1.4.1.14|Well-known frame of reference||SPM2AVG305T1|SPM2 AVG305T1 Frame of Reference
-        1.2.840.10008.1.4.1.15|Well-known frame of reference||SPM2AVG152T1|SPM2 AVG152T1 Frame of Reference
-        1.2.840.10008.1.4.1.16|Well-known frame of reference||SPM2AVG152T2|SPM2 AVG152T2 Frame of Reference
-        1.2.840.10008.1.4.1.17|Well-known frame of reference||SPM2AVG152PD|SPM2 AVG152PD Frame of Reference
-        1.2.840.10008.1.4.1.18|Well-known frame of reference||SPM2SINGLESUBJT1|SPM2 SINGLESUBJT1 Frame of Reference
-        1.2.840.10008.1.4.2.1|Well-known frame of reference||ICBM452T1|ICBM 452 T1 Frame of Reference
-        1.2.840.10008.1.4.2.2|Well-known frame of reference||ICBMSingleSubjectMRI|ICBM Single Subject MRI Frame of Reference
-        1.2.840.10008.1.4.3.1|Well-known frame of reference||IEC61217FixedCoordinateSystem|IEC 61217 Fixed Coordinate System Frame of Reference
-        1.2.840.10008.1.4.3.2|Well-known frame of reference||StandardRoboticArmCoordinateSystem|Standard Robotic-Arm Coordinate System Frame of Reference
-        1.2.840.10008.1.4.3.3|Well-known frame of reference||IEC61217TableTopCoordinateSystem|IEC 61217 Table Top Coordinate System Frame of Reference
-        1.2.840.10008.1.4.4.1|Well-known frame of reference||SRI24|SRI24 Frame of Reference
-        1.2.840.10008.1.4.5.1|Well-known frame of reference||Colin27|Colin27 Frame of Reference
-        1.2.840.10008.1.4.6.1|Well-known frame of reference||LPBA40AIR|LPBA40/AIR Frame of Reference
-        1.2.840.10008.1.4.6.2|Well-known frame of reference||LPBA40FLIRT|LPBA40/FLIRT Frame of Reference
-        1.2.840.10008.1.4.6.3|Well-known frame of reference||LPBA40SPM5|LPBA40/SPM5 Frame of Reference
-        1.2.840.10008.1.5.1|Well-known SOP Instance||HotIronPalette|Hot Iron Color Palette SOP Instance
-        1.2.840.10008.1.5.2|Well-known SOP Instance||PETPalette|PET Color Palette SOP Instance
-        1.2.840.10008.1.5.3|Well-known SOP Instance||HotMetalBluePalette|Hot Metal Blue Color Palette SOP Instance
-        1.2.840.10008.1.5.4|Well-known SOP Instance||PET20StepPalette|PET 20 Step Color Palette SOP Instance
-        1.2.840.10008.1.5.5|Well-known SOP Instance||SpringPalette|Spring Color Palette SOP Instance
-        1.2.840.10008.1.5.6|Well-known SOP Instance||SummerPalette|Summer Color Palette SOP Instance
-        1.2.840.10008.1.5.7|Well-known SOP Instance||FallPalette|Fall Color Palette SOP Instance
-        1.2.840.10008.1.5.8|Well-known SOP Instance||WinterPalette|Winter Color Palette SOP Instance
-        1.2.840.10008.1.9|SOP Class|R|BasicStudyContentNotification|Basic Study Content Notification SOP Class
-        1.2.840.10008.1.20|Transfer Syntax|R|Papyrus3ImplicitVRLittleEndian|Papyrus 3 Implicit VR Little Endian
-        1.2.840.10008.1.20.1|SOP Class||StorageCommitmentPushModel|Storage Commitment Push Model SOP Class
-        1.2.840.10008.1.20.1.1|Well-known SOP Instance||StorageCommitmentPushModelInstance|Storage Commitment Push Model SOP Instance
-        1.2.840.10008.1.20.2|SOP Class|R|StorageCommitmentPullModel|Storage Commitment Pull Model SOP Class
-        1.2.840.10008.1.20.2.1|Well-known SOP Instance|R|StorageCommitmentPullModelInstance|Storage Commitment Pull Model SOP Instance
-        1.2.840.10008.1.40|SOP Class||ProceduralEventLogging|Procedural Event Logging SOP Class
-        1.2.840.10008.1.40.1|Well-known SOP Instance||ProceduralEventLoggingInstance|Procedural Event Logging SOP Instance
-        1.2.840.10008.1.42|SOP Class||SubstanceAdministrationLogging|Substance Administration Logging SOP Class
-        1.2.840.10008.1.42.1|Well-known SOP Instance||SubstanceAdministrationLoggingInstance|Substance Administration Logging SOP Instance
-        1.2.840.10008.2.6.1|DICOM UIDs as a Coding Scheme||DCMUID|DICOM UID Registry
-        1.2.840.10008.2.16.4|Coding Scheme||DCM|DICOM Controlled Terminology
-        1.2.840.10008.2.16.5|Coding Scheme||MA|Adult Mouse Anatomy Ontology
-        1.2.840.10008.2.16.6|Coding Scheme||UBERON|Uberon Ontology
-        1.2.840.10008.2.16.7|Coding Scheme||ITIS_TSN|Integrated Taxonomic Information System (ITIS) Taxonomic Serial Number (TSN)
-        1.2.840.10008.2.16.8|Coding Scheme||MGI|Mouse Genome Initiative (MGI)
-        1.2.840.10008.2.16.9|Coding Scheme||PUBCHEM_CID|PubChem Compound CID
-        1.2.840.10008.2.16.10|Coding Scheme||DC|Dublin Core
-        1.2.840.10008.2.16.11|Coding Scheme||NYUMCCG|New York University Melanoma Clinical Cooperative Group
-        1.2.840.10008.2.16.12|Coding Scheme||MAYONRISBSASRG|Mayo Clinic Non-radiological Images Specific Body Structure Anatomical Surface Region Guide
-        1.2.840.10008.2.16.13|Coding Scheme||IBSI|Image Biomarker Standardisation Initiative
-        1.2.840.10008.2.16.14|Coding Scheme||RO|Radiomics Ontology
-        1.2.840.10008.2.16.15|Coding Scheme||RADELEMENT|RadElement
-        1.2.840.10008.2.16.16|Coding Scheme||I11|ICD-11
-        1.2.840.10008.2.16.17|Coding Scheme||UNS|Unified numbering system (UNS) for metals and alloys
-        1.2.840.10008.2.16.18|Coding Scheme||RRID|Research Resource Identification
-        1.2.840.10008.3.1.1.1|Application Context Name||DICOMApplicationContext|DICOM Application Context Name
-        1.2.840.10008.3.1.2.1.1|SOP Class|R|DetachedPatientManagement|Detached Patient Management SOP Class
-        1.2.840.10008.3.1.2.1.4|Meta SOP Class|R|DetachedPatientManagementMeta|Detached Patient Management Meta SOP Class
-        1.2.840.10008.3.1.2.2.1|SOP Class|R|DetachedVisitManagement|Detached Visit Management SOP Class
-        1.2.840.10008.3.1.2.3.1|SOP Class|R|DetachedStudyManagement|Detached Study Management SOP Class
-        1.2.840.10008.3.1.2.3.2|SOP Class|R|StudyComponentManagement|Study Component Management SOP Class
-        1.2.840.10008.3.1.2.3.3|SOP Class||ModalityPerformedProcedureStep|Modality Performed Procedure Step SOP Class
-        1.2.840.10008.3.1.2.3.4|SOP Class||ModalityPerformedProcedureStepRetrieve|Modality Performed Procedure Step Retrieve SOP Class
-        1.2.840.10008.3.1.2.3.5|SOP Class||ModalityPerformedProcedureStepNotification|Modality Performed Procedure Step Notification SOP Class
-        1.2.840.10008.3.1.2.5.1|SOP Class|R|DetachedResultsManagement|Detached Results Management SOP Class
-        1.2.840.10008.3.1.2.5.4|Meta SOP Class|R|DetachedResultsManagementMeta|Detached Results Management Meta SOP Class
-        1.2.840.10008.3.1.2.5.5|Meta SOP Class|R|DetachedStudyManagementMeta|Detached Study Management Meta SOP Class
-        1.2.840.10008.3.1.2.6.1|SOP Class|R|DetachedInterpretationManagement|Detached Interpretation Management SOP Class
-        1.2.840.10008.4.2|Service Class||Storage|Storage Service Class
-        1.2.840.10008.5.1.1.1|SOP Class||BasicFilmSession|Basic Film Session SOP Class
-        1.2.840.10008.5.1.1.2|SOP Class||BasicFilmBox|Basic Film Box SOP Class
-        1.2.840.10008.5.1.1.4|SOP Class||BasicGrayscaleImageBox|Basic Grayscale Image Box SOP Class
-        1.2.840.10008.5.1.1.4.1|SOP Class||BasicColorImageBox|Basic Color Image Box SOP Class
-        1.2.840.10008.5.1.1.4.2|SOP Class|R|ReferencedImageBox|Referenced Image Box SOP Class
-        1.2.840.10008.5.1.1.9|Meta SOP Class||BasicGrayscalePrintManagementMeta|Basic Grayscale Print Management Meta SOP Class
-        1.2.840.10008.5.1.1.9.1|Meta SOP Class|R|ReferencedGrayscalePrintManagementMeta|Referenced Grayscale Print Management Meta SOP Class
-        1.2.840.10008.5.1.1.14|SOP Class||PrintJob|Print Job SOP Class
-        1.2.840.10008.5.1.1.15|SOP Class||BasicAnnotationBox|Basic Annotation Box SOP Class
-        1.2.840.10008.5.1.1.16|SOP Class||Printer|Printer SOP Class
-        1.2.840.10008.5.1.1.16.376|SOP Class||PrinterConfigurationRetrieval|Printer Configuration Retrieval SOP Class
-        1.2.840.10008.5.1.1.17|Well-known Printer SOP Instance||PrinterInstance|Printer SOP Instance
-        1.2.840.10008.5.1.1.17.376|Well-known Printer SOP Instance||PrinterConfigurationRetrievalInstance|Printer Configuration Retrieval SOP Instance
-        1.2.840.10008.5.1.1.18|Meta SOP Class||BasicColorPrintManagementMeta|Basic Color Print Management Meta SOP Class
-        1.2.840.10008.5.1.1.18.1|Meta SOP Class|R|ReferencedColorPrintManagementMeta|Referenced Color Print Management Meta SOP Class
-        1.2.840.10008.5.1.1.22|SOP Class||VOILUTBox|VOI LUT Box SOP Class
-        1.2.840.10008.5.1.1.23|SOP Class||PresentationLUT|Presentation LUT SOP Class
-        1.2.840.10008.5.1.1.24|SOP Class|R|ImageOverlayBox|Image Overlay Box SOP Class
-        1.2.840.10008.5.1.1.24.1|SOP Class|R|BasicPrintImageOverlayBox|Basic Print Image Overlay Box SOP Class
-        1.2.840.10008.5.1.1.25|Well-known Print Queue SOP Instance|R|PrintQueue|Print Queue SOP Instance
-        1.2.840.10008.5.1.1.26|SOP Class|R|PrintQueueManagement|Print Queue Management SOP Class
-        1.2.840.10008.5.1.1.27|SOP Class|R|StoredPrintStorage|Stored Print Storage SOP Class
-        1.2.840.10008.5.1.1.29|SOP Class|R|HardcopyGrayscaleImageStorage|Hardcopy Grayscale Image Storage SOP Class
-        1.2.840.10008.5.1.1.30|SOP Class|R|HardcopyColorImageStorage|Hardcopy Color Image Storage SOP Class
-        1.2.840.10008.5.1.1.31|SOP Class|R|PullPrintRequest|Pull Print Request SOP Class
-        1.2.840.10008.5.1.1.32|Meta SOP Class|R|PullStoredPrintManagementMeta|Pull Stored Print Management Meta SOP Class
-        1.2.840.10008.5.1.1.33|SOP Class||MediaCreationManagement|Media Creation Management SOP Class UID
-        1.2.840.10008.5.1.1.40|SOP Class||DisplaySystem|Display System SOP Class
-        1.2.840.10008.5.1.1.40.1|Well-known SOP Instance||DisplaySystemInstance|Display System SOP Instance
-        1.2.840.10008.5.1.4.1.1.1|SOP Class||ComputedRadiographyImageStorage|Computed Radiography Image Storage
-        1.2.840.10008.5.1.4.1.1.1.1|SOP Class||DigitalXRayImageStorageForPresentation|Digital X-Ray Image Storage - For Presentation
-        1.2.840.10008.5.1.4.1.1.1.1.1|SOP Class||DigitalXRayImageStorageForProcessing|Digital X-Ray Image Storage - For Processing
-        1.2.840.10008.5.1.4.1.1.1.2|SOP Class||DigitalMammographyXRayImageStorageForPresentation|Digital Mammography X-Ray Image Storage - For Presentation
-        1.2.840.10008.5.1.4.1.1.1.2.1|SOP Class||DigitalMammographyXRayImageStorageForProcessing|Digital Mammography X-Ray Image Storage - For Processing
-        1.2.840.10008.5.1.4.1.1.1.3|SOP Class||DigitalIntraOralXRayImageStorageForPresentation|Digital Intra-Oral X-Ray Image Storage - For Presentation
-        1.2.840.10008.5.1.4.1.1.1.3.1|SOP Class||DigitalIntraOralXRayImageStorageForProcessing|Digital Intra-Oral X-Ray Image Storage - For Processing
-        1.2.840.10008.5.1.4.1.1.2|SOP Class||CTImageStorage|CT Image Storage
-        1.2.840.10008.5.1.4.1.1.2.1|SOP Class||EnhancedCTImageStorage|Enhanced CT Image Storage
-        1.2.840.10008.5.1.4.1.1.2.2|SOP Class||LegacyConvertedEnhancedCTImageStorage|Legacy Converted Enhanced CT Image Storage
-        1.2.840.10008.5.1.4.1.1.3|SOP Class|R|UltrasoundMultiFrameImageStorageRetired|Ultrasound Multi-frame Image Storage
-        1.2.840.10008.5.1.4.1.1.3.1|SOP Class||UltrasoundMultiFrameImageStorage|Ultrasound Multi-frame Image Storage
-        1.2.840.10008.5.1.4.1.1.4|SOP Class||MRImageStorage|MR Image Storage
-        1.2.840.10008.5.1.4.1.1.4.1|SOP Class||EnhancedMRImageStorage|Enhanced MR Image Storage
-        1.2.840.10008.5.1.4.1.1.4.2|SOP Class||MRSpectroscopyStorage|MR Spectroscopy Storage
-        1.2.840.10008.5.1.4.1.1.4.3|SOP Class||EnhancedMRColorImageStorage|Enhanced MR Color Image Storage
-        1.2.840.10008.5.1.4.1.1.4.4|SOP Class||LegacyConvertedEnhancedMRImageStorage|Legacy Converted Enhanced MR Image Storage
-        1.2.840.10008.5.1.4.1.1.5|SOP Class|R|NuclearMedicineImageStorageRetired|Nuclear Medicine Image Storage
-        1.2.840.10008.5.1.4.1.1.6|SOP Class|R|UltrasoundImageStorageRetired|Ultrasound Image Storage
-        1.2.840.10008.5.1.4.1.1.6.1|SOP Class||UltrasoundImageStorage|Ultrasound Image Storage
-        1.2.840.10008.5.1.4.1.1.6.2|SOP Class||EnhancedUSVolumeStorage|Enhanced US Volume Storage
-        1.2.840.10008.5.1.4.1.1.7|SOP Class||SecondaryCaptureImageStorage|Secondary Capture Image Storage
-        1.2.840.10008.5.1.4.1.1.7.1|SOP Class||MultiFrameSingleBitSecondaryCaptureImageStorage|Multi-frame Single Bit Secondary Capture Image Storage
-        1.2.840.10008.5.1.4.1.1.7.2|SOP Class||MultiFrameGrayscaleByteSecondaryCaptureImageStorage|Multi-frame Grayscale Byte Secondary Capture Image Storage
-        1.2.840.10008.5.1.4.1.1.7.3|SOP Class||MultiFrameGrayscaleWordSecondaryCaptureImageStorage|Multi-frame Grayscale Word Secondary Capture Image Storage
-        1.2.840.10008.5.1.4.1.1.7.4|SOP Class||MultiFrameTrueColorSecondaryCaptureImageStorage|Multi-frame True Color Secondary Capture Image Storage
-        1.2.840.10008.5.1.4.1.1.8|SOP Class|R|StandaloneOverlayStorage|Standalone Overlay Storage
-        1.2.840.10008.5.1.4.1.1.9|SOP Class|R|StandaloneCurveStorage|Standalone Curve Storage
-        1.2.840.10008.5.1.4.1.1.9.1|SOP Class|R|WaveformStorageTrial|Waveform Storage - Trial
-        1.2.840.10008.5.1.4.1.1.9.1.1|SOP Class||TwelveLeadECGWaveformStorage|12-lead ECG Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.1.2|SOP Class||GeneralECGWaveformStorage|General ECG Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.1.3|SOP Class||AmbulatoryECGWaveformStorage|Ambulatory ECG Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.2.1|SOP Class||HemodynamicWaveformStorage|Hemodynamic Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.3.1|SOP Class||CardiacElectrophysiologyWaveformStorage|Cardiac Electrophysiology Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.4.1|SOP Class||BasicVoiceAudioWaveformStorage|Basic Voice Audio Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.4.2|SOP Class||GeneralAudioWaveformStorage|General Audio Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.5.1|SOP Class||ArterialPulseWaveformStorage|Arterial Pulse Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.6.1|SOP Class||RespiratoryWaveformStorage|Respiratory Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.6.2|SOP Class||MultichannelRespiratoryWaveformStorage|Multi-channel Respiratory Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.7.1|SOP Class||RoutineScalpElectroencephalogramWaveformStorage|Routine Scalp Electroencephalogram Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.7.2|SOP Class||ElectromyogramWaveformStorage|Electromyogram Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.7.3|SOP Class||ElectrooculogramWaveformStorage|Electrooculogram Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.7.4|SOP Class||SleepElectroencephalogramWaveformStorage|Sleep Electroencephalogram Waveform Storage
-        1.2.840.10008.5.1.4.1.1.9.8.1|SOP Class||BodyPositionWaveformStorage|Body Position Waveform Storage
-        1.2.840.10008.5.1.4.1.1.10|SOP Class|R|StandaloneModalityLUTStorage|Standalone Modality LUT Storage
-        1.2.840.10008.5.1.4.1.1.11|SOP Class|R|StandaloneVOILUTStorage|Standalone VOI LUT Storage
-        1.2.840.10008.5.1.4.1.1.11.1|SOP Class||GrayscaleSoftcopyPresentationStateStorage|Grayscale Softcopy Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.2|SOP Class||ColorSoftcopyPresentationStateStorage|Color Softcopy Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.3|SOP Class||PseudoColorSoftcopyPresentationStateStorage|Pseudo-Color Softcopy Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.4|SOP Class||BlendingSoftcopyPresentationStateStorage|Blending Softcopy Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.5|SOP Class||XAXRFGrayscaleSoftcopyPresentationStateStorage|XA/XRF Grayscale Softcopy Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.6|SOP Class||GrayscalePlanarMPRVolumetricPresentationStateStorage|Grayscale Planar MPR Volumetric Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.7|SOP Class||CompositingPlanarMPRVolumetricPresentationStateStorage|Compositing Planar MPR Volumetric Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.8|SOP Class||AdvancedBlendingPresentationStateStorage|Advanced Blending Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.9|SOP Class||VolumeRenderingVolumetricPresentationStateStorage|Volume Rendering Volumetric Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.10|SOP Class||SegmentedVolumeRenderingVolumetricPresentationStateStorage|Segmented Volume Rendering Volumetric Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.11.11|SOP Class||MultipleVolumeRenderingVolumetricPresentationStateStorage|Multiple Volume Rendering Volumetric Presentation State Storage
-        1.2.840.10008.5.1.4.1.1.12.1|SOP Class||XRayAngiographicImageStorage|X-Ray Angiographic Image Storage
-        1.2.840.10008.5.1.4.1.1.12.1.1|SOP Class||EnhancedXAImageStorage|Enhanced XA Image Storage
-        1.2.840.10008.5.1.4.1.1.12.2|SOP Class||XRayRadiofluoroscopicImageStorage|X-Ray Radiofluoroscopic Image Storage
-        1.2.840.10008.5.1.4.1.1.12.2.1|SOP Class||EnhancedXRFImageStorage|Enhanced XRF Image Storage
-        1.2.840.10008.5.1.4.1.1.12.3|SOP Class|R|XRayAngiographicBiPlaneImageStorage|X-Ray Angiographic Bi-Plane Image Storage
-        1.2.840.10008.5.1.4.1.1.12.77|SOP Class|R||
-        1.2.840.10008.5.1.4.1.1.13.1.1|SOP Class||XRay3DAngiographicImageStorage|X-Ray 3D Angiographic Image Storage
-        1.2.840.10008.5.1.4.1.1.13.1.2|SOP Class||XRay3DCraniofacialImageStorage|X-Ray 3D Craniofacial Image Storage
-        1.2.840.10008.5.1.4.1.1.13.1.3|SOP Class||BreastTomosynthesisImageStorage|Breast Tomosynthesis Image Storage
-        1.2.840.10008.5.1.4.1.1.13.1.4|SOP Class||BreastProjectionXRayImageStorageForPresentation|Breast Projection X-Ray Image Storage - For Presentation
-        1.2.840.10008.5.1.4.1.1.13.1.5|SOP Class||BreastProjectionXRayImageStorageForProcessing|Breast Projection X-Ray Image Storage - For Processing
-        1.2.840.10008.5.1.4.1.1.14.1|SOP Class||IntravascularOpticalCoherenceTomographyImageStorageForPresentation|Intravascular Optical Coherence Tomography Image Storage - For Presentation
-        1.2.840.10008.5.1.4.1.1.14.2|SOP Class||IntravascularOpticalCoherenceTomographyImageStorageForProcessing|Intravascular Optical Coherence Tomography Image Storage - For Processing
-        1.2.840.10008.5.1.4.1.1.20|SOP Class||NuclearMedicineImageStorage|Nuclear Medicine Image Storage
-        1.2.840.10008.5.1.4.1.1.30|SOP Class||ParametricMapStorage|Parametric Map Storage
-        1.2.840.10008.5.1.4.1.1.40|SOP Class|R||
-        1.2.840.10008.5.1.4.1.1.66|SOP Class||RawDataStorage|Raw Data Storage
-        1.2.840.10008.5.1.4.1.1.66.1|SOP Class||SpatialRegistrationStorage|Spatial Registration Storage
-        1.2.840.10008.5.1.4.1.1.66.2|SOP Class||SpatialFiducialsStorage|Spatial Fiducials Storage
-        1.2.840.10008.5.1.4.1.1.66.3|SOP Class||DeformableSpatialRegistrationStorage|Deformable Spatial Registration Storage
-        1.2.840.10008.5.1.4.1.1.66.4|SOP Class||SegmentationStorage|Segmentation Storage
-        1.2.840.10008.5.1.4.1.1.66.5|SOP Class||SurfaceSegmentationStorage|Surface Segmentation Storage
-        1.2.840.10008.5.1.4.1.1.66.6|SOP Class||TractographyResultsStorage|Tractography Results Storage
-        1.2.840.10008.5.1.4.1.1.67|SOP Class||RealWorldValueMappingStorage|Real World Value Mapping Storage
-        1.2.840.10008.5.1.4.1.1.68.1|SOP Class||SurfaceScanMeshStorage|Surface Scan Mesh Storage
-        1.2.840.10008.5.1.4.1.1.68.2|SOP Class||SurfaceScanPointCloudStorage|Surface Scan Point Cloud Storage
-        1.2.840.10008.5.1.4.1.1.77.1|SOP Class|R|VLImageStorageTrial|VL Image Storage - Trial
-        1.2.840.10008.5.1.4.1.1.77.1.1|SOP Class||VLEndoscopicImageStorage|VL Endoscopic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.1.1|SOP Class||VideoEndoscopicImageStorage|Video Endoscopic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.2|SOP Class||VLMicroscopicImageStorage|VL Microscopic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.2.1|SOP Class||VideoMicroscopicImageStorage|Video Microscopic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.3|SOP Class||VLSlideCoordinatesMicroscopicImageStorage|VL Slide-Coordinates Microscopic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.4|SOP Class||VLPhotographicImageStorage|VL Photographic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.4.1|SOP Class||VideoPhotographicImageStorage|Video Photographic Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.1|SOP Class||OphthalmicPhotography8BitImageStorage|Ophthalmic Photography 8 Bit Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.2|SOP Class||OphthalmicPhotography16BitImageStorage|Ophthalmic Photography 16 Bit Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.3|SOP Class||StereometricRelationshipStorage|Stereometric Relationship Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.4|SOP Class||OphthalmicTomographyImageStorage|Ophthalmic Tomography Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.5|SOP Class||WideFieldOphthalmicPhotographyStereographicProjectionImageStorage|Wide Field Ophthalmic Photography Stereographic Projection Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.6|SOP Class||WideFieldOphthalmicPhotography3DCoordinatesImageStorage|Wide Field Ophthalmic Photography 3D Coordinates Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.7|SOP Class||OphthalmicOpticalCoherenceTomographyEnFaceImageStorage|Ophthalmic Optical Coherence Tomography En Face Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.5.8|SOP Class||OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysisStorage|Ophthalmic Optical Coherence Tomography B-scan Volume Analysis Storage
-        1.2.840.10008.5.1.4.1.1.77.1.6|SOP Class||VLWholeSlideMicroscopyImageStorage|VL Whole Slide Microscopy Image Storage
-        1.2.840.10008.5.1.4.1.1.77.1.7|SOP Class||DermoscopicPhotographyImageStorage|Dermoscopic Photography Image Storage
-        1.2.840.10008.5.1.4.1.1.77.2|SOP Class|R|VLMultiFrameImageStorageTrial|VL Multi-frame Image Storage - Trial
-        1.2.840.10008.5.1.4.1.1.78.1|SOP Class||LensometryMeasurementsStorage|Lensometry Measurements Storage
-        1.2.840.10008.5.1.4.1.1.78.2|SOP Class||AutorefractionMeasurementsStorage|Autorefraction Measurements Storage
-        1.2.840.10008.5.1.4.1.1.78.3|SOP Class||KeratometryMeasurementsStorage|Keratometry Measurements Storage
-        1.2.840.10008.5.1.4.1.1.78.4|SOP Class||SubjectiveRefractionMeasurementsStorage|Subjective Refraction Measurements Storage
-        1.2.840.10008.5.1.4.1.1.78.5|SOP Class||VisualAcuityMeasurementsStorage|Visual Acuity Measurements Storage
-        1.2.840.10008.5.1.4.1.1.78.6|SOP Class||SpectaclePrescriptionReportStorage|Spectacle Prescription Report Storage
-        1.2.840.10008.5.1.4.1.1.78.7|SOP Class||OphthalmicAxialMeasurementsStorage|Ophthalmic Axial Measurements Storage
-        1.2.840.10008.5.1.4.1.1.78.8|SOP Class||IntraocularLensCalculationsStorage|Intraocular Lens Calculations Storage
-        1.2.840.10008.5.1.4.1.1.79.1|SOP Class||MacularGridThicknessAndVolumeReportStorage|Macular Grid Thickness and Volume Report Storage
-        1.2.840.10008.5.1.4.1.1.80.1|SOP Class||OphthalmicVisualFieldStaticPerimetryMeasurementsStorage|Ophthalmic Visual Field Static Perimetry Measurements Storage
-        1.2.840.10008.5.1.4.1.1.81.1|SOP Class||OphthalmicThicknessMapStorage|Ophthalmic Thickness Map Storage
-        1.2.840.10008.5.1.4.1.1.82.1|SOP Class||CornealTopographyMapStorage|Corneal Topography Map Storage
-        1.2.840.10008.5.1.4.1.1.88.1|SOP Class|R|TextSRStorageTrial|Text SR Storage - Trial
-        1.2.840.10008.5.1.4.1.1.88.2|SOP Class|R|AudioSRStorageTrial|Audio SR Storage - Trial
-        1.2.840.10008.5.1.4.1.1.88.3|SOP Class|R|DetailSRStorageTrial|Detail SR Storage - Trial
-        1.2.840.10008.5.1.4.1.1.88.4|SOP Class|R|ComprehensiveSRStorageTrial|Comprehensive SR Storage - Trial
-        1.2.840.10008.5.1.4.1.1.88.11|SOP Class||BasicTextSRStorage|Basic Text SR Storage
-        1.2.840.10008.5.1.4.1.1.88.22|SOP Class||EnhancedSRStorage|Enhanced SR Storage
-        1.2.840.10008.5.1.4.1.1.88.33|SOP Class||ComprehensiveSRStorage|Comprehensive SR Storage
-        1.2.840.10008.5.1.4.1.1.88.34|SOP Class||Comprehensive3DSRStorage|Comprehensive 3D SR Storage
-        1.2.840.10008.5.1.4.1.1.88.35|SOP Class||ExtensibleSRStorage|Extensible SR Storage
-        1.2.840.10008.5.1.4.1.1.88.40|SOP Class||ProcedureLogStorage|Procedure Log Storage
-        1.2.840.10008.5.1.4.1.1.88.50|SOP Class||MammographyCADSRStorage|Mammography CAD SR Storage
-        1.2.840.10008.5.1.4.1.1.88.59|SOP Class||KeyObjectSelectionDocumentStorage|Key Object Selection Document Storage
-        1.2.840.10008.5.1.4.1.1.88.65|SOP Class||ChestCADSRStorage|Chest CAD SR Storage
-        1.2.840.10008.5.1.4.1.1.88.67|SOP Class||XRayRadiationDoseSRStorage|X-Ray Radiation Dose SR Storage
-        1.2.840.10008.5.1.4.1.1.88.68|SOP Class||RadiopharmaceuticalRadiationDoseSRStorage|Radiopharmaceutical Radiation Dose SR Storage
-        1.2.840.10008.5.1.4.1.1.88.69|SOP Class||ColonCADSRStorage|Colon CAD SR Storage
-        1.2.840.10008.5.1.4.1.1.88.70|SOP Class||ImplantationPlanSRStorage|Implantation Plan SR Storage
-        1.2.840.10008.5.1.4.1.1.88.71|SOP Class||AcquisitionContextSRStorage|Acquisition Context SR Storage
-        1.2.840.10008.5.1.4.1.1.88.72|SOP Class||SimplifiedAdultEchoSRStorage|Simplified Adult Echo SR Storage
-        1.2.840.10008.5.1.4.1.1.88.73|SOP Class||PatientRadiationDoseSRStorage|Patient Radiation Dose SR Storage
-        1.2.840.10008.5.1.4.1.1.88.74|SOP Class||PlannedImagingAgentAdministrationSRStorage|Planned Imaging Agent Administration SR Storage
-        1.2.840.10008.5.1.4.1.1.88.75|SOP Class||PerformedImagingAgentAdministrationSRStorage|Performed Imaging Agent Administration SR Storage
-        1.2.840.10008.5.1.4.1.1.88.76|SOP Class||EnhancedXRayRadiationDoseSRStorage|Enhanced X-Ray Radiation Dose SR Storage
-        1.2.840.10008.5.1.4.1.1.90.1|SOP Class||ContentAssessmentResultsStorage|Content Assessment Results Storage
-        1.2.840.10008.5.1.4.1.1.91.1|SOP Class||MicroscopyBulkSimpleAnnotationsStorage|Microscopy Bulk Simple Annotations Storage
-        1.2.840.10008.5.1.4.1.1.104.1|SOP Class||EncapsulatedPDFStorage|Encapsulated PDF Storage
-        1.2.840.10008.5.1.4.1.1.104.2|SOP Class||EncapsulatedCDAStorage|Encapsulated CDA Storage
-        1.2.840.10008.5.1.4.1.1.104.3|SOP Class||EncapsulatedSTLStorage|Encapsulated STL Storage
-        1.2.840.10008.5.1.4.1.1.104.4|SOP Class||EncapsulatedOBJStorage|Encapsulated OBJ Storage
-        1.2.840.10008.5.1.4.1.1.104.5|SOP Class||EncapsulatedMTLStorage|Encapsulated MTL Storage
-        1.2.840.10008.5.1.4.1.1.128|SOP Class||PositronEmissionTomographyImageStorage|Positron Emission Tomography Image Storage
-        1.2.840.10008.5.1.4.1.1.128.1|SOP Class||LegacyConvertedEnhancedPETImageStorage|Legacy Converted Enhanced PET Image Storage
-        1.2.840.10008.5.1.4.1.1.129|SOP Class|R|StandalonePETCurveStorage|Standalone PET Curve Storage
-        1.2.840.10008.5.1.4.1.1.130|SOP Class||EnhancedPETImageStorage|Enhanced PET Image Storage
-        1.2.840.10008.5.1.4.1.1.131|SOP Class||BasicStructuredDisplayStorage|Basic Structured Display Storage
-        1.2.840.10008.5.1.4.1.1.200.1|SOP Class||CTDefinedProcedureProtocolStorage|CT Defined Procedure Protocol Storage
-        1.2.840.10008.5.1.4.1.1.200.2|SOP Class||CTPerformedProcedureProtocolStorage|CT Performed Procedure Protocol Storage
-        1.2.840.10008.5.1.4.1.1.200.3|SOP Class||ProtocolApprovalStorage|Protocol Approval Storage
-        1.2.840.10008.5.1.4.1.1.200.4|SOP Class||ProtocolApprovalInformationModelFind|Protocol Approval Information Model - FIND
-        1.2.840.10008.5.1.4.1.1.200.5|SOP Class||ProtocolApprovalInformationModelMove|Protocol Approval Information Model - MOVE
-        1.2.840.10008.5.1.4.1.1.200.6|SOP Class||ProtocolApprovalInformationModelGet|Protocol Approval Information Model - GET
-        1.2.840.10008.5.1.4.1.1.200.7|SOP Class||XADefinedProcedureProtocolStorage|XA Defined Procedure Protocol Storage
-        1.2.840.10008.5.1.4.1.1.200.8|SOP Class||XAPerformedProcedureProtocolStorage|XA Performed Procedure Protocol Storage
-        1.2.840.10008.5.1.4.1.1.481.1|SOP Class||RTImageStorage|RT Image Storage
-        1.2.840.10008.5.1.4.1.1.481.2|SOP Class||RTDoseStorage|RT Dose Storage
-        1.2.840.10008.5.1.4.1.1.481.3|SOP Class||RTStructureSetStorage|RT Structure Set Storage
-        1.2.840.10008.5.1.4.1.1.481.4|SOP Class||RTBeamsTreatmentRecordStorage|RT Beams Treatment Record Storage
-        1.2.840.10008.5.1.4.1.1.481.5|SOP Class||RTPlanStorage|RT Plan Storage
-        1.2.840.10008.5.1.4.1.1.481.6|SOP Class||RTBrachyTreatmentRecordStorage|RT Brachy Treatment Record Storage
-        1.2.840.10008.5.1.4.1.1.481.7|SOP Class||RTTreatmentSummaryRecordStorage|RT Treatment Summary Record Storage
-        1.2.840.10008.5.1.4.1.1.481.8|SOP Class||RTIonPlanStorage|RT Ion Plan Storage
-        1.2.840.10008.5.1.4.1.1.481.9|SOP Class||RTIonBeamsTreatmentRecordStorage|RT Ion Beams Treatment Record Storage
-        1.2.840.10008.5.1.4.1.1.481.10|SOP Class||RTPhysicianIntentStorage|RT Physician Intent Storage
-        1.2.840.10008.5.1.4.1.1.481.11|SOP Class||RTSegmentAnnotationStorage|RT Segment Annotation Storage
-        1.2.840.10008.5.1.4.1.1.481.12|SOP Class||RTRadiationSetStorage|RT Radiation Set Storage
-        1.2.840.10008.5.1.4.1.1.481.13|SOP Class||CArmPhotonElectronRadiationStorage|C-Arm Photon-Electron Radiation Storage
-        1.2.840.10008.5.1.4.1.1.481.14|SOP Class||TomotherapeuticRadiationStorage|Tomotherapeutic Radiation Storage
-        1.2.840.10008.5.1.4.1.1.481.15|SOP Class||RoboticArmRadiationStorage|Robotic-Arm Radiation Storage
-        1.2.840.10008.5.1.4.1.1.481.16|SOP Class||RTRadiationRecordSetStorage|RT Radiation Record Set Storage
-        1.2.840.10008.5.1.4.1.1.481.17|SOP Class||RTRadiationSalvageRecordStorage|RT Radiation Salvage Record Storage
-        1.2.840.10008.5.1.4.1.1.481.18|SOP Class||TomotherapeuticRadiationRecordStorage|Tomotherapeutic Radiation Record Storage
-        1.2.840.10008.5.1.4.1.1.481.19|SOP Class||CArmPhotonElectronRadiationRecordStorage|C-Arm Photon-Electron Radiation Record Storage
-        1.2.840.10008.5.1.4.1.1.481.20|SOP Class||RoboticRadiationRecordStorage|Robotic Radiation Record Storage
-        1.2.840.10008.5.1.4.1.1.481.21|SOP Class||RTRadiationSetDeliveryInstructionStorage|RT Radiation Set Delivery Instruction Storage
-        1.2.840.10008.5.1.4.1.1.481.22|SOP Class||RTTreatmentPreparationStorage|RT Treatment Preparation Storage
-        1.2.840.10008.5.1.4.1.1.501.1|SOP Class||DICOSCTImageStorage|DICOS CT Image Storage
-        1.2.840.10008.5.1.4.1.1.501.2.1|SOP Class||DICOSDigitalXRayImageStorageForPresentation|DICOS Digital X-Ray Image Storage - For Presentation
-        1.2.840.10008.5.1.4.1.1.501.2.2|SOP Class||DICOSDigitalXRayImageStorageForProcessing|DICOS Digital X-Ray Image Storage - For Processing
-        1.2.840.10008.5.1.4.1.1.501.3|SOP Class||DICOSThreatDetectionReportStorage|DICOS Threat Detection Report Storage
-        1.2.840.10008.5.1.4.1.1.501.4|SOP Class||DICOS2DAITStorage|DICOS 2D AIT Storage
-        1.2.840.10008.5.1.4.1.1.501.5|SOP Class||DICOS3DAITStorage|DICOS 3D AIT Storage
-        1.2.840.10008.5.1.4.1.1.501.6|SOP Class||DICOSQuadrupoleResonanceStorage|DICOS Quadrupole Resonance (QR) Storage
-        1.2.840.10008.5.1.4.1.1.601.1|SOP Class||EddyCurrentImageStorage|Eddy Current Image Storage
-        1.2.840.10008.5.1.4.1.1.601.2|SOP Class||EddyCurrentMultiFrameImageStorage|Eddy Current Multi-frame Image Storage
-        1.2.840.10008.5.1.4.1.2.1.1|SOP Class||PatientRootQueryRetrieveInformationModelFind|Patient Root Query/Retrieve Information Model - FIND
-        1.2.840.10008.5.1.4.1.2.1.2|SOP Class||PatientRootQueryRetrieveInformationModelMove|Patient Root Query/Retrieve Information Model - MOVE
-        1.2.840.10008.5.1.4.1.2.1.3|SOP Class||PatientRootQueryRetrieveInformationModelGet|Patient Root Query/Retrieve Information Model - GET
-        1.2.840.10008.5.1.4.1.2.2.1|SOP Class||StudyRootQueryRetrieveInformationModelFind|Study Root Query/Retrieve Information Model - FIND
-        1.2.840.10008.5.1.4.1.2.2.2|SOP Class||StudyRootQueryRetrieveInformationModelMove|Study Root Query/Retrieve Information Model - MOVE
-        1.2.840.10008.5.1.4.1.2.2.3|SOP Class||StudyRootQueryRetrieveInformationModelGet|Study Root Query/Retrieve Information Model - GET
-        1.2.840.10008.5.1.4.1.2.3.1|SOP Class|R|PatientStudyOnlyQueryRetrieveInformationModelFind|Patient/Study Only Query/Retrieve Information Model - FIND
-        1.2.840.10008.5.1.4.1.2.3.2|SOP Class|R|PatientStudyOnlyQueryRetrieveInformationModelMove|Patient/Study Only Query/Retrieve Information Model - MOVE
-        1.2.840.10008.5.1.4.1.2.3.3|SOP Class|R|PatientStudyOnlyQueryRetrieveInformationModelGet|Patient/Study Only Query/Retrieve Information Model - GET
-        1.2.840.10008.5.1.4.1.2.4.2|SOP Class||CompositeInstanceRootRetrieveMove|Composite Instance Root Retrieve - MOVE
-        1.2.840.10008.5.1.4.1.2.4.3|SOP Class||CompositeInstanceRootRetrieveGet|Composite Instance Root Retrieve - GET
-        1.2.840.10008.5.1.4.1.2.5.3|SOP Class||CompositeInstanceRetrieveWithoutBulkDataGet|Composite Instance Retrieve Without Bulk Data - GET
-        1.2.840.10008.5.1.4.20.1|SOP Class||DefinedProcedureProtocolInformationModelFind|Defined Procedure Protocol Information Model - FIND
-        1.2.840.10008.5.1.4.20.2|SOP Class||DefinedProcedureProtocolInformationModelMove|Defined Procedure Protocol Information Model - MOVE
-        1.2.840.10008.5.1.4.20.3|SOP Class||DefinedProcedureProtocolInformationModelGet|Defined Procedure Protocol Information Model - GET
-        1.2.840.10008.5.1.4.31|SOP Class||ModalityWorklistInformationModelFind|Modality Worklist Information Model - FIND
-        1.2.840.10008.5.1.4.32|Meta SOP Class|R|GeneralPurposeWorklistManagementMeta|General Purpose Worklist Management Meta SOP Class
-        1.2.840.10008.5.1.4.32.1|SOP Class|R|GeneralPurposeWorklistInformationModelFind|General Purpose Worklist Information Model - FIND
-        1.2.840.10008.5.1.4.32.2|SOP Class|R|GeneralPurposeScheduledProcedureStep|General Purpose Scheduled Procedure Step SOP Class
-        1.2.840.10008.5.1.4.32.3|SOP Class|R|GeneralPurposePerformedProcedureStep|General Purpose Performed Procedure Step SOP Class
-        1.2.840.10008.5.1.4.33|SOP Class||InstanceAvailabilityNotification|Instance Availability Notification SOP Class
-        1.2.840.10008.5.1.4.34.1|SOP Class|R|RTBeamsDeliveryInstructionStorageTrial|RT Beams Delivery Instruction Storage - Trial
-        1.2.840.10008.5.1.4.34.2|SOP Class|R|RTConventionalMachineVerificationTrial|RT Conventional Machine Verification - Trial
-        1.2.840.10008.5.1.4.34.3|SOP Class|R|RTIonMachineVerificationTrial|RT Ion Machine Verification - Trial
-        1.2.840.10008.5.1.4.34.4|Service Class|R|UnifiedWorklistAndProcedureStepTrial|Unified Worklist and Procedure Step Service Class - Trial
-        1.2.840.10008.5.1.4.34.4.1|SOP Class|R|UnifiedProcedureStepPushTrial|Unified Procedure Step - Push SOP Class - Trial
-        1.2.840.10008.5.1.4.34.4.2|SOP Class|R|UnifiedProcedureStepWatchTrial|Unified Procedure Step - Watch SOP Class - Trial
-        1.2.840.10008.5.1.4.34.4.3|SOP Class|R|UnifiedProcedureStepPullTrial|Unified Procedure Step - Pull SOP Class - Trial
-        1.2.840.10008.5.1.4.34.4.4|SOP Class|R|UnifiedProcedureStepEventTrial|Unified Procedure Step - Event SOP Class - Trial
-        1.2.840.10008.5.1.4.34.5|Well-known SOP Instance||UPSGlobalSubscriptionInstance|UPS Global Subscription SOP Instance
-        1.2.840.10008.5.1.4.34.5.1|Well-known SOP Instance||UPSFilteredGlobalSubscriptionInstance|UPS Filtered Global Subscription SOP Instance
-        1.2.840.10008.5.1.4.34.6|Service Class||UnifiedWorklistAndProcedureStep|Unified Worklist and Procedure Step Service Class
-        1.2.840.10008.5.1.4.34.6.1|SOP Class||UnifiedProcedureStepPush|Unified Procedure Step - Push SOP Class
-        1.2.840.10008.5.1.4.34.6.2|SOP Class||UnifiedProcedureStepWatch|Unified Procedure Step - Watch SOP Class
-        1.2.840.10008.5.1.4.34.6.3|SOP Class||UnifiedProcedureStepPull|Unified Procedure Step - Pull SOP Class
-        1.2.840.10008.5.1.4.34.6.4|SOP Class||UnifiedProcedureStepEvent|Unified Procedure Step - Event SOP Class
-        1.2.840.10008.5.1.4.34.6.5|SOP Class||UnifiedProcedureStepQuery|Unified Procedure Step - Query SOP Class
-        1.2.840.10008.5.1.4.34.7|SOP Class||RTBeamsDeliveryInstructionStorage|RT Beams Delivery Instruction Storage
-        1.2.840.10008.5.1.4.34.8|SOP Class||RTConventionalMachineVerification|RT Conventional Machine Verification
-        1.2.840.10008.5.1.4.34.9|SOP Class||RTIonMachineVerification|RT Ion Machine Verification
-        1.2.840.10008.5.1.4.34.10|SOP Class||RTBrachyApplicationSetupDeliveryInstructionStorage|RT Brachy Application Setup Delivery Instruction Storage
-        1.2.840.10008.5.1.4.37.1|SOP Class||GeneralRelevantPatientInformationQuery|General Relevant Patient Information Query
-        1.2.840.10008.5.1.4.37.2|SOP Class||BreastImagingRelevantPatientInformationQuery|Breast Imaging Relevant Patient Information Query
-        1.2.840.10008.5.1.4.37.3|SOP Class||CardiacRelevantPatientInformationQuery|Cardiac Relevant Patient Information Query
-        1.2.840.10008.5.1.4.38.1|SOP Class||HangingProtocolStorage|Hanging Protocol Storage
-        1.2.840.10008.5.1.4.38.2|SOP Class||HangingProtocolInformationModelFind|Hanging Protocol Information Model - FIND
-        1.2.840.10008.5.1.4.38.3|SOP Class||HangingProtocolInformationModelMove|Hanging Protocol Information Model - MOVE
-        1.2.840.10008.5.1.4.38.4|SOP Class||HangingProtocolInformationModelGet|Hanging Protocol Information Model - GET
-        1.2.840.10008.5.1.4.39.1|SOP Class||ColorPaletteStorage|Color Palette Storage
-        1.2.840.10008.5.1.4.39.2|SOP Class||ColorPaletteQueryRetrieveInformationModelFind|Color Palette Query/Retrieve Information Model - FIND
-        1.2.840.10008.5.1.4.39.3|SOP Class||ColorPaletteQueryRetrieveInformationModelMove|Color Palette Query/Retrieve Information Model - MOVE
-        1.2.840.10008.5.1.4.39.4|SOP Class||ColorPaletteQueryRetrieveInformationModelGet|Color Palette Query/Retrieve Information Model - GET
-        1.2.840.10008.5.1.4.41|SOP Class||ProductCharacteristicsQuery|Product Characteristics Query SOP Class
-        1.2.840.10008.5.1.4.42|SOP Class||SubstanceApprovalQuery|Substance Approval Query SOP Class
-        1.2.840.10008.5.1.4.43.1|SOP Class||GenericImplantTemplateStorage|Generic Implant Template Storage
-        1.2.840.10008.5.1.4.43.2|SOP Class||GenericImplantTemplateInformationModelFind|Generic Implant Template Information Model - FIND
-        1.2.840.10008.5.1.4.43.3|SOP Class||GenericImplantTemplateInformationModelMove|Generic Implant Template Information Model - MOVE
-        1.2.840.10008.5.1.4.43.4|SOP Class||GenericImplantTemplateInformationModelGet|Generic Implant Template Information Model - GET
-        1.2.840.10008.5.1.4.44.1|SOP Class||ImplantAssemblyTemplateStorage|Implant Assembly Template Storage
-        1.2.840.10008.5.1.4.44.2|SOP Class||ImplantAssemblyTemplateInformationModelFind|Implant Assembly Template Information Model - FIND
-        1.2.840.10008.5.1.4.44.3|SOP Class||ImplantAssemblyTemplateInformationModelMove|Implant Assembly Template Information Model - MOVE
-        1.2.840.10008.5.1.4.44.4|SOP Class||ImplantAssemblyTemplateInformationModelGet|Implant Assembly Template Information Model - GET
-        1.2.840.10008.5.1.4.45.1|SOP Class||ImplantTemplateGroupStorage|Implant Template Group Storage
-        1.2.840.10008.5.1.4.45.2|SOP Class||ImplantTemplateGroupInformationModelFind|Implant Template Group Information Model - FIND
-        1.2.840.10008.5.1.4.45.3|SOP Class||ImplantTemplateGroupInformationModelMove|Implant Template Group Information Model - MOVE
-        1.2.840.10008.5.1.4.45.4|SOP Class||ImplantTemplateGroupInformationModelGet|Implant Template Group Information Model - GET
-        1.2.840.10008.7.1.1|Application Hosting Model||NativeDICOMModel|Native DICOM Model
-        1.2.840.10008.7.1.2|Application Hosting Model||AbstractMultiDimensionalImageModel|Abstract Multi-Dimensional Image Model
-        1.2.840.10008.8.1.1|Mapping Resource||DICOMContentMappingResource|DICOM Content Mapping Resource
-        1.2.840.10008.10.1|SOP Class||VideoEndoscopicImageRealTimeCommunication|Video Endoscopic Image Real-Time Communication
-        1.2.840.10008.10.2|SOP Class||VideoPhotographicImageRealTimeCommunication|Video Photographic Image Real-Time Communication
-        1.2.840.10008.10.3|SOP Class||AudioWaveformRealTimeCommunication|Audio Waveform Real-Time Communication
-        1.2.840.10008.10.4|SOP Class||RenditionSelectionDocumentRealTimeCommunication|Rendition Selection Document Real-Time Communication
-        1.2.840.10008.15.0.3.1|LDAP OID||dicomDeviceName|dicomDeviceName
-        1.2.840.10008.15.0.3.2|LDAP OID||dicomDescription|dicomDescription
-        1.2.840.10008.15.0.3.3|LDAP OID||dicomManufacturer|dicomManufacturer
-        1.2.840.10008.15.0.3.4|LDAP OID||dicomManufacturerModelName|dicomManufacturerModelName
-        1.2.840.10008.15.0.3.5|LDAP OID||dicomSoftwareVersion|dicomSoftwareVersion
-        1.2.840.10008.15.0.3.6|LDAP OID||dicomVendorData|dicomVendorData
-        1.2.840.10008.15.0.3.7|LDAP OID||dicomAETitle|dicomAETitle
-        1.2.840.10008.15.0.3.8|LDAP OID||dicomNetworkConnectionReference|dicomNetworkConnectionReference
-        1.2.840.10008.15.0.3.9|LDAP OID||dicomApplicationCluster|dicomApplicationCluster
-        1.2.840.10008.15.0.3.10|LDAP OID||dicomAssociationInitiator|dicomAssociationInitiator
-        1.2.840.10008.15.0.3.11|LDAP OID||dicomAssociationAcceptor|dicomAssociationAcceptor
-        1.2.840.10008.15.0.3.12|LDAP OID||dicomHostname|dicomHostname
-        1.2.840.10008.15.0.3.13|LDAP OID||dicomPort|dicomPort
-        1.2.840.10008.15.0.3.14|LDAP OID||dicomSOPClass|dicomSOPClass
-        1.2.840.10008.15.0.3.15|LDAP OID||dicomTransferRole|dicomTransferRole
-        1.2.840.10008.15.0.3.16|LDAP OID||dicomTransferSyntax|dicomTransferSyntax
-        1.2.840.10008.15.0.3.17|LDAP OID||dicomPrimaryDeviceType|dicomPrimaryDeviceType
-        1.2.840.10008.15.0.3.18|LDAP OID||dicomRelatedDeviceReference|dicomRelatedDeviceReference
-        1.2.840.10008.15.0.3.19|LDAP OID||dicomPreferredCalledAETitle|dicomPreferredCalledAETitle
-        1.2.840.10008.15.0.3.20|LDAP OID||dicomTLSCyphersuite|dicomTLSCyphersuite
-        1.2.840.10008.15.0.3.21|LDAP OID||dicomAuthorizedNodeCertificateReference|dicomAuthorizedNodeCertificateReference
-        1.2.840.10008.15.0.3.22|LDAP OID||dicomThisNodeCertificateReference|dicomThisNodeCertificateReference
-        1.2.840.10008.15.0.3.23|LDAP OID||dicomInstalled|dicomInstalled
-        1.2.840.10008.15.0.3.24|LDAP OID||dicomStationName|dicomStationName
-        1.2.840.10008.15.0.3.25|LDAP OID||dicomDeviceSerialNumber|dicomDeviceSerialNumber
-        1.2.840.10008.15.0.3.26|LDAP OID||dicomInstitutionName|dicomInstitutionName
-        1.2.840.10008.15.0.3.27|LDAP OID||dicomInstitutionAddress|dicomInstitutionAddress
-        1.2.840.10008.15.0.3.28|LDAP OID||dicomInstitutionDepartmentName|dicomInstitutionDepartmentName
-        1.2.840.10008.15.0.3.29|LDAP OID||dicomIssuerOfPatientID|dicomIssuerOfPatientID
-        1.2.840.10008.15.0.3.30|LDAP OID||dicomPreferredCallingAETitle|dicomPreferredCallingAETitle
-        1.2.840.10008.15.0.3.31|LDAP OID||dicomSupportedCharacterSet|dicomSupportedCharacterSet
-        1.2.840.10008.15.0.4.1|LDAP OID||dicomConfigurationRoot|dicomConfigurationRoot
-        1.2.840.10008.15.0.4.2|LDAP OID||dicomDevicesRoot|dicomDevicesRoot
-        1.2.840.10008.15.0.4.3|LDAP OID||dicomUniqueAETitlesRegistryRoot|dicomUniqueAETitlesRegistryRoot
-        1.2.840.10008.15.0.4.4|LDAP OID||dicomDevice|dicomDevice
-        1.2.840.10008.15.0.4.5|LDAP OID||dicomNetworkAE|dicomNetworkAE
-        1.2.840.10008.15.0.4.6|LDAP OID||dicomNetworkConnection|dicomNetworkConnection
-        1.2.840.10008.15.0.4.7|LDAP OID||dicomUniqueAETitle|dicomUniqueAETitle
-        1.2.840.10008.15.0.4.8|LDAP OID||dicomTransferCapability|dicomTransferCapability
-        1.2.840.10008.15.1.1|Synchronization Frame of Reference||UTC|Universal Coordinated Time
-        """u8;
+    // UIDs in ordinal order. Record i is UidRecords[UidStarts[i]..UidStarts[i + 1]], "UID|Type|R|Keyword|Name"
+    // (R when retired, else empty; a few retired UIDs have no keyword or name).
+    internal static ReadOnlySpan<int> UidStarts =>
+    [
+        0, 64, 147, 232, 370, 475, 555, 637, 719, 811, 919, 1026,
+        1133, 1238, 1323, 1413, 1495, 1584, 1671, 1810, 1949, 2088, 2227, 2324,
+        2439, 2556, 2673, 2809, 2945, 3077, 3209, 3317, 3425, 3569, 3658, 3764,
+        3864, 3940, 4065, 4166, 4236, 4321, 4382, 4474, 4538, 4679, 4818, 4920,
+        5023, 5121, 5246, 5345, 5471, 5563, 5676, 5767, 5860, 5949, 6050, 6149,
+        6248, 6347, 6446, 6553, 6639, 6725, 6811, 6899, 6992, 7080, 7174, 7266,
+        7359, 7475, 7610, 7755, 7897, 7980, 8067, 8159, 8255, 8349, 8436, 8550,
+        8653, 8783, 8878, 8964, 9070, 9170, 9262, 9354, 9442, 9534, 9636, 9754,
+        9876, 9979, 10109, 10173, 10258, 10341, 10402, 10455, 10516, 10585, 10658, 10737,
+        10826, 10915, 10981, 11054, 11167, 11268, 11331, 11398, 11479, 11554, 11635, 11730,
+        11809, 11877, 11968, 12055, 12141, 12215, 12279, 12337, 12433, 12513, 12591, 12657,
+        12753, 12809, 12871, 12949, 13019, 13099, 13186, 13237, 13337, 13480, 13564, 13622,
+        13680, 13727, 13820, 13894, 13962, 14029, 14087, 14208, 14277, 14345, 14421, 14523,
+        14622, 14735, 14830, 14925, 15022, 15131, 15257, 15391, 15490, 15603, 15712, 15825,
+        15887, 15965, 16027, 16110, 16169, 16278, 16370, 16512, 16624, 16749, 16819, 16884,
+        16960, 17038, 17140, 17236, 17324, 17408, 17515, 17614, 17694, 17807, 17904, 17995,
+        18080, 18165, 18237, 18336, 18455, 18587, 18690, 18814, 18936, 19083, 19228, 19372,
+        19514, 19613, 19701, 19789, 19877, 19965, 20053, 20142, 20269, 20433, 20595, 20714,
+        20846, 20971, 21110, 21261, 21416, 21541, 21685, 21786, 21876, 21987, 22079, 22197,
+        22240, 22360, 22483, 22577, 22685, 22793, 22901, 23047, 23189, 23278, 23379, 23561,
+        23739, 23807, 23894, 24013, 24109, 24221, 24337, 24427, 24547, 24667, 24785, 24897,
+        25013, 25127, 25235, 25316, 25384, 25471, 25555, 25653, 25772, 25812, 25884, 25978,
+        26076, 26164, 26280, 26387, 26485, 26586, 26695, 26815, 26944, 27014, 27118, 27246,
+        27350, 27437, 27541, 27611, 27717, 27825, 27902, 28013, 28116, 28199, 28338, 28473,
+        28585, 28664, 28743, 28855, 28947, 29033, 29122, 29213, 29326, 29395, 29490, 29579,
+        29695, 29775, 29870, 29965, 30064, 30152, 30253, 30350, 30491, 30640, 30789, 30930,
+        31015, 31109, 31211, 31307, 31411, 31541, 31639, 31745, 31869, 31995, 32104, 32216,
+        32398, 32560, 32720, 32897, 33013, 33127, 33234, 33335, 33444, 33547, 33669, 33775,
+        33887, 33999, 34111, 34242, 34331, 34488, 34590, 34688, 34771, 34852, 34937, 35015,
+        35102, 35190, 35283, 35365, 35466, 35548, 35639, 35751, 35830, 35929, 36057, 36136,
+        36231, 36330, 36432, 36536, 36667, 36802, 36918, 37003, 37088, 37186, 37281, 37382,
+        37478, 37601, 37707, 37806, 37907, 38003, 38125, 38265, 38367, 38473, 38598, 38697,
+        38803, 38924, 39060, 39196, 39330, 39462, 39594, 39724, 39872, 40020, 40166, 40278,
+        40388, 40522, 40654, 40786, 40916, 41029, 41156, 41285, 41409, 41533, 41644, 41765,
+        41909, 42029, 42131, 42266, 42382, 42500, 42616, 42734, 42850, 42985, 43106, 43208,
+        43312, 43414, 43518, 43622, 43729, 43835, 43923, 44040, 44170, 44287, 44370, 44483,
+        44596, 44707, 44784, 44919, 45054, 45187, 45288, 45379, 45477, 45605, 45733, 45859,
+        45959, 46089, 46219, 46347, 46441, 46565, 46689, 46811, 46893, 47013, 47109,
+    ];
+
+    internal static ReadOnlySpan<byte> UidRecords =>
+        "1.2.840.10008.1.1|SOP Class||Verification|Verification SOP Class"u8 +
+        "1.2.840.10008.1.2|Transfer Syntax||ImplicitVRLittleEndian|Implicit VR Little Endian"u8 +
+        "1.2.840.10008.1.2.1|Transfer Syntax||ExplicitVRLittleEndian|Explicit VR Little Endian"u8 +
+        "1.2.840.10008.1.2.1.98|Transfer Syntax||EncapsulatedUncompressedExplicitVRLittleEndian|Encapsulated Uncompressed Explicit VR Little Endian"u8 +
+        "1.2.840.10008.1.2.1.99|Transfer Syntax||DeflatedExplicitVRLittleEndian|Deflated Explicit VR Little Endian"u8 +
+        "1.2.840.10008.1.2.2|Transfer Syntax|R|ExplicitVRBigEndian|Explicit VR Big Endian"u8 +
+        "1.2.840.10008.1.2.4.100|Transfer Syntax||MPEG2MPML|MPEG2 Main Profile / Main Level"u8 +
+        "1.2.840.10008.1.2.4.101|Transfer Syntax||MPEG2MPHL|MPEG2 Main Profile / High Level"u8 +
+        "1.2.840.10008.1.2.4.102|Transfer Syntax||MPEG4HP41|MPEG-4 AVC/H.264 High Profile / Level 4.1"u8 +
+        "1.2.840.10008.1.2.4.103|Transfer Syntax||MPEG4HP41BD|MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1"u8 +
+        "1.2.840.10008.1.2.4.104|Transfer Syntax||MPEG4HP422D|MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video"u8 +
+        "1.2.840.10008.1.2.4.105|Transfer Syntax||MPEG4HP423D|MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video"u8 +
+        "1.2.840.10008.1.2.4.106|Transfer Syntax||MPEG4HP42STEREO|MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2"u8 +
+        "1.2.840.10008.1.2.4.107|Transfer Syntax||HEVCMP51|HEVC/H.265 Main Profile / Level 5.1"u8 +
+        "1.2.840.10008.1.2.4.108|Transfer Syntax||HEVCM10P51|HEVC/H.265 Main 10 Profile / Level 5.1"u8 +
+        "1.2.840.10008.1.2.4.50|Transfer Syntax||JPEGBaseline8Bit|JPEG Baseline (Process 1)"u8 +
+        "1.2.840.10008.1.2.4.51|Transfer Syntax||JPEGExtended12Bit|JPEG Extended (Process 2 and 4)"u8 +
+        "1.2.840.10008.1.2.4.52|Transfer Syntax|R|JPEGExtended35|JPEG Extended (Process 3 and 5)"u8 +
+        "1.2.840.10008.1.2.4.53|Transfer Syntax|R|JPEGSpectralSelectionNonHierarchical68|JPEG Spectral Selection, Non-Hierarchical (Process 6 and 8)"u8 +
+        "1.2.840.10008.1.2.4.54|Transfer Syntax|R|JPEGSpectralSelectionNonHierarchical79|JPEG Spectral Selection, Non-Hierarchical (Process 7 and 9)"u8 +
+        "1.2.840.10008.1.2.4.55|Transfer Syntax|R|JPEGFullProgressionNonHierarchical1012|JPEG Full Progression, Non-Hierarchical (Process 10 and 12)"u8 +
+        "1.2.840.10008.1.2.4.56|Transfer Syntax|R|JPEGFullProgressionNonHierarchical1113|JPEG Full Progression, Non-Hierarchical (Process 11 and 13)"u8 +
+        "1.2.840.10008.1.2.4.57|Transfer Syntax||JPEGLossless|JPEG Lossless, Non-Hierarchical (Process 14)"u8 +
+        "1.2.840.10008.1.2.4.58|Transfer Syntax|R|JPEGLosslessNonHierarchical15|JPEG Lossless, Non-Hierarchical (Process 15)"u8 +
+        "1.2.840.10008.1.2.4.59|Transfer Syntax|R|JPEGExtendedHierarchical1618|JPEG Extended, Hierarchical (Process 16 and 18)"u8 +
+        "1.2.840.10008.1.2.4.60|Transfer Syntax|R|JPEGExtendedHierarchical1719|JPEG Extended, Hierarchical (Process 17 and 19)"u8 +
+        "1.2.840.10008.1.2.4.61|Transfer Syntax|R|JPEGSpectralSelectionHierarchical2022|JPEG Spectral Selection, Hierarchical (Process 20 and 22)"u8 +
+        "1.2.840.10008.1.2.4.62|Transfer Syntax|R|JPEGSpectralSelectionHierarchical2123|JPEG Spectral Selection, Hierarchical (Process 21 and 23)"u8 +
+        "1.2.840.10008.1.2.4.63|Transfer Syntax|R|JPEGFullProgressionHierarchical2426|JPEG Full Progression, Hierarchical (Process 24 and 26)"u8 +
+        "1.2.840.10008.1.2.4.64|Transfer Syntax|R|JPEGFullProgressionHierarchical2527|JPEG Full Progression, Hierarchical (Process 25 and 27)"u8 +
+        "1.2.840.10008.1.2.4.65|Transfer Syntax|R|JPEGLosslessHierarchical28|JPEG Lossless, Hierarchical (Process 28)"u8 +
+        "1.2.840.10008.1.2.4.66|Transfer Syntax|R|JPEGLosslessHierarchical29|JPEG Lossless, Hierarchical (Process 29)"u8 +
+        "1.2.840.10008.1.2.4.70|Transfer Syntax||JPEGLosslessSV1|JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])"u8 +
+        "1.2.840.10008.1.2.4.80|Transfer Syntax||JPEGLSLossless|JPEG-LS Lossless Image Compression"u8 +
+        "1.2.840.10008.1.2.4.81|Transfer Syntax||JPEGLSNearLossless|JPEG-LS Lossy (Near-Lossless) Image Compression"u8 +
+        "1.2.840.10008.1.2.4.90|Transfer Syntax||JPEG2000Lossless|JPEG 2000 Image Compression (Lossless Only)"u8 +
+        "1.2.840.10008.1.2.4.91|Transfer Syntax||JPEG2000|JPEG 2000 Image Compression"u8 +
+        "1.2.840.10008.1.2.4.92|Transfer Syntax||JPEG2000MCLossless|JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)"u8 +
+        "1.2.840.10008.1.2.4.93|Transfer Syntax||JPEG2000MC|JPEG 2000 Part 2 Multi-component Image Compression"u8 +
+        "1.2.840.10008.1.2.4.94|Transfer Syntax||JPIPReferenced|JPIP Referenced"u8 +
+        "1.2.840.10008.1.2.4.95|Transfer Syntax||JPIPReferencedDeflate|JPIP Referenced Deflate"u8 +
+        "1.2.840.10008.1.2.5|Transfer Syntax||RLELossless|RLE Lossless"u8 +
+        "1.2.840.10008.1.2.6.1|Transfer Syntax|R|RFC2557MIMEEncapsulation|RFC 2557 MIME encapsulation"u8 +
+        "1.2.840.10008.1.2.6.2|Transfer Syntax|R|XMLEncoding|XML Encoding"u8 +
+        "1.2.840.10008.1.2.7.1|Transfer Syntax||SMPTEST211020UncompressedProgressiveActiveVideo|SMPTE ST 2110-20 Uncompressed Progressive Active Video"u8 +
+        "1.2.840.10008.1.2.7.2|Transfer Syntax||SMPTEST211020UncompressedInterlacedActiveVideo|SMPTE ST 2110-20 Uncompressed Interlaced Active Video"u8 +
+        "1.2.840.10008.1.2.7.3|Transfer Syntax||SMPTEST211030PCMDigitalAudio|SMPTE ST 2110-30 PCM Digital Audio"u8 +
+        "1.2.840.10008.1.20|Transfer Syntax|R|Papyrus3ImplicitVRLittleEndian|Papyrus 3 Implicit VR Little Endian"u8 +
+        "1.2.840.10008.1.20.1|SOP Class||StorageCommitmentPushModel|Storage Commitment Push Model SOP Class"u8 +
+        "1.2.840.10008.1.20.1.1|Well-known SOP Instance||StorageCommitmentPushModelInstance|Storage Commitment Push Model SOP Instance"u8 +
+        "1.2.840.10008.1.20.2|SOP Class|R|StorageCommitmentPullModel|Storage Commitment Pull Model SOP Class"u8 +
+        "1.2.840.10008.1.20.2.1|Well-known SOP Instance|R|StorageCommitmentPullModelInstance|Storage Commitment Pull Model SOP Instance"u8 +
+        "1.2.840.10008.1.3.10|SOP Class||MediaStorageDirectoryStorage|Media Storage Directory Storage"u8 +
+        "1.2.840.10008.1.4.1.1|Well-known frame of reference||TalairachBrainAtlas|Talairach Brain Atlas Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.10|Well-known frame of reference||SPM2GRAY|SPM2 GRAY Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.11|Well-known frame of reference||SPM2WHITE|SPM2 WHITE Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.12|Well-known frame of reference||SPM2CSF|SPM2 CSF Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.13|Well-known frame of reference||SPM2BRAINMASK|SPM2 BRAINMASK Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.14|Well-known frame of reference||SPM2AVG305T1|SPM2 AVG305T1 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.15|Well-known frame of reference||SPM2AVG152T1|SPM2 AVG152T1 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.16|Well-known frame of reference||SPM2AVG152T2|SPM2 AVG152T2 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.17|Well-known frame of reference||SPM2AVG152PD|SPM2 AVG152PD Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.18|Well-known frame of reference||SPM2SINGLESUBJT1|SPM2 SINGLESUBJT1 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.2|Well-known frame of reference||SPM2T1|SPM2 T1 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.3|Well-known frame of reference||SPM2T2|SPM2 T2 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.4|Well-known frame of reference||SPM2PD|SPM2 PD Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.5|Well-known frame of reference||SPM2EPI|SPM2 EPI Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.6|Well-known frame of reference||SPM2FILT1|SPM2 FIL T1 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.7|Well-known frame of reference||SPM2PET|SPM2 PET Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.8|Well-known frame of reference||SPM2TRANSM|SPM2 TRANSM Frame of Reference"u8 +
+        "1.2.840.10008.1.4.1.9|Well-known frame of reference||SPM2SPECT|SPM2 SPECT Frame of Reference"u8 +
+        "1.2.840.10008.1.4.2.1|Well-known frame of reference||ICBM452T1|ICBM 452 T1 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.2.2|Well-known frame of reference||ICBMSingleSubjectMRI|ICBM Single Subject MRI Frame of Reference"u8 +
+        "1.2.840.10008.1.4.3.1|Well-known frame of reference||IEC61217FixedCoordinateSystem|IEC 61217 Fixed Coordinate System Frame of Reference"u8 +
+        "1.2.840.10008.1.4.3.2|Well-known frame of reference||StandardRoboticArmCoordinateSystem|Standard Robotic-Arm Coordinate System Frame of Reference"u8 +
+        "1.2.840.10008.1.4.3.3|Well-known frame of reference||IEC61217TableTopCoordinateSystem|IEC 61217 Table Top Coordinate System Frame of Reference"u8 +
+        "1.2.840.10008.1.4.4.1|Well-known frame of reference||SRI24|SRI24 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.5.1|Well-known frame of reference||Colin27|Colin27 Frame of Reference"u8 +
+        "1.2.840.10008.1.4.6.1|Well-known frame of reference||LPBA40AIR|LPBA40/AIR Frame of Reference"u8 +
+        "1.2.840.10008.1.4.6.2|Well-known frame of reference||LPBA40FLIRT|LPBA40/FLIRT Frame of Reference"u8 +
+        "1.2.840.10008.1.4.6.3|Well-known frame of reference||LPBA40SPM5|LPBA40/SPM5 Frame of Reference"u8 +
+        "1.2.840.10008.1.40|SOP Class||ProceduralEventLogging|Procedural Event Logging SOP Class"u8 +
+        "1.2.840.10008.1.40.1|Well-known SOP Instance||ProceduralEventLoggingInstance|Procedural Event Logging SOP Instance"u8 +
+        "1.2.840.10008.1.42|SOP Class||SubstanceAdministrationLogging|Substance Administration Logging SOP Class"u8 +
+        "1.2.840.10008.1.42.1|Well-known SOP Instance||SubstanceAdministrationLoggingInstance|Substance Administration Logging SOP Instance"u8 +
+        "1.2.840.10008.1.5.1|Well-known SOP Instance||HotIronPalette|Hot Iron Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.2|Well-known SOP Instance||PETPalette|PET Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.3|Well-known SOP Instance||HotMetalBluePalette|Hot Metal Blue Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.4|Well-known SOP Instance||PET20StepPalette|PET 20 Step Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.5|Well-known SOP Instance||SpringPalette|Spring Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.6|Well-known SOP Instance||SummerPalette|Summer Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.7|Well-known SOP Instance||FallPalette|Fall Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.5.8|Well-known SOP Instance||WinterPalette|Winter Color Palette SOP Instance"u8 +
+        "1.2.840.10008.1.9|SOP Class|R|BasicStudyContentNotification|Basic Study Content Notification SOP Class"u8 +
+        "1.2.840.10008.10.1|SOP Class||VideoEndoscopicImageRealTimeCommunication|Video Endoscopic Image Real-Time Communication"u8 +
+        "1.2.840.10008.10.2|SOP Class||VideoPhotographicImageRealTimeCommunication|Video Photographic Image Real-Time Communication"u8 +
+        "1.2.840.10008.10.3|SOP Class||AudioWaveformRealTimeCommunication|Audio Waveform Real-Time Communication"u8 +
+        "1.2.840.10008.10.4|SOP Class||RenditionSelectionDocumentRealTimeCommunication|Rendition Selection Document Real-Time Communication"u8 +
+        "1.2.840.10008.15.0.3.1|LDAP OID||dicomDeviceName|dicomDeviceName"u8 +
+        "1.2.840.10008.15.0.3.10|LDAP OID||dicomAssociationInitiator|dicomAssociationInitiator"u8 +
+        "1.2.840.10008.15.0.3.11|LDAP OID||dicomAssociationAcceptor|dicomAssociationAcceptor"u8 +
+        "1.2.840.10008.15.0.3.12|LDAP OID||dicomHostname|dicomHostname"u8 +
+        "1.2.840.10008.15.0.3.13|LDAP OID||dicomPort|dicomPort"u8 +
+        "1.2.840.10008.15.0.3.14|LDAP OID||dicomSOPClass|dicomSOPClass"u8 +
+        "1.2.840.10008.15.0.3.15|LDAP OID||dicomTransferRole|dicomTransferRole"u8 +
+        "1.2.840.10008.15.0.3.16|LDAP OID||dicomTransferSyntax|dicomTransferSyntax"u8 +
+        "1.2.840.10008.15.0.3.17|LDAP OID||dicomPrimaryDeviceType|dicomPrimaryDeviceType"u8 +
+        "1.2.840.10008.15.0.3.18|LDAP OID||dicomRelatedDeviceReference|dicomRelatedDeviceReference"u8 +
+        "1.2.840.10008.15.0.3.19|LDAP OID||dicomPreferredCalledAETitle|dicomPreferredCalledAETitle"u8 +
+        "1.2.840.10008.15.0.3.2|LDAP OID||dicomDescription|dicomDescription"u8 +
+        "1.2.840.10008.15.0.3.20|LDAP OID||dicomTLSCyphersuite|dicomTLSCyphersuite"u8 +
+        "1.2.840.10008.15.0.3.21|LDAP OID||dicomAuthorizedNodeCertificateReference|dicomAuthorizedNodeCertificateReference"u8 +
+        "1.2.840.10008.15.0.3.22|LDAP OID||dicomThisNodeCertificateReference|dicomThisNodeCertificateReference"u8 +
+        "1.2.840.10008.15.0.3.23|LDAP OID||dicomInstalled|dicomInstalled"u8 +
+        "1.2.840.10008.15.0.3.24|LDAP OID||dicomStationName|dicomStationName"u8 +
+        "1.2.840.10008.15.0.3.25|LDAP OID||dicomDeviceSerialNumber|dicomDeviceSerialNumber"u8 +
+        "1.2.840.10008.15.0.3.26|LDAP OID||dicomInstitutionName|dicomInstitutionName"u8 +
+        "1.2.840.10008.15.0.3.27|LDAP OID||dicomInstitutionAddress|dicomInstitutionAddress"u8 +
+        "1.2.840.10008.15.0.3.28|LDAP OID||dicomInstitutionDepartmentName|dicomInstitutionDepartmentName"u8 +
+        "1.2.840.10008.15.0.3.29|LDAP OID||dicomIssuerOfPatientID|dicomIssuerOfPatientID"u8 +
+        "1.2.840.10008.15.0.3.3|LDAP OID||dicomManufacturer|dicomManufacturer"u8 +
+        "1.2.840.10008.15.0.3.30|LDAP OID||dicomPreferredCallingAETitle|dicomPreferredCallingAETitle"u8 +
+        "1.2.840.10008.15.0.3.31|LDAP OID||dicomSupportedCharacterSet|dicomSupportedCharacterSet"u8 +
+        "1.2.840.10008.15.0.3.4|LDAP OID||dicomManufacturerModelName|dicomManufacturerModelName"u8 +
+        "1.2.840.10008.15.0.3.5|LDAP OID||dicomSoftwareVersion|dicomSoftwareVersion"u8 +
+        "1.2.840.10008.15.0.3.6|LDAP OID||dicomVendorData|dicomVendorData"u8 +
+        "1.2.840.10008.15.0.3.7|LDAP OID||dicomAETitle|dicomAETitle"u8 +
+        "1.2.840.10008.15.0.3.8|LDAP OID||dicomNetworkConnectionReference|dicomNetworkConnectionReference"u8 +
+        "1.2.840.10008.15.0.3.9|LDAP OID||dicomApplicationCluster|dicomApplicationCluster"u8 +
+        "1.2.840.10008.15.0.4.1|LDAP OID||dicomConfigurationRoot|dicomConfigurationRoot"u8 +
+        "1.2.840.10008.15.0.4.2|LDAP OID||dicomDevicesRoot|dicomDevicesRoot"u8 +
+        "1.2.840.10008.15.0.4.3|LDAP OID||dicomUniqueAETitlesRegistryRoot|dicomUniqueAETitlesRegistryRoot"u8 +
+        "1.2.840.10008.15.0.4.4|LDAP OID||dicomDevice|dicomDevice"u8 +
+        "1.2.840.10008.15.0.4.5|LDAP OID||dicomNetworkAE|dicomNetworkAE"u8 +
+        "1.2.840.10008.15.0.4.6|LDAP OID||dicomNetworkConnection|dicomNetworkConnection"u8 +
+        "1.2.840.10008.15.0.4.7|LDAP OID||dicomUniqueAETitle|dicomUniqueAETitle"u8 +
+        "1.2.840.10008.15.0.4.8|LDAP OID||dicomTransferCapability|dicomTransferCapability"u8 +
+        "1.2.840.10008.15.1.1|Synchronization Frame of Reference||UTC|Universal Coordinated Time"u8 +
+        "1.2.840.10008.2.16.10|Coding Scheme||DC|Dublin Core"u8 +
+        "1.2.840.10008.2.16.11|Coding Scheme||NYUMCCG|New York University Melanoma Clinical Cooperative Group"u8 +
+        "1.2.840.10008.2.16.12|Coding Scheme||MAYONRISBSASRG|Mayo Clinic Non-radiological Images Specific Body Structure Anatomical Surface Region Guide"u8 +
+        "1.2.840.10008.2.16.13|Coding Scheme||IBSI|Image Biomarker Standardisation Initiative"u8 +
+        "1.2.840.10008.2.16.14|Coding Scheme||RO|Radiomics Ontology"u8 +
+        "1.2.840.10008.2.16.15|Coding Scheme||RADELEMENT|RadElement"u8 +
+        "1.2.840.10008.2.16.16|Coding Scheme||I11|ICD-11"u8 +
+        "1.2.840.10008.2.16.17|Coding Scheme||UNS|Unified numbering system (UNS) for metals and alloys"u8 +
+        "1.2.840.10008.2.16.18|Coding Scheme||RRID|Research Resource Identification"u8 +
+        "1.2.840.10008.2.16.4|Coding Scheme||DCM|DICOM Controlled Terminology"u8 +
+        "1.2.840.10008.2.16.5|Coding Scheme||MA|Adult Mouse Anatomy Ontology"u8 +
+        "1.2.840.10008.2.16.6|Coding Scheme||UBERON|Uberon Ontology"u8 +
+        "1.2.840.10008.2.16.7|Coding Scheme||ITIS_TSN|Integrated Taxonomic Information System (ITIS) Taxonomic Serial Number (TSN)"u8 +
+        "1.2.840.10008.2.16.8|Coding Scheme||MGI|Mouse Genome Initiative (MGI)"u8 +
+        "1.2.840.10008.2.16.9|Coding Scheme||PUBCHEM_CID|PubChem Compound CID"u8 +
+        "1.2.840.10008.2.6.1|DICOM UIDs as a Coding Scheme||DCMUID|DICOM UID Registry"u8 +
+        "1.2.840.10008.3.1.1.1|Application Context Name||DICOMApplicationContext|DICOM Application Context Name"u8 +
+        "1.2.840.10008.3.1.2.1.1|SOP Class|R|DetachedPatientManagement|Detached Patient Management SOP Class"u8 +
+        "1.2.840.10008.3.1.2.1.4|Meta SOP Class|R|DetachedPatientManagementMeta|Detached Patient Management Meta SOP Class"u8 +
+        "1.2.840.10008.3.1.2.2.1|SOP Class|R|DetachedVisitManagement|Detached Visit Management SOP Class"u8 +
+        "1.2.840.10008.3.1.2.3.1|SOP Class|R|DetachedStudyManagement|Detached Study Management SOP Class"u8 +
+        "1.2.840.10008.3.1.2.3.2|SOP Class|R|StudyComponentManagement|Study Component Management SOP Class"u8 +
+        "1.2.840.10008.3.1.2.3.3|SOP Class||ModalityPerformedProcedureStep|Modality Performed Procedure Step SOP Class"u8 +
+        "1.2.840.10008.3.1.2.3.4|SOP Class||ModalityPerformedProcedureStepRetrieve|Modality Performed Procedure Step Retrieve SOP Class"u8 +
+        "1.2.840.10008.3.1.2.3.5|SOP Class||ModalityPerformedProcedureStepNotification|Modality Performed Procedure Step Notification SOP Class"u8 +
+        "1.2.840.10008.3.1.2.5.1|SOP Class|R|DetachedResultsManagement|Detached Results Management SOP Class"u8 +
+        "1.2.840.10008.3.1.2.5.4|Meta SOP Class|R|DetachedResultsManagementMeta|Detached Results Management Meta SOP Class"u8 +
+        "1.2.840.10008.3.1.2.5.5|Meta SOP Class|R|DetachedStudyManagementMeta|Detached Study Management Meta SOP Class"u8 +
+        "1.2.840.10008.3.1.2.6.1|SOP Class|R|DetachedInterpretationManagement|Detached Interpretation Management SOP Class"u8 +
+        "1.2.840.10008.4.2|Service Class||Storage|Storage Service Class"u8 +
+        "1.2.840.10008.5.1.1.1|SOP Class||BasicFilmSession|Basic Film Session SOP Class"u8 +
+        "1.2.840.10008.5.1.1.14|SOP Class||PrintJob|Print Job SOP Class"u8 +
+        "1.2.840.10008.5.1.1.15|SOP Class||BasicAnnotationBox|Basic Annotation Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.16|SOP Class||Printer|Printer SOP Class"u8 +
+        "1.2.840.10008.5.1.1.16.376|SOP Class||PrinterConfigurationRetrieval|Printer Configuration Retrieval SOP Class"u8 +
+        "1.2.840.10008.5.1.1.17|Well-known Printer SOP Instance||PrinterInstance|Printer SOP Instance"u8 +
+        "1.2.840.10008.5.1.1.17.376|Well-known Printer SOP Instance||PrinterConfigurationRetrievalInstance|Printer Configuration Retrieval SOP Instance"u8 +
+        "1.2.840.10008.5.1.1.18|Meta SOP Class||BasicColorPrintManagementMeta|Basic Color Print Management Meta SOP Class"u8 +
+        "1.2.840.10008.5.1.1.18.1|Meta SOP Class|R|ReferencedColorPrintManagementMeta|Referenced Color Print Management Meta SOP Class"u8 +
+        "1.2.840.10008.5.1.1.2|SOP Class||BasicFilmBox|Basic Film Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.22|SOP Class||VOILUTBox|VOI LUT Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.23|SOP Class||PresentationLUT|Presentation LUT SOP Class"u8 +
+        "1.2.840.10008.5.1.1.24|SOP Class|R|ImageOverlayBox|Image Overlay Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.24.1|SOP Class|R|BasicPrintImageOverlayBox|Basic Print Image Overlay Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.25|Well-known Print Queue SOP Instance|R|PrintQueue|Print Queue SOP Instance"u8 +
+        "1.2.840.10008.5.1.1.26|SOP Class|R|PrintQueueManagement|Print Queue Management SOP Class"u8 +
+        "1.2.840.10008.5.1.1.27|SOP Class|R|StoredPrintStorage|Stored Print Storage SOP Class"u8 +
+        "1.2.840.10008.5.1.1.29|SOP Class|R|HardcopyGrayscaleImageStorage|Hardcopy Grayscale Image Storage SOP Class"u8 +
+        "1.2.840.10008.5.1.1.30|SOP Class|R|HardcopyColorImageStorage|Hardcopy Color Image Storage SOP Class"u8 +
+        "1.2.840.10008.5.1.1.31|SOP Class|R|PullPrintRequest|Pull Print Request SOP Class"u8 +
+        "1.2.840.10008.5.1.1.32|Meta SOP Class|R|PullStoredPrintManagementMeta|Pull Stored Print Management Meta SOP Class"u8 +
+        "1.2.840.10008.5.1.1.33|SOP Class||MediaCreationManagement|Media Creation Management SOP Class UID"u8 +
+        "1.2.840.10008.5.1.1.4|SOP Class||BasicGrayscaleImageBox|Basic Grayscale Image Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.4.1|SOP Class||BasicColorImageBox|Basic Color Image Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.4.2|SOP Class|R|ReferencedImageBox|Referenced Image Box SOP Class"u8 +
+        "1.2.840.10008.5.1.1.40|SOP Class||DisplaySystem|Display System SOP Class"u8 +
+        "1.2.840.10008.5.1.1.40.1|Well-known SOP Instance||DisplaySystemInstance|Display System SOP Instance"u8 +
+        "1.2.840.10008.5.1.1.9|Meta SOP Class||BasicGrayscalePrintManagementMeta|Basic Grayscale Print Management Meta SOP Class"u8 +
+        "1.2.840.10008.5.1.1.9.1|Meta SOP Class|R|ReferencedGrayscalePrintManagementMeta|Referenced Grayscale Print Management Meta SOP Class"u8 +
+        "1.2.840.10008.5.1.4.1.1.1|SOP Class||ComputedRadiographyImageStorage|Computed Radiography Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.1.1|SOP Class||DigitalXRayImageStorageForPresentation|Digital X-Ray Image Storage - For Presentation"u8 +
+        "1.2.840.10008.5.1.4.1.1.1.1.1|SOP Class||DigitalXRayImageStorageForProcessing|Digital X-Ray Image Storage - For Processing"u8 +
+        "1.2.840.10008.5.1.4.1.1.1.2|SOP Class||DigitalMammographyXRayImageStorageForPresentation|Digital Mammography X-Ray Image Storage - For Presentation"u8 +
+        "1.2.840.10008.5.1.4.1.1.1.2.1|SOP Class||DigitalMammographyXRayImageStorageForProcessing|Digital Mammography X-Ray Image Storage - For Processing"u8 +
+        "1.2.840.10008.5.1.4.1.1.1.3|SOP Class||DigitalIntraOralXRayImageStorageForPresentation|Digital Intra-Oral X-Ray Image Storage - For Presentation"u8 +
+        "1.2.840.10008.5.1.4.1.1.1.3.1|SOP Class||DigitalIntraOralXRayImageStorageForProcessing|Digital Intra-Oral X-Ray Image Storage - For Processing"u8 +
+        "1.2.840.10008.5.1.4.1.1.10|SOP Class|R|StandaloneModalityLUTStorage|Standalone Modality LUT Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.104.1|SOP Class||EncapsulatedPDFStorage|Encapsulated PDF Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.104.2|SOP Class||EncapsulatedCDAStorage|Encapsulated CDA Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.104.3|SOP Class||EncapsulatedSTLStorage|Encapsulated STL Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.104.4|SOP Class||EncapsulatedOBJStorage|Encapsulated OBJ Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.104.5|SOP Class||EncapsulatedMTLStorage|Encapsulated MTL Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11|SOP Class|R|StandaloneVOILUTStorage|Standalone VOI LUT Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.1|SOP Class||GrayscaleSoftcopyPresentationStateStorage|Grayscale Softcopy Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.10|SOP Class||SegmentedVolumeRenderingVolumetricPresentationStateStorage|Segmented Volume Rendering Volumetric Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.11|SOP Class||MultipleVolumeRenderingVolumetricPresentationStateStorage|Multiple Volume Rendering Volumetric Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.2|SOP Class||ColorSoftcopyPresentationStateStorage|Color Softcopy Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.3|SOP Class||PseudoColorSoftcopyPresentationStateStorage|Pseudo-Color Softcopy Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.4|SOP Class||BlendingSoftcopyPresentationStateStorage|Blending Softcopy Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.5|SOP Class||XAXRFGrayscaleSoftcopyPresentationStateStorage|XA/XRF Grayscale Softcopy Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.6|SOP Class||GrayscalePlanarMPRVolumetricPresentationStateStorage|Grayscale Planar MPR Volumetric Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.7|SOP Class||CompositingPlanarMPRVolumetricPresentationStateStorage|Compositing Planar MPR Volumetric Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.8|SOP Class||AdvancedBlendingPresentationStateStorage|Advanced Blending Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.11.9|SOP Class||VolumeRenderingVolumetricPresentationStateStorage|Volume Rendering Volumetric Presentation State Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.12.1|SOP Class||XRayAngiographicImageStorage|X-Ray Angiographic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.12.1.1|SOP Class||EnhancedXAImageStorage|Enhanced XA Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.12.2|SOP Class||XRayRadiofluoroscopicImageStorage|X-Ray Radiofluoroscopic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.12.2.1|SOP Class||EnhancedXRFImageStorage|Enhanced XRF Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.12.3|SOP Class|R|XRayAngiographicBiPlaneImageStorage|X-Ray Angiographic Bi-Plane Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.12.77|SOP Class|R||"u8 +
+        "1.2.840.10008.5.1.4.1.1.128|SOP Class||PositronEmissionTomographyImageStorage|Positron Emission Tomography Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.128.1|SOP Class||LegacyConvertedEnhancedPETImageStorage|Legacy Converted Enhanced PET Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.129|SOP Class|R|StandalonePETCurveStorage|Standalone PET Curve Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.13.1.1|SOP Class||XRay3DAngiographicImageStorage|X-Ray 3D Angiographic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.13.1.2|SOP Class||XRay3DCraniofacialImageStorage|X-Ray 3D Craniofacial Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.13.1.3|SOP Class||BreastTomosynthesisImageStorage|Breast Tomosynthesis Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.13.1.4|SOP Class||BreastProjectionXRayImageStorageForPresentation|Breast Projection X-Ray Image Storage - For Presentation"u8 +
+        "1.2.840.10008.5.1.4.1.1.13.1.5|SOP Class||BreastProjectionXRayImageStorageForProcessing|Breast Projection X-Ray Image Storage - For Processing"u8 +
+        "1.2.840.10008.5.1.4.1.1.130|SOP Class||EnhancedPETImageStorage|Enhanced PET Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.131|SOP Class||BasicStructuredDisplayStorage|Basic Structured Display Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.14.1|SOP Class||IntravascularOpticalCoherenceTomographyImageStorageForPresentation|Intravascular Optical Coherence Tomography Image Storage - For Presentation"u8 +
+        "1.2.840.10008.5.1.4.1.1.14.2|SOP Class||IntravascularOpticalCoherenceTomographyImageStorageForProcessing|Intravascular Optical Coherence Tomography Image Storage - For Processing"u8 +
+        "1.2.840.10008.5.1.4.1.1.2|SOP Class||CTImageStorage|CT Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.2.1|SOP Class||EnhancedCTImageStorage|Enhanced CT Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.2.2|SOP Class||LegacyConvertedEnhancedCTImageStorage|Legacy Converted Enhanced CT Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.20|SOP Class||NuclearMedicineImageStorage|Nuclear Medicine Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.1|SOP Class||CTDefinedProcedureProtocolStorage|CT Defined Procedure Protocol Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.2|SOP Class||CTPerformedProcedureProtocolStorage|CT Performed Procedure Protocol Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.3|SOP Class||ProtocolApprovalStorage|Protocol Approval Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.4|SOP Class||ProtocolApprovalInformationModelFind|Protocol Approval Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.5|SOP Class||ProtocolApprovalInformationModelMove|Protocol Approval Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.6|SOP Class||ProtocolApprovalInformationModelGet|Protocol Approval Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.7|SOP Class||XADefinedProcedureProtocolStorage|XA Defined Procedure Protocol Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.200.8|SOP Class||XAPerformedProcedureProtocolStorage|XA Performed Procedure Protocol Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.3|SOP Class|R|UltrasoundMultiFrameImageStorageRetired|Ultrasound Multi-frame Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.3.1|SOP Class||UltrasoundMultiFrameImageStorage|Ultrasound Multi-frame Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.30|SOP Class||ParametricMapStorage|Parametric Map Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.4|SOP Class||MRImageStorage|MR Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.4.1|SOP Class||EnhancedMRImageStorage|Enhanced MR Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.4.2|SOP Class||MRSpectroscopyStorage|MR Spectroscopy Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.4.3|SOP Class||EnhancedMRColorImageStorage|Enhanced MR Color Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.4.4|SOP Class||LegacyConvertedEnhancedMRImageStorage|Legacy Converted Enhanced MR Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.40|SOP Class|R||"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.1|SOP Class||RTImageStorage|RT Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.10|SOP Class||RTPhysicianIntentStorage|RT Physician Intent Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.11|SOP Class||RTSegmentAnnotationStorage|RT Segment Annotation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.12|SOP Class||RTRadiationSetStorage|RT Radiation Set Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.13|SOP Class||CArmPhotonElectronRadiationStorage|C-Arm Photon-Electron Radiation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.14|SOP Class||TomotherapeuticRadiationStorage|Tomotherapeutic Radiation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.15|SOP Class||RoboticArmRadiationStorage|Robotic-Arm Radiation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.16|SOP Class||RTRadiationRecordSetStorage|RT Radiation Record Set Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.17|SOP Class||RTRadiationSalvageRecordStorage|RT Radiation Salvage Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.18|SOP Class||TomotherapeuticRadiationRecordStorage|Tomotherapeutic Radiation Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.19|SOP Class||CArmPhotonElectronRadiationRecordStorage|C-Arm Photon-Electron Radiation Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.2|SOP Class||RTDoseStorage|RT Dose Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.20|SOP Class||RoboticRadiationRecordStorage|Robotic Radiation Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.21|SOP Class||RTRadiationSetDeliveryInstructionStorage|RT Radiation Set Delivery Instruction Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.22|SOP Class||RTTreatmentPreparationStorage|RT Treatment Preparation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.3|SOP Class||RTStructureSetStorage|RT Structure Set Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.4|SOP Class||RTBeamsTreatmentRecordStorage|RT Beams Treatment Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.5|SOP Class||RTPlanStorage|RT Plan Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.6|SOP Class||RTBrachyTreatmentRecordStorage|RT Brachy Treatment Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.7|SOP Class||RTTreatmentSummaryRecordStorage|RT Treatment Summary Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.8|SOP Class||RTIonPlanStorage|RT Ion Plan Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.481.9|SOP Class||RTIonBeamsTreatmentRecordStorage|RT Ion Beams Treatment Record Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.5|SOP Class|R|NuclearMedicineImageStorageRetired|Nuclear Medicine Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.1|SOP Class||DICOSCTImageStorage|DICOS CT Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.2.1|SOP Class||DICOSDigitalXRayImageStorageForPresentation|DICOS Digital X-Ray Image Storage - For Presentation"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.2.2|SOP Class||DICOSDigitalXRayImageStorageForProcessing|DICOS Digital X-Ray Image Storage - For Processing"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.3|SOP Class||DICOSThreatDetectionReportStorage|DICOS Threat Detection Report Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.4|SOP Class||DICOS2DAITStorage|DICOS 2D AIT Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.5|SOP Class||DICOS3DAITStorage|DICOS 3D AIT Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.501.6|SOP Class||DICOSQuadrupoleResonanceStorage|DICOS Quadrupole Resonance (QR) Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.6|SOP Class|R|UltrasoundImageStorageRetired|Ultrasound Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.6.1|SOP Class||UltrasoundImageStorage|Ultrasound Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.6.2|SOP Class||EnhancedUSVolumeStorage|Enhanced US Volume Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.601.1|SOP Class||EddyCurrentImageStorage|Eddy Current Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.601.2|SOP Class||EddyCurrentMultiFrameImageStorage|Eddy Current Multi-frame Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66|SOP Class||RawDataStorage|Raw Data Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66.1|SOP Class||SpatialRegistrationStorage|Spatial Registration Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66.2|SOP Class||SpatialFiducialsStorage|Spatial Fiducials Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66.3|SOP Class||DeformableSpatialRegistrationStorage|Deformable Spatial Registration Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66.4|SOP Class||SegmentationStorage|Segmentation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66.5|SOP Class||SurfaceSegmentationStorage|Surface Segmentation Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.66.6|SOP Class||TractographyResultsStorage|Tractography Results Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.67|SOP Class||RealWorldValueMappingStorage|Real World Value Mapping Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.68.1|SOP Class||SurfaceScanMeshStorage|Surface Scan Mesh Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.68.2|SOP Class||SurfaceScanPointCloudStorage|Surface Scan Point Cloud Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.7|SOP Class||SecondaryCaptureImageStorage|Secondary Capture Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.7.1|SOP Class||MultiFrameSingleBitSecondaryCaptureImageStorage|Multi-frame Single Bit Secondary Capture Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.7.2|SOP Class||MultiFrameGrayscaleByteSecondaryCaptureImageStorage|Multi-frame Grayscale Byte Secondary Capture Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.7.3|SOP Class||MultiFrameGrayscaleWordSecondaryCaptureImageStorage|Multi-frame Grayscale Word Secondary Capture Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.7.4|SOP Class||MultiFrameTrueColorSecondaryCaptureImageStorage|Multi-frame True Color Secondary Capture Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1|SOP Class|R|VLImageStorageTrial|VL Image Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.1|SOP Class||VLEndoscopicImageStorage|VL Endoscopic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.1.1|SOP Class||VideoEndoscopicImageStorage|Video Endoscopic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.2|SOP Class||VLMicroscopicImageStorage|VL Microscopic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.2.1|SOP Class||VideoMicroscopicImageStorage|Video Microscopic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.3|SOP Class||VLSlideCoordinatesMicroscopicImageStorage|VL Slide-Coordinates Microscopic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.4|SOP Class||VLPhotographicImageStorage|VL Photographic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.4.1|SOP Class||VideoPhotographicImageStorage|Video Photographic Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.1|SOP Class||OphthalmicPhotography8BitImageStorage|Ophthalmic Photography 8 Bit Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.2|SOP Class||OphthalmicPhotography16BitImageStorage|Ophthalmic Photography 16 Bit Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.3|SOP Class||StereometricRelationshipStorage|Stereometric Relationship Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.4|SOP Class||OphthalmicTomographyImageStorage|Ophthalmic Tomography Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.5|SOP Class||WideFieldOphthalmicPhotographyStereographicProjectionImageStorage|Wide Field Ophthalmic Photography Stereographic Projection Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.6|SOP Class||WideFieldOphthalmicPhotography3DCoordinatesImageStorage|Wide Field Ophthalmic Photography 3D Coordinates Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.7|SOP Class||OphthalmicOpticalCoherenceTomographyEnFaceImageStorage|Ophthalmic Optical Coherence Tomography En Face Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.5.8|SOP Class||OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysisStorage|Ophthalmic Optical Coherence Tomography B-scan Volume Analysis Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.6|SOP Class||VLWholeSlideMicroscopyImageStorage|VL Whole Slide Microscopy Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.1.7|SOP Class||DermoscopicPhotographyImageStorage|Dermoscopic Photography Image Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.77.2|SOP Class|R|VLMultiFrameImageStorageTrial|VL Multi-frame Image Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.1|SOP Class||LensometryMeasurementsStorage|Lensometry Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.2|SOP Class||AutorefractionMeasurementsStorage|Autorefraction Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.3|SOP Class||KeratometryMeasurementsStorage|Keratometry Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.4|SOP Class||SubjectiveRefractionMeasurementsStorage|Subjective Refraction Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.5|SOP Class||VisualAcuityMeasurementsStorage|Visual Acuity Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.6|SOP Class||SpectaclePrescriptionReportStorage|Spectacle Prescription Report Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.7|SOP Class||OphthalmicAxialMeasurementsStorage|Ophthalmic Axial Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.78.8|SOP Class||IntraocularLensCalculationsStorage|Intraocular Lens Calculations Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.79.1|SOP Class||MacularGridThicknessAndVolumeReportStorage|Macular Grid Thickness and Volume Report Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.8|SOP Class|R|StandaloneOverlayStorage|Standalone Overlay Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.80.1|SOP Class||OphthalmicVisualFieldStaticPerimetryMeasurementsStorage|Ophthalmic Visual Field Static Perimetry Measurements Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.81.1|SOP Class||OphthalmicThicknessMapStorage|Ophthalmic Thickness Map Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.82.1|SOP Class||CornealTopographyMapStorage|Corneal Topography Map Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.1|SOP Class|R|TextSRStorageTrial|Text SR Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.11|SOP Class||BasicTextSRStorage|Basic Text SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.2|SOP Class|R|AudioSRStorageTrial|Audio SR Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.22|SOP Class||EnhancedSRStorage|Enhanced SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.3|SOP Class|R|DetailSRStorageTrial|Detail SR Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.33|SOP Class||ComprehensiveSRStorage|Comprehensive SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.34|SOP Class||Comprehensive3DSRStorage|Comprehensive 3D SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.35|SOP Class||ExtensibleSRStorage|Extensible SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.4|SOP Class|R|ComprehensiveSRStorageTrial|Comprehensive SR Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.40|SOP Class||ProcedureLogStorage|Procedure Log Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.50|SOP Class||MammographyCADSRStorage|Mammography CAD SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.59|SOP Class||KeyObjectSelectionDocumentStorage|Key Object Selection Document Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.65|SOP Class||ChestCADSRStorage|Chest CAD SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.67|SOP Class||XRayRadiationDoseSRStorage|X-Ray Radiation Dose SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.68|SOP Class||RadiopharmaceuticalRadiationDoseSRStorage|Radiopharmaceutical Radiation Dose SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.69|SOP Class||ColonCADSRStorage|Colon CAD SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.70|SOP Class||ImplantationPlanSRStorage|Implantation Plan SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.71|SOP Class||AcquisitionContextSRStorage|Acquisition Context SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.72|SOP Class||SimplifiedAdultEchoSRStorage|Simplified Adult Echo SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.73|SOP Class||PatientRadiationDoseSRStorage|Patient Radiation Dose SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.74|SOP Class||PlannedImagingAgentAdministrationSRStorage|Planned Imaging Agent Administration SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.75|SOP Class||PerformedImagingAgentAdministrationSRStorage|Performed Imaging Agent Administration SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.88.76|SOP Class||EnhancedXRayRadiationDoseSRStorage|Enhanced X-Ray Radiation Dose SR Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9|SOP Class|R|StandaloneCurveStorage|Standalone Curve Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.1|SOP Class|R|WaveformStorageTrial|Waveform Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.1.1|SOP Class||TwelveLeadECGWaveformStorage|12-lead ECG Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.1.2|SOP Class||GeneralECGWaveformStorage|General ECG Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.1.3|SOP Class||AmbulatoryECGWaveformStorage|Ambulatory ECG Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.2.1|SOP Class||HemodynamicWaveformStorage|Hemodynamic Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.3.1|SOP Class||CardiacElectrophysiologyWaveformStorage|Cardiac Electrophysiology Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.4.1|SOP Class||BasicVoiceAudioWaveformStorage|Basic Voice Audio Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.4.2|SOP Class||GeneralAudioWaveformStorage|General Audio Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.5.1|SOP Class||ArterialPulseWaveformStorage|Arterial Pulse Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.6.1|SOP Class||RespiratoryWaveformStorage|Respiratory Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.6.2|SOP Class||MultichannelRespiratoryWaveformStorage|Multi-channel Respiratory Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.7.1|SOP Class||RoutineScalpElectroencephalogramWaveformStorage|Routine Scalp Electroencephalogram Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.7.2|SOP Class||ElectromyogramWaveformStorage|Electromyogram Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.7.3|SOP Class||ElectrooculogramWaveformStorage|Electrooculogram Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.7.4|SOP Class||SleepElectroencephalogramWaveformStorage|Sleep Electroencephalogram Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.9.8.1|SOP Class||BodyPositionWaveformStorage|Body Position Waveform Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.90.1|SOP Class||ContentAssessmentResultsStorage|Content Assessment Results Storage"u8 +
+        "1.2.840.10008.5.1.4.1.1.91.1|SOP Class||MicroscopyBulkSimpleAnnotationsStorage|Microscopy Bulk Simple Annotations Storage"u8 +
+        "1.2.840.10008.5.1.4.1.2.1.1|SOP Class||PatientRootQueryRetrieveInformationModelFind|Patient Root Query/Retrieve Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.1.2.1.2|SOP Class||PatientRootQueryRetrieveInformationModelMove|Patient Root Query/Retrieve Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.1.2.1.3|SOP Class||PatientRootQueryRetrieveInformationModelGet|Patient Root Query/Retrieve Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.1.2.2.1|SOP Class||StudyRootQueryRetrieveInformationModelFind|Study Root Query/Retrieve Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.1.2.2.2|SOP Class||StudyRootQueryRetrieveInformationModelMove|Study Root Query/Retrieve Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.1.2.2.3|SOP Class||StudyRootQueryRetrieveInformationModelGet|Study Root Query/Retrieve Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.1.2.3.1|SOP Class|R|PatientStudyOnlyQueryRetrieveInformationModelFind|Patient/Study Only Query/Retrieve Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.1.2.3.2|SOP Class|R|PatientStudyOnlyQueryRetrieveInformationModelMove|Patient/Study Only Query/Retrieve Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.1.2.3.3|SOP Class|R|PatientStudyOnlyQueryRetrieveInformationModelGet|Patient/Study Only Query/Retrieve Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.1.2.4.2|SOP Class||CompositeInstanceRootRetrieveMove|Composite Instance Root Retrieve - MOVE"u8 +
+        "1.2.840.10008.5.1.4.1.2.4.3|SOP Class||CompositeInstanceRootRetrieveGet|Composite Instance Root Retrieve - GET"u8 +
+        "1.2.840.10008.5.1.4.1.2.5.3|SOP Class||CompositeInstanceRetrieveWithoutBulkDataGet|Composite Instance Retrieve Without Bulk Data - GET"u8 +
+        "1.2.840.10008.5.1.4.20.1|SOP Class||DefinedProcedureProtocolInformationModelFind|Defined Procedure Protocol Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.20.2|SOP Class||DefinedProcedureProtocolInformationModelMove|Defined Procedure Protocol Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.20.3|SOP Class||DefinedProcedureProtocolInformationModelGet|Defined Procedure Protocol Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.31|SOP Class||ModalityWorklistInformationModelFind|Modality Worklist Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.32|Meta SOP Class|R|GeneralPurposeWorklistManagementMeta|General Purpose Worklist Management Meta SOP Class"u8 +
+        "1.2.840.10008.5.1.4.32.1|SOP Class|R|GeneralPurposeWorklistInformationModelFind|General Purpose Worklist Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.32.2|SOP Class|R|GeneralPurposeScheduledProcedureStep|General Purpose Scheduled Procedure Step SOP Class"u8 +
+        "1.2.840.10008.5.1.4.32.3|SOP Class|R|GeneralPurposePerformedProcedureStep|General Purpose Performed Procedure Step SOP Class"u8 +
+        "1.2.840.10008.5.1.4.33|SOP Class||InstanceAvailabilityNotification|Instance Availability Notification SOP Class"u8 +
+        "1.2.840.10008.5.1.4.34.1|SOP Class|R|RTBeamsDeliveryInstructionStorageTrial|RT Beams Delivery Instruction Storage - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.10|SOP Class||RTBrachyApplicationSetupDeliveryInstructionStorage|RT Brachy Application Setup Delivery Instruction Storage"u8 +
+        "1.2.840.10008.5.1.4.34.2|SOP Class|R|RTConventionalMachineVerificationTrial|RT Conventional Machine Verification - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.3|SOP Class|R|RTIonMachineVerificationTrial|RT Ion Machine Verification - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.4|Service Class|R|UnifiedWorklistAndProcedureStepTrial|Unified Worklist and Procedure Step Service Class - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.4.1|SOP Class|R|UnifiedProcedureStepPushTrial|Unified Procedure Step - Push SOP Class - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.4.2|SOP Class|R|UnifiedProcedureStepWatchTrial|Unified Procedure Step - Watch SOP Class - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.4.3|SOP Class|R|UnifiedProcedureStepPullTrial|Unified Procedure Step - Pull SOP Class - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.4.4|SOP Class|R|UnifiedProcedureStepEventTrial|Unified Procedure Step - Event SOP Class - Trial"u8 +
+        "1.2.840.10008.5.1.4.34.5|Well-known SOP Instance||UPSGlobalSubscriptionInstance|UPS Global Subscription SOP Instance"u8 +
+        "1.2.840.10008.5.1.4.34.5.1|Well-known SOP Instance||UPSFilteredGlobalSubscriptionInstance|UPS Filtered Global Subscription SOP Instance"u8 +
+        "1.2.840.10008.5.1.4.34.6|Service Class||UnifiedWorklistAndProcedureStep|Unified Worklist and Procedure Step Service Class"u8 +
+        "1.2.840.10008.5.1.4.34.6.1|SOP Class||UnifiedProcedureStepPush|Unified Procedure Step - Push SOP Class"u8 +
+        "1.2.840.10008.5.1.4.34.6.2|SOP Class||UnifiedProcedureStepWatch|Unified Procedure Step - Watch SOP Class"u8 +
+        "1.2.840.10008.5.1.4.34.6.3|SOP Class||UnifiedProcedureStepPull|Unified Procedure Step - Pull SOP Class"u8 +
+        "1.2.840.10008.5.1.4.34.6.4|SOP Class||UnifiedProcedureStepEvent|Unified Procedure Step - Event SOP Class"u8 +
+        "1.2.840.10008.5.1.4.34.6.5|SOP Class||UnifiedProcedureStepQuery|Unified Procedure Step - Query SOP Class"u8 +
+        "1.2.840.10008.5.1.4.34.7|SOP Class||RTBeamsDeliveryInstructionStorage|RT Beams Delivery Instruction Storage"u8 +
+        "1.2.840.10008.5.1.4.34.8|SOP Class||RTConventionalMachineVerification|RT Conventional Machine Verification"u8 +
+        "1.2.840.10008.5.1.4.34.9|SOP Class||RTIonMachineVerification|RT Ion Machine Verification"u8 +
+        "1.2.840.10008.5.1.4.37.1|SOP Class||GeneralRelevantPatientInformationQuery|General Relevant Patient Information Query"u8 +
+        "1.2.840.10008.5.1.4.37.2|SOP Class||BreastImagingRelevantPatientInformationQuery|Breast Imaging Relevant Patient Information Query"u8 +
+        "1.2.840.10008.5.1.4.37.3|SOP Class||CardiacRelevantPatientInformationQuery|Cardiac Relevant Patient Information Query"u8 +
+        "1.2.840.10008.5.1.4.38.1|SOP Class||HangingProtocolStorage|Hanging Protocol Storage"u8 +
+        "1.2.840.10008.5.1.4.38.2|SOP Class||HangingProtocolInformationModelFind|Hanging Protocol Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.38.3|SOP Class||HangingProtocolInformationModelMove|Hanging Protocol Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.38.4|SOP Class||HangingProtocolInformationModelGet|Hanging Protocol Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.39.1|SOP Class||ColorPaletteStorage|Color Palette Storage"u8 +
+        "1.2.840.10008.5.1.4.39.2|SOP Class||ColorPaletteQueryRetrieveInformationModelFind|Color Palette Query/Retrieve Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.39.3|SOP Class||ColorPaletteQueryRetrieveInformationModelMove|Color Palette Query/Retrieve Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.39.4|SOP Class||ColorPaletteQueryRetrieveInformationModelGet|Color Palette Query/Retrieve Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.41|SOP Class||ProductCharacteristicsQuery|Product Characteristics Query SOP Class"u8 +
+        "1.2.840.10008.5.1.4.42|SOP Class||SubstanceApprovalQuery|Substance Approval Query SOP Class"u8 +
+        "1.2.840.10008.5.1.4.43.1|SOP Class||GenericImplantTemplateStorage|Generic Implant Template Storage"u8 +
+        "1.2.840.10008.5.1.4.43.2|SOP Class||GenericImplantTemplateInformationModelFind|Generic Implant Template Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.43.3|SOP Class||GenericImplantTemplateInformationModelMove|Generic Implant Template Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.43.4|SOP Class||GenericImplantTemplateInformationModelGet|Generic Implant Template Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.44.1|SOP Class||ImplantAssemblyTemplateStorage|Implant Assembly Template Storage"u8 +
+        "1.2.840.10008.5.1.4.44.2|SOP Class||ImplantAssemblyTemplateInformationModelFind|Implant Assembly Template Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.44.3|SOP Class||ImplantAssemblyTemplateInformationModelMove|Implant Assembly Template Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.44.4|SOP Class||ImplantAssemblyTemplateInformationModelGet|Implant Assembly Template Information Model - GET"u8 +
+        "1.2.840.10008.5.1.4.45.1|SOP Class||ImplantTemplateGroupStorage|Implant Template Group Storage"u8 +
+        "1.2.840.10008.5.1.4.45.2|SOP Class||ImplantTemplateGroupInformationModelFind|Implant Template Group Information Model - FIND"u8 +
+        "1.2.840.10008.5.1.4.45.3|SOP Class||ImplantTemplateGroupInformationModelMove|Implant Template Group Information Model - MOVE"u8 +
+        "1.2.840.10008.5.1.4.45.4|SOP Class||ImplantTemplateGroupInformationModelGet|Implant Template Group Information Model - GET"u8 +
+        "1.2.840.10008.7.1.1|Application Hosting Model||NativeDICOMModel|Native DICOM Model"u8 +
+        "1.2.840.10008.7.1.2|Application Hosting Model||AbstractMultiDimensionalImageModel|Abstract Multi-Dimensional Image Model"u8 +
+        "1.2.840.10008.8.1.1|Mapping Resource||DICOMContentMappingResource|DICOM Content Mapping Resource"u8;
 }

@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace RadSeal.Dicom;
 
 /// <summary>What kind of value a VR holds; drives decoding and display.</summary>
@@ -103,12 +101,26 @@ public sealed class DicomVR
         UL, UN, UR, US, UT, UV,
     ];
 
-    private static readonly FrozenDictionary<ushort, DicomVR> ByValue = All.ToFrozenDictionary(v => v.Value);
+    // Indexed by the two letters (26 x 26): this lookup runs for every element of every explicit-VR file, and a
+    // plain array costs nothing to build at start-up.
+    private static readonly DicomVR?[] ByLetters = BuildLetterTable();
+
+    private static DicomVR?[] BuildLetterTable()
+    {
+        var table = new DicomVR?[26 * 26];
+        foreach (var vr in All)
+        {
+            table[(vr.Code[0] - 'A') * 26 + (vr.Code[1] - 'A')] = vr;
+        }
+        return table;
+    }
 
     /// <summary>Looks up the VR whose two bytes are (<paramref name="first"/>, <paramref name="second"/>).</summary>
     public static bool TryGet(byte first, byte second, out DicomVR vr)
     {
-        if (ByValue.TryGetValue((ushort)(first << 8 | second), out var found))
+        var a = first - 'A';
+        var b = second - 'A';
+        if ((uint)a < 26 && (uint)b < 26 && ByLetters[a * 26 + b] is { } found)
         {
             vr = found;
             return true;

@@ -77,7 +77,10 @@ public sealed class DicomEncoder
         long total = 0;
         foreach (var item in dataSet)
         {
-            total += EncodedLength(item, syntax);
+            // WriteDataSet replaces a group length element by a recomputed UL of 4 bytes, whatever it held.
+            total += item.Tag.IsGroupLength && item is DicomElement
+                ? HeaderLength(DicomVR.UL, syntax) + 4
+                : EncodedLength(item, syntax);
         }
         return total;
     }
@@ -169,7 +172,8 @@ public sealed class DicomEncoder
         }
         if (sq.UndefinedLength)
         {
-            WriteDelimiter(DicomTag.SequenceDelimitation, 0);
+            // In the items' syntax: an undefined-length UN closes in Implicit VR Little Endian even in big endian files.
+            encoder.WriteDelimiter(DicomTag.SequenceDelimitation, 0);
         }
     }
 

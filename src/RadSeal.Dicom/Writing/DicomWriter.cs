@@ -56,6 +56,7 @@ public static class DicomWriter
         ArgumentNullException.ThrowIfNull(options);
         var target = options.TransferSyntax ?? file.TransferSyntax;
         CheckTranscodable(file, target);
+        CheckNoMetaElements(file.DataSet);
         var meta = BuildMeta(file, target);
 
         var output = new BufferedStream(stream, 1 << 16);
@@ -95,10 +96,37 @@ public static class DicomWriter
         }
     }
 
+    /// <summary>
+    /// Group 0002 belongs to the file meta information only: written into the data set (first, as the order puts it)
+    /// it would read back as part of the meta group, so the file would not read back as it was given.
+    /// </summary>
+    private static void CheckNoMetaElements(DicomDataSet dataSet)
+    {
+        foreach (var item in dataSet)
+        {
+            if (item.Tag.Group > 0x0002)
+            {
+                return;
+            }
+            if (item.Tag.Group == 0x0002)
+            {
+                throw new DicomEncodingException(
+                    $"The data set holds file meta element {item.Tag}; group 0002 belongs in DicomFile.Meta.");
+            }
+        }
+    }
+
     private static DicomDataSet BuildMeta(DicomFile file, TransferSyntax target)
     {
         var meta = new DicomDataSet(file.Meta);
-        var transcoding = target.Uid != file.TransferSyntax.Uid || !file.Meta.Contains(DicomTag.TransferSyntaxUid);
+        // The meta group must name the syntax the data set is written in, also where Meta came from elsewhere or the
+        // file was read with a (0002,0010) its data set contradicted. A declared compressed syntax is kept: it names
+        // how the pixel data is encoded, which the syntax the reader chose (by the data set's first bytes) cannot.
+        var declared = file.Meta.FindElement(DicomTag.TransferSyntaxUid) is { } ts
+            ? Encoding.ASCII.GetString(ts.GetLittleEndianBytes().Span).TrimEnd('\0', ' ')
+            : null;
+        var transcoding = target.Uid != file.TransferSyntax.Uid || declared is null
+            || (declared != target.Uid && !TransferSyntax.FromUid(declared).IsEncapsulated);
         if (!meta.Contains(DicomTag.FileMetaInformationGroupLength))
         {
             meta.Set(new DicomElement(DicomTag.FileMetaInformationGroupLength, DicomVR.UL, new byte[4]));

@@ -129,24 +129,52 @@ public class DicomDictionaryTests
         Assert.Same(DicomVR.UN, DicomDictionary.ImplicitVR(new DicomTag(0xFFFE, 0x0000)));
     }
 
+    // DicomTags members by reflection: fields today; properties also accepted so the generator may switch forms.
+    private static List<(string Name, DicomTag Tag)> GeneratedTags()
+    {
+        const BindingFlags flags = BindingFlags.Public | BindingFlags.Static;
+        return typeof(DicomTags).GetFields(flags).Where(f => f.FieldType == typeof(DicomTag))
+            .Select(f => (f.Name, (DicomTag)f.GetValue(null)!))
+            .Concat(typeof(DicomTags).GetProperties(flags).Where(p => p.PropertyType == typeof(DicomTag))
+                .Select(p => (p.Name, (DicomTag)p.GetValue(null)!)))
+            .ToList();
+    }
+
     [Fact]
     public void Every_generated_tag_keyword_round_trips()
     {
-        var fields = typeof(DicomTags).GetFields(BindingFlags.Public | BindingFlags.Static);
-        Assert.True(fields.Length > 4800, $"only {fields.Length} DicomTags fields");
-        foreach (var field in fields)
+        var generated = GeneratedTags();
+        Assert.True(generated.Count > 4800, $"only {generated.Count} DicomTags members");
+        foreach (var (name, tag) in generated)
         {
-            var tag = (DicomTag)field.GetValue(null)!;
-            Assert.True(DicomDictionary.TryGetTag(field.Name, out var found), $"TryGetTag({field.Name}) failed");
+            Assert.True(DicomDictionary.TryGetTag(name, out var found), $"TryGetTag({name}) failed");
             Assert.Equal(tag, found);
             var entry = DicomDictionary.Lookup(tag);
             Assert.NotNull(entry);
-            Assert.Equal(field.Name, entry.Keyword);
+            Assert.Equal(name, entry.Keyword);
             Assert.Equal(tag, entry.Tag);
         }
         Assert.False(DicomDictionary.TryGetTag("OverlayData", out _)); // repeaters are not keyword-addressable
         Assert.False(DicomDictionary.TryGetTag("patientname", out _));
         Assert.False(DicomDictionary.TryGetTag("", out _));
+        Assert.False(DicomDictionary.TryGetTag("ZZZ", out _));
+    }
+
+    [Fact]
+    public void Concurrent_lookups_share_one_entry_per_tag()
+    {
+        var tags = GeneratedTags().Select(t => t.Tag).ToArray();
+        var seen = new DictionaryEntry?[tags.Length];
+        Parallel.For(0, 4, _ =>
+        {
+            for (var i = 0; i < tags.Length; i++)
+            {
+                var entry = DicomDictionary.Lookup(tags[i]);
+                Assert.NotNull(entry);
+                var first = Interlocked.CompareExchange(ref seen[i], entry, null);
+                Assert.True(first is null || ReferenceEquals(first, entry), $"{tags[i]} parsed into two instances");
+            }
+        });
     }
 
     [Fact]
@@ -223,6 +251,36 @@ public class DicomDictionaryTests
             var expectedVR = f[1] == "NONE" ? "UN" : f[1];
             Assert.Equal($"{tag} {expectedVR} {f[2]} {f[3] == "1"} {f[4]}",
                 $"{entry.Tag} {Codes(entry)} {entry.VM} {entry.Retired} {entry.Keyword}");
+        }
+    }
+
+    // Every UID pydicom knows, through its public uid module.
+    private const string PydicomUidSampler = """
+        from pydicom.uid import UID_dictionary
+        for uid in sorted(UID_dictionary):
+            name, kind, info, retired, keyword = UID_dictionary[uid]
+            print('%s|%s|%s|%d|%s' % (uid, name, kind, 1 if retired else 0, keyword))
+        """;
+
+    [Fact]
+    public void Agrees_with_pydicom_on_every_uid()
+    {
+        const string python = "/usr/bin/python3";
+        var output = RunPython(python, "import pydicom");
+        Assert.True(output.ExitCode == 0,
+            $"{python} cannot import pydicom ({output.Error.Trim()}); install it with 'apt-get install python3-pydicom'.");
+
+        var sample = RunPython(python, PydicomUidSampler);
+        Assert.True(sample.ExitCode == 0, $"pydicom UID sampler failed: {sample.Error}");
+        var rows = sample.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(rows.Length > 400, $"pydicom printed only {rows.Length} UIDs");
+        foreach (var row in rows)
+        {
+            var f = row.Split('|');
+            var entry = DicomUids.Lookup(f[0]);
+            Assert.True(entry is not null, $"{f[0]} ({f[1]}) is in pydicom but not in DicomUids");
+            Assert.Equal($"{f[0]} {f[1]} {f[2]} {f[3] == "1"} {f[4]}",
+                $"{entry.Uid} {entry.Name} {entry.Type} {entry.Retired} {entry.Keyword}");
         }
     }
 
