@@ -40,8 +40,18 @@ public readonly record struct DicomTag(ushort Group, ushort Element) : IComparab
     public static DicomTag Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var t = text.Trim().Trim('(', ')').Replace(",", "", StringComparison.Ordinal);
-        if (t.Length != 8 || !uint.TryParse(t, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var v))
+        var t = text.Trim();
+        if (t.Length == 11 && t[0] == '(' && t[10] == ')')
+        {
+            t = t[1..10];
+        }
+        if (t.Length == 9 && t[4] == ',')
+        {
+            t = string.Concat(t.AsSpan(0, 4), t.AsSpan(5, 4));
+        }
+        // Exactly eight hex digits: no inner spaces or signs (which uint.Parse's HexNumber style would also reject).
+        if (t.Length != 8 || !t.All(char.IsAsciiHexDigit) ||
+            !uint.TryParse(t, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v))
         {
             throw new FormatException($"'{text}' is not a DICOM tag; expected (gggg,eeee) in hexadecimal.");
         }

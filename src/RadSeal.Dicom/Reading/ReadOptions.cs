@@ -15,7 +15,19 @@ public sealed record ReadOptions
     public DicomTag? StopAtTag { get; init; }
 
     /// <summary>Sequences nested deeper than this are refused (a defence against hostile input, not a DICOM limit).</summary>
-    public int MaxDepth { get; init; } = 128;
+    public int MaxDepth
+    {
+        get => maxDepth;
+        // The parser recurses a few frames per level; beyond this the thread's stack, not the option, would decide.
+        init => maxDepth = value is >= 1 and <= MaxDepthLimit
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxDepth), value, $"MaxDepth must be between 1 and {MaxDepthLimit}.");
+    }
+
+    /// <summary>The largest <see cref="MaxDepth"/> that can be asked for.</summary>
+    public const int MaxDepthLimit = 1000;
+
+    private readonly int maxDepth = 128;
 
     /// <summary>
     /// Bound on the bytes the reader may hold in memory for one file, and on the inflated size of a deflated data set

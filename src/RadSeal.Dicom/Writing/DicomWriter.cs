@@ -118,7 +118,7 @@ public static class DicomWriter
 
     private static DicomDataSet BuildMeta(DicomFile file, TransferSyntax target)
     {
-        var meta = new DicomDataSet(file.Meta);
+        var meta = file.Meta.Copy();
         // The meta group must name the syntax the data set is written in, also where Meta came from elsewhere or the
         // file was read with a (0002,0010) its data set contradicted. A declared compressed syntax is kept: it names
         // how the pixel data is encoded, which the syntax the reader chose (by the data set's first bytes) cannot.

@@ -125,4 +125,29 @@ public class DicomDataSetTests
         Assert.Throws<ArgumentNullException>(() => new DicomDataSet().Set(null!));
         Assert.Throws<ArgumentNullException>(() => new DicomDataSet(null!));
     }
+
+    [Fact]
+    public void Many_elements_in_descending_order_with_repeats_sort_once_and_the_last_wins()
+    {
+        var ds = new DicomDataSet();
+        for (var e = 20_000; e > 0; e--)
+        {
+            ds.Set(new DicomElement(new DicomTag(0x0011, (ushort)e), DicomVR.UN, new byte[] { 1, 2 }));
+        }
+        ds.Set(new DicomElement(new DicomTag(0x0011, 5), DicomVR.UN, new byte[] { 9, 9 }));
+        Assert.Equal(20_000, ds.Count);
+        var tags = ds.Select(x => x.Tag.Value).ToArray();
+        Assert.Equal(tags.Order().ToArray(), tags);
+        Assert.Equal(new byte[] { 9, 9 }, ((DicomElement)ds[new DicomTag(0x0011, 5)]).Value.GetMemory().ToArray());
+    }
+
+    [Fact]
+    public void Copy_does_not_take_the_items_away_from_their_data_set()
+    {
+        var item = new DicomDataSet();
+        var ds = new DicomDataSet().Set(new DicomSequence(new DicomTag(0x0008, 0x1140), [item]));
+        var copy = ds.Copy();
+        Assert.Same(ds, item.Parent);
+        Assert.Equal(ds.Select(x => x.Tag), copy.Select(x => x.Tag));
+    }
 }

@@ -32,10 +32,9 @@ public class DicomTagTests
         Assert.Contains(text, ex.Message, StringComparison.Ordinal);
     }
 
-    // Bug in src/RadSeal.Dicom/Model/DicomTag.cs Parse (not owned here; reported): parentheses and the comma are
-    // stripped before the 8-character check and NumberStyles.HexNumber allows leading/trailing white space, so
-    // "( 0010,010)" and "(0010,010 )" parse as (0001,0010) and "(001,00010)" as (0010,0010).
-    [Theory(Skip = "DicomTag.Parse accepts misplaced commas and inner spaces (reported bug in Model/DicomTag.cs)")]
+    // Regression: Parse once stripped parentheses and the comma before the 8-digit check and allowed inner white
+    // space, so these parsed as (0001,0010) and (0010,0010).
+    [Theory]
     [InlineData("( 0010,010)")]
     [InlineData("(0010,010 )")]
     [InlineData("(001,00010)")]
