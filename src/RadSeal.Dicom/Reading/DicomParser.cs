@@ -12,6 +12,9 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
 
     private long bytesInMemory;
 
+    /// <summary>The data sets being filled, outermost first: where an ambiguous implicit VR looks for Pixel Representation.</summary>
+    private readonly List<DicomDataSet> scopes = [];
+
     /// <summary>Added to offsets in messages when the source is not the file itself.</summary>
     public string OffsetNote { get; init; } = "";
 
@@ -38,11 +41,12 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
     public void ReadDataSet(DicomDataSet dataSet, TransferSyntax syntax)
     {
         var stopAt = options.StopAtTag?.Value ?? uint.MaxValue;
+        scopes.Add(dataSet);
         while (!source.IsAtEnd)
         {
             if (stopAt != uint.MaxValue && PeekTag(syntax).Value >= stopAt)
             {
-                return;
+                break;
             }
             var item = ReadElement(syntax, depth: 0, inItem: false);
             if (item is not null)
@@ -50,6 +54,7 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
                 dataSet.Set(item);
             }
         }
+        scopes.RemoveAt(scopes.Count - 1);
     }
 
     private DicomTag PeekTag(TransferSyntax syntax)
@@ -124,13 +129,13 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
             {
                 // No VR where one must be: an implicit element in an explicit stream (a known writer fault that
                 // DCMTK reads the same way). The dictionary supplies the VR.
-                vr = DicomDictionary.ImplicitVR(tag);
+                vr = ImplicitVR(tag);
                 length = source.ReadUInt32(le);
             }
         }
         else
         {
-            vr = DicomDictionary.ImplicitVR(tag);
+            vr = ImplicitVR(tag);
             length = source.ReadUInt32(le);
         }
 
@@ -154,7 +159,8 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
             }
             if (vr == DicomVR.OB || vr == DicomVR.OW)
             {
-                return ReadFragments(tag, vr, syntax, start);
+                // Encapsulated pixel data is OB (PS3.5 A.4); in implicit VR the dictionary's OW (A.1) does not apply.
+                return ReadFragments(tag, syntax.IsExplicitVR ? vr : DicomVR.OB, syntax, start);
             }
             throw Fail($"Undefined length is not allowed for VR {vr}", start, tag);
         }
@@ -233,6 +239,19 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
     private DicomDataSet ReadItem(uint length, TransferSyntax syntax, int depth, long start, long sequenceEnd)
     {
         var item = new DicomDataSet { UndefinedLength = length == Undefined };
+        scopes.Add(item);
+        try
+        {
+            return ReadItemContent(item, length, syntax, depth, start, sequenceEnd);
+        }
+        finally
+        {
+            scopes.RemoveAt(scopes.Count - 1);
+        }
+    }
+
+    private DicomDataSet ReadItemContent(DicomDataSet item, uint length, TransferSyntax syntax, int depth, long start, long sequenceEnd)
+    {
         if (length == Undefined)
         {
             while (true)
@@ -249,11 +268,14 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
                 AddTo(item, e);
             }
         }
-        if (length > source.Remaining || source.Position + length > sequenceEnd)
+        // An item claiming more than its defined-length sequence holds (e.g. a DICOMDIR whose elements were removed
+        // without fixing the item length) ends with the sequence, as DCMTK and pydicom read it. The sequence's own
+        // length was already checked against the file.
+        var end = Math.Min(source.Position + length, sequenceEnd);
+        if (end - source.Position > source.Remaining)
         {
-            throw Fail($"Item length {length} exceeds the bytes left in its sequence", start, DicomTag.Item);
+            throw Fail($"Item length {length} exceeds the {source.Remaining} bytes left in the file", start, DicomTag.Item);
         }
-        var end = source.Position + length;
         while (source.Position < end)
         {
             var e = ReadElement(syntax, depth, inItem: true);
@@ -270,6 +292,32 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
         }
         return item;
     }
+
+    /// <summary>
+    /// The dictionary's VR for an element whose VR is not in the stream. Where PS3.6 allows "US or SS" the choice
+    /// follows Pixel Representation (0028,0103) of the data set or the nearest enclosing one that has it: 1 (two's
+    /// complement) gives SS, as DCMTK and pydicom decide; otherwise US. Without this, converting to explicit VR
+    /// would label signed values US.
+    /// </summary>
+    private DicomVR ImplicitVR(DicomTag tag)
+    {
+        var vr = DicomDictionary.ImplicitVR(tag);
+        if (vr != DicomVR.US || DicomDictionary.Lookup(tag)?.VRs is not [_, var second] || second != DicomVR.SS)
+        {
+            return vr;
+        }
+        for (var i = scopes.Count - 1; i >= 0; i--)
+        {
+            if (scopes[i].FindElement(PixelRepresentation) is { Length: >= 2 } pr)
+            {
+                var bytes = pr.GetLittleEndianBytes().Span;
+                return (bytes[0] | bytes[1] << 8) == 1 ? DicomVR.SS : DicomVR.US;
+            }
+        }
+        return vr;
+    }
+
+    private static readonly DicomTag PixelRepresentation = new(0x0028, 0x0103);
 
     private static void AddTo(DicomDataSet item, DicomItem? element)
     {

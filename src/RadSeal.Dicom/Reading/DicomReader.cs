@@ -99,6 +99,8 @@ public static class DicomReader
         {
             parser.ReadDataSet(dataSet, syntax);
         }
+        // Sort any out-of-order elements now, so the returned data set is read-only in effect and safe to share.
+        dataSet.EnsureSorted();
         return new DicomFile(meta, dataSet, syntax, preamble) { Format = format };
     }
 
@@ -177,6 +179,16 @@ public static class DicomReader
         using var bounded = new BoundedReadStream(inflate, options.MaxBytesInMemory);
         using var inflated = new ByteSource(bounded);
         var parser = new DicomParser(inflated, options, origin: null) { OffsetNote = " in the inflated data set" };
-        parser.ReadDataSet(dataSet, TransferSyntax.ExplicitVRLittleEndian);
+        try
+        {
+            parser.ReadDataSet(dataSet, TransferSyntax.ExplicitVRLittleEndian);
+        }
+        catch (EndOfStreamException ex)
+        {
+            // Report where the inflated stream ended, not where the outer reader happened to be.
+            throw new DicomFormatException(
+                "The deflated data set ends in the middle of an element (truncated) in the inflated data set",
+                inflated.ReportOffset, null, ex);
+        }
     }
 }

@@ -83,6 +83,13 @@ public static class DicomWriter
         {
             return;
         }
+        if (IsMediaStorageDirectory(file))
+        {
+            throw new DicomEncodingException(
+                $"Cannot transcode a DICOMDIR from {file.TransferSyntax.Name} to {target.Name}: its record offsets " +
+                "(0004,1200), (0004,1202), (0004,1400) and (0004,1420) are byte positions that would no longer point at " +
+                "its records. Rewrite it in its own syntax.");
+        }
         var encapsulated = file.DataSet.Find(DicomTag.PixelData) is DicomFragmentSequence;
         if (encapsulated || file.TransferSyntax.IsEncapsulated)
         {
@@ -115,6 +122,14 @@ public static class DicomWriter
             }
         }
     }
+
+    /// <summary>A DICOMDIR: Media Storage Directory Storage in the meta group, or a Directory Record Sequence.</summary>
+    private static bool IsMediaStorageDirectory(DicomFile file) =>
+        file.Meta.GetString(MetaTags.MediaStorageSopClassUid) == MediaStorageDirectoryStorage ||
+        file.DataSet.Contains(DirectoryRecordSequence);
+
+    private const string MediaStorageDirectoryStorage = "1.2.840.10008.1.3.10";
+    private static readonly DicomTag DirectoryRecordSequence = new(0x0004, 0x1220);
 
     private static DicomDataSet BuildMeta(DicomFile file, TransferSyntax target)
     {

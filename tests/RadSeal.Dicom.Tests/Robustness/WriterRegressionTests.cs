@@ -89,4 +89,17 @@ public class WriterRegressionTests
         file.Save(ms);
         Assert.Equal(File.ReadAllBytes(path), ms.ToArray());
     }
+
+    [Fact]
+    public void Transcoding_a_DICOMDIR_is_refused_because_its_byte_offsets_would_break()
+    {
+        // Found by the interop tests: pydicom could not follow the records of a transcoded DICOMDIR-implicit.
+        var record = new DicomDataSet().Set(Samples.Text(new DicomTag(0x0004, 0x1430), DicomVR.CS, "PATIENT"));
+        var dataSet = new DicomDataSet().Set(new DicomSequence(new DicomTag(0x0004, 0x1220), [record]));
+        var file = new DicomFile(new DicomDataSet(), dataSet, TransferSyntax.ImplicitVRLittleEndian);
+        var ex = Assert.Throws<DicomEncodingException>(() =>
+            file.Save(new MemoryStream(), new WriteOptions { TransferSyntax = TransferSyntax.ExplicitVRLittleEndian }));
+        Assert.Contains("DICOMDIR", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(Reread(file).DataSet.FindSequence(new DicomTag(0x0004, 0x1220))); // its own syntax is fine
+    }
 }
