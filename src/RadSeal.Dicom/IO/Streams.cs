@@ -1,17 +1,9 @@
 namespace RadSeal.Dicom;
 
 /// <summary>A read-only stream of some bytes already in hand followed by the rest of another stream.</summary>
-internal sealed class ConcatStream(byte[] head, Stream tail) : Stream
+internal sealed class ConcatStream(byte[] head, Stream tail) : ForwardReadStream
 {
     private int headPos;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -24,25 +16,12 @@ internal sealed class ConcatStream(byte[] head, Stream tail) : Stream
         }
         return tail.Read(buffer);
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Fails once more than a set number of bytes have been read: bounds what a deflate bomb can inflate to.</summary>
-internal sealed class BoundedReadStream(Stream inner, long limit) : Stream
+internal sealed class BoundedReadStream(Stream inner, long limit) : ForwardReadStream
 {
     private long total;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -55,6 +34,18 @@ internal sealed class BoundedReadStream(Stream inner, long limit) : Stream
         }
         return n;
     }
+}
+
+/// <summary>A read-only, forward-only stream: subclasses implement <see cref="Stream.Read(Span{byte})"/> only.</summary>
+internal abstract class ForwardReadStream : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -64,31 +64,24 @@ public sealed partial class DicomDataSet
     public T? GetValue<T>(DicomTag tag) where T : unmanaged => GetValues<T>(tag) is { Length: > 0 } v ? v[0] : null;
 
     /// <summary>Decimal String (DS) values; an unparseable value makes the result null.</summary>
-    public double[]? GetDecimals(DicomTag tag)
-    {
-        var parts = GetStrings(tag);
-        var result = new double[parts.Count];
-        for (var i = 0; i < parts.Count; i++)
-        {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out result[i]))
-            {
-                return null;
-            }
-        }
-        return result;
-    }
+    public double[]? GetDecimals(DicomTag tag) => ParseAll(tag, static v =>
+        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (double?)null);
 
     /// <summary>Integer String (IS) values; an unparseable value makes the result null.</summary>
-    public long[]? GetIntegers(DicomTag tag)
+    public long[]? GetIntegers(DicomTag tag) => ParseAll(tag, static v =>
+        long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : (long?)null);
+
+    private T[]? ParseAll<T>(DicomTag tag, Func<string, T?> parse) where T : struct
     {
         var parts = GetStrings(tag);
-        var result = new long[parts.Count];
+        var result = new T[parts.Count];
         for (var i = 0; i < parts.Count; i++)
         {
-            if (!long.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]))
+            if (parse(parts[i]) is not { } value)
             {
                 return null;
             }
+            result[i] = value;
         }
         return result;
     }
