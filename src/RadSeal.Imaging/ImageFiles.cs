@@ -105,7 +105,8 @@ public static class ImageFiles
         {
             throw new PixelDataException($"Picture of {size.Width}x{size.Height} pixels is empty or too large.");
         }
-        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Gray8, SKAlphaType.Opaque);
+        // Skia cannot convert every source straight to Gray8; RGBA is always available and luma is taken below.
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
         if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
@@ -122,7 +123,8 @@ public static class ImageFiles
         {
             for (var x = 0; x < size.Width; x++)
             {
-                samples[y * size.Width + x] = pixels[y * bitmap.RowBytes + x];
+                var at = y * bitmap.RowBytes + 4 * x;
+                samples[y * size.Width + x] = (ushort)((pixels[at] * 299 + pixels[at + 1] * 587 + pixels[at + 2] * 114 + 500) / 1000);
             }
         }
         return new GrayImage(size.Width, size.Height, 8, samples: samples);

@@ -24,7 +24,7 @@ public readonly record struct Block(int Frame, int Index, int X, int Y, int Widt
 /// </summary>
 internal static class BlockCodec
 {
-    private static readonly int[] Steps = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256];
+    private static readonly int[] Steps = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
     private const int CrcBits = 8, StepBits = 4, MirrorBits = 1, PayloadCrcBits = 16;
 
     public const int MinWidth = 4, MinHeight = 6;

@@ -124,7 +124,8 @@ public static class RadiographPhantom
         var signal = new float[n];
         for (var i = 0; i < n; i++)
         {
-            signal[i] = primary[i] * (0.003f + penumbra[i]) + (float)p.ScatterFraction * scatter[i] * (0.15f + 0.85f * penumbra[i]);
+            // Behind the collimator blades only a trace of leakage and scatter arrives: the shutter area burns out to the maximum.
+            signal[i] = primary[i] * (0.0003f + penumbra[i]) + (float)p.ScatterFraction * scatter[i] * (0.01f + 0.99f * penumbra[i]);
         }
         signal = Blur.Gaussian(signal, w, h, 0.09 / mm); // detector MTF (scintillator spread)
         cancellationToken.ThrowIfCancellationRequested();
