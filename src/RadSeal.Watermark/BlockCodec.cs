@@ -172,6 +172,10 @@ internal static class BlockCodec
         scratch.Ensure(pixels);
         var fixedBits = FixedHeaderBits(b);
         var headerCapacity = 2 * b.Width;
+        if (fixedBits > headerCapacity)
+        {
+            return false;
+        }
         var header = new BitList(headerCapacity);
         for (var i = 0; i < headerCapacity; i++)
         {
@@ -292,7 +296,9 @@ internal static class BlockCodec
                 var i = y * w + x;
                 int n = work[i - w], s = work[i + w], west = work[i - 1], east = work[i + 1];
                 scratch.Position[count] = i;
-                scratch.Prediction[count] = (n + s + west + east + 2) >> 2;
+                // Floor, not round: next to saturated black (0) a marked neighbour of 1 must not lift the prediction to 1, which
+                // would make the 0 below it an underflow risk and halve the capacity of burned-out areas.
+                scratch.Prediction[count] = (n + s + west + east) >> 2;
                 var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
                 var key = Math.Min(4095, c >> shift);
                 scratch.Key[count] = key;

@@ -160,7 +160,7 @@ internal static class ReedSolomon
 
 /// <summary>
 /// How the mark record is spread over the blocks: <c>blocks × share</c> symbols, cut into codewords of at most 255
-/// symbols, half of each codeword parity. Stream position j belongs to codeword j mod C, so each block's share hits
+/// symbols, a third of each codeword parity (any third of the blocks may be lost). Stream position j belongs to codeword j mod C, so each block's share hits
 /// different codewords, and a damaged region costs every codeword about the same few symbols.
 /// </summary>
 internal sealed class ShareLayout
@@ -176,7 +176,7 @@ internal sealed class ShareLayout
         for (var c = 0; c < Codewords; c++)
         {
             Lengths[c] = total / Codewords + (c < total % Codewords ? 1 : 0);
-            Parity[c] = Lengths[c] / 2;
+            Parity[c] = Math.Max(1, Lengths[c] / 3);
             Capacity += Lengths[c] - Parity[c];
         }
         slotStep = 1;

@@ -41,6 +41,11 @@ public static class Watermarker
 {
     private const int LeafBytes = 8;
 
+    // Each block also carries 2 bytes of SHA-256(record): blocks grafted from another marked image show a different
+    // tag, so they are set aside (and flagged) instead of corrupting the Reed–Solomon decoding of this image's record.
+    private const int TagBytes = 2;
+    private const int HeaderBytes = LeafBytes + TagBytes;
+
     /// <summary>A marked copy of <paramref name="image"/>, bound to <paramref name="identityHash"/> (32 bytes, e.g. SHA-256 of the SOP Instance UID).</summary>
     public static GrayImage Embed(GrayImage image, IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, CancellationToken cancellationToken = default)
     {
@@ -84,12 +89,13 @@ public static class Watermarker
         var original = samples.ToArray();
         var scratch = new BlockCodec.Scratch();
         var steps = new Dictionary<int, int>();
-        var data = new byte[LeafBytes + layout.ShareBytes];
+        var data = new byte[HeaderBytes + layout.ShareBytes];
+        SHA256.HashData(record).AsSpan(0, TagBytes).CopyTo(data.AsSpan(LeafBytes));
         foreach (var b in grid.Blocks)
         {
             cancellationToken.ThrowIfCancellationRequested();
             leaves[b.Index].CopyTo(data, 0);
-            shares[b.Index].CopyTo(data, LeafBytes);
+            shares[b.Index].CopyTo(data, HeaderBytes);
             var frame = samples.Slice(b.Frame * width * height, width * height);
             if (!BlockCodec.TryEmbed(frame, width, b, maxValue, bitsStored, data, scratch, out var step))
             {
@@ -176,7 +182,7 @@ public static class Watermarker
         foreach (var b in grid.Blocks)
         {
             ReadOnlySpan<ushort> frame = image.Frame(b.Frame);
-            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, block, out var bytes) && bytes.Length > LeafBytes)
+            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, block, out var bytes) && bytes.Length > HeaderBytes)
             {
                 data[b.Index] = bytes;
                 readable++;
@@ -191,17 +197,30 @@ public static class Watermarker
         {
             return analysis;
         }
-        // The share length all blocks were given: the most common one among the readable blocks.
-        var shareBytes = data.Where(d => d is not null).GroupBy(d => d!.Length - LeafBytes).OrderByDescending(g => g.Count()).First().Key;
-        var shares = data.Select(d => d is not null && d.Length == LeafBytes + shareBytes ? d.AsSpan(LeafBytes).ToArray() : null).ToList();
+        // The share length and record tag all blocks were given: the most common pair among the readable blocks. Blocks
+        // with another pair came from elsewhere: they are treated as unreadable.
+        var (shareBytes, tag) = data.Where(d => d is not null).GroupBy(d => (d!.Length - HeaderBytes, Tag(d)))
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).First().Key;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (data[i] is { } d && (d.Length != HeaderBytes + shareBytes || Tag(d) != tag))
+            {
+                data[i] = null;
+                analysis.Readable--;
+            }
+        }
+        var shares = data.Select(d => d?.AsSpan(HeaderBytes).ToArray()).ToList();
         var layout = new ShareLayout(grid.Blocks.Count, shareBytes);
-        if (layout.Decode(shares) is { } recordBytes)
+        if (layout.Decode(shares) is { } recordBytes && SHA256.HashData(recordBytes) is var digest && ((digest[0] << 8) | digest[1]) == tag)
         {
             analysis.Record = MarkRecord.Parse(recordBytes);
         }
         analysis.ShareBytes = shareBytes;
         return analysis;
     }
+
+    /// <summary>The record tag a block carries (its bytes 8–9; blocks are longer than <see cref="HeaderBytes"/>).</summary>
+    private static int Tag(ReadOnlySpan<byte> block) => (block[LeafBytes] << 8) | block[LeafBytes + 1];
 
     /// <summary>Blocks that are unreadable or whose restored pixels do not match the MAC they carry.</summary>
     private static List<Block> ChangedBlocks(GrayImage image, Analysis analysis)
@@ -214,7 +233,7 @@ public static class Watermarker
         foreach (var b in analysis.Grid.Blocks)
         {
             var data = analysis.Data[b.Index];
-            if (data is null || data.Length != LeafBytes + analysis.ShareBytes
+            if (data is null || data.Length != HeaderBytes + analysis.ShareBytes
                 || !Leaf(mac, b, analysis.Restored.AsSpan(b.Frame * frameLength, frameLength), image.Width).AsSpan().SequenceEqual(data.AsSpan(0, LeafBytes)))
             {
                 changed.Add(b);
