@@ -135,6 +135,21 @@ public static class Watermarker
         return Judge(image, analysis, trustAnchors, expectedIdentity);
     }
 
+    /// <summary>Verify and, when the verdict is valid, the original pixels, from one pass over the blocks.</summary>
+    public static (WatermarkReport Report, GrayImage? Restored) VerifyAndRestore(GrayImage image, X509Certificate2Collection trustAnchors,
+        ReadOnlySpan<byte> expectedIdentity)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(trustAnchors);
+        if (image.Width < BlockGrid.MinSide || image.Height < BlockGrid.MinSide)
+        {
+            return (Verify(image, trustAnchors, expectedIdentity), null);
+        }
+        var analysis = Analyse(image);
+        var report = Judge(image, analysis, trustAnchors, expectedIdentity);
+        return (report, report.Status == WatermarkStatus.Valid ? image.WithSamples(analysis.Restored) : null);
+    }
+
     /// <summary>The original pixels. Throws <see cref="WatermarkException"/> when the mark is absent or any block was changed (restoring would not give the original).</summary>
     public static GrayImage Restore(GrayImage image)
     {
