@@ -39,6 +39,7 @@ internal static class BlockCodec
         public int[] Order = [];
         public int[] Buckets = new int[4097];
         public int[] Original = [];
+        public int[] Histogram = new int[2 * 4096 + 1];
 
         public void Ensure(int pixels)
         {
@@ -322,7 +323,8 @@ internal static class BlockCodec
     {
         LoadWork(b, maxValue, mirror, scratch);
         var count = Prepare(b, 0, bitsStored, scratch);
-        var histogram = new int[Steps[^1] * 2 + 1];
+        var histogram = scratch.Histogram;
+        Array.Clear(histogram);
         for (var j = 0; j < count; j++)
         {
             var e = scratch.Work[scratch.Position[j]] - scratch.Prediction[j];

@@ -10,7 +10,10 @@ public class PictureTests
     [FsCheck.Xunit.Property(MaxTest = 40)]
     public Property Gray_png_round_trips_at_8_and_16_bits()
     {
-        var gen = from w in Gen.Choose(1, 50) from h in Gen.Choose(1, 50) from bits in Gen.Elements(8, 16) from seed in Gen.Choose(0, 10000)
+        var gen = from w in Gen.Choose(1, 50)
+                  from h in Gen.Choose(1, 50)
+                  from bits in Gen.Elements(8, 16)
+                  from seed in Gen.Choose(0, 10000)
                   select (w, h, bits, seed);
         return Prop.ForAll(gen.ToArbitrary(), c =>
         {
