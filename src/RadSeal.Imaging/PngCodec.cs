@@ -12,7 +12,6 @@ namespace RadSeal.Imaging;
 public static class PngCodec
 {
     private static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private static readonly uint[] CrcTable = BuildCrcTable();
 
     /// <summary>The largest image accepted when reading: bounds the memory a hostile header can ask for.</summary>
     public const long MaxPixels = 1L << 28;
@@ -259,17 +258,25 @@ public static class PngCodec
         output.Write(word);
     }
 
-    private static uint Crc(ReadOnlySpan<byte> bytes)
+    private static uint Crc(ReadOnlySpan<byte> bytes) => Crc32.Compute(bytes);
+}
+
+/// <summary>CRC-32 (IEEE 802.3, as PNG and zlib use it), optionally continuing from a seed.</summary>
+public static class Crc32
+{
+    private static readonly uint[] Table = Build();
+
+    public static uint Compute(ReadOnlySpan<byte> bytes, uint seed = 0)
     {
-        var crc = 0xFFFFFFFFu;
+        var crc = ~seed;
         foreach (var b in bytes)
         {
-            crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
         }
-        return crc ^ 0xFFFFFFFFu;
+        return ~crc;
     }
 
-    private static uint[] BuildCrcTable()
+    private static uint[] Build()
     {
         var table = new uint[256];
         for (uint n = 0; n < 256; n++)

@@ -168,34 +168,3 @@ internal static class LocationMap
         }
     }
 }
-
-/// <summary>CRC-32 (IEEE): checks a block's header and payload so that unmarked pixels read as "no mark".</summary>
-internal static class Crc32
-{
-    private static readonly uint[] Table = Build();
-
-    public static uint Compute(ReadOnlySpan<byte> bytes, uint seed = 0)
-    {
-        var crc = ~seed;
-        foreach (var b in bytes)
-        {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-        return ~crc;
-    }
-
-    private static uint[] Build()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            var c = n;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            table[n] = c;
-        }
-        return table;
-    }
-}

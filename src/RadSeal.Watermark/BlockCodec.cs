@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using RadSeal.Imaging;
 
 namespace RadSeal.Watermark;
 
