@@ -12,6 +12,7 @@ command -v dcmdump >/dev/null || missing+=(dcmtk)
 command -v dciodvfy >/dev/null || missing+=(dicom3tools)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || missing+=(python3-pydicom)
 command -v gdcmdump >/dev/null || missing+=(libgdcm-tools)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy) # pydicom's pixel_array (pixel tests)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing peer tools: ${missing[*]}"
   as_root apt-get update -qq

@@ -5,7 +5,8 @@ namespace RadSeal.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// `make-corpus DIR [CT_COUNT] [DX_COUNT]` writes the side-by-side corpus; anything else goes to BenchmarkDotNet
+    /// `make-corpus DIR [CT_COUNT] [DX_COUNT]` writes the side-by-side corpus; `curves [KERMANY_DIR] [COUNT]` prints the
+    /// watermark capacity–distortion tables; anything else goes to BenchmarkDotNet
     /// (e.g. `--filter '*'`).
     /// </summary>
     public static int Main(string[] args)
@@ -15,6 +16,17 @@ public static class Program
             var ct = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 950;
             var dx = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 50;
             Corpus.Write(args[1], ct, dx);
+            return 0;
+        }
+        if (args.Length >= 1 && args[0] == "curves")
+        {
+            Watermark.Curves.Run(args.Length > 1 ? args[1] : null, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
+            return 0;
+        }
+        if (args.Length >= 1 && args[0] == "timing")
+        {
+            Watermark.Timing.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3000,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
             return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

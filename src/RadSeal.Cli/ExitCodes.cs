@@ -17,4 +17,10 @@ internal static class ExitCodes
 
     /// <summary>The input is valid but cannot be converted as asked (e.g. compressed pixel data to an uncompressed syntax).</summary>
     public const int Unsupported = 4;
+
+    /// <summary>`watermark verify`/`restore`: a watermark is there but the image was changed, or the mark does not check out.</summary>
+    public const int Tampered = 5;
+
+    /// <summary>`watermark verify`/`restore`: the pixels carry no watermark.</summary>
+    public const int Absent = 6;
 }

@@ -25,6 +25,8 @@ internal static class Program
         {
             DumpCommand.Create(stdout, stderr),
             ConvertCommand.Create(stdout, stderr),
+            PhantomCommand.Create(stdout, stderr),
+            WatermarkCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using RadSeal.Dicom;
+using RadSeal.Imaging;
+
+namespace RadSeal.Watermark;
+
+/// <summary>
+/// The watermark on DICOM instances. Marking changes pixel values, so the marked image is a new instance: it gets a new
+/// SOP Instance UID (PS3.3 C.12.1.1.1), Image Type value 1 becomes DERIVED and Derivation Description says what was done.
+/// The mark is bound to the new UID (a mark moved into another instance fails with identity-mismatch). What embedding
+/// changed in the header is kept in a private block so that restore gives back the original instance exactly:
+/// <code>
+/// (0009,0010) LO  "RADSEAL WATERMARK 1"         private creator
+/// (0009,1001) CS  "PEE_RHOMBUS_V1"              the method (the pixels carry a RadSeal reversible watermark)
+/// (0009,1002) UI  original SOP Instance UID
+/// (0009,1003) CS  original Image Type values
+/// (0009,1004) ST  original Derivation Description (absent when there was none)
+/// </code>
+/// </summary>
+public static class DicomWatermark
+{
+    public const string PrivateCreator = "RADSEAL WATERMARK 1";
+    public const string Method = "PEE_RHOMBUS_V1";
+    private static readonly DicomTag CreatorTag = new(0x0009, 0x0010);
+    private static readonly DicomTag MethodTag = new(0x0009, 0x1001);
+    private static readonly DicomTag OriginalUidTag = new(0x0009, 0x1002);
+    private static readonly DicomTag OriginalImageTypeTag = new(0x0009, 0x1003);
+    private static readonly DicomTag OriginalDerivationTag = new(0x0009, 0x1004);
+
+    /// <summary>SHA-256 of the UID's ASCII text: the image identity the mark is bound to.</summary>
+    public static byte[] IdentityHash(string uid) => SHA256.HashData(Encoding.ASCII.GetBytes(uid.TrimEnd('\0', ' ')));
+
+    /// <summary>True when the header records that the pixels were marked by RadSeal.</summary>
+    public static bool IsRecordedAsMarked(DicomDataSet ds)
+    {
+        ArgumentNullException.ThrowIfNull(ds);
+        return ds.GetString(CreatorTag)?.Trim() == PrivateCreator && ds.GetString(MethodTag)?.Trim() == Method;
+    }
+
+    public static (DicomFile File, EmbedStatistics Statistics) Embed(DicomFile file, IWatermarkSigner signer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(signer);
+        if (IsRecordedAsMarked(file.DataSet))
+        {
+            throw new WatermarkException("The instance already carries a RadSeal watermark; restore it first.");
+        }
+        if (file.DataSet.Contains(CreatorTag))
+        {
+            throw new WatermarkException("Private group 0009 block 10 is already in use by another creator.");
+        }
+        var originalUid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ')
+            ?? throw new WatermarkException("The instance has no SOP Instance UID.");
+        var image = DicomPixels.Read(file);
+        var uid = DicomUid.Generate();
+        var marked = image.Clone();
+        var statistics = Watermarker.EmbedInPlace(marked.Samples, image.Width, image.Height, image.Frames, image.BitsStored, image.IsSigned,
+            signer, IdentityHash(uid), cancellationToken);
+        var result = DicomPixels.WithPixels(file, marked);
+        var ds = result.DataSet;
+        var imageType = ds.GetStrings(DicomTags.ImageType).ToArray();
+        ds.SetString(CreatorTag, DicomVR.LO, PrivateCreator);
+        ds.SetString(MethodTag, DicomVR.CS, Method);
+        // The original values are kept as their encoded bytes so that restore puts back exactly what was there.
+        CopyValue(ds, DicomTags.SOPInstanceUID, OriginalUidTag, DicomVR.UI);
+        CopyValue(ds, DicomTags.ImageType, OriginalImageTypeTag, DicomVR.CS);
+        CopyValue(ds, DicomTags.DerivationDescription, OriginalDerivationTag, DicomVR.ST);
+        ds.SetString(DicomTags.SOPInstanceUID, DicomVR.UI, uid);
+        if (imageType.Length > 0)
+        {
+            imageType[0] = "DERIVED";
+            ds.SetStrings(DicomTags.ImageType, DicomVR.CS, imageType);
+        }
+        ds.SetString(DicomTags.DerivationDescription, DicomVR.ST,
+            "Reversible watermark (RadSeal PEE_RHOMBUS_V1); original pixels restorable bit for bit");
+        result.Meta.SetString(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, uid);
+        return (result, statistics);
+    }
+
+    private static bool CopyValue(DicomDataSet ds, DicomTag from, DicomTag to, DicomVR vr)
+    {
+        if (ds.FindElement(from) is not { } element)
+        {
+            return false;
+        }
+        ds.Set(new DicomElement(to, vr, element.GetLittleEndianBytes().ToArray()));
+        return true;
+    }
+
+    public static WatermarkReport Verify(DicomFile file, X509Certificate2Collection trustAnchors)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var image = DicomPixels.Read(file);
+        var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID) ?? "";
+        var report = Watermarker.Verify(image, trustAnchors, IdentityHash(uid));
+        if (report.Status == WatermarkStatus.Absent && IsRecordedAsMarked(file.DataSet))
+        {
+            // The header says the pixels were marked but no mark is there: they were replaced or re-encoded.
+            return report with
+            {
+                Status = WatermarkStatus.Tampered,
+                Reason = "mark-removed",
+                Detail = "The header records a RadSeal watermark but the pixels carry none.",
+            };
+        }
+        return report;
+    }
+
+    /// <summary>The original instance: pixels restored bit for bit, the header attributes embedding changed put back.</summary>
+    public static DicomFile Restore(DicomFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var image = DicomPixels.Read(file);
+        var restored = Watermarker.Restore(image);
+        var result = DicomPixels.WithPixels(file, restored);
+        var ds = result.DataSet;
+        if (!IsRecordedAsMarked(ds))
+        {
+            return result; // a marked picture without our header record: only the pixels can be given back
+        }
+        var originalUid = ds.GetString(OriginalUidTag)?.Trim('\0', ' ');
+        if (!DicomUid.IsValid(originalUid))
+        {
+            throw new WatermarkException("The recorded original SOP Instance UID is not a valid UID.");
+        }
+        CopyValue(ds, OriginalUidTag, DicomTags.SOPInstanceUID, DicomVR.UI);
+        result.Meta.SetString(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, originalUid!);
+        CopyValue(ds, OriginalImageTypeTag, DicomTags.ImageType, DicomVR.CS);
+        if (!CopyValue(ds, OriginalDerivationTag, DicomTags.DerivationDescription, DicomVR.ST))
+        {
+            ds.Remove(DicomTags.DerivationDescription);
+        }
+        foreach (var tag in new[] { CreatorTag, MethodTag, OriginalUidTag, OriginalImageTypeTag, OriginalDerivationTag })
+        {
+            ds.Remove(tag);
+        }
+        return result;
+    }
+}

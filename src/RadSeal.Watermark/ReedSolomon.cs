@@ -1,0 +1,292 @@
+namespace RadSeal.Watermark;
+
+/// <summary>
+/// Reed–Solomon over GF(2^8) (polynomial 0x11D, generator roots α^0..α^(nsym−1)), systematic. Only erasure decoding is
+/// needed: every block carries a CRC, so the blocks whose share is damaged are known, and up to nsym erased symbols per
+/// codeword are recovered by solving the syndrome equations (a Vandermonde system) directly.
+/// </summary>
+internal static class ReedSolomon
+{
+    private static readonly byte[] Exp = new byte[512];
+    private static readonly byte[] Log = new byte[256];
+
+    static ReedSolomon()
+    {
+        var x = 1;
+        for (var i = 0; i < 255; i++)
+        {
+            Exp[i] = (byte)x;
+            Log[x] = (byte)i;
+            x <<= 1;
+            if ((x & 0x100) != 0)
+            {
+                x ^= 0x11D;
+            }
+        }
+        for (var i = 255; i < 512; i++)
+        {
+            Exp[i] = Exp[i - 255];
+        }
+    }
+
+    public static byte Mul(byte a, byte b) => a == 0 || b == 0 ? (byte)0 : Exp[Log[a] + Log[b]];
+
+    public static byte Inverse(byte a) => a == 0 ? throw new DivideByZeroException() : Exp[255 - Log[a]];
+
+    private static byte Pow(int exponent) => Exp[((exponent % 255) + 255) % 255];
+
+    /// <summary>Appends nsym parity symbols to <paramref name="message"/>.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> message, int nsym)
+    {
+        var generator = new byte[] { 1 };
+        for (var i = 0; i < nsym; i++)
+        {
+            var next = new byte[generator.Length + 1];
+            for (var j = 0; j < generator.Length; j++)
+            {
+                next[j] ^= generator[j];
+                next[j + 1] ^= Mul(generator[j], Pow(i));
+            }
+            generator = next;
+        }
+        var codeword = new byte[message.Length + nsym];
+        message.CopyTo(codeword);
+        var remainder = (byte[])codeword.Clone();
+        for (var i = 0; i < message.Length; i++)
+        {
+            var coefficient = remainder[i];
+            if (coefficient != 0)
+            {
+                for (var j = 1; j < generator.Length; j++)
+                {
+                    remainder[i + j] ^= Mul(generator[j], coefficient);
+                }
+            }
+        }
+        remainder.AsSpan(message.Length).CopyTo(codeword.AsSpan(message.Length));
+        return codeword;
+    }
+
+    /// <summary>Fills the erased positions of <paramref name="codeword"/>; false when there are too many or the rest is inconsistent.</summary>
+    public static bool TryDecodeErasures(Span<byte> codeword, int nsym, IReadOnlyList<int> erasures)
+    {
+        var n = codeword.Length;
+        var e = erasures.Count;
+        if (e > nsym)
+        {
+            return false;
+        }
+        foreach (var p in erasures)
+        {
+            codeword[p] = 0;
+        }
+        var syndromes = new byte[nsym];
+        for (var i = 0; i < nsym; i++)
+        {
+            byte s = 0;
+            var root = Pow(i);
+            for (var j = 0; j < n; j++)
+            {
+                s = (byte)(Mul(s, root) ^ codeword[j]);
+            }
+            syndromes[i] = s;
+        }
+        if (e > 0)
+        {
+            // Rows i = 0..e−1: Σ_p c[p]·(α^(n−1−p))^i = S_i.
+            var matrix = new byte[e, e + 1];
+            for (var i = 0; i < e; i++)
+            {
+                for (var k = 0; k < e; k++)
+                {
+                    matrix[i, k] = Pow(i * (n - 1 - erasures[k]));
+                }
+                matrix[i, e] = syndromes[i];
+            }
+            for (var col = 0; col < e; col++)
+            {
+                var pivot = col;
+                while (pivot < e && matrix[pivot, col] == 0)
+                {
+                    pivot++;
+                }
+                if (pivot == e)
+                {
+                    return false;
+                }
+                for (var k = 0; k <= e; k++)
+                {
+                    (matrix[col, k], matrix[pivot, k]) = (matrix[pivot, k], matrix[col, k]);
+                }
+                var inverse = Inverse(matrix[col, col]);
+                for (var k = 0; k <= e; k++)
+                {
+                    matrix[col, k] = Mul(matrix[col, k], inverse);
+                }
+                for (var row = 0; row < e; row++)
+                {
+                    if (row != col && matrix[row, col] != 0)
+                    {
+                        var factor = matrix[row, col];
+                        for (var k = 0; k <= e; k++)
+                        {
+                            matrix[row, k] ^= Mul(factor, matrix[col, k]);
+                        }
+                    }
+                }
+            }
+            for (var k = 0; k < e; k++)
+            {
+                codeword[erasures[k]] = matrix[k, e];
+            }
+        }
+        // The unused syndrome equations must now hold too, else some unerased symbol is wrong.
+        for (var i = 0; i < nsym; i++)
+        {
+            byte s = 0;
+            var root = Pow(i);
+            for (var j = 0; j < n; j++)
+            {
+                s = (byte)(Mul(s, root) ^ codeword[j]);
+            }
+            if (s != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
+
+/// <summary>
+/// How the mark record is spread over the blocks: <c>blocks × share</c> symbols, cut into codewords of at most 255
+/// symbols, a third of each codeword parity (any third of the blocks may be lost). Stream position j belongs to codeword j mod C, so each block's share hits
+/// different codewords, and a damaged region costs every codeword about the same few symbols.
+/// </summary>
+internal sealed class ShareLayout
+{
+    public ShareLayout(int blocks, int shareBytes)
+    {
+        Blocks = blocks;
+        ShareBytes = shareBytes;
+        var total = blocks * shareBytes;
+        Codewords = Math.Max(1, (total + 254) / 255);
+        Lengths = new int[Codewords];
+        Parity = new int[Codewords];
+        for (var c = 0; c < Codewords; c++)
+        {
+            Lengths[c] = total / Codewords + (c < total % Codewords ? 1 : 0);
+            Parity[c] = Math.Max(1, Lengths[c] / 3);
+            Capacity += Lengths[c] - Parity[c];
+        }
+        slotStep = 1;
+        for (var candidate = (int)(blocks * 0.618) | 1; candidate > 1; candidate--)
+        {
+            if (Gcd(candidate, blocks) == 1)
+            {
+                slotStep = candidate;
+                break;
+            }
+        }
+    }
+
+    private readonly int slotStep;
+
+    public int Blocks { get; }
+    public int ShareBytes { get; }
+    public int Codewords { get; }
+    public int[] Lengths { get; }
+    public int[] Parity { get; }
+
+    /// <summary>Data bytes the layout carries (including the 2-byte length prefix).</summary>
+    public int Capacity { get; }
+
+    /// <summary>The smallest share that carries <paramref name="recordLength"/> bytes over <paramref name="blocks"/> blocks.</summary>
+    public static ShareLayout For(int blocks, int recordLength)
+    {
+        for (var share = 1; share < 4096; share++)
+        {
+            var layout = new ShareLayout(blocks, share);
+            if (layout.Capacity >= recordLength + 2)
+            {
+                return layout;
+            }
+        }
+        throw new WatermarkException($"A mark record of {recordLength} bytes cannot be spread over {blocks} blocks.");
+    }
+
+    /// <summary>Encodes the record into one share per block.</summary>
+    public byte[][] Encode(ReadOnlySpan<byte> record)
+    {
+        var data = new byte[Capacity];
+        data[0] = (byte)(record.Length >> 8);
+        data[1] = (byte)record.Length;
+        record.CopyTo(data.AsSpan(2));
+        var stream = new byte[Blocks * ShareBytes];
+        var offset = 0;
+        for (var c = 0; c < Codewords; c++)
+        {
+            var k = Lengths[c] - Parity[c];
+            var codeword = ReedSolomon.Encode(data.AsSpan(offset, k), Parity[c]);
+            offset += k;
+            for (var s = 0; s < codeword.Length; s++)
+            {
+                stream[s * Codewords + c] = codeword[s];
+            }
+        }
+        var shares = new byte[Blocks][];
+        for (var b = 0; b < Blocks; b++)
+        {
+            shares[b] = stream.AsSpan(Slot(b) * ShareBytes, ShareBytes).ToArray();
+        }
+        return shares;
+    }
+
+    /// <summary>Recovers the record from the shares that were read (null = block unreadable); null when too much is missing.</summary>
+    public byte[]? Decode(IReadOnlyList<byte[]?> shares)
+    {
+        var stream = new byte[Blocks * ShareBytes];
+        var erased = new bool[stream.Length];
+        for (var b = 0; b < Blocks; b++)
+        {
+            var slot = Slot(b) * ShareBytes;
+            if (shares[b] is { } share && share.Length == ShareBytes)
+            {
+                share.CopyTo(stream, slot);
+            }
+            else
+            {
+                erased.AsSpan(slot, ShareBytes).Fill(true);
+            }
+        }
+        var data = new byte[Capacity];
+        var offset = 0;
+        for (var c = 0; c < Codewords; c++)
+        {
+            var codeword = new byte[Lengths[c]];
+            var erasures = new List<int>();
+            for (var s = 0; s < codeword.Length; s++)
+            {
+                codeword[s] = stream[s * Codewords + c];
+                if (erased[s * Codewords + c])
+                {
+                    erasures.Add(s);
+                }
+            }
+            if (!ReedSolomon.TryDecodeErasures(codeword, Parity[c], erasures))
+            {
+                return null;
+            }
+            var k = Lengths[c] - Parity[c];
+            codeword.AsSpan(0, k).CopyTo(data.AsSpan(offset));
+            offset += k;
+        }
+        var length = (data[0] << 8) | data[1];
+        return length + 2 <= Capacity ? data.AsSpan(2, length).ToArray() : null;
+    }
+
+    /// <summary>Block b carries stream slot (b·p) mod N for p coprime with N: neighbouring blocks get distant slots.</summary>
+    private int Slot(int block) => (int)((long)block * slotStep % Blocks);
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+}

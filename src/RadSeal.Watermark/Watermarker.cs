@@ -1,0 +1,360 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using RadSeal.Imaging;
+
+namespace RadSeal.Watermark;
+
+/// <summary>The verdict on a picture's pixels. Only <see cref="Valid"/> is a positive answer.</summary>
+public enum WatermarkStatus
+{
+    /// <summary>Every block is intact and the signature over them verifies under a trusted certificate.</summary>
+    Valid,
+
+    /// <summary>A mark is there but the pixels, the signature, the signer or the identity do not check out.</summary>
+    Tampered,
+
+    /// <summary>No mark was found: says nothing either way about the pixels.</summary>
+    Absent,
+}
+
+/// <summary>A block of the image, in pixels.</summary>
+public sealed record BlockRect(int Frame, int X, int Y, int Width, int Height);
+
+/// <summary>The outcome of <see cref="Watermarker.Verify"/>.</summary>
+/// <param name="Reason">A stable code: ok, no-mark, blocks-changed, mark-unrecoverable, signature-invalid, signer-untrusted, identity-mismatch.</param>
+/// <param name="MapAuthenticated">True when the block MACs read from the pixels are the signed ones, so the map cannot have been forged; false when the map rests on MACs that were altered too.</param>
+public sealed record WatermarkReport(WatermarkStatus Status, string Reason, string Detail, IReadOnlyList<BlockRect> TamperedBlocks,
+    int BlockCount, int BlockSize, string? Signer, string? IdentityHash, bool MapAuthenticated);
+
+/// <summary>What embedding did to the pixels.</summary>
+public sealed record EmbedStatistics(int Blocks, int BlockSize, int PayloadBits, int RecordBytes, long PixelsChanged, int LargestChange,
+    double MeanSquaredError, IReadOnlyDictionary<int, int> StepsUsed);
+
+/// <summary>
+/// The reversible fragile watermark: embed a signed mark into the pixels, verify it (valid / tampered with the block
+/// map / absent), and restore the original pixels bit for bit. Pure functions over stored samples; the DICOM and file
+/// plumbing lives in <see cref="DicomWatermark"/> and the CLI.
+/// </summary>
+public static class Watermarker
+{
+    private const int LeafBytes = 8;
+
+    // Each block also carries 2 bytes of SHA-256(record): blocks grafted from another marked image show a different
+    // tag, so they are set aside (and flagged) instead of corrupting the Reed–Solomon decoding of this image's record.
+    private const int TagBytes = 2;
+    private const int HeaderBytes = LeafBytes + TagBytes;
+
+    /// <summary>A marked copy of <paramref name="image"/>, bound to <paramref name="identityHash"/> (32 bytes, e.g. SHA-256 of the SOP Instance UID).</summary>
+    public static GrayImage Embed(GrayImage image, IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var marked = image.Clone();
+        EmbedInPlace(marked.Samples, image.Width, image.Height, image.Frames, image.BitsStored, image.IsSigned, signer, identityHash, cancellationToken);
+        return marked;
+    }
+
+    /// <summary>Embeds the mark into <paramref name="samples"/> (frames of width×height, values 0..2^bits−1).</summary>
+    public static EmbedStatistics EmbedInPlace(Span<ushort> samples, int width, int height, int frames, int bitsStored, bool isSigned,
+        IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        if (identityHash.Length != 32)
+        {
+            throw new ArgumentException("The identity hash must be 32 bytes (SHA-256).", nameof(identityHash));
+        }
+        if (samples.Length != width * height * frames || bitsStored is < 2 or > 16)
+        {
+            throw new ArgumentException($"{samples.Length} samples do not make {width}x{height}x{frames} pixels of 2..16 bits.", nameof(samples));
+        }
+        var grid = BlockGrid.For(width, height, frames);
+        var maxValue = (1 << bitsStored) - 1;
+        var certificate = signer.Certificate.ToArray();
+        var key = MarkRecord.BlockKey(grid, bitsStored, identityHash, certificate);
+        var leaves = new byte[grid.Blocks.Count][];
+        using (var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key))
+        {
+            foreach (var b in grid.Blocks)
+            {
+                var frame = samples.Slice(b.Frame * width * height, width * height);
+                leaves[b.Index] = Leaf(mac, b, frame, width);
+            }
+        }
+        var root = Merkle.Root(leaves);
+        var signature = signer.Sign(MarkRecord.SignedMessage(grid, bitsStored, isSigned, identityHash, certificate, root));
+        var record = new MarkRecord(identityHash.ToArray(), certificate, signature).Serialize();
+        var layout = ShareLayout.For(grid.Blocks.Count, record.Length);
+        var shares = layout.Encode(record);
+        var original = samples.ToArray();
+        var scratch = new BlockCodec.Scratch();
+        var steps = new Dictionary<int, int>();
+        var data = new byte[HeaderBytes + layout.ShareBytes];
+        SHA256.HashData(record).AsSpan(0, TagBytes).CopyTo(data.AsSpan(LeafBytes));
+        foreach (var b in grid.Blocks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            leaves[b.Index].CopyTo(data, 0);
+            shares[b.Index].CopyTo(data, HeaderBytes);
+            var frame = samples.Slice(b.Frame * width * height, width * height);
+            if (!BlockCodec.TryEmbed(frame, width, b, maxValue, bitsStored, data, scratch, out var step))
+            {
+                original.CopyTo(samples); // leave the caller's pixels as they were
+                throw new WatermarkException($"No room for the mark in block {b.Index} at ({b.X},{b.Y}) {b.Width}x{b.Height} of frame {b.Frame}: " +
+                    "its pixels are too noisy or too saturated.");
+            }
+            steps[step] = steps.GetValueOrDefault(step) + 1;
+        }
+        long changed = 0;
+        var largest = 0;
+        double squares = 0;
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var d = samples[i] - original[i];
+            if (d != 0)
+            {
+                changed++;
+                largest = Math.Max(largest, Math.Abs(d));
+                squares += (double)d * d;
+            }
+        }
+        return new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, (data.Length * 8 + 16) * grid.Blocks.Count, record.Length, changed, largest,
+            squares / samples.Length, steps);
+    }
+
+    /// <summary>Checks the mark. <paramref name="expectedIdentity"/> (32 bytes) is the identity the image should have, or empty when unknown (a PNG).</summary>
+    public static WatermarkReport Verify(GrayImage image, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(trustAnchors);
+        if (image.Width < BlockGrid.MinSide || image.Height < BlockGrid.MinSide)
+        {
+            return new WatermarkReport(WatermarkStatus.Absent, "no-mark", "The image is too small to carry the mark.", [], 0, 0, null, null, false);
+        }
+        var analysis = Analyse(image);
+        return Judge(image, analysis, trustAnchors, expectedIdentity);
+    }
+
+    /// <summary>Verify and, when the verdict is valid, the original pixels, from one pass over the blocks.</summary>
+    public static (WatermarkReport Report, GrayImage? Restored) VerifyAndRestore(GrayImage image, X509Certificate2Collection trustAnchors,
+        ReadOnlySpan<byte> expectedIdentity)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(trustAnchors);
+        if (image.Width < BlockGrid.MinSide || image.Height < BlockGrid.MinSide)
+        {
+            return (Verify(image, trustAnchors, expectedIdentity), null);
+        }
+        var analysis = Analyse(image);
+        var report = Judge(image, analysis, trustAnchors, expectedIdentity);
+        return (report, report.Status == WatermarkStatus.Valid ? image.WithSamples(analysis.Restored) : null);
+    }
+
+    /// <summary>The original pixels. Throws <see cref="WatermarkException"/> when the mark is absent or any block was changed (restoring would not give the original).</summary>
+    public static GrayImage Restore(GrayImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Width < BlockGrid.MinSide || image.Height < BlockGrid.MinSide)
+        {
+            throw new WatermarkException("The image carries no watermark.");
+        }
+        var analysis = Analyse(image);
+        if (analysis.Readable == 0)
+        {
+            throw new WatermarkException("The image carries no watermark.");
+        }
+        if (analysis.Record is null)
+        {
+            throw new WatermarkException("The watermark is damaged beyond recovery; the original pixels cannot be restored.");
+        }
+        var changed = ChangedBlocks(image, analysis);
+        if (changed.Count > 0)
+        {
+            throw new WatermarkException($"{changed.Count} block(s) were changed after marking (first at {changed[0].X},{changed[0].Y}); restoring would not give the original.");
+        }
+        return image.WithSamples(analysis.Restored);
+    }
+
+    private sealed class Analysis
+    {
+        public required BlockGrid Grid { get; init; }
+        public required ushort[] Restored { get; init; }
+        public required byte[]?[] Data { get; init; }
+        public int Readable { get; set; }
+        public MarkRecord? Record { get; set; }
+        public int ShareBytes { get; set; }
+    }
+
+    private static Analysis Analyse(GrayImage image)
+    {
+        var grid = BlockGrid.For(image.Width, image.Height, image.Frames);
+        var restored = image.Samples.ToArray();
+        var data = new byte[]?[grid.Blocks.Count];
+        var scratch = new BlockCodec.Scratch();
+        var block = new ushort[(2 * grid.BlockSize) * (2 * grid.BlockSize)];
+        var readable = 0;
+        var frameLength = image.Width * image.Height;
+        foreach (var b in grid.Blocks)
+        {
+            ReadOnlySpan<ushort> frame = image.Frame(b.Frame);
+            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, block, out var bytes) && bytes.Length > HeaderBytes)
+            {
+                data[b.Index] = bytes;
+                readable++;
+                for (var y = 0; y < b.Height; y++)
+                {
+                    block.AsSpan(y * b.Width, b.Width).CopyTo(restored.AsSpan(b.Frame * frameLength + (b.Y + y) * image.Width + b.X));
+                }
+            }
+        }
+        var analysis = new Analysis { Grid = grid, Restored = restored, Data = data, Readable = readable };
+        if (readable == 0)
+        {
+            return analysis;
+        }
+        // The share length and record tag all blocks were given: the most common pair among the readable blocks. Blocks
+        // with another pair came from elsewhere: they are treated as unreadable.
+        var (shareBytes, tag) = data.Where(d => d is not null).GroupBy(d => (d!.Length - HeaderBytes, Tag(d)))
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).First().Key;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (data[i] is { } d && (d.Length != HeaderBytes + shareBytes || Tag(d) != tag))
+            {
+                data[i] = null;
+                analysis.Readable--;
+            }
+        }
+        var shares = data.Select(d => d?.AsSpan(HeaderBytes).ToArray()).ToList();
+        var layout = new ShareLayout(grid.Blocks.Count, shareBytes);
+        if (layout.Decode(shares) is { } recordBytes && SHA256.HashData(recordBytes) is var digest && ((digest[0] << 8) | digest[1]) == tag)
+        {
+            analysis.Record = MarkRecord.Parse(recordBytes);
+        }
+        analysis.ShareBytes = shareBytes;
+        return analysis;
+    }
+
+    /// <summary>The record tag a block carries (its bytes 8–9; blocks are longer than <see cref="HeaderBytes"/>).</summary>
+    private static int Tag(ReadOnlySpan<byte> block) => (block[LeafBytes] << 8) | block[LeafBytes + 1];
+
+    /// <summary>Blocks that are unreadable or whose restored pixels do not match the MAC they carry.</summary>
+    private static List<Block> ChangedBlocks(GrayImage image, Analysis analysis)
+    {
+        var record = analysis.Record!;
+        var key = MarkRecord.BlockKey(analysis.Grid, image.BitsStored, record.IdentityHash, record.Certificate);
+        var changed = new List<Block>();
+        using var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        var frameLength = image.Width * image.Height;
+        foreach (var b in analysis.Grid.Blocks)
+        {
+            var data = analysis.Data[b.Index];
+            if (data is null || data.Length != HeaderBytes + analysis.ShareBytes
+                || !Leaf(mac, b, analysis.Restored.AsSpan(b.Frame * frameLength, frameLength), image.Width).AsSpan().SequenceEqual(data.AsSpan(0, LeafBytes)))
+            {
+                changed.Add(b);
+            }
+        }
+        return changed;
+    }
+
+    private static WatermarkReport Judge(GrayImage image, Analysis analysis, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity)
+    {
+        var grid = analysis.Grid;
+        WatermarkReport Report(WatermarkStatus status, string reason, string detail, IEnumerable<Block> blocks, string? signer = null,
+            byte[]? identity = null, bool authenticated = false) =>
+            new(status, reason, detail, [.. blocks.Select(b => new BlockRect(b.Frame, b.X, b.Y, b.Width, b.Height))], grid.Blocks.Count,
+                grid.BlockSize, signer, identity is null ? null : Convert.ToHexStringLower(identity), authenticated);
+
+        // A couple of blocks passing two CRCs by chance is ~2^-48: fewer than two readable blocks is "no mark".
+        if (analysis.Readable < Math.Min(2, grid.Blocks.Count))
+        {
+            return Report(WatermarkStatus.Absent, "no-mark", "No watermark was found in the pixels.", []);
+        }
+        if (analysis.Record is not { } record)
+        {
+            return Report(WatermarkStatus.Tampered, "mark-unrecoverable",
+                $"{analysis.Readable} of {grid.Blocks.Count} blocks carry a mark, but too many are damaged to recover the signature.",
+                grid.Blocks.Where(b => analysis.Data[b.Index] is null));
+        }
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadCertificate(record.Certificate);
+        }
+        catch (CryptographicException)
+        {
+            return Report(WatermarkStatus.Tampered, "signature-invalid", "The certificate in the mark cannot be read.", [], identity: record.IdentityHash);
+        }
+        using (certificate)
+        {
+            var signer = certificate.Subject;
+            var changed = ChangedBlocks(image, analysis);
+            using var publicKey = certificate.GetECDsaPublicKey();
+            bool SignatureCovers(IReadOnlyList<byte[]> leaves) => publicKey is not null && publicKey.VerifyData(
+                MarkRecord.SignedMessage(grid, image.BitsStored, image.IsSigned, record.IdentityHash, record.Certificate, Merkle.Root(leaves)),
+                record.Signature, EcdsaSigner.HashFor(publicKey.KeySize), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            if (changed.Count > 0)
+            {
+                // The map is authenticated when the MACs read from every block are exactly the signed ones.
+                var carried = analysis.Data.Select(d => d is null ? null : d.AsSpan(0, LeafBytes).ToArray()).ToList();
+                var authenticated = carried.All(l => l is not null) && SignatureCovers(carried!);
+                return Report(WatermarkStatus.Tampered, "blocks-changed", $"{changed.Count} of {grid.Blocks.Count} blocks were changed after marking.",
+                    changed, signer, record.IdentityHash, authenticated);
+            }
+            var leaves = analysis.Data.Select(d => d!.AsSpan(0, LeafBytes).ToArray()).ToList();
+            if (!SignatureCovers(leaves))
+            {
+                return Report(WatermarkStatus.Tampered, "signature-invalid",
+                    "The signature does not cover these pixels (the mark was rewritten or moved); the change cannot be localised.",
+                    [], signer, record.IdentityHash);
+            }
+            if (!expectedIdentity.IsEmpty && !expectedIdentity.SequenceEqual(record.IdentityHash))
+            {
+                return Report(WatermarkStatus.Tampered, "identity-mismatch",
+                    "The mark belongs to another image (its identity hash differs from this instance's).", [], signer, record.IdentityHash, true);
+            }
+            if (!IsTrusted(certificate, trustAnchors, out var why))
+            {
+                return Report(WatermarkStatus.Tampered, "signer-untrusted", $"The signer '{signer}' is not trusted: {why}.", [], signer, record.IdentityHash, true);
+            }
+            return Report(WatermarkStatus.Valid, "ok", "Every block is intact and the signature verifies.", [], signer, record.IdentityHash, true);
+        }
+    }
+
+    private static bool IsTrusted(X509Certificate2 certificate, X509Certificate2Collection anchors, out string why)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain.Build(certificate))
+        {
+            why = "";
+            return true;
+        }
+        why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+        if (why.Length == 0)
+        {
+            why = "no chain to the trust anchors";
+        }
+        return false;
+    }
+
+    /// <summary>The block MAC: HMAC-SHA-256 over the block's place and its (restored) pixels, truncated to 64 bits.</summary>
+    private static byte[] Leaf(IncrementalHash mac, Block b, ReadOnlySpan<ushort> frame, int stride)
+    {
+        Span<byte> descriptor = stackalloc byte[24];
+        BinaryPrimitives.WriteInt32BigEndian(descriptor, b.Frame);
+        BinaryPrimitives.WriteInt32BigEndian(descriptor[4..], b.Index);
+        BinaryPrimitives.WriteInt32BigEndian(descriptor[8..], b.X);
+        BinaryPrimitives.WriteInt32BigEndian(descriptor[12..], b.Y);
+        BinaryPrimitives.WriteInt32BigEndian(descriptor[16..], b.Width);
+        BinaryPrimitives.WriteInt32BigEndian(descriptor[20..], b.Height);
+        mac.AppendData(descriptor);
+        for (var y = 0; y < b.Height; y++)
+        {
+            mac.AppendData(MemoryMarshal.AsBytes(frame.Slice((b.Y + y) * stride + b.X, b.Width)));
+        }
+        return mac.GetHashAndReset().AsSpan(0, LeafBytes).ToArray();
+    }
+}
