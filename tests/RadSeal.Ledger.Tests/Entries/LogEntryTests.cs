@@ -22,7 +22,7 @@ public class LogEntryTests
         var bytes = new LogEntry(Submissions.For(1), DateTimeOffset.UnixEpoch).Encode();
         bytes[0] = 2;
         Assert.Throws<LedgerFormatException>(() => LogEntry.Decode(bytes));
-        Assert.Throws<LedgerFormatException>(() => LogEntry.Decode(new LogEntry(Submissions.For(1), DateTimeOffset.UnixEpoch).Encode()[..136]));
+        Assert.Throws<LedgerFormatException>(() => LogEntry.Decode(new LogEntry(Submissions.For(1), DateTimeOffset.UnixEpoch).Encode().AsSpan(0, 136)));
         Assert.Throws<LedgerFormatException>(() => LogEntry.Decode([]));
     }
 
