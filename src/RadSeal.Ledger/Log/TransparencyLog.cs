@@ -162,7 +162,7 @@ public sealed class TransparencyLog : IAsyncDisposable
         var batch = new List<Pending>(_options.MaxBatchSize);
         try
         {
-            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (await WaitOrRefreshAsync(reader).ConfigureAwait(false))
             {
                 batch.Clear();
                 while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
@@ -218,6 +218,38 @@ public sealed class TransparencyLog : IAsyncDisposable
             foreach (var p in batch)
             {
                 p.Completion.TrySetCanceled();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for submissions; while idle, looks once a second whether another writer (say `radseal log append` on the
+    /// same store) committed, so the checkpoint served never lags by more than that.
+    /// </summary>
+    private async Task<bool> WaitOrRefreshAsync(ChannelReader<Pending> reader)
+    {
+        while (true)
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            idle.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                return await reader.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var state = await _store.ReadStateAsync(_stop.Token).ConfigureAwait(false);
+                    if (state.Size != _tree.Size)
+                    {
+                        await ReloadAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or IOException or LogIntegrityException)
+                {
+                    // A transient read failure changes nothing; the next commit checks the size again anyway.
+                }
             }
         }
     }

@@ -27,6 +27,9 @@ public interface ILogStore : IAsyncDisposable
     /// <summary>Creates the schema if needed and reads the committed tree size and latest checkpoint.</summary>
     Task<StoredLogState> OpenAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The committed tree size and latest checkpoint (cheap: one row).</summary>
+    Task<StoredLogState> ReadStateAsync(CancellationToken cancellationToken = default);
+
     /// <summary>A setting, or null.</summary>
     Task<string?> GetSettingAsync(string name, CancellationToken cancellationToken = default);
 

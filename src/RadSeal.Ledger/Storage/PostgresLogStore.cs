@@ -41,7 +41,13 @@ public sealed class PostgresLogStore : ILogStore
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        await using var read = new NpgsqlCommand("SELECT size, checkpoint FROM log_state WHERE id = 1", connection);
+        return await ReadStateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<StoredLogState> ReadStateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var read = _dataSource.CreateCommand("SELECT size, checkpoint FROM log_state WHERE id = 1");
         await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new StoredLogState(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));

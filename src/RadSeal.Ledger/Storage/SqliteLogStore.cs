@@ -57,6 +57,17 @@ public sealed class SqliteLogStore : ILogStore
         return new StoredLogState(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
     }
 
+    /// <inheritdoc/>
+    public async Task<StoredLogState> ReadStateAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT size, checkpoint FROM log_state WHERE id = 1";
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new StoredLogState(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
