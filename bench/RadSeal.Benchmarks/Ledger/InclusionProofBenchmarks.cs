@@ -11,7 +11,8 @@ namespace RadSeal.Benchmarks.Ledger;
 /// is the client's pure check; ProveConsistency is a witness's request between two random sizes.
 /// </summary>
 [MemoryDiagnoser]
-public sealed class InclusionProofBenchmarks : IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet closes the log in [GlobalCleanup]; it needs an unsealed class.")]
+public class InclusionProofBenchmarks
 {
     private SqliteLogStore _store = null!;
     private TransparencyLog _log = null!;
@@ -34,7 +35,7 @@ public sealed class InclusionProofBenchmarks : IDisposable
     }
 
     [GlobalCleanup]
-    public void Dispose()
+    public void Cleanup()
     {
         _log.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -60,12 +60,20 @@ public sealed class SqliteLogStore : ILogStore
     /// <inheritdoc/>
     public async Task<StoredLogState> ReadStateAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT size, checkpoint FROM log_state WHERE id = 1";
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new StoredLogState(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    /// <summary>A pooled read connection: WAL readers need no settings, and a proof should not pay for them.</summary>
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
     }
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
@@ -89,7 +97,7 @@ public sealed class SqliteLogStore : ILogStore
     /// <inheritdoc/>
     public async Task<string?> GetSettingAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT value FROM settings WHERE name = $name";
         command.Parameters.AddWithValue("$name", name);
@@ -192,7 +200,7 @@ public sealed class SqliteLogStore : ILogStore
         {
             return result;
         }
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var leafQuery = connection.CreateCommand();
         leafQuery.CommandText = "SELECT leaf_hash FROM entries WHERE idx = $idx";
         var leafIdx = leafQuery.Parameters.Add("$idx", SqliteType.Integer);
@@ -200,20 +208,23 @@ public sealed class SqliteLogStore : ILogStore
         nodeQuery.CommandText = "SELECT hash FROM nodes WHERE level = $level AND idx = $idx";
         var nodeLevel = nodeQuery.Parameters.Add("$level", SqliteType.Integer);
         var nodeIdx = nodeQuery.Parameters.Add("$idx", SqliteType.Integer);
+        leafQuery.Prepare();
+        nodeQuery.Prepare();
         for (var i = 0; i < ids.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var id = ids[i];
             object? value;
             if (id.Level == 0)
             {
                 leafIdx.Value = id.Index;
-                value = await leafQuery.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                value = leafQuery.ExecuteScalar();
             }
             else
             {
                 nodeLevel.Value = id.Level;
                 nodeIdx.Value = id.Index;
-                value = await nodeQuery.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                value = nodeQuery.ExecuteScalar();
             }
             result[i] = ToHash(value, id);
         }
@@ -228,7 +239,7 @@ public sealed class SqliteLogStore : ILogStore
     /// <inheritdoc/>
     public async Task<Hash[]> ReadHashRangeAsync(int level, long start, int count, CancellationToken cancellationToken = default)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = level == 0
             ? "SELECT idx, leaf_hash FROM entries WHERE idx >= $start AND idx < $end ORDER BY idx"
@@ -254,7 +265,7 @@ public sealed class SqliteLogStore : ILogStore
     /// <inheritdoc/>
     public async Task<byte[][]> ReadEntriesAsync(long start, int count, CancellationToken cancellationToken = default)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT idx, data FROM entries WHERE idx >= $start AND idx < $end ORDER BY idx";
         command.Parameters.AddWithValue("$start", start);
@@ -276,7 +287,7 @@ public sealed class SqliteLogStore : ILogStore
     /// <inheritdoc/>
     public async Task<long?> FindLeafAsync(Hash leafHash, CancellationToken cancellationToken = default)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT MIN(idx) FROM entries WHERE leaf_hash = $leaf";
         command.Parameters.AddWithValue("$leaf", leafHash.ToArray());
