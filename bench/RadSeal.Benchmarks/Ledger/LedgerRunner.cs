@@ -41,6 +41,27 @@ public static class LedgerRunner
         return new EntrySubmission(log.CommitSubject($"1.2.826.0.1.3680043.10.{(ulong)i}"), Hash.Sha256([1, .. seed]), Hash.Sha256([2, .. seed]), Hash.Sha256([3, .. seed]));
     }
 
+    /// <summary>Runs <paramref name="append"/> for indexes 0..entries-1 from <paramref name="concurrency"/> workers.</summary>
+    private static async Task<(TimeSpan Elapsed, List<double> LatenciesMs)> MeasureAsync(long entries, int concurrency, Func<long, Task> append)
+    {
+        var next = -1L;
+        var latencies = new List<double>[concurrency];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
+        {
+            latencies[w] = [];
+            long i;
+            while ((i = Interlocked.Increment(ref next)) < entries)
+            {
+                var t = Stopwatch.GetTimestamp();
+                await append(i);
+                latencies[w].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+        }));
+        clock.Stop();
+        return (clock.Elapsed, [.. latencies.SelectMany(l => l)]);
+    }
+
     private static void Report(string what, long count, TimeSpan elapsed, List<double> latenciesMs)
     {
         latenciesMs.Sort();
@@ -56,22 +77,8 @@ public static class LedgerRunner
         var start0 = log.Checkpoint.Checkpoint.Size;
         // Warm-up: JIT, connection pools, the file's first pages.
         await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => log.AppendAsync(Submission(log, -1 - i - start0))));
-        var next = -1L;
-        var latencies = new List<double>[concurrency];
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
-        {
-            latencies[w] = [];
-            long i;
-            while ((i = Interlocked.Increment(ref next)) < entries)
-            {
-                var t = Stopwatch.GetTimestamp();
-                await log.AppendAsync(Submission(log, start0 + i + 1_000_000_000));
-                latencies[w].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-            }
-        }));
-        clock.Stop();
-        Report($"{(LogStores.IsPostgres(db) ? "PostgreSQL" : "SQLite")} library, {concurrency} concurrent submitters", entries, clock.Elapsed, [.. latencies.SelectMany(l => l)]);
+        var (elapsed, latencies) = await MeasureAsync(entries, concurrency, i => log.AppendAsync(Submission(log, start0 + i + 1_000_000_000)));
+        Report($"{(LogStores.IsPostgres(db) ? "PostgreSQL" : "SQLite")} library, {concurrency} concurrent submitters", entries, elapsed, latencies);
         return 0;
     }
 
@@ -94,22 +101,8 @@ public static class LedgerRunner
             response.EnsureSuccessStatusCode();
         }
         await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => PostAsync(-1 - i)));
-        var next = -1L;
-        var latencies = new List<double>[concurrency];
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
-        {
-            latencies[w] = [];
-            long i;
-            while ((i = Interlocked.Increment(ref next)) < entries)
-            {
-                var t = Stopwatch.GetTimestamp();
-                await PostAsync(i);
-                latencies[w].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-            }
-        }));
-        clock.Stop();
-        Report($"HTTP POST /log/v1/entries, {concurrency} concurrent clients", entries, clock.Elapsed, [.. latencies.SelectMany(l => l)]);
+        var (elapsed, latencies) = await MeasureAsync(entries, concurrency, PostAsync);
+        Report($"HTTP POST /log/v1/entries, {concurrency} concurrent clients", entries, elapsed, latencies);
         return 0;
     }
 

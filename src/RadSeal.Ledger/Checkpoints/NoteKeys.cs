@@ -35,6 +35,25 @@ public static class NoteKeys
         return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(buffer));
     }
 
+    /// <summary>Decodes base64(type || 32 bytes) of a vkey or skey, accepting only the types RadSeal supports.</summary>
+    internal static byte[] DecodeKeyMaterial(string base64, string kind)
+    {
+        byte[] blob;
+        try
+        {
+            blob = Convert.FromBase64String(base64);
+        }
+        catch (FormatException e)
+        {
+            throw new LedgerFormatException($"The {kind} key's key material is not base64.", e);
+        }
+        if (blob.Length != 33 || blob[0] is not ((byte)NoteKeyType.Ed25519 or (byte)NoteKeyType.CosignatureV1))
+        {
+            throw new LedgerFormatException($"Only Ed25519 (0x01) and cosignature/v1 (0x04) {kind} keys of 32 bytes are supported.");
+        }
+        return blob;
+    }
+
     /// <summary>The message a cosignature/v1 signs: a header line, a time line, then the whole note text.</summary>
     public static byte[] CosignedMessage(string text, ulong timestamp) =>
         Encoding.UTF8.GetBytes($"cosignature/v1\ntime {timestamp.ToString(CultureInfo.InvariantCulture)}\n{text}");
@@ -97,19 +116,7 @@ public sealed class NoteVerifier
         {
             throw new LedgerFormatException("A verifier key reads name+hexID+base64(type || key).");
         }
-        byte[] blob;
-        try
-        {
-            blob = Convert.FromBase64String(parts[2]);
-        }
-        catch (FormatException e)
-        {
-            throw new LedgerFormatException("The verifier key's key material is not base64.", e);
-        }
-        if (blob.Length != 33 || blob[0] is not ((byte)NoteKeyType.Ed25519 or (byte)NoteKeyType.CosignatureV1))
-        {
-            throw new LedgerFormatException("Only Ed25519 (0x01) and cosignature/v1 (0x04) verifier keys of 32 bytes are supported.");
-        }
+        var blob = NoteKeys.DecodeKeyMaterial(parts[2], "verifier");
         NoteVerifier verifier;
         try
         {
@@ -209,19 +216,7 @@ public sealed class NoteSigner : IDisposable
         {
             throw new LedgerFormatException("A signer key reads PRIVATE+KEY+name+hexID+base64(type || seed).");
         }
-        byte[] blob;
-        try
-        {
-            blob = Convert.FromBase64String(parts[4]);
-        }
-        catch (FormatException e)
-        {
-            throw new LedgerFormatException("The signer key's key material is not base64.", e);
-        }
-        if (blob.Length != 33 || blob[0] is not ((byte)NoteKeyType.Ed25519 or (byte)NoteKeyType.CosignatureV1))
-        {
-            throw new LedgerFormatException("Only Ed25519 (0x01) and cosignature/v1 (0x04) signer keys with a 32-byte seed are supported.");
-        }
+        var blob = NoteKeys.DecodeKeyMaterial(parts[4], "signer");
         var type = (NoteKeyType)blob[0];
         var key = Key.Import(Ed25519, blob.AsSpan(1), KeyBlobFormat.RawPrivateKey, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
         CryptographicOperations.ZeroMemory(blob);

@@ -109,14 +109,7 @@ public static class Proofs
             if ((fn & 1) == 1 || fn == sn)
             {
                 r = TreeHasher.HashChildren(p, r);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftWhileEven(ref fn, ref sn);
             }
             else
             {
@@ -196,14 +189,7 @@ public static class Proofs
             {
                 fr = TreeHasher.HashChildren(c, fr);
                 sr = TreeHasher.HashChildren(c, sr);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftWhileEven(ref fn, ref sn);
             }
             else
             {
@@ -244,6 +230,16 @@ public static class Proofs
         return computed.Root == root2
             ? computed
             : new ProofResult(ProofFailure.RootMismatch, computed.Root, $"proof leads to root {computed.Root}, expected {root2}");
+    }
+
+    /// <summary>"If LSB(fn) is not set, right-shift both fn and sn equally until either LSB(fn) is set or fn is 0."</summary>
+    private static void ShiftWhileEven(ref long fn, ref long sn)
+    {
+        while ((fn & 1) == 0 && fn != 0)
+        {
+            fn >>= 1;
+            sn >>= 1;
+        }
     }
 
     /// <summary>RFC 9162's k: the largest power of two strictly below n (n ≥ 2).</summary>
