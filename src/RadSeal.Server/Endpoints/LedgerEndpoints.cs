@@ -144,7 +144,7 @@ public static class LedgerEndpoints
         {
             receipt = await ledger.Log.AppendAsync(new EntrySubmission(subject, pixels, signature, device), cancellationToken);
         }
-        catch (Exception e) when (e is LogIntegrityException or ObjectDisposedException or IOException or System.Data.Common.DbException)
+        catch (Exception e) when (e is LogIntegrityException or ObjectDisposedException or IOException or System.Data.Common.DbException or System.Threading.Channels.ChannelClosedException)
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "the entry was not logged: " + e.Message);
         }
