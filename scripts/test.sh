@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every RadSeal test on a fresh Debian machine: installs the peer tools the tests use when they are missing,
+# Runs every RadSeal test on a fresh Debian machine: installs the peer tools (and PostgreSQL) the tests use when missing,
 # checks formatting, builds, runs all test projects and ends with one line of totals: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ command -v dciodvfy >/dev/null || missing+=(dicom3tools)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || missing+=(python3-pydicom)
 command -v gdcmdump >/dev/null || missing+=(libgdcm-tools)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy) # pydicom's pixel_array (pixel tests)
+# PostgreSQL for the ledger's store tests: they initdb a throwaway cluster on loopback and stop it again.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing peer tools: ${missing[*]}"
   as_root apt-get update -qq

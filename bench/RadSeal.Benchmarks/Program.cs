@@ -6,7 +6,8 @@ public static class Program
 {
     /// <summary>
     /// `make-corpus DIR [CT_COUNT] [DX_COUNT]` writes the side-by-side corpus; `curves [KERMANY_DIR] [COUNT]` prints the
-    /// watermark capacity–distortion tables; anything else goes to BenchmarkDotNet
+    /// watermark capacity–distortion tables; `ledger-append`, `ledger-append-http` and `ledger-build` are the ledger's
+    /// throughput runners (bench/ledger.sh); anything else goes to BenchmarkDotNet
     /// (e.g. `--filter '*'`).
     /// </summary>
     public static int Main(string[] args)
@@ -28,6 +29,10 @@ public static class Program
             Watermark.Timing.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3000,
                 args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
             return 0;
+        }
+        if (args.Length >= 1 && args[0].StartsWith("ledger-", StringComparison.Ordinal))
+        {
+            return Ledger.LedgerRunner.Run(args);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

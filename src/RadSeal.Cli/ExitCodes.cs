@@ -23,4 +23,10 @@ internal static class ExitCodes
 
     /// <summary>`watermark verify`/`restore`: the pixels carry no watermark.</summary>
     public const int Absent = 6;
+
+    /// <summary>A ledger check failed: a proof does not verify, an audit found problems, a witness refused.</summary>
+    public const int CheckFailed = 1;
+
+    /// <summary>The log server could not be reached, or answered with an error.</summary>
+    public const int ServiceError = 7;
 }

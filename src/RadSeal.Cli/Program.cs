@@ -27,6 +27,7 @@ internal static class Program
             ConvertCommand.Create(stdout, stderr),
             PhantomCommand.Create(stdout, stderr),
             WatermarkCommand.Create(stdout, stderr),
+            Log.LogCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
