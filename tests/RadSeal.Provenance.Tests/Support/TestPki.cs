@@ -100,6 +100,10 @@ public sealed class TestPki : IDisposable
         basicConstraints = critical,CA:FALSE
         keyUsage = critical,digitalSignature,nonRepudiation
         extendedKeyUsage = 1.3.6.1.5.5.7.3.36
+        [ ext_tsa ]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature,nonRepudiation
+        extendedKeyUsage = critical,timeStamping
         [ ext_tls ]
         basicConstraints = critical,CA:FALSE
         keyUsage = critical,keyEncipherment
