@@ -241,4 +241,14 @@ public class AttackTests : IClassFixture<PkiFixture>
         Assert.False(report.Passed);
         Assert.Contains(ReasonCodes.MalformedSignature, report.FailureCodes);
     }
+
+    [Fact]
+    public void Thousands_of_signatures_are_refused_without_hashing_each()
+    {
+        var file = Signing.SignRich(pki.P256);
+        var one = file.DataSet.FindSequence(DicomTags.DigitalSignaturesSequence)!.Items[0];
+        file.DataSet.Set(new DicomSequence(DicomTags.DigitalSignaturesSequence, Enumerable.Repeat(one, 5000).Select(i => new DicomDataSet(i))));
+        var report = new SignatureVerifier(Signing.Policy(pki.Pki)).Verify(file.DataSet);
+        Assert.Equal([ReasonCodes.TooManySignatures], report.FailureCodes);
+    }
 }

@@ -143,6 +143,11 @@ public static class SignatureCheck
     private static CryptoResult VerifyRsa(RSAParameters key, MacAlgorithm algorithm, byte[] mac, ReadOnlySpan<byte> value)
     {
         var k = key.Modulus!.Length;
+        // Bounds on attacker-supplied keys keep ModPow cheap: no real signer uses a larger modulus or exponent.
+        if (k > 2048 || key.Exponent!.Length > 8)
+        {
+            return new(CryptoOutcome.UnsupportedAlgorithm, $"RSA key of {k * 8} bits with a {key.Exponent!.Length}-byte exponent is outside what RadSeal verifies (≤ 16384 bits, exponent ≤ 64 bits)");
+        }
         if (value.Length != k)
         {
             return new(CryptoOutcome.BadSignature, $"the RSA signature is {value.Length} bytes, the key's modulus {k}");

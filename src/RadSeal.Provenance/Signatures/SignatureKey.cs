@@ -52,6 +52,7 @@ public sealed class SoftwareSignatureKey : SignatureKey
 {
     private readonly RSA? rsa;
     private readonly ECDsa? ecdsa;
+    private readonly Lock gate = new();
 
     public SoftwareSignatureKey(AsymmetricAlgorithm key, X509Certificate2 certificate)
     {
@@ -127,15 +128,19 @@ public sealed class SoftwareSignatureKey : SignatureKey
     public override byte[] SignMac(ReadOnlySpan<byte> mac, MacAlgorithm algorithm)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
-        if (rsa is not null)
+        // One key object may serve a parallel batch; the BCL does not promise concurrent use of one instance.
+        lock (gate)
         {
-            if (algorithm.BclName is not { } name)
+            if (rsa is not null)
             {
-                throw new SigningException($"RadSeal does not sign with {algorithm.Term}; use SHA256, SHA384 or SHA512.");
+                if (algorithm.BclName is not { } name)
+                {
+                    throw new SigningException($"RadSeal does not sign with {algorithm.Term}; use SHA256, SHA384 or SHA512.");
+                }
+                return rsa.SignHash(mac.ToArray(), name, RSASignaturePadding.Pkcs1);
             }
-            return rsa.SignHash(mac.ToArray(), name, RSASignaturePadding.Pkcs1);
+            return ecdsa!.SignHash(mac, DSASignatureFormat.Rfc3279DerSequence);
         }
-        return ecdsa!.SignHash(mac, DSASignatureFormat.Rfc3279DerSequence);
     }
 
     protected override void Dispose(bool disposing)

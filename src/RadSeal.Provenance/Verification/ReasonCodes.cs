@@ -28,6 +28,7 @@ public static class ReasonCodes
     public const string RequiredElementNotCovered = "REQUIRED_ELEMENT_NOT_COVERED";
     public const string DeviceSerialMismatch = "DEVICE_SERIAL_MISMATCH";
     public const string UnreadableFile = "UNREADABLE_FILE";
+    public const string TooManySignatures = "TOO_MANY_SIGNATURES";
 
     // Information: never changes a verdict.
     public const string SignatureValid = "SIGNATURE_VALID";

@@ -15,6 +15,13 @@ public sealed class SignatureVerifier
 {
     private readonly VerificationPolicy policy;
 
+    // A folder of images from one device repeats one chain thousands of times. Without revocation checking inside
+    // X509Chain, its outcome depends on the time only through the validity periods, so a result is reused for any
+    // time inside all of them (keyed by certificate bytes and anchor set).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, bool), CachedChain> chains = new();
+
+    private sealed record CachedChain(string? Status, X509Certificate2[] Elements, DateTime From, DateTime To);
+
     public SignatureVerifier(VerificationPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -40,7 +47,16 @@ public sealed class SignatureVerifier
     {
         ArgumentNullException.ThrowIfNull(dataSet);
         var verdicts = new List<SignatureVerdict>();
-        foreach (var signature in DicomSignatures.Find(dataSet))
+        var found = DicomSignatures.Find(dataSet);
+        if (found.Count > policy.MaxSignatures)
+        {
+            // Each signature may hash the whole file again: a file with thousands is an attack on the verifier.
+            return new VerificationReport
+            {
+                FileFindings = [Finding.Fail(ReasonCodes.TooManySignatures, $"the file holds {found.Count} signatures; the policy verifies at most {policy.MaxSignatures}")],
+            };
+        }
+        foreach (var signature in found)
         {
             cancellationToken.ThrowIfCancellationRequested();
             verdicts.Add(VerifySignature(signature, cancellationToken));
@@ -180,7 +196,7 @@ public sealed class SignatureVerifier
         var anchors = policy.TimestampAnchors.Count > 0 ? policy.TimestampAnchors : policy.TrustAnchors;
         var extra = new X509Certificate2Collection();
         extra.AddRange(decoded.AsSignedCms().Certificates);
-        var status = BuildChain(tsa, time, anchors, extra, out _);
+        var status = CachedBuildChain(tsa, time, anchors, extra, forTimestamp: true, out _);
         if (status is not null)
         {
             findings.Add(Finding.Fail(ReasonCodes.TimestampInvalid, $"the time-stamp authority '{tsa.Subject}' is not trusted at {time:u}: {status}"));
@@ -232,7 +248,7 @@ public sealed class SignatureVerifier
             findings.Add(Finding.Fail(ReasonCodes.UntrustedSigner, "no trust anchor is configured, so no signer can be trusted"));
             return;
         }
-        var status = BuildChain(certificate, at, policy.TrustAnchors, policy.Intermediates, out var chain);
+        var status = CachedBuildChain(certificate, at, policy.TrustAnchors, policy.Intermediates, forTimestamp: false, out var chain);
         if (status is not null)
         {
             // Time problems are reported above with their own codes; anything else means the chain is not trusted.
@@ -243,6 +259,29 @@ public sealed class SignatureVerifier
             return;
         }
         CheckRevocation(chain, at, findings);
+    }
+
+    private string? CachedBuildChain(X509Certificate2 leaf, DateTimeOffset at, X509Certificate2Collection anchors,
+        X509Certificate2Collection extra, bool forTimestamp, out X509Certificate2[] elements)
+    {
+        var key = (Convert.ToHexString(SHA256.HashData(leaf.RawData)), forTimestamp);
+        var utc = at.UtcDateTime;
+        if (chains.TryGetValue(key, out var cached) && utc >= cached.From && utc <= cached.To)
+        {
+            elements = cached.Elements;
+            return cached.Status;
+        }
+        var status = BuildChain(leaf, at, anchors, extra, out elements);
+        if (status != "time" && elements.Length > 0)
+        {
+            var from = elements.Max(e => e.NotBefore.ToUniversalTime());
+            var to = elements.Min(e => e.NotAfter.ToUniversalTime());
+            if (utc >= from && utc <= to)
+            {
+                chains[key] = new CachedChain(status, elements, from, to);
+            }
+        }
+        return status;
     }
 
     /// <summary>Null when the chain is trusted at <paramref name="at"/>; "time" for validity-period problems only; else the reasons.</summary>

@@ -62,6 +62,9 @@ public sealed record VerificationPolicy
 
     public int MinimumRsaBits { get; init; } = 2048;
 
+    /// <summary>Files with more signatures than this fail unverified (each may rehash the whole file).</summary>
+    public int MaxSignatures { get; init; } = 32;
+
     /// <summary>How far in the future a claimed signing time may lie (clock differences).</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(5);
 
