@@ -4,6 +4,7 @@
 #     50 DX-like 20 MB), whole processes timed with hyperfine;
 #  2. the single-core SHA-256 bound: `openssl speed -evp sha256` bytes/s vs `radseal verify --jobs 1` over the 20 MB
 #     files only (bytes hashed per second of wall time);
+#     and, in one warm process, bytes per CPU-second of the signature check vs SHA-256 of the same files;
 #  3. BenchmarkDotNet: one 20 MB signature check vs SHA-256 of its pixels alone, and managed RIPEMD-160.
 # Usage: bash bench/signatures.sh [work-dir]   (the corpus, ~1.5 GB unsigned + 1.5 GB signed, is made once)
 set -euo pipefail
@@ -53,6 +54,9 @@ bytes=$(cat "$work/signed-dx"/*.dcm | wc -c)
 hyperfine --warmup 1 --runs 7 --export-json "$work/dx.json" "$radseal verify $work/signed-dx --trust $trust --jobs 1"
 mean=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/dx.json'))['results'][0]['median'])")
 /usr/bin/python3 -c "print(f'radseal verify --jobs 1: {$bytes/$mean/1e6:.0f} MB/s over {$bytes/1e6:.0f} MB (median {$mean:.3f} s)')"
+
+echo "== in one warm process, CPU time: signature check vs SHA-256 of the same 20 MB files"
+$bench verify-throughput "$work/signed-dx" 5
 
 echo "== BenchmarkDotNet"
 $bench --filter '*VerifyBenchmarks*' --memory

@@ -36,6 +36,11 @@ public static class Program
             Signatures.SignCorpus.Run(args[1], args[2], args[3], args[4], args[5], args[6]);
             return 0;
         }
+        if (args.Length >= 2 && args[0] == "verify-throughput")
+        {
+            Signatures.VerifyThroughput.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
+            return 0;
+        }
         if (args.Length >= 1 && args[0].StartsWith("ledger-", StringComparison.Ordinal))
         {
             return Ledger.LedgerRunner.Run(args);

@@ -13,7 +13,7 @@ public sealed class Ripemd160
     public const int HashSizeInBytes = 20;
 
     // Message word order, left line (r) and right line (r'), 80 steps each.
-    private static readonly byte[] RL =
+    private static ReadOnlySpan<byte> RL =>
     [
         0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
         7, 4, 13, 1, 10, 6, 15, 3, 12, 0, 9, 5, 2, 14, 11, 8,
@@ -22,7 +22,7 @@ public sealed class Ripemd160
         4, 0, 5, 9, 7, 12, 2, 10, 14, 1, 3, 8, 11, 6, 15, 13,
     ];
 
-    private static readonly byte[] RR =
+    private static ReadOnlySpan<byte> RR =>
     [
         5, 14, 7, 0, 9, 2, 11, 4, 13, 6, 15, 8, 1, 10, 3, 12,
         6, 11, 3, 7, 0, 13, 5, 10, 14, 15, 8, 12, 4, 9, 1, 2,
@@ -32,7 +32,7 @@ public sealed class Ripemd160
     ];
 
     // Rotation amounts, left (s) and right (s').
-    private static readonly byte[] SL =
+    private static ReadOnlySpan<byte> SL =>
     [
         11, 14, 15, 12, 5, 8, 7, 9, 11, 13, 14, 15, 6, 7, 9, 8,
         7, 6, 8, 13, 11, 9, 7, 15, 7, 12, 15, 9, 11, 7, 13, 12,
@@ -41,7 +41,7 @@ public sealed class Ripemd160
         9, 15, 5, 11, 6, 8, 13, 12, 5, 12, 13, 14, 11, 8, 5, 6,
     ];
 
-    private static readonly byte[] SR =
+    private static ReadOnlySpan<byte> SR =>
     [
         8, 9, 9, 11, 13, 15, 15, 5, 7, 7, 8, 11, 14, 14, 12, 6,
         9, 13, 15, 7, 12, 8, 9, 11, 7, 7, 12, 7, 6, 15, 13, 11,
@@ -55,7 +55,6 @@ public sealed class Ripemd160
 
     private readonly uint[] state = new uint[5];
     private readonly byte[] buffer = new byte[64];
-    private readonly uint[] words = new uint[16];
     private int buffered;
     private ulong totalBytes;
 
@@ -124,38 +123,47 @@ public sealed class Ripemd160
         totalBytes = 0;
     }
 
-    private static uint F(int j, uint x, uint y, uint z) => (j >> 4) switch
-    {
-        0 => x ^ y ^ z,
-        1 => (x & y) | (~x & z),
-        2 => (x | ~y) ^ z,
-        3 => (x & z) | (y & ~z),
-        _ => x ^ (y | ~z),
-    };
+    // The five boolean functions of the specification; the left line uses f1..f5 by round, the right line f5..f1.
+    private static uint F1(uint x, uint y, uint z) => x ^ y ^ z;
+    private static uint F2(uint x, uint y, uint z) => (x & y) | (~x & z);
+    private static uint F3(uint x, uint y, uint z) => (x | ~y) ^ z;
+    private static uint F4(uint x, uint y, uint z) => (x & z) | (y & ~z);
+    private static uint F5(uint x, uint y, uint z) => x ^ (y | ~z);
 
     private void Compress(ReadOnlySpan<byte> block)
     {
-        var x = words;
+        Span<uint> x = stackalloc uint[16];
         for (var i = 0; i < 16; i++)
         {
             x[i] = BinaryPrimitives.ReadUInt32LittleEndian(block[(i * 4)..]);
         }
         uint al = state[0], bl = state[1], cl = state[2], dl = state[3], el = state[4];
         uint ar = al, br = bl, cr = cl, dr = dl, er = el;
-        for (var j = 0; j < 80; j++)
+        // One loop per round so the function and constants are fixed inside it (no per-step dispatch).
+        for (var j = 0; j < 16; j++)
         {
-            var t = BitOperations.RotateLeft(al + F(j, bl, cl, dl) + x[RL[j]] + KL[j >> 4], SL[j]) + el;
-            al = el;
-            el = dl;
-            dl = BitOperations.RotateLeft(cl, 10);
-            cl = bl;
-            bl = t;
-            t = BitOperations.RotateLeft(ar + F(79 - j, br, cr, dr) + x[RR[j]] + KR[j >> 4], SR[j]) + er;
-            ar = er;
-            er = dr;
-            dr = BitOperations.RotateLeft(cr, 10);
-            cr = br;
-            br = t;
+            Step(ref al, ref bl, ref cl, ref dl, ref el, F1(bl, cl, dl) + x[RL[j]] + KL[0], SL[j]);
+            Step(ref ar, ref br, ref cr, ref dr, ref er, F5(br, cr, dr) + x[RR[j]] + KR[0], SR[j]);
+        }
+        for (var j = 16; j < 32; j++)
+        {
+            Step(ref al, ref bl, ref cl, ref dl, ref el, F2(bl, cl, dl) + x[RL[j]] + KL[1], SL[j]);
+            Step(ref ar, ref br, ref cr, ref dr, ref er, F4(br, cr, dr) + x[RR[j]] + KR[1], SR[j]);
+        }
+        for (var j = 32; j < 48; j++)
+        {
+            Step(ref al, ref bl, ref cl, ref dl, ref el, F3(bl, cl, dl) + x[RL[j]] + KL[2], SL[j]);
+            Step(ref ar, ref br, ref cr, ref dr, ref er, F3(br, cr, dr) + x[RR[j]] + KR[2], SR[j]);
+        }
+        for (var j = 48; j < 64; j++)
+        {
+            Step(ref al, ref bl, ref cl, ref dl, ref el, F4(bl, cl, dl) + x[RL[j]] + KL[3], SL[j]);
+            Step(ref ar, ref br, ref cr, ref dr, ref er, F2(br, cr, dr) + x[RR[j]] + KR[3], SR[j]);
+        }
+        for (var j = 64; j < 80; j++)
+        {
+            Step(ref al, ref bl, ref cl, ref dl, ref el, F5(bl, cl, dl) + x[RL[j]] + KL[4], SL[j]);
+            Step(ref ar, ref br, ref cr, ref dr, ref er, F1(br, cr, dr) + x[RR[j]] + KR[4], SR[j]);
         }
         var tt = state[1] + cl + dr;
         state[1] = state[2] + dl + er;
@@ -163,5 +171,17 @@ public sealed class Ripemd160
         state[3] = state[4] + al + br;
         state[4] = state[0] + bl + cr;
         state[0] = tt;
+    }
+
+    /// <summary>One step: T = rol(A + f + X + K, s) + E; then A = E, E = D, D = rol(C, 10), C = B, B = T.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Step(ref uint a, ref uint b, ref uint c, ref uint d, ref uint e, uint fxk, int s)
+    {
+        var t = BitOperations.RotateLeft(a + fxk, s) + e;
+        a = e;
+        e = d;
+        d = BitOperations.RotateLeft(c, 10);
+        c = b;
+        b = t;
     }
 }

@@ -81,38 +81,50 @@ public sealed class Pkcs11SignatureKey : SignatureKey
         using (library)
         using (session)
         {
-            if (FindOne(factories, session, CKO.CKO_PRIVATE_KEY, keyLabel) is not null)
+            try
             {
-                throw new SigningException($"token '{tokenLabel}' already has a key labelled '{keyLabel}'");
+                return Generate(factories, session, curve, tokenLabel, keyLabel);
             }
-            var oid = new AsnWriter(AsnEncodingRules.DER);
-            oid.WriteObjectIdentifier(curve.Oid.Value!);
-            var a = factories.ObjectAttributeFactory;
-            var id = RandomNumberGenerator.GetBytes(16);
-            List<IObjectAttribute> publicTemplate =
-            [
-                a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, false), a.Create(CKA.CKA_VERIFY, true),
-                a.Create(CKA.CKA_LABEL, keyLabel), a.Create(CKA.CKA_ID, id), a.Create(CKA.CKA_EC_PARAMS, oid.Encode()),
-            ];
-            List<IObjectAttribute> privateTemplate =
-            [
-                a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, true), a.Create(CKA.CKA_SIGN, true),
-                a.Create(CKA.CKA_SENSITIVE, true), a.Create(CKA.CKA_EXTRACTABLE, false),
-                a.Create(CKA.CKA_LABEL, keyLabel), a.Create(CKA.CKA_ID, id),
-            ];
-            session.GenerateKeyPair(factories.MechanismFactory.Create(CKM.CKM_EC_KEY_PAIR_GEN), publicTemplate, privateTemplate,
-                out var publicHandle, out _);
-            var point = session.GetAttributeValue(publicHandle, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
-            // CKA_EC_POINT is DER OCTET STRING holding the uncompressed point 04 || X || Y.
-            var raw = AsnDecoder.ReadOctetString(point, AsnEncodingRules.DER, out _);
-            var size = (raw.Length - 1) / 2;
-            using var ecdsa = ECDsa.Create(new ECParameters
+            catch (Pkcs11Exception ex)
             {
-                Curve = curve,
-                Q = new ECPoint { X = raw[1..(1 + size)], Y = raw[(1 + size)..] },
-            });
-            return PublicKey.CreateFromSubjectPublicKeyInfo(ecdsa.ExportSubjectPublicKeyInfo(), out _);
+                throw new SigningException($"the PKCS#11 token could not generate a key: {ex.RV}", ex);
+            }
         }
+    }
+
+    private static PublicKey Generate(Pkcs11InteropFactories factories, ISession session, ECCurve curve, string tokenLabel, string keyLabel)
+    {
+        if (FindOne(factories, session, CKO.CKO_PRIVATE_KEY, keyLabel) is not null)
+        {
+            throw new SigningException($"token '{tokenLabel}' already has a key labelled '{keyLabel}'");
+        }
+        var oid = new AsnWriter(AsnEncodingRules.DER);
+        oid.WriteObjectIdentifier(curve.Oid.Value!);
+        var a = factories.ObjectAttributeFactory;
+        var id = RandomNumberGenerator.GetBytes(16);
+        List<IObjectAttribute> publicTemplate =
+        [
+            a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, false), a.Create(CKA.CKA_VERIFY, true),
+            a.Create(CKA.CKA_LABEL, keyLabel), a.Create(CKA.CKA_ID, id), a.Create(CKA.CKA_EC_PARAMS, oid.Encode()),
+        ];
+        List<IObjectAttribute> privateTemplate =
+        [
+            a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, true), a.Create(CKA.CKA_SIGN, true),
+            a.Create(CKA.CKA_SENSITIVE, true), a.Create(CKA.CKA_EXTRACTABLE, false),
+            a.Create(CKA.CKA_LABEL, keyLabel), a.Create(CKA.CKA_ID, id),
+        ];
+        session.GenerateKeyPair(factories.MechanismFactory.Create(CKM.CKM_EC_KEY_PAIR_GEN), publicTemplate, privateTemplate,
+            out var publicHandle, out _);
+        var point = session.GetAttributeValue(publicHandle, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
+        // CKA_EC_POINT is DER OCTET STRING holding the uncompressed point 04 || X || Y.
+        var raw = AsnDecoder.ReadOctetString(point, AsnEncodingRules.DER, out _);
+        var size = (raw.Length - 1) / 2;
+        using var ecdsa = ECDsa.Create(new ECParameters
+        {
+            Curve = curve,
+            Q = new ECPoint { X = raw[1..(1 + size)], Y = raw[(1 + size)..] },
+        });
+        return PublicKey.CreateFromSubjectPublicKeyInfo(ecdsa.ExportSubjectPublicKeyInfo(), out _);
     }
 
     /// <summary>Stores a certificate on the token beside its key (same label), so signing needs no certificate file.</summary>
@@ -124,29 +136,37 @@ public sealed class Pkcs11SignatureKey : SignatureKey
         using (session)
         {
             var a = factories.ObjectAttributeFactory;
-            session.CreateObject(
-            [
-                a.Create(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), a.Create(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509),
-                a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_VALUE, certificate.RawData),
-                a.Create(CKA.CKA_SUBJECT, certificate.SubjectName.RawData),
-            ]);
-        }
-    }
-
-    /// <summary>Whether the token would hand out the private key's value (it must not: sensitive, non-extractable).</summary>
-    public bool PrivateKeyIsExtractable()
-    {
-        lock (gate)
-        {
-            var attributes = session.GetAttributeValue(privateKey, [CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE, CKA.CKA_VALUE, CKA.CKA_PRIVATE_EXPONENT]);
-            return attributes[0].GetValueAsBool() || !attributes[1].GetValueAsBool()
-                || !attributes[2].CannotBeRead || !attributes[3].CannotBeRead;
+            try
+            {
+                session.CreateObject(
+                [
+                    a.Create(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), a.Create(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509),
+                    a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_VALUE, certificate.RawData),
+                    a.Create(CKA.CKA_SUBJECT, certificate.SubjectName.RawData),
+                ]);
+            }
+            catch (Pkcs11Exception ex)
+            {
+                throw new SigningException($"the PKCS#11 token could not store the certificate: {ex.RV}", ex);
+            }
         }
     }
 
     public override byte[] SignMac(ReadOnlySpan<byte> mac, MacAlgorithm algorithm)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
+        try
+        {
+            return SignInToken(mac, algorithm);
+        }
+        catch (Pkcs11Exception ex)
+        {
+            throw new SigningException($"the PKCS#11 token refused to sign: {ex.RV}", ex);
+        }
+    }
+
+    private byte[] SignInToken(ReadOnlySpan<byte> mac, MacAlgorithm algorithm)
+    {
         lock (gate)
         {
             if (Algorithm == SignerKeyAlgorithm.Rsa)

@@ -263,13 +263,4 @@ public static class DicomSigner
         var existing = target.FindSequence(sequenceTag)?.Items ?? [];
         target.Set(new DicomSequence(sequenceTag, [.. existing, item]));
     }
-
-    /// <summary>A fresh key for tests and enrolment: ECDSA P-256/P-384 or RSA 2048+.</summary>
-    internal static AsymmetricAlgorithm NewKey(string kind) => kind switch
-    {
-        "p256" => ECDsa.Create(ECCurve.NamedCurves.nistP256),
-        "p384" => ECDsa.Create(ECCurve.NamedCurves.nistP384),
-        "rsa" => RSA.Create(3072),
-        _ => throw new ArgumentException($"unknown key kind {kind}", nameof(kind)),
-    };
 }
