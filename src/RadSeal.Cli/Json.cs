@@ -15,4 +15,14 @@ internal static class Json
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
+
+    public static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+        w.WriteEndArray();
+    }
 }

@@ -95,18 +95,8 @@ internal static class SignaturesCommand
         w.WriteString("issuer", cert?.Issuer);
         w.WriteString("deviceSerialNumber", cert is null ? null : SignatureVerifier.SubjectSerialNumber(cert));
         w.WriteBoolean("timestamped", s.TimestampBytes is not null);
-        w.WriteStartArray("purpose");
-        foreach (var p in s.PurposeCodes)
-        {
-            w.WriteStringValue(p);
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("signedTags");
-        foreach (var t in s.SignedTags)
-        {
-            w.WriteStringValue(t.ToString());
-        }
-        w.WriteEndArray();
+        Json.WriteStrings(w, "purpose", s.PurposeCodes);
+        Json.WriteStrings(w, "signedTags", s.SignedTags.Select(t => t.ToString()));
         if (integrity is not null)
         {
             w.WriteString("integrity", integrity.Outcome.ToString());

@@ -202,7 +202,7 @@ internal static class VerifyCommand
             w.WriteStartObject();
             w.WriteString("path", report.Path);
             w.WriteBoolean("passed", report.Passed);
-            WriteCodes(w, "codes", report.FailureCodes);
+            Json.WriteStrings(w, "codes", report.FailureCodes);
             WriteFindings(w, report.FileFindings);
             w.WriteStartArray("signatures");
             foreach (var s in report.Signatures)
@@ -227,7 +227,7 @@ internal static class VerifyCommand
                     w.WriteString("signingTime", t.ToUniversalTime());
                 }
                 w.WriteString("timeSource", s.TimeSource);
-                WriteCodes(w, "signedTags", s.SignedTags.Select(x => x.ToString()));
+                Json.WriteStrings(w, "signedTags", s.SignedTags.Select(x => x.ToString()));
                 WriteFindings(w, s.Findings);
                 w.WriteEndObject();
             }
@@ -236,16 +236,6 @@ internal static class VerifyCommand
         }
         w.WriteEndArray();
         w.WriteEndObject();
-    }
-
-    private static void WriteCodes(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values)
-        {
-            w.WriteStringValue(v);
-        }
-        w.WriteEndArray();
     }
 
     private static void WriteFindings(Utf8JsonWriter w, IEnumerable<Finding> findings)
