@@ -251,4 +251,23 @@ public class AttackTests : IClassFixture<PkiFixture>
         var report = new SignatureVerifier(Signing.Policy(pki.Pki)).Verify(file.DataSet);
         Assert.Equal([ReasonCodes.TooManySignatures], report.FailureCodes);
     }
+
+    [Fact]
+    public void Only_ECDSA_values_lose_their_pad_byte()
+    {
+        // Regression: an RSA signature that happens to begin with 0x30 was cut as if it were padded DER (1 in 256).
+        var rsa = Signing.SignRich(pki.Rsa);
+        var item = rsa.DataSet.FindSequence(DicomTags.DigitalSignaturesSequence)!.Items[0];
+        var value = item.FindElement(DicomTags.Signature)!.Value.GetMemory().ToArray();
+        value[0] = 0x30;
+        value[1] = 0x10;
+        item.Set(new DicomElement(DicomTags.Signature, DicomVR.OB, value));
+        Assert.Equal(value.Length, DicomSignatures.Find(rsa.DataSet)[0].UnpaddedSignature.Length);
+
+        var ec = Signing.SignRich(pki.P256);
+        var signature = DicomSignatures.Find(ec.DataSet)[0];
+        var der = signature.UnpaddedSignature.Span;
+        Assert.Equal(der.Length, 2 + der[1]);
+        Assert.True(signature.SignatureBytes.Length - der.Length is 0 or 1);
+    }
 }

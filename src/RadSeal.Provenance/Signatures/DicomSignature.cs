@@ -99,20 +99,24 @@ public sealed class DicomSignature
 
     /// <summary>
     /// The signature value without the pad byte an odd-length DER ECDSA signature gets to reach even length (DCMTK
-    /// adjustASN1SequenceLength); RSA values are returned whole. This is also what a certified time-stamp covers.
+    /// adjustASN1SequenceLength); RSA values are returned whole (one in 256 begins with 0x30 and must not be cut).
+    /// This is also what a certified time-stamp covers.
     /// </summary>
     public ReadOnlyMemory<byte> UnpaddedSignature
     {
         get
         {
             var s = SignatureBytes;
-            if (s.Length >= 2 && s.Span[0] == 0x30 && TryDerLength(s.Span, out var total) && total < s.Length)
+            isEcdsa ??= TryGetCertificate() is { } c && SignatureKey.AlgorithmOf(c) == SignerKeyAlgorithm.Ecdsa;
+            if (isEcdsa.Value && s.Length >= 2 && s.Span[0] == 0x30 && TryDerLength(s.Span, out var total) && total < s.Length)
             {
                 return s[..total];
             }
             return s;
         }
     }
+
+    private bool? isEcdsa;
 
     private static bool TryDerLength(ReadOnlySpan<byte> der, out int total)
     {
