@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Real peers, not mocks: DCMTK, dicom3tools, pydicom (for Debian's python3) and GDCM.
+# Real peers, not mocks: DCMTK, dicom3tools, pydicom (for Debian's python3), GDCM, openssl, SoftHSM2.
 missing=()
 command -v dcmdump >/dev/null || missing+=(dcmtk)
 command -v dciodvfy >/dev/null || missing+=(dicom3tools)
@@ -15,6 +15,10 @@ command -v gdcmdump >/dev/null || missing+=(libgdcm-tools)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy) # pydicom's pixel_array (pixel tests)
 # PostgreSQL for the ledger's store tests: they initdb a throwaway cluster on loopback and stop it again.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# Signatures: openssl (CA, TSA, RIPEMD-160 cross-check), SoftHSM2 (PKCS#11 token) and opensc's pkcs11-tool.
+command -v openssl >/dev/null || missing+=(openssl)
+[ -f /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null || missing+=(opensc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing peer tools: ${missing[*]}"
   as_root apt-get update -qq

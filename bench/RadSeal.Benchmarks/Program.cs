@@ -8,7 +8,8 @@ public static class Program
     /// `make-corpus DIR [CT_COUNT] [DX_COUNT]` writes the side-by-side corpus; `curves [KERMANY_DIR] [COUNT]` prints the
     /// watermark capacity–distortion tables; `ledger-append`, `ledger-append-http` and `ledger-build` are the ledger's
     /// throughput runners (bench/ledger.sh); anything else goes to BenchmarkDotNet
-    /// (e.g. `--filter '*'`).
+    /// (e.g. `--filter '*'`). `sign-corpus IN OUT KEY CERT PASSWORD SERIAL` and `verify-throughput DIR` serve
+    /// bench/signatures.sh.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -28,6 +29,16 @@ public static class Program
         {
             Watermark.Timing.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3000,
                 args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
+            return 0;
+        }
+        if (args.Length == 7 && args[0] == "sign-corpus")
+        {
+            Signatures.SignCorpus.Run(args[1], args[2], args[3], args[4], args[5], args[6]);
+            return 0;
+        }
+        if (args.Length >= 2 && args[0] == "verify-throughput")
+        {
+            Signatures.VerifyThroughput.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
             return 0;
         }
         if (args.Length >= 1 && args[0].StartsWith("ledger-", StringComparison.Ordinal))

@@ -29,4 +29,10 @@ internal static class ExitCodes
 
     /// <summary>The log server could not be reached, or answered with an error.</summary>
     public const int ServiceError = 7;
+
+    /// <summary>verify: at least one file failed verification (or there was nothing to verify).</summary>
+    public const int VerificationFailed = 8;
+
+    /// <summary>sign and the PKI verbs: the key, certificate, token or time-stamp authority could not do what was asked.</summary>
+    public const int SigningFailed = 9;
 }

@@ -28,6 +28,11 @@ internal static class Program
             PhantomCommand.Create(stdout, stderr),
             WatermarkCommand.Create(stdout, stderr),
             Log.LogCommand.Create(stdout, stderr),
+            SignCommand.Create(stdout, stderr),
+            VerifyCommand.Create(stdout, stderr),
+            SignaturesCommand.Create(stdout, stderr),
+            CaCommand.Create(stdout, stderr),
+            DeviceCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

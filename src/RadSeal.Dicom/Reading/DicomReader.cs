@@ -15,6 +15,11 @@ public static class DicomReader
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(options);
         var info = new FileInfo(path);
+        // A symbolic link's FileInfo describes the link itself; deferred values must be checked against the file.
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+        {
+            info = target;
+        }
         if (!info.Exists)
         {
             throw new FileNotFoundException($"No such file: '{path}'", path);
