@@ -18,29 +18,36 @@ public readonly record struct Block(int Frame, int Index, int X, int Y, int Widt
 /// <item>Overflow/underflow: a pixel that could leave 0..max is left alone; where the decoder cannot tell such a pixel
 /// from a marked one, a compressed location map says which it was. A block whose brighter end is the saturated one is
 /// mirrored first (v → max−v), so burned-out or collimated areas land on the harmless side.</item>
-/// <item>Side information (step, mirror flag, pixel counts, location map, CRC) sits in the least significant bits of the
-/// block's first and last rows, which no prediction uses; their original bits travel in the payload.</item>
+/// <item>Side information (step, mirror flag, payload length, location map, CRC) sits in the least significant bits of the
+/// block's first and last rows, which no prediction uses; their original bits travel in the payload. The decoder knows
+/// the payload length, so it stops each pass after the pixel that gave its last bit: no pixel counts are stored.</item>
 /// </list>
 /// The block's pixels are the only input to extraction, which is what lets tampering be localised to blocks.
 /// </summary>
 internal static class BlockCodec
 {
     private static readonly int[] Steps = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
-    private const int CrcBits = 8, StepBits = 4, MirrorBits = 1, PayloadCrcBits = 16;
+    private const int CrcBits = 8, MirrorBits = 1, PayloadCrcBits = 16, MaxKey = 4095;
 
     public const int MinWidth = 4, MinHeight = 6;
 
-    /// <summary>Scratch buffers reused across blocks so embedding a large image allocates almost nothing per block.</summary>
+    /// <summary>Scratch buffers reused across blocks so marking a large image allocates almost nothing per block.</summary>
     internal sealed class Scratch
     {
         public int[] Work = [];
+        public int[] Original = [];
         public int[] Position = [];
-        public int[] Prediction = [];
         public int[] Key = [];
         public int[] Order = [];
-        public int[] Buckets = new int[4097];
-        public int[] Original = [];
-        public int[] Histogram = new int[2 * 4096 + 1];
+        public int[] Buckets = new int[MaxKey + 2];
+        public byte[] Bits = new byte[1024];
+        public byte[] LocationEntries = new byte[256];
+        public int LocationCount;
+
+        /// <summary>Distortion of the last embedded block: pixels changed, largest change, sum of squared changes.</summary>
+        public long Changed;
+        public int Largest;
+        public double Squares;
 
         public void Ensure(int pixels)
         {
@@ -49,115 +56,200 @@ internal static class BlockCodec
                 Work = new int[pixels];
                 Original = new int[pixels];
                 Position = new int[pixels / 2 + 2];
-                Prediction = new int[pixels / 2 + 2];
                 Key = new int[pixels / 2 + 2];
                 Order = new int[pixels / 2 + 2];
             }
+        }
+
+        public void EnsureBits(int count)
+        {
+            if (Bits.Length < count)
+            {
+                Bits = new byte[Math.Max(count, 2 * Bits.Length)];
+            }
+        }
+
+        public void AddLocation(bool leftAlone)
+        {
+            if (LocationCount == LocationEntries.Length)
+            {
+                Array.Resize(ref LocationEntries, 2 * LocationEntries.Length);
+            }
+            LocationEntries[LocationCount++] = leftAlone ? (byte)1 : (byte)0;
         }
     }
 
     private static int RegionPixels(Block b) => Math.Max(0, b.Height - 4) * Math.Max(0, b.Width - 2);
 
-    private static int CountWidth(Block b) => BitList.WidthFor(RegionPixels(b) / 2 + 1);
+    /// <summary>The most payload bytes a block of this shape can be asked to carry.</summary>
+    public static int MaxDataBytes(Block b) => RegionPixels(b) / 8;
 
-    private static int LmLengthWidth(Block b) => BitList.WidthFor(2 * b.Width);
+    private static int GammaBits(int value) => 2 * BitList.WidthFor(value) - 1;
 
-    private static int FixedHeaderBits(Block b) => CrcBits + StepBits + MirrorBits + 2 * CountWidth(b) + LmLengthWidth(b);
+    /// <summary>
+    /// Header bits: CRC-8 | γ(step index + 1) | mirror | γ(payload bytes) | γ(location-map bits + 1) | location map, where γ
+    /// is the Elias-gamma code (small values, the usual case, take a few bits: the header's LSBs travel in the payload too).
+    /// </summary>
+    public static int HeaderBits(int stepIndex, int dataBytes, int lmBits) =>
+        CrcBits + GammaBits(stepIndex + 1) + MirrorBits + GammaBits(dataBytes) + GammaBits(lmBits + 1) + lmBits;
 
-    /// <summary>Embeds <paramref name="data"/> in the block; false when it does not fit at any step.</summary>
+    /// <summary>Payload bits a block spends beyond its data bytes at step 1: the payload CRC and the header (written once, its LSBs carried once).</summary>
+    public static int OverheadBits(int dataBytes) => PayloadCrcBits + 2 * HeaderBits(0, dataBytes, 0);
+
+    private readonly record struct Header(int StepIndex, bool Mirror, int DataBytes, int LmStart, int LmBits, BitList Bits);
+
+    /// <summary>Reads and checks the header from the LSBs of the block's first and last rows; null when it does not check out.</summary>
+    private static Header? ReadHeader(ReadOnlySpan<ushort> frame, int stride, Block b)
+    {
+        var capacity = 2 * b.Width;
+        if (b.Height < MinHeight || b.Width < MinWidth || capacity < CrcBits + 8)
+        {
+            return null;
+        }
+        var bits = new BitList(capacity);
+        for (var i = 0; i < capacity; i++)
+        {
+            var offset = HeaderOffset(b, i);
+            bits.Add(frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width] & 1);
+        }
+        var position = CrcBits;
+        if (!TryGamma(bits, ref position, out var step) || step > Steps.Length || position + MirrorBits > capacity)
+        {
+            return null;
+        }
+        var mirror = bits[position++] == 1;
+        if (!TryGamma(bits, ref position, out var dataBytes) || dataBytes > MaxDataBytes(b) || !TryGamma(bits, ref position, out var lmPlusOne)
+            || position + lmPlusOne - 1 > capacity)
+        {
+            return null;
+        }
+        var length = position + lmPlusOne - 1;
+        var used = new BitList(length);
+        used.AddRange(bits, 0, length);
+        if (HeaderCrc(b, used) != (int)used.ReadNumber(0, CrcBits))
+        {
+            return null;
+        }
+        return new Header(step - 1, mirror, dataBytes, position, lmPlusOne - 1, used);
+    }
+
+    private static bool TryGamma(BitList bits, ref int position, out int value)
+    {
+        value = 0;
+        var zeros = 0;
+        while (position < bits.Count && bits[position] == 0)
+        {
+            zeros++;
+            position++;
+            if (zeros > 24)
+            {
+                return false;
+            }
+        }
+        if (position + zeros + 1 > bits.Count)
+        {
+            return false;
+        }
+        value = (int)bits.ReadNumber(position, zeros + 1);
+        position += zeros + 1;
+        return true;
+    }
+
+    private static void AddGamma(BitList bits, int value)
+    {
+        var width = BitList.WidthFor(value) - 1;
+        bits.AddNumber(0, width);
+        bits.AddNumber(value, width + 1);
+    }
+
+    /// <summary>Embeds <paramref name="data"/> in the block; false when it does not fit at any step. The block's distortion is left in the scratch.</summary>
     public static bool TryEmbed(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, ReadOnlySpan<byte> data,
         Scratch scratch, out int step)
     {
         step = 0;
-        var pixels = b.Width * b.Height;
+        var w = b.Width;
+        var pixels = w * b.Height;
         scratch.Ensure(pixels);
+        if (data.Length > MaxDataBytes(b))
+        {
+            return false;
+        }
+        var original = scratch.Original;
         var zeros = 0;
         var maxima = 0;
         for (var y = 0; y < b.Height; y++)
         {
-            var row = frame.Slice((b.Y + y) * stride + b.X, b.Width);
-            for (var x = 0; x < b.Width; x++)
+            var row = frame.Slice((b.Y + y) * stride + b.X, w);
+            var target = original.AsSpan(y * w, w);
+            for (var x = 0; x < row.Length; x++)
             {
                 int v = row[x];
-                scratch.Original[y * b.Width + x] = v;
+                target[x] = v;
                 zeros += v == 0 ? 1 : 0;
                 maxima += v == maxValue ? 1 : 0;
             }
         }
         var mirror = maxima > zeros;
-        var payload = new BitList(data.Length * 8 + 256);
-        payload.AddBytes(data);
-        payload.AddNumber(PayloadCrc(b.Index, data), PayloadCrcBits);
-        var dataBits = payload.Count;
-        var fixedBits = FixedHeaderBits(b);
-        var headerCapacity = 2 * b.Width;
-        var needed = dataBits + fixedBits;
-        var estimate = EstimateCapacities(b, maxValue, bitsStored, mirror, scratch);
+        var headerCapacity = 2 * w;
+        var dataBits = data.Length * 8 + PayloadCrcBits;
+        scratch.EnsureBits(dataBits + headerCapacity);
+        var bits = scratch.Bits;
+        for (var i = 0; i < data.Length; i++)
+        {
+            for (var k = 0; k < 8; k++)
+            {
+                bits[8 * i + k] = (byte)((data[i] >> (7 - k)) & 1);
+            }
+        }
+        var crc = PayloadCrc(b.Index, data);
+        for (var k = 0; k < PayloadCrcBits; k++)
+        {
+            bits[data.Length * 8 + k] = (byte)((crc >> (PayloadCrcBits - 1 - k)) & 1);
+        }
+        // Step estimate from pass A's prediction errors (pass B behaves alike): skip steps that clearly cannot carry it.
+        Span<int> capacity = stackalloc int[Steps.Length];
+        EstimateCapacities(b, maxValue, bitsStored, mirror, scratch, capacity);
         for (var s = 0; s < Steps.Length; s++)
         {
-            if (estimate[s] < needed * 0.9 && s < Steps.Length - 1)
+            if (2 * capacity[s] < (dataBits + HeaderBits(s, data.Length, 0)) * 0.9 && s < Steps.Length - 1)
             {
                 continue;
             }
             var lmGuess = 0;
-            for (var attempt = 0; attempt < 6; attempt++)
+            for (var attempt = 0; attempt < 4; attempt++)
             {
-                var headerBits = fixedBits + lmGuess;
+                var headerBits = HeaderBits(s, data.Length, lmGuess);
                 if (headerBits > headerCapacity)
                 {
                     break;
                 }
-                var bits = new BitList(dataBits + headerBits);
-                bits.AddRange(payload, 0, dataBits);
                 for (var i = 0; i < headerBits; i++)
                 {
-                    bits.Add(scratch.Original[HeaderOffset(b, i)] & 1);
+                    bits[dataBits + i] = (byte)(original[HeaderOffset(b, i)] & 1);
                 }
-                var result = TryPasses(b, maxValue, bitsStored, mirror, Steps[s], bits, scratch);
-                if (result is null)
+                if (!TryPasses(b, maxValue, bitsStored, mirror, Steps[s], dataBits + headerBits, scratch))
                 {
                     break; // this step has too little room; try the next one
                 }
-                var (k1, k2, lm) = result.Value;
+                var lm = LocationMap.Encode(scratch.LocationEntries.AsSpan(0, scratch.LocationCount));
                 if (lm.Count > lmGuess)
                 {
-                    lmGuess = lm.Count;
+                    lmGuess = lm.Count + 8; // a little slack (the reader ignores padding), so one retry is enough
                     continue;
                 }
-                // Fits: un-mirror, write back, then the header into the LSBs of the first and last rows.
                 var header = new BitList(headerBits);
                 header.AddNumber(0, CrcBits);
-                header.AddNumber(s, StepBits);
+                AddGamma(header, s + 1);
                 header.AddNumber(mirror ? 1 : 0, MirrorBits);
-                header.AddNumber(k1, CountWidth(b));
-                header.AddNumber(k2, CountWidth(b));
-                header.AddNumber(lmGuess, LmLengthWidth(b));
+                AddGamma(header, data.Length);
+                AddGamma(header, lmGuess + 1);
                 header.AddRange(lm);
                 while (header.Count < headerBits)
                 {
                     header.Add(0);
                 }
-                var crc = HeaderCrc(b.Index, header);
-                for (var i = 0; i < CrcBits; i++)
-                {
-                    header = SetBit(header, i, (crc >> (CrcBits - 1 - i)) & 1);
-                }
-                var work = scratch.Work;
-                for (var y = 0; y < b.Height; y++)
-                {
-                    var row = frame.Slice((b.Y + y) * stride + b.X, b.Width);
-                    for (var x = 0; x < b.Width; x++)
-                    {
-                        var v = work[y * b.Width + x];
-                        row[x] = (ushort)(mirror ? maxValue - v : v);
-                    }
-                }
-                for (var i = 0; i < headerBits; i++)
-                {
-                    var offset = HeaderOffset(b, i);
-                    ref var pixel = ref frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width];
-                    pixel = (ushort)((pixel & ~1) | header[i]);
-                }
+                header.SetNumber(0, CrcBits, HeaderCrc(b, header));
+                WriteBack(frame, stride, b, maxValue, mirror, header, scratch);
                 step = Steps[s];
                 return true;
             }
@@ -165,88 +257,126 @@ internal static class BlockCodec
         return false;
     }
 
+    /// <summary>Un-mirrors the marked block into the frame, writes the header into the LSBs and records the distortion.</summary>
+    private static void WriteBack(Span<ushort> frame, int stride, Block b, int maxValue, bool mirror, BitList header, Scratch scratch)
+    {
+        var w = b.Width;
+        var work = scratch.Work;
+        var original = scratch.Original;
+        for (var i = 0; i < header.Count; i++)
+        {
+            var offset = HeaderOffset(b, i);
+            var v = mirror ? maxValue - work[offset] : work[offset];
+            v = (v & ~1) | header[i];
+            work[offset] = mirror ? maxValue - v : v;
+        }
+        long changed = 0;
+        var largest = 0;
+        double squares = 0;
+        for (var y = 0; y < b.Height; y++)
+        {
+            var row = frame.Slice((b.Y + y) * stride + b.X, w);
+            var source = work.AsSpan(y * w, w);
+            var before = original.AsSpan(y * w, w);
+            for (var x = 0; x < row.Length; x++)
+            {
+                var v = mirror ? maxValue - source[x] : source[x];
+                row[x] = (ushort)v;
+                var d = v - before[x];
+                if (d != 0)
+                {
+                    changed++;
+                    largest = Math.Max(largest, Math.Abs(d));
+                    squares += (double)d * d;
+                }
+            }
+        }
+        scratch.Changed = changed;
+        scratch.Largest = largest;
+        scratch.Squares = squares;
+    }
+
     /// <summary>Reads the block: its data and, in <paramref name="restored"/> (Width×Height), the original pixels. False when the block carries no readable mark.</summary>
     public static bool TryExtract(ReadOnlySpan<ushort> frame, int stride, Block b, int maxValue, int bitsStored, Scratch scratch,
         Span<ushort> restored, out byte[] data)
     {
         data = [];
-        var pixels = b.Width * b.Height;
+        var w = b.Width;
+        var pixels = w * b.Height;
         scratch.Ensure(pixels);
-        var fixedBits = FixedHeaderBits(b);
-        var headerCapacity = 2 * b.Width;
-        if (fixedBits > headerCapacity)
+        if (ReadHeader(frame, stride, b) is not { } h || h.DataBytes == 0)
         {
             return false;
         }
-        var header = new BitList(headerCapacity);
-        for (var i = 0; i < headerCapacity; i++)
-        {
-            var offset = HeaderOffset(b, i);
-            header.Add(frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width] & 1);
-        }
-        var position = CrcBits;
-        var stepIndex = (int)header.ReadNumber(position, StepBits);
-        position += StepBits;
-        var mirror = header.ReadNumber(position, MirrorBits) == 1;
-        position += MirrorBits;
-        var k1 = (int)header.ReadNumber(position, CountWidth(b));
-        position += CountWidth(b);
-        var k2 = (int)header.ReadNumber(position, CountWidth(b));
-        position += CountWidth(b);
-        var lmLength = (int)header.ReadNumber(position, LmLengthWidth(b));
-        position += LmLengthWidth(b);
-        if (fixedBits + lmLength > headerCapacity)
-        {
-            return false;
-        }
-        var headerBits = fixedBits + lmLength;
-        var trimmed = new BitList(headerBits);
-        trimmed.AddRange(header, 0, headerBits);
-        if (HeaderCrc(b.Index, trimmed) != (int)header.ReadNumber(0, CrcBits))
-        {
-            return false;
-        }
+        var mirror = h.Mirror;
+        var dataBytes = h.DataBytes;
+        var headerBits = h.Bits.Count;
+        var stepIndex = h.StepIndex;
         var work = scratch.Work;
         for (var y = 0; y < b.Height; y++)
         {
-            var row = frame.Slice((b.Y + y) * stride + b.X, b.Width);
-            for (var x = 0; x < b.Width; x++)
+            var row = frame.Slice((b.Y + y) * stride + b.X, w);
+            var target = work.AsSpan(y * w, w);
+            if (mirror)
             {
-                work[y * b.Width + x] = mirror ? maxValue - row[x] : row[x];
+                for (var x = 0; x < row.Length; x++)
+                {
+                    target[x] = maxValue - row[x];
+                }
+            }
+            else
+            {
+                for (var x = 0; x < row.Length; x++)
+                {
+                    target[x] = row[x];
+                }
             }
         }
         var step = Steps[stepIndex];
-        var lm = new LocationMap.Reader(header, position, lmLength);
-        var bitsB = new BitList(1024);
-        var bitsA = new BitList(1024);
-        if (!DecodePass(b, 1, k2, step, maxValue, bitsStored, lm, bitsB, scratch) || !DecodePass(b, 0, k1, step, maxValue, bitsStored, lm, bitsA, scratch))
+        var dataBits = dataBytes * 8 + PayloadCrcBits;
+        var total = dataBits + headerBits;
+        var half = (total + 1) / 2;
+        scratch.EnsureBits(total);
+        var lm = new LocationMap.Reader(h.Bits, h.LmStart, h.LmBits);
+        // The decoder runs pass B first; pass A's bits come first in the payload.
+        if (!DecodePass(b, 1, step, maxValue, bitsStored, lm, scratch.Bits, half, total - half, scratch)
+            || !DecodePass(b, 0, step, maxValue, bitsStored, lm, scratch.Bits, 0, half, scratch))
         {
             return false;
         }
-        var bits = bitsA;
-        bits.AddRange(bitsB);
-        var dataBits = bits.Count - headerBits - PayloadCrcBits;
-        if (dataBits < 8 || dataBits % 8 != 0)
+        var bits = scratch.Bits;
+        var bytes = new byte[dataBytes];
+        for (var i = 0; i < dataBytes; i++)
         {
-            return false;
+            var value = 0;
+            for (var k = 0; k < 8; k++)
+            {
+                value = (value << 1) | bits[8 * i + k];
+            }
+            bytes[i] = (byte)value;
         }
-        var bytes = bits.ReadBytes(0, dataBits / 8);
-        if (PayloadCrc(b.Index, bytes) != (int)bits.ReadNumber(dataBits, PayloadCrcBits))
+        var crc = 0;
+        for (var k = 0; k < PayloadCrcBits; k++)
+        {
+            crc = (crc << 1) | bits[dataBytes * 8 + k];
+        }
+        if (PayloadCrc(b.Index, bytes) != crc)
         {
             return false;
         }
         for (var y = 0; y < b.Height; y++)
         {
-            for (var x = 0; x < b.Width; x++)
+            var source = work.AsSpan(y * w, w);
+            var target = restored.Slice(y * w, w);
+            for (var x = 0; x < source.Length; x++)
             {
-                var v = work[y * b.Width + x];
-                restored[y * b.Width + x] = (ushort)(mirror ? maxValue - v : v);
+                target[x] = (ushort)(mirror ? maxValue - source[x] : source[x]);
             }
         }
         for (var i = 0; i < headerBits; i++)
         {
             var offset = HeaderOffset(b, i);
-            restored[offset] = (ushort)((restored[offset] & ~1) | bits[dataBits + PayloadCrcBits + i]);
+            restored[offset] = (ushort)((restored[offset] & ~1) | bits[dataBits + i]);
         }
         data = bytes;
         return true;
@@ -255,22 +385,18 @@ internal static class BlockCodec
     /// <summary>Header bit i lives in the LSB of the i-th pixel of the first row, then of the last row.</summary>
     private static int HeaderOffset(Block b, int i) => i < b.Width ? i : (b.Height - 1) * b.Width + (i - b.Width);
 
-    private static BitList SetBit(BitList list, int index, int bit)
-    {
-        var copy = new BitList(list.Count);
-        for (var i = 0; i < list.Count; i++)
-        {
-            copy.Add(i == index ? bit : list[i]);
-        }
-        return copy;
-    }
+    /// <summary>Whether the block's header checks out (cheap: reads only the LSBs of its first and last rows). Used to find the block size.</summary>
+    public static bool HeaderPasses(ReadOnlySpan<ushort> frame, int stride, Block b) => ReadHeader(frame, stride, b) is not null;
 
-    private static int HeaderCrc(int blockIndex, BitList header)
+    private static int HeaderCrc(Block b, BitList header)
     {
-        Span<byte> seed = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(seed, blockIndex);
+        Span<byte> seed = stackalloc byte[12];
+        BinaryPrimitives.WriteInt32BigEndian(seed, b.Index);
+        BinaryPrimitives.WriteInt32BigEndian(seed[4..], b.Width);
+        BinaryPrimitives.WriteInt32BigEndian(seed[8..], b.Height);
         var packed = header.Pack(CrcBits, header.Count - CrcBits);
-        // Seeded with the block index and a constant: an all-zero (flat) block or a block moved elsewhere never passes.
+        // Seeded with the block's index and shape and a constant: an all-zero (flat) block, a block moved elsewhere or
+        // read with the wrong block size never passes.
         return (int)(Crc32.Compute(packed, Crc32.Compute(seed, 0x52534D31)) & ((1u << CrcBits) - 1));
     }
 
@@ -281,121 +407,154 @@ internal static class BlockCodec
         return (int)(Crc32.Compute(data, Crc32.Compute(seed, 0x52534D32)) & 0xFFFF);
     }
 
-    /// <summary>Lists one pass's pixels (parity 0 = cross, 1 = dot) with prediction and complexity, sorted smoothest first.</summary>
+    /// <summary>
+    /// Lists one pass's pixels (parity 0 = cross, 1 = dot) smoothest first, as positions in <see cref="Scratch.Order"/>.
+    /// Complexity = sum of the six differences between the four neighbours; counting sort, stable, so ties keep raster
+    /// order and the decoder rebuilds the same order.
+    /// </summary>
     private static int Prepare(Block b, int parity, int bitsStored, Scratch scratch)
     {
-        var work = scratch.Work;
+        var work = scratch.Work.AsSpan();
+        var positions = scratch.Position.AsSpan();
+        var keys = scratch.Key.AsSpan();
         var w = b.Width;
         var count = 0;
         var shift = Math.Max(0, bitsStored - 10);
-        var buckets = scratch.Buckets;
-        Array.Clear(buckets);
+        var buckets = scratch.Buckets.AsSpan();
+        buckets.Clear();
+        var largest = 0;
         for (var y = 2; y <= b.Height - 3; y++)
         {
             var x = ((1 + y) & 1) == parity ? 1 : 2;
+            var row = y * w;
             for (; x <= w - 2; x += 2)
             {
-                var i = y * w + x;
+                var i = row + x;
                 int n = work[i - w], s = work[i + w], west = work[i - 1], east = work[i + 1];
-                scratch.Position[count] = i;
-                // Floor, not round: next to saturated black (0) a marked neighbour of 1 must not lift the prediction to 1, which
-                // would make the 0 below it an underflow risk and halve the capacity of burned-out areas.
-                scratch.Prediction[count] = (n + s + west + east) >> 2;
                 var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
-                var key = Math.Min(4095, c >> shift);
-                scratch.Key[count] = key;
+                var key = Math.Min(MaxKey, c >> shift);
+                positions[count] = i;
+                keys[count] = key;
                 buckets[key + 1]++;
+                largest = Math.Max(largest, key);
                 count++;
             }
         }
-        // Counting sort: stable, so ties keep raster order and the decoder rebuilds the same order.
-        for (var k = 1; k < buckets.Length; k++)
+        for (var k = 1; k <= largest + 1; k++)
         {
             buckets[k] += buckets[k - 1];
         }
+        var order = scratch.Order.AsSpan();
         for (var j = 0; j < count; j++)
         {
-            scratch.Order[buckets[scratch.Key[j]]++] = j;
+            order[buckets[keys[j]]++] = positions[j];
         }
         return count;
     }
 
-    private static int[] EstimateCapacities(Block b, int maxValue, int bitsStored, bool mirror, Scratch scratch)
+    /// <summary>How many pass-A pixels fall in each step's expandable range [−T, T) (cumulative over the steps).</summary>
+    private static void EstimateCapacities(Block b, int maxValue, int bitsStored, bool mirror, Scratch scratch, Span<int> capacity)
     {
         LoadWork(b, maxValue, mirror, scratch);
-        var count = Prepare(b, 0, bitsStored, scratch);
-        var histogram = scratch.Histogram;
-        Array.Clear(histogram);
-        for (var j = 0; j < count; j++)
+        var work = scratch.Work;
+        var w = b.Width;
+        capacity.Clear();
+        for (var y = 2; y <= b.Height - 3; y++)
         {
-            var e = scratch.Work[scratch.Position[j]] - scratch.Prediction[j];
-            if (Math.Abs(e) <= Steps[^1])
+            var x = ((1 + y) & 1) == 0 ? 1 : 2;
+            for (; x <= w - 2; x += 2)
             {
-                histogram[e + Steps[^1]]++;
+                var i = y * w + x;
+                var e = work[i] - ((work[i - w] + work[i + w] + work[i - 1] + work[i + 1]) >> 2);
+                var magnitude = e >= 0 ? e + 1 : -e; // e ∈ [−T, T) ⇔ magnitude ≤ T
+                var s = 0;
+                while (s < Steps.Length && Steps[s] < magnitude)
+                {
+                    s++;
+                }
+                if (s < Steps.Length)
+                {
+                    capacity[s]++;
+                }
             }
         }
-        var estimates = new int[Steps.Length];
-        for (var s = 0; s < Steps.Length; s++)
+        for (var s = 1; s < Steps.Length; s++)
         {
-            var total = 0;
-            for (var e = -Steps[s]; e < Steps[s]; e++)
-            {
-                total += histogram[e + Steps[^1]];
-            }
-            estimates[s] = 2 * total; // pass B behaves like pass A
+            capacity[s] += capacity[s - 1];
         }
-        return estimates;
     }
 
     private static void LoadWork(Block b, int maxValue, bool mirror, Scratch scratch)
     {
         var pixels = b.Width * b.Height;
-        for (var i = 0; i < pixels; i++)
+        var work = scratch.Work.AsSpan(0, pixels);
+        var original = scratch.Original.AsSpan(0, pixels);
+        if (mirror)
         {
-            scratch.Work[i] = mirror ? maxValue - scratch.Original[i] : scratch.Original[i];
+            for (var i = 0; i < work.Length; i++)
+            {
+                work[i] = maxValue - original[i];
+            }
+        }
+        else
+        {
+            original.CopyTo(work);
         }
     }
 
-    private static (int K1, int K2, BitList Lm)? TryPasses(Block b, int maxValue, int bitsStored, bool mirror, int step, BitList bits, Scratch scratch)
+    private static bool TryPasses(Block b, int maxValue, int bitsStored, bool mirror, int step, int total, Scratch scratch)
     {
         LoadWork(b, maxValue, mirror, scratch);
-        var lmA = new List<bool>();
-        var lmB = new List<bool>();
-        var half = (bits.Count + 1) / 2;
+        scratch.LocationCount = 0;
+        var half = (total + 1) / 2;
         var countA = Prepare(b, 0, bitsStored, scratch);
-        var (k1, embeddedA) = EmbedPass(countA, step, maxValue, bits, 0, half, lmA, scratch);
-        var countB = Prepare(b, 1, bitsStored, scratch);
-        var (k2, embeddedB) = EmbedPass(countB, step, maxValue, bits, embeddedA, bits.Count - embeddedA, lmB, scratch);
-        if (embeddedA + embeddedB < bits.Count)
+        var embeddedA = EmbedPass(b, countA, step, maxValue, scratch, 0, half);
+        if (embeddedA < half)
         {
-            return null;
+            return false;
         }
-        lmB.AddRange(lmA); // the decoder runs pass B first
-        return (k1, k2, LocationMap.Encode(lmB));
+        var entriesA = scratch.LocationCount;
+        var countB = Prepare(b, 1, bitsStored, scratch);
+        var embeddedB = EmbedPass(b, countB, step, maxValue, scratch, half, total - half);
+        if (embeddedB < total - half)
+        {
+            return false;
+        }
+        // The decoder runs pass B first: its location-map answers come first.
+        var entries = scratch.LocationEntries;
+        var entriesB = scratch.LocationCount - entriesA;
+        if (entriesA > 0 && entriesB > 0)
+        {
+            var reordered = new byte[scratch.LocationCount];
+            entries.AsSpan(entriesA, entriesB).CopyTo(reordered);
+            entries.AsSpan(0, entriesA).CopyTo(reordered.AsSpan(entriesB));
+            reordered.CopyTo(entries, 0);
+        }
+        return true;
     }
 
-    private static (int Visited, int Embedded) EmbedPass(int count, int step, int maxValue, BitList bits, int start, int wanted,
-        List<bool> lm, Scratch scratch)
+    private static int EmbedPass(Block b, int count, int step, int maxValue, Scratch scratch, int start, int wanted)
     {
-        var work = scratch.Work;
+        var work = scratch.Work.AsSpan();
+        var order = scratch.Order.AsSpan(0, count);
+        var bits = scratch.Bits.AsSpan(start, wanted);
+        var w = b.Width;
         var embedded = 0;
-        var visited = 0;
-        for (; visited < count && embedded < wanted; visited++)
+        for (var visited = 0; visited < order.Length && embedded < wanted; visited++)
         {
-            var j = scratch.Order[visited];
-            var i = scratch.Position[j];
-            var p = scratch.Prediction[j];
+            var i = order[visited];
+            var p = (work[i - w] + work[i + w] + work[i - 1] + work[i + 1]) >> 2;
             var x = work[i];
             var e = x - p;
             if (e >= 0 ? x > maxValue - step : x < step)
             {
-                lm.Add(true); // could leave the range: left alone, and the decoder will ask
+                scratch.AddLocation(true); // could leave the range: left alone, and the decoder will ask
                 continue;
             }
             int e2;
             if (e >= -step && e < step)
             {
-                e2 = 2 * e + bits[start + embedded];
+                e2 = 2 * e + bits[embedded];
                 embedded++;
             }
             else
@@ -406,26 +565,24 @@ internal static class BlockCodec
             work[i] = x2;
             if (e2 >= 0 ? x2 > maxValue - step : x2 < step)
             {
-                lm.Add(false); // marked, but looks like a pixel that was left alone
+                scratch.AddLocation(false); // marked, but looks like a pixel that was left alone
             }
         }
-        return (visited, embedded);
+        return embedded;
     }
 
-    private static bool DecodePass(Block b, int parity, int visited, int step, int maxValue, int bitsStored, LocationMap.Reader lm,
-        BitList bits, Scratch scratch)
+    private static bool DecodePass(Block b, int parity, int step, int maxValue, int bitsStored, LocationMap.Reader lm,
+        byte[] bits, int start, int wanted, Scratch scratch)
     {
         var count = Prepare(b, parity, bitsStored, scratch);
-        if (visited > count)
+        var work = scratch.Work.AsSpan();
+        var order = scratch.Order.AsSpan(0, count);
+        var w = b.Width;
+        var extracted = 0;
+        for (var v = 0; v < order.Length && extracted < wanted; v++)
         {
-            return false;
-        }
-        var work = scratch.Work;
-        for (var v = 0; v < visited; v++)
-        {
-            var j = scratch.Order[v];
-            var i = scratch.Position[j];
-            var p = scratch.Prediction[j];
+            var i = order[v];
+            var p = (work[i - w] + work[i + w] + work[i - 1] + work[i + 1]) >> 2;
             var x2 = work[i];
             var e2 = x2 - p;
             if (e2 >= 0 ? x2 > maxValue - step : x2 < step)
@@ -442,7 +599,8 @@ internal static class BlockCodec
             int e;
             if (e2 >= -2 * step && e2 < 2 * step)
             {
-                bits.Add(e2 & 1);
+                bits[start + extracted] = (byte)(e2 & 1);
+                extracted++;
                 e = e2 >> 1;
             }
             else
@@ -451,6 +609,6 @@ internal static class BlockCodec
             }
             work[i] = p + e;
         }
-        return true;
+        return extracted == wanted;
     }
 }

@@ -1,0 +1,196 @@
+using System.Numerics;
+
+namespace RadSeal.Watermark;
+
+/// <summary>The grid a mark uses and how many record-stream symbols each block carries.</summary>
+internal sealed record MarkPlan(BlockGrid Grid, int[] RecordSymbols, double EstimatedChangedShare);
+
+/// <summary>
+/// Chooses the block size and spreads the record stream so the mark stays small: the finest grid whose estimated
+/// distortion (every change ±1) stays within <see cref="ChangedBudget"/> of the pixels, else the least distorting grid;
+/// record symbols go, by water-filling on the estimated marginal cost, to the blocks where room is cheap (flat air,
+/// collimator shadow), at most 1/<see cref="MinCarriers"/> of the stream per block so a local edit cannot take the record.
+/// The estimate is one pass over the image (pass-A rhombus prediction errors, counted per base tile and complexity
+/// class); the plan affects only distortion, never correctness: a block that needs more room simply uses a larger step.
+/// </summary>
+internal static class MarkPlanner
+{
+    /// <summary>The distortion budget: the share of pixels a mark may change (all by ±1).</summary>
+    public const double ChangedBudget = 0.03;
+
+    public const int MinCarriers = 16;
+
+    private const int Classes = 80;
+
+    public static MarkPlan Plan(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes,
+        int carrierBytes, int streamLength)
+    {
+        MarkPlan? best = null;
+        foreach (var plan in Candidates(samples, width, height, frames, bitsStored, tagBytes, carrierBytes, streamLength))
+        {
+            if (plan.EstimatedChangedShare <= ChangedBudget)
+            {
+                return plan;
+            }
+            if (best is null || plan.EstimatedChangedShare < best.EstimatedChangedShare)
+            {
+                best = plan;
+            }
+        }
+        if (best is not null)
+        {
+            return best;
+        }
+        var grid = BlockGrid.For(width, height, frames);
+        return new MarkPlan(grid, RecordStream.Allocate(streamLength, new double[grid.Blocks.Count], MinCarriers,
+            grid.Blocks.Select(b => BlockCodec.MaxDataBytes(b) - tagBytes - carrierBytes).ToArray()), double.PositiveInfinity);
+    }
+
+    /// <summary>The plan for each block size (finest first) where step 1 can carry every block's share, with its estimated distortion.</summary>
+    public static IEnumerable<MarkPlan> Candidates(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes,
+        int carrierBytes, int streamLength)
+    {
+        var sizes = BlockGrid.Sizes(width, height);
+        var baseGrid = BlockGrid.For(width, height, frames, sizes[0]);
+        var tiles = TileStatistics(samples, baseGrid, bitsStored);
+        var plans = new List<MarkPlan>();
+        foreach (var size in sizes)
+        {
+            var grid = size == sizes[0] ? baseGrid : BlockGrid.For(width, height, frames, size);
+            if (PlanFor(grid, baseGrid, tiles, tagBytes, carrierBytes, streamLength) is { } plan)
+            {
+                plans.Add(plan);
+            }
+        }
+        return plans;
+    }
+
+    /// <summary>Per base tile and complexity class: pass-A pixels and "hits" (errors in [−1, 0], which carry a bit at step 1).</summary>
+    private static int[][] TileStatistics(ReadOnlySpan<ushort> samples, BlockGrid grid, int bitsStored)
+    {
+        var w = grid.Width;
+        var shift = Math.Max(0, bitsStored - 10);
+        var tiles = new int[grid.Blocks.Count][];
+        foreach (var b in grid.Blocks)
+        {
+            var counts = new int[2 * Classes];
+            var frame = samples.Slice(b.Frame * w * grid.Height, w * grid.Height);
+            for (var y = b.Y + 2; y <= b.Y + b.Height - 3; y++)
+            {
+                var x = b.X + (((1 + y - b.Y) & 1) == 0 ? 1 : 2);
+                for (; x <= b.X + b.Width - 2; x += 2)
+                {
+                    var i = y * w + x;
+                    int n = frame[i - w], s = frame[i + w], west = frame[i - 1], east = frame[i + 1];
+                    var c = (Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n)) >> shift;
+                    var e = frame[i] - ((n + s + west + east) >> 2);
+                    var k = Class(c);
+                    counts[2 * k]++;
+                    counts[2 * k + 1] += e is 0 or -1 ? 1 : 0;
+                }
+            }
+            tiles[b.Index] = counts;
+        }
+        return tiles;
+    }
+
+    private static int Class(int c)
+    {
+        if (c < 4)
+        {
+            return c;
+        }
+        var l = BitOperations.Log2((uint)c);
+        return Math.Min(Classes - 1, 4 * (l - 1) + ((c >> (l - 2)) & 3));
+    }
+
+    private static MarkPlan? PlanFor(BlockGrid grid, BlockGrid baseGrid, int[][] tiles, int tagBytes, int carrierBytes, int streamLength)
+    {
+        var blocks = grid.Blocks;
+        var histograms = new int[blocks.Count][];
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            histograms[i] = new int[2 * Classes];
+        }
+        foreach (var t in baseGrid.Blocks)
+        {
+            // The block of this grid that holds the tile's top-left corner (blocks are unions of base tiles).
+            var column = Math.Min(grid.Columns - 1, t.X / grid.BlockSize);
+            var row = Math.Min(grid.Rows - 1, t.Y / grid.BlockSize);
+            var target = histograms[(t.Frame * grid.Rows + row) * grid.Columns + column];
+            var source = tiles[t.Index];
+            for (var k = 0; k < target.Length; k++)
+            {
+                target[k] += source[k];
+            }
+        }
+        var load = new int[blocks.Count];
+        var costs = new double[blocks.Count];
+        var limits = new int[blocks.Count];
+        double total = 0;
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            var b = blocks[i];
+            load[i] = 8 * tagBytes + BlockCodec.OverheadBits(tagBytes);
+            costs[i] = Cost(histograms[i], load[i], b);
+            if (double.IsPositiveInfinity(costs[i]))
+            {
+                return null;
+            }
+            total += costs[i];
+            limits[i] = BlockCodec.MaxDataBytes(b) - tagBytes - carrierBytes;
+        }
+        // Water-filling: each record symbol to the block where it adds the fewest changed pixels.
+        var cap = (streamLength + Math.Min(MinCarriers, blocks.Count) - 1) / Math.Min(MinCarriers, blocks.Count);
+        var symbols = new int[blocks.Count];
+        var queue = new PriorityQueue<int, double>();
+        int Load(int i, int n) => 8 * (tagBytes + (n > 0 ? carrierBytes + n : 0)) + BlockCodec.OverheadBits(tagBytes + (n > 0 ? carrierBytes + n : 0));
+        double Marginal(int i) => Cost(histograms[i], Load(i, symbols[i] + 1), blocks[i]) - costs[i];
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            queue.Enqueue(i, Marginal(i));
+        }
+        for (var n = 0; n < streamLength; n++)
+        {
+            if (!queue.TryDequeue(out var i, out var extra))
+            {
+                return null;
+            }
+            if (double.IsPositiveInfinity(extra))
+            {
+                return null;
+            }
+            symbols[i]++;
+            load[i] = Load(i, symbols[i]);
+            costs[i] += extra;
+            total += extra;
+            if (symbols[i] < Math.Min(cap, limits[i]))
+            {
+                queue.Enqueue(i, Marginal(i));
+            }
+        }
+        return new MarkPlan(grid, symbols, total / ((double)grid.Width * grid.Height * grid.Frames));
+    }
+
+    /// <summary>Estimated pixels changed to carry <paramref name="bits"/> at step 1 (both passes alike); infinite when step 1 cannot carry them.</summary>
+    private static double Cost(int[] histogram, int bits, Block b)
+    {
+        var wanted = (bits + 1) / 2.0; // per pass
+        double visited = 0, hits = 0;
+        for (var k = 0; k < Classes; k++)
+        {
+            double count = histogram[2 * k], hit = histogram[2 * k + 1];
+            if (hits + hit >= wanted)
+            {
+                var fraction = hit == 0 ? 0 : (wanted - hits) / hit;
+                visited += count * fraction;
+                hits = wanted;
+                // Visited pixels change unless they carried a bit that left them as they were (half of the hits).
+                return 2 * (visited - hits / 2) + b.Width; // + about half the header pixels' LSBs
+            }
+            visited += count;
+            hits += hit;
+        }
+        return double.PositiveInfinity;
+    }
+}
