@@ -58,7 +58,8 @@ public sealed class BlockGrid
 
     /// <summary>
     /// The block sizes a mark may use, finest first: the base size (64, or a quarter of the shorter side on small
-    /// images) and its doublings up to 16×, while the image still holds at least 2×2 blocks. The embedder picks one
+    /// images) and its doublings up to 16×, while the image still holds at least 4×4 blocks (so a local edit costs the
+    /// record stream only a few of its carriers). The embedder picks one
     /// (the finest whose mark stays within the distortion budget); the verifier finds it from the block headers.
     /// </summary>
     public static IReadOnlyList<int> Sizes(int width, int height)
@@ -70,7 +71,7 @@ public sealed class BlockGrid
         var shorter = Math.Min(width, height);
         var size = shorter >= 256 ? 64 : Math.Max(16, shorter / 4 / 8 * 8);
         var sizes = new List<int> { size };
-        for (var k = 1; k <= 4 && shorter / (size << k) >= 2; k++)
+        for (var k = 1; k <= 4 && shorter / (size << k) >= 4; k++)
         {
             sizes.Add(size << k);
         }

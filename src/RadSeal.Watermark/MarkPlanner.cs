@@ -13,7 +13,7 @@ internal sealed record MarkPlan(BlockGrid Grid, int[] RecordSymbols, double Esti
 /// The estimate is one pass over the image (pass-A rhombus prediction errors, counted per base tile and complexity
 /// class); the plan affects only distortion, never correctness: a block that needs more room simply uses a larger step.
 /// </summary>
-internal static class MarkPlanner
+internal sealed class MarkPlanner
 {
     /// <summary>The distortion budget: the share of pixels a mark may change (all by ±1).</summary>
     public const double ChangedBudget = 0.03;
@@ -22,42 +22,39 @@ internal static class MarkPlanner
 
     private const int Classes = 80;
 
-    public static MarkPlan Plan(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes,
-        int carrierBytes, int streamLength)
+    private readonly int width, height, frames, tagBytes, carrierBytes, streamLength;
+    private readonly BlockGrid baseGrid;
+    private readonly int[][] tiles;
+
+    public MarkPlanner(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes, int carrierBytes, int streamLength)
     {
-        MarkPlan? best = null;
-        foreach (var plan in Candidates(samples, width, height, frames, bitsStored, tagBytes, carrierBytes, streamLength))
-        {
-            if (plan.EstimatedChangedShare <= ChangedBudget)
-            {
-                return plan;
-            }
-            if (best is null || plan.EstimatedChangedShare < best.EstimatedChangedShare)
-            {
-                best = plan;
-            }
-        }
-        if (best is not null)
-        {
-            return best;
-        }
-        var grid = BlockGrid.For(width, height, frames);
-        return new MarkPlan(grid, RecordStream.Allocate(streamLength, new double[grid.Blocks.Count], MinCarriers,
-            grid.Blocks.Select(b => BlockCodec.MaxDataBytes(b) - tagBytes - carrierBytes).ToArray()), double.PositiveInfinity);
+        (this.width, this.height, this.frames, this.tagBytes, this.carrierBytes, this.streamLength) = (width, height, frames, tagBytes, carrierBytes, streamLength);
+        baseGrid = BlockGrid.For(width, height, frames, BlockGrid.Sizes(width, height)[0]);
+        tiles = TileStatistics(samples, baseGrid, bitsStored);
     }
 
-    /// <summary>The plan for each block size (finest first) where step 1 can carry every block's share, with its estimated distortion.</summary>
-    public static IEnumerable<MarkPlan> Candidates(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes,
-        int carrierBytes, int streamLength)
+    /// <summary>The plans to try, best first: the finest grid within the budget, then the others by estimated distortion.</summary>
+    public IReadOnlyList<MarkPlan> Plans()
     {
-        var sizes = BlockGrid.Sizes(width, height);
-        var baseGrid = BlockGrid.For(width, height, frames, sizes[0]);
-        var tiles = TileStatistics(samples, baseGrid, bitsStored);
-        var plans = new List<MarkPlan>();
-        foreach (var size in sizes)
+        var candidates = Candidates();
+        var first = candidates.FirstOrDefault(p => p.EstimatedChangedShare <= ChangedBudget);
+        var ordered = new List<MarkPlan>();
+        if (first is not null)
         {
-            var grid = size == sizes[0] ? baseGrid : BlockGrid.For(width, height, frames, size);
-            if (PlanFor(grid, baseGrid, tiles, tagBytes, carrierBytes, streamLength) is { } plan)
+            ordered.Add(first);
+        }
+        ordered.AddRange(candidates.Where(p => p != first).OrderBy(p => p.EstimatedChangedShare));
+        return ordered;
+    }
+
+    /// <summary>The plan for each block size, finest first, with its estimated distortion (sizes the record does not fit are left out).</summary>
+    public List<MarkPlan> Candidates()
+    {
+        var plans = new List<MarkPlan>();
+        foreach (var size in BlockGrid.Sizes(width, height))
+        {
+            var grid = size == baseGrid.BlockSize ? baseGrid : BlockGrid.For(width, height, frames, size);
+            if (PlanFor(grid, new HashSet<int>()) is { } plan)
             {
                 plans.Add(plan);
             }
@@ -65,46 +62,11 @@ internal static class MarkPlanner
         return plans;
     }
 
-    /// <summary>Per base tile and complexity class: pass-A pixels and "hits" (errors in [−1, 0], which carry a bit at step 1).</summary>
-    private static int[][] TileStatistics(ReadOnlySpan<ushort> samples, BlockGrid grid, int bitsStored)
-    {
-        var w = grid.Width;
-        var shift = Math.Max(0, bitsStored - 10);
-        var tiles = new int[grid.Blocks.Count][];
-        foreach (var b in grid.Blocks)
-        {
-            var counts = new int[2 * Classes];
-            var frame = samples.Slice(b.Frame * w * grid.Height, w * grid.Height);
-            for (var y = b.Y + 2; y <= b.Y + b.Height - 3; y++)
-            {
-                var x = b.X + (((1 + y - b.Y) & 1) == 0 ? 1 : 2);
-                for (; x <= b.X + b.Width - 2; x += 2)
-                {
-                    var i = y * w + x;
-                    int n = frame[i - w], s = frame[i + w], west = frame[i - 1], east = frame[i + 1];
-                    var c = (Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n)) >> shift;
-                    var e = frame[i] - ((n + s + west + east) >> 2);
-                    var k = Class(c);
-                    counts[2 * k]++;
-                    counts[2 * k + 1] += e is 0 or -1 ? 1 : 0;
-                }
-            }
-            tiles[b.Index] = counts;
-        }
-        return tiles;
-    }
-
-    private static int Class(int c)
-    {
-        if (c < 4)
-        {
-            return c;
-        }
-        var l = BitOperations.Log2((uint)c);
-        return Math.Min(Classes - 1, 4 * (l - 1) + ((c >> (l - 2)) & 3));
-    }
-
-    private static MarkPlan? PlanFor(BlockGrid grid, BlockGrid baseGrid, int[][] tiles, int tagBytes, int carrierBytes, int streamLength)
+    /// <summary>
+    /// The plan for <paramref name="grid"/> with the blocks in <paramref name="excluded"/> carrying no record symbols
+    /// (blocks that turned out to have less room than estimated); null when the record does not fit.
+    /// </summary>
+    public MarkPlan? PlanFor(BlockGrid grid, IReadOnlySet<int> excluded)
     {
         var blocks = grid.Blocks;
         var histograms = new int[blocks.Count][];
@@ -133,35 +95,30 @@ internal static class MarkPlanner
             var b = blocks[i];
             load[i] = 8 * tagBytes + BlockCodec.OverheadBits(tagBytes);
             costs[i] = Cost(histograms[i], load[i], b);
-            if (double.IsPositiveInfinity(costs[i]))
-            {
-                return null;
-            }
             total += costs[i];
-            limits[i] = BlockCodec.MaxDataBytes(b) - tagBytes - carrierBytes;
+            limits[i] = excluded.Contains(i) ? 0 : BlockCodec.MaxDataBytes(b) - tagBytes - carrierBytes;
         }
         // Water-filling: each record symbol to the block where it adds the fewest changed pixels.
         var cap = (streamLength + Math.Min(MinCarriers, blocks.Count) - 1) / Math.Min(MinCarriers, blocks.Count);
         var symbols = new int[blocks.Count];
         var queue = new PriorityQueue<int, double>();
-        int Load(int i, int n) => 8 * (tagBytes + (n > 0 ? carrierBytes + n : 0)) + BlockCodec.OverheadBits(tagBytes + (n > 0 ? carrierBytes + n : 0));
-        double Marginal(int i) => Cost(histograms[i], Load(i, symbols[i] + 1), blocks[i]) - costs[i];
+        int Load(int n) => 8 * (tagBytes + (n > 0 ? carrierBytes + n : 0)) + BlockCodec.OverheadBits(tagBytes + (n > 0 ? carrierBytes + n : 0));
+        double Marginal(int i) => Cost(histograms[i], Load(symbols[i] + 1), blocks[i]) - costs[i];
         for (var i = 0; i < blocks.Count; i++)
         {
-            queue.Enqueue(i, Marginal(i));
+            if (limits[i] > 0)
+            {
+                queue.Enqueue(i, Marginal(i));
+            }
         }
         for (var n = 0; n < streamLength; n++)
         {
             if (!queue.TryDequeue(out var i, out var extra))
             {
-                return null;
-            }
-            if (double.IsPositiveInfinity(extra))
-            {
-                return null;
+                return null; // every block is full: the record does not fit this grid
             }
             symbols[i]++;
-            load[i] = Load(i, symbols[i]);
+            load[i] = Load(symbols[i]);
             costs[i] += extra;
             total += extra;
             if (symbols[i] < Math.Min(cap, limits[i]))
@@ -172,7 +129,54 @@ internal static class MarkPlanner
         return new MarkPlan(grid, symbols, total / ((double)grid.Width * grid.Height * grid.Frames));
     }
 
-    /// <summary>Estimated pixels changed to carry <paramref name="bits"/> at step 1 (both passes alike); infinite when step 1 cannot carry them.</summary>
+    /// <summary>
+    /// Per base tile and complexity class: pass-A pixels and "hits" (errors in [−1, 0], which carry a bit at step 1;
+    /// saturated pixels are not counted as hits, as they may be left alone). Every other row is sampled (counted twice).
+    /// </summary>
+    private static int[][] TileStatistics(ReadOnlySpan<ushort> samples, BlockGrid grid, int bitsStored)
+    {
+        var w = grid.Width;
+        var shift = Math.Max(0, bitsStored - 10);
+        var maxValue = (1 << bitsStored) - 1;
+        var tiles = new int[grid.Blocks.Count][];
+        foreach (var b in grid.Blocks)
+        {
+            var counts = new int[2 * Classes];
+            var frame = samples.Slice(b.Frame * w * grid.Height, w * grid.Height);
+            for (var y = b.Y + 2; y <= b.Y + b.Height - 3; y += 2)
+            {
+                var x = b.X + 1;
+                for (; x <= b.X + b.Width - 2; x += 2)
+                {
+                    var i = y * w + x;
+                    int v = frame[i], n = frame[i - w], s = frame[i + w], west = frame[i - 1], east = frame[i + 1];
+                    var c = (Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n)) >> shift;
+                    var e = v - ((n + s + west + east) >> 2);
+                    var k = Class(c);
+                    counts[2 * k] += 2;
+                    counts[2 * k + 1] += e is 0 or -1 && v != 0 && v != maxValue ? 2 : 0;
+                }
+            }
+            tiles[b.Index] = counts;
+        }
+        return tiles;
+    }
+
+    private static int Class(int c)
+    {
+        if (c < 4)
+        {
+            return c;
+        }
+        var l = BitOperations.Log2((uint)c);
+        return Math.Min(Classes - 1, 4 * (l - 1) + ((c >> (l - 2)) & 3));
+    }
+
+    /// <summary>
+    /// Estimated pixels changed to carry <paramref name="bits"/> at step 1 (both passes alike). Where step 1 cannot carry
+    /// them the block needs a larger step, which changes about every pixel: the whole block, plus a little per missing
+    /// bit so that the water-filling still prefers the blocks that are short by less.
+    /// </summary>
     private static double Cost(int[] histogram, int bits, Block b)
     {
         var wanted = (bits + 1) / 2.0; // per pass
@@ -191,6 +195,6 @@ internal static class MarkPlanner
             visited += count;
             hits += hit;
         }
-        return double.PositiveInfinity;
+        return (double)b.Width * b.Height + 4 * (wanted - hits);
     }
 }

@@ -74,7 +74,46 @@ public static class Watermarker
         // length is known before the grid is chosen.
         var probe = new MarkRecord(identityHash.ToArray(), new byte[32], certificate, new byte[SignatureLength(certificate)]).Serialize();
         var stream = RecordStream.For(probe.Length);
-        var plan = MarkPlanner.Plan(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, stream.Length);
+        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, stream.Length);
+        var plans = planner.Plans();
+        if (plans.Count == 0)
+        {
+            throw new WatermarkException($"No room for the mark: its record ({stream.Length} bytes with parity) does not fit in the blocks of a {width}x{height} image.");
+        }
+        var original = samples.ToArray();
+        var scratch = new BlockCodec.Scratch();
+        string? failure = null;
+        // The plans are estimates: a block that turns out to have no room for its share of the record (saturated areas)
+        // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan.
+        foreach (var first in plans)
+        {
+            var excluded = new HashSet<int>();
+            for (var plan = first; plan is not null; plan = planner.PlanFor(plan.Grid, excluded))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, stream, plan, scratch,
+                    cancellationToken, out var statistics, out failure, out var failedBlock))
+                {
+                    return statistics!;
+                }
+                original.CopyTo(samples); // leave the caller's pixels as they were
+                if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock))
+                {
+                    break;
+                }
+            }
+        }
+        throw new WatermarkException(failure!);
+    }
+
+    private static bool TryEmbedPlan(Span<ushort> samples, int width, int height, int bitsStored, bool isSigned, IWatermarkSigner signer,
+        ReadOnlySpan<byte> identityHash, byte[] certificate, RecordStream stream, MarkPlan plan, BlockCodec.Scratch scratch,
+        CancellationToken cancellationToken, out EmbedStatistics? statistics, out string? failure, out int failedBlock)
+    {
+        statistics = null;
+        failure = null;
+        failedBlock = -1;
+        var maxValue = (1 << bitsStored) - 1;
         var grid = plan.Grid;
         var key = MarkRecord.BlockKey(grid, bitsStored, identityHash, certificate);
         var leaves = new byte[grid.Blocks.Count][];
@@ -91,14 +130,12 @@ public static class Watermarker
         var fullRoot = Merkle.Root(leaves);
         var signature = signer.Sign(MarkRecord.SignedMessage(grid, bitsStored, isSigned, identityHash, certificate, fullRoot, Merkle.Root(tags)));
         var record = new MarkRecord(identityHash.ToArray(), fullRoot, certificate, signature).Serialize();
-        if (record.Length != probe.Length)
+        if (stream.Capacity < record.Length + 2)
         {
             throw new WatermarkException($"The signer returned a {signature.Length}-byte signature; its certificate's key gives {SignatureLength(certificate)} (IEEE P1363).");
         }
         var symbols = stream.Encode(record);
         var recordTag = SHA256.HashData(record).AsSpan(0, 2).ToArray();
-        var original = samples.ToArray();
-        var scratch = new BlockCodec.Scratch();
         var steps = new Dictionary<int, int>();
         long changed = 0;
         var largest = 0;
@@ -122,9 +159,10 @@ public static class Watermarker
             var frame = samples.Slice(b.Frame * width * height, width * height);
             if (!BlockCodec.TryEmbed(frame, width, b, maxValue, bitsStored, data, scratch, out var step))
             {
-                original.CopyTo(samples); // leave the caller's pixels as they were
-                throw new WatermarkException($"No room for the mark in block {b.Index} at ({b.X},{b.Y}) {b.Width}x{b.Height} of frame {b.Frame}: " +
-                    "its pixels are too noisy or too saturated.");
+                failedBlock = b.Index;
+                failure = $"No room for the mark in block {b.Index} at ({b.X},{b.Y}) {b.Width}x{b.Height} of frame {b.Frame}: " +
+                    "its pixels are too noisy or too saturated.";
+                return false;
             }
             steps[step] = steps.GetValueOrDefault(step) + 1;
             changed += scratch.Changed;
@@ -132,7 +170,9 @@ public static class Watermarker
             squares += scratch.Squares;
             payloadBits += data.Length * 8 + BlockCodec.OverheadBits(data.Length);
         }
-        return new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, payloadBits, record.Length, changed, largest, squares / samples.Length, steps);
+        statistics = new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, payloadBits, record.Length, changed, largest,
+            squares / samples.Length, steps);
+        return true;
     }
 
     /// <summary>An IEEE P1363 ECDSA signature is r‖s, each as long as the curve order.</summary>
