@@ -31,18 +31,76 @@ internal static class BlockCodec
 
     public const int MinWidth = 4, MinHeight = 6;
 
+    /// <summary>One pass's pixels in visiting order (smoothest first), placed lazily: only as far as the pass gets.</summary>
+    internal sealed class PassOrder
+    {
+        public int[] Key = [];
+        public int[] Position = [];
+        public int[] Order = [];
+        public readonly int[] Buckets = new int[MaxKey + 1];
+        public readonly int[] Starts = new int[MaxKey + 1];
+        public int Count;
+        public int Placed;
+        public int Threshold;
+
+        public void Ensure(int pixels)
+        {
+            if (Key.Length < pixels / 2 + 2)
+            {
+                Key = new int[pixels / 2 + 2];
+                Position = new int[pixels / 2 + 2];
+                Order = new int[pixels / 2 + 2];
+            }
+        }
+
+        /// <summary>
+        /// Places the pixels of the next complexity classes (counting sort restricted to them, stable, so ties keep
+        /// raster order and the decoder rebuilds the same order) until at least <paramref name="want"/> are placed.
+        /// False when every pixel is placed already.
+        /// </summary>
+        public bool Extend(int want)
+        {
+            if (Placed >= Count)
+            {
+                return false;
+            }
+            var last = Threshold;
+            var total = Placed;
+            while (last < MaxKey && (total < want || total == Placed))
+            {
+                last++;
+                Starts[last] = total;
+                total += Buckets[last];
+            }
+            var keys = Key.AsSpan(0, Count);
+            var positions = Position.AsSpan(0, Count);
+            var order = Order.AsSpan();
+            var starts = Starts.AsSpan();
+            var low = Threshold;
+            for (var j = 0; j < keys.Length; j++)
+            {
+                var k = keys[j];
+                if (k > low && k <= last)
+                {
+                    order[starts[k]++] = positions[j];
+                }
+            }
+            Placed = total;
+            Threshold = last;
+            return true;
+        }
+    }
+
     /// <summary>Scratch buffers reused across blocks so marking a large image allocates almost nothing per block.</summary>
     internal sealed class Scratch
     {
-        public int[] Work = [];
-        public int[] Original = [];
-        public int[] Position = [];
-        public int[] Key = [];
-        public int[] Order = [];
-        public int[] Buckets = new int[MaxKey + 2];
+        public readonly PassOrder A = new(), B = new();
         public byte[] Bits = new byte[1024];
         public byte[] LocationEntries = new byte[256];
         public int LocationCount;
+        public int[] UndoPosition = new int[1024];
+        public ushort[] UndoValue = new ushort[1024];
+        public int UndoCount;
 
         /// <summary>Distortion of the last embedded block: pixels changed, largest change, sum of squared changes.</summary>
         public long Changed;
@@ -51,14 +109,8 @@ internal static class BlockCodec
 
         public void Ensure(int pixels)
         {
-            if (Work.Length < pixels)
-            {
-                Work = new int[pixels];
-                Original = new int[pixels];
-                Position = new int[pixels / 2 + 2];
-                Key = new int[pixels / 2 + 2];
-                Order = new int[pixels / 2 + 2];
-            }
+            A.Ensure(pixels);
+            B.Ensure(pixels);
         }
 
         public void EnsureBits(int count)
@@ -76,6 +128,28 @@ internal static class BlockCodec
                 Array.Resize(ref LocationEntries, 2 * LocationEntries.Length);
             }
             LocationEntries[LocationCount++] = leftAlone ? (byte)1 : (byte)0;
+        }
+
+        /// <summary>Writes a pixel, remembering what it was.</summary>
+        public void Set(Span<ushort> frame, int i, int value)
+        {
+            if (UndoCount == UndoPosition.Length)
+            {
+                Array.Resize(ref UndoPosition, 2 * UndoCount);
+                Array.Resize(ref UndoValue, 2 * UndoCount);
+            }
+            UndoPosition[UndoCount] = i;
+            UndoValue[UndoCount++] = frame[i];
+            frame[i] = (ushort)value;
+        }
+
+        public void Undo(Span<ushort> frame)
+        {
+            for (var k = UndoCount - 1; k >= 0; k--)
+            {
+                frame[UndoPosition[k]] = UndoValue[k];
+            }
+            UndoCount = 0;
         }
     }
 
@@ -162,34 +236,21 @@ internal static class BlockCodec
         bits.AddNumber(value, width + 1);
     }
 
-    /// <summary>Embeds <paramref name="data"/> in the block; false when it does not fit at any step. The block's distortion is left in the scratch.</summary>
+    /// <summary>
+    /// Embeds <paramref name="data"/> in the block, in place; false (pixels untouched) when it does not fit at any step.
+    /// The block's distortion is left in the scratch. A mirrored block is handled as v XOR max (= max − v on 0..max),
+    /// so no copy of the block is made.
+    /// </summary>
     public static bool TryEmbed(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, ReadOnlySpan<byte> data,
         Scratch scratch, out int step)
     {
         step = 0;
         var w = b.Width;
-        var pixels = w * b.Height;
-        scratch.Ensure(pixels);
-        if (data.Length > MaxDataBytes(b))
+        scratch.Ensure(w * b.Height);
+        if (data.Length > MaxDataBytes(b) || b.Height < MinHeight || w < MinWidth)
         {
             return false;
         }
-        var original = scratch.Original;
-        var zeros = 0;
-        var maxima = 0;
-        for (var y = 0; y < b.Height; y++)
-        {
-            var row = frame.Slice((b.Y + y) * stride + b.X, w);
-            var target = original.AsSpan(y * w, w);
-            for (var x = 0; x < row.Length; x++)
-            {
-                int v = row[x];
-                target[x] = v;
-                zeros += v == 0 ? 1 : 0;
-                maxima += v == maxValue ? 1 : 0;
-            }
-        }
-        var mirror = maxima > zeros;
         var headerCapacity = 2 * w;
         var dataBits = data.Length * 8 + PayloadCrcBits;
         scratch.EnsureBits(dataBits + headerCapacity);
@@ -206,9 +267,12 @@ internal static class BlockCodec
         {
             bits[data.Length * 8 + k] = (byte)((crc >> (PayloadCrcBits - 1 - k)) & 1);
         }
-        // Step estimate from pass A's prediction errors (pass B behaves alike): skip steps that clearly cannot carry it.
+        // Pass A's order does not depend on the step or on mirroring (complexity is a sum of differences), so it is
+        // computed once; the same loop counts the saturated pixels and estimates each step's room.
         Span<int> capacity = stackalloc int[Steps.Length];
-        EstimateCapacities(b, maxValue, bitsStored, mirror, scratch, capacity);
+        var (zeros, maxima) = Prepare(frame, stride, b, 0, bitsStored, scratch.A, capacity, maxValue);
+        var mask = maxima > zeros ? maxValue : 0;
+        scratch.UndoCount = 0;
         for (var s = 0; s < Steps.Length; s++)
         {
             if (2 * capacity[s] < (dataBits + HeaderBits(s, data.Length, 0)) * 0.9 && s < Steps.Length - 1)
@@ -225,22 +289,24 @@ internal static class BlockCodec
                 }
                 for (var i = 0; i < headerBits; i++)
                 {
-                    bits[dataBits + i] = (byte)(original[HeaderOffset(b, i)] & 1);
+                    bits[dataBits + i] = (byte)(frame[HeaderIndex(b, stride, i)] & 1);
                 }
-                if (!TryPasses(b, maxValue, bitsStored, mirror, Steps[s], dataBits + headerBits, scratch))
+                if (!TryPasses(frame, stride, b, maxValue, bitsStored, mask, Steps[s], dataBits + headerBits, scratch))
                 {
+                    scratch.Undo(frame);
                     break; // this step has too little room; try the next one
                 }
                 var lm = LocationMap.Encode(scratch.LocationEntries.AsSpan(0, scratch.LocationCount));
                 if (lm.Count > lmGuess)
                 {
+                    scratch.Undo(frame);
                     lmGuess = lm.Count + 8; // a little slack (the reader ignores padding), so one retry is enough
                     continue;
                 }
                 var header = new BitList(headerBits);
                 header.AddNumber(0, CrcBits);
                 AddGamma(header, s + 1);
-                header.AddNumber(mirror ? 1 : 0, MirrorBits);
+                header.AddNumber(mask != 0 ? 1 : 0, MirrorBits);
                 AddGamma(header, data.Length);
                 AddGamma(header, lmGuess + 1);
                 header.AddRange(lm);
@@ -249,7 +315,15 @@ internal static class BlockCodec
                     header.Add(0);
                 }
                 header.SetNumber(0, CrcBits, HeaderCrc(b, header));
-                WriteBack(frame, stride, b, maxValue, mirror, header, scratch);
+                for (var i = 0; i < header.Count; i++)
+                {
+                    var index = HeaderIndex(b, stride, i);
+                    if ((frame[index] & 1) != header[i])
+                    {
+                        scratch.Set(frame, index, frame[index] ^ 1);
+                    }
+                }
+                RecordDistortion(frame, scratch);
                 step = Steps[s];
                 return true;
             }
@@ -257,91 +331,61 @@ internal static class BlockCodec
         return false;
     }
 
-    /// <summary>Un-mirrors the marked block into the frame, writes the header into the LSBs and records the distortion.</summary>
-    private static void WriteBack(Span<ushort> frame, int stride, Block b, int maxValue, bool mirror, BitList header, Scratch scratch)
+    /// <summary>The distortion from the undo log: every changed pixel was logged once with its original value.</summary>
+    private static void RecordDistortion(ReadOnlySpan<ushort> frame, Scratch scratch)
     {
-        var w = b.Width;
-        var work = scratch.Work;
-        var original = scratch.Original;
-        for (var i = 0; i < header.Count; i++)
-        {
-            var offset = HeaderOffset(b, i);
-            var v = mirror ? maxValue - work[offset] : work[offset];
-            v = (v & ~1) | header[i];
-            work[offset] = mirror ? maxValue - v : v;
-        }
         long changed = 0;
         var largest = 0;
         double squares = 0;
-        for (var y = 0; y < b.Height; y++)
+        for (var k = 0; k < scratch.UndoCount; k++)
         {
-            var row = frame.Slice((b.Y + y) * stride + b.X, w);
-            var source = work.AsSpan(y * w, w);
-            var before = original.AsSpan(y * w, w);
-            for (var x = 0; x < row.Length; x++)
+            var d = frame[scratch.UndoPosition[k]] - scratch.UndoValue[k];
+            if (d != 0)
             {
-                var v = mirror ? maxValue - source[x] : source[x];
-                row[x] = (ushort)v;
-                var d = v - before[x];
-                if (d != 0)
-                {
-                    changed++;
-                    largest = Math.Max(largest, Math.Abs(d));
-                    squares += (double)d * d;
-                }
+                changed++;
+                largest = Math.Max(largest, Math.Abs(d));
+                squares += (double)d * d;
             }
         }
         scratch.Changed = changed;
         scratch.Largest = largest;
         scratch.Squares = squares;
+        scratch.UndoCount = 0;
     }
 
-    /// <summary>Reads the block: its data and, in <paramref name="restored"/> (Width×Height), the original pixels. False when the block carries no readable mark.</summary>
-    public static bool TryExtract(ReadOnlySpan<ushort> frame, int stride, Block b, int maxValue, int bitsStored, Scratch scratch,
-        Span<ushort> restored, out byte[] data)
+    /// <summary>
+    /// Reads the block and restores its original pixels in place (<paramref name="frame"/> is a copy the caller owns).
+    /// False, with the pixels as they were, when the block carries no readable mark.
+    /// </summary>
+    public static bool TryExtract(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, Scratch scratch, out byte[] data)
     {
         data = [];
-        var w = b.Width;
-        var pixels = w * b.Height;
-        scratch.Ensure(pixels);
+        scratch.Ensure(b.Width * b.Height);
         if (ReadHeader(frame, stride, b) is not { } h || h.DataBytes == 0)
         {
             return false;
         }
-        var mirror = h.Mirror;
+        var mask = h.Mirror ? maxValue : 0;
         var dataBytes = h.DataBytes;
         var headerBits = h.Bits.Count;
-        var stepIndex = h.StepIndex;
-        var work = scratch.Work;
-        for (var y = 0; y < b.Height; y++)
-        {
-            var row = frame.Slice((b.Y + y) * stride + b.X, w);
-            var target = work.AsSpan(y * w, w);
-            if (mirror)
-            {
-                for (var x = 0; x < row.Length; x++)
-                {
-                    target[x] = maxValue - row[x];
-                }
-            }
-            else
-            {
-                for (var x = 0; x < row.Length; x++)
-                {
-                    target[x] = row[x];
-                }
-            }
-        }
-        var step = Steps[stepIndex];
+        var step = Steps[h.StepIndex];
         var dataBits = dataBytes * 8 + PayloadCrcBits;
         var total = dataBits + headerBits;
         var half = (total + 1) / 2;
         scratch.EnsureBits(total);
+        scratch.UndoCount = 0;
         var lm = new LocationMap.Reader(h.Bits, h.LmStart, h.LmBits);
         // The decoder runs pass B first; pass A's bits come first in the payload.
-        if (!DecodePass(b, 1, step, maxValue, bitsStored, lm, scratch.Bits, half, total - half, scratch)
-            || !DecodePass(b, 0, step, maxValue, bitsStored, lm, scratch.Bits, 0, half, scratch))
+        Prepare(frame, stride, b, 1, bitsStored, scratch.B, [], maxValue);
+        if (!DecodePass(frame, stride, step, maxValue, mask, lm, scratch.Bits, half, total - half, scratch.B, scratch))
         {
+            scratch.Undo(frame);
+            return false;
+        }
+        Prepare(frame, stride, b, 0, bitsStored, scratch.A, [], maxValue);
+        if (!DecodePass(frame, stride, step, maxValue, mask, lm, scratch.Bits, 0, half, scratch.A, scratch))
+        {
+            scratch.Undo(frame);
             return false;
         }
         var bits = scratch.Bits;
@@ -362,24 +406,23 @@ internal static class BlockCodec
         }
         if (PayloadCrc(b.Index, bytes) != crc)
         {
+            scratch.Undo(frame);
             return false;
-        }
-        for (var y = 0; y < b.Height; y++)
-        {
-            var source = work.AsSpan(y * w, w);
-            var target = restored.Slice(y * w, w);
-            for (var x = 0; x < source.Length; x++)
-            {
-                target[x] = (ushort)(mirror ? maxValue - source[x] : source[x]);
-            }
         }
         for (var i = 0; i < headerBits; i++)
         {
-            var offset = HeaderOffset(b, i);
-            restored[offset] = (ushort)((restored[offset] & ~1) | bits[dataBits + i]);
+            var index = HeaderIndex(b, stride, i);
+            frame[index] = (ushort)((frame[index] & ~1) | bits[dataBits + i]);
         }
+        scratch.UndoCount = 0;
         data = bytes;
         return true;
+    }
+
+    private static int HeaderIndex(Block b, int stride, int i)
+    {
+        var offset = HeaderOffset(b, i);
+        return (b.Y + offset / b.Width) * stride + b.X + offset % b.Width;
     }
 
     /// <summary>Header bit i lives in the LSB of the i-th pixel of the first row, then of the last row.</summary>
@@ -408,115 +451,76 @@ internal static class BlockCodec
     }
 
     /// <summary>
-    /// Lists one pass's pixels (parity 0 = cross, 1 = dot) smoothest first, as positions in <see cref="Scratch.Order"/>.
-    /// Complexity = sum of the six differences between the four neighbours; counting sort, stable, so ties keep raster
-    /// order and the decoder rebuilds the same order.
+    /// Lists one pass's pixels (parity 0 = cross, 1 = dot) with their complexity key (sum of the six differences between
+    /// the four neighbours), ready for lazy placement. With <paramref name="capacity"/> non-empty, also counts each
+    /// step's expandable pixels; returns the pass's pixels at 0 and at <paramref name="maxValue"/>.
     /// </summary>
-    private static int Prepare(Block b, int parity, int bitsStored, Scratch scratch)
+    private static (int Zeros, int Maxima) Prepare(ReadOnlySpan<ushort> frame, int stride, Block b, int parity, int bitsStored, PassOrder pass,
+        Span<int> capacity, int maxValue)
     {
-        var work = scratch.Work.AsSpan();
-        var positions = scratch.Position.AsSpan();
-        var keys = scratch.Key.AsSpan();
-        var w = b.Width;
+        var keys = pass.Key.AsSpan();
+        var positions = pass.Position.AsSpan();
+        var buckets = pass.Buckets.AsSpan();
+        buckets.Clear();
         var count = 0;
         var shift = Math.Max(0, bitsStored - 10);
-        var buckets = scratch.Buckets.AsSpan();
-        buckets.Clear();
-        var largest = 0;
+        int zeros = 0, maxima = 0;
+        var estimate = !capacity.IsEmpty;
+        capacity.Clear();
         for (var y = 2; y <= b.Height - 3; y++)
         {
+            var row = (b.Y + y) * stride + b.X;
             var x = ((1 + y) & 1) == parity ? 1 : 2;
-            var row = y * w;
-            for (; x <= w - 2; x += 2)
+            for (; x <= b.Width - 2; x += 2)
             {
                 var i = row + x;
-                int n = work[i - w], s = work[i + w], west = work[i - 1], east = work[i + 1];
+                int n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
                 var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
                 var key = Math.Min(MaxKey, c >> shift);
                 positions[count] = i;
                 keys[count] = key;
-                buckets[key + 1]++;
-                largest = Math.Max(largest, key);
+                buckets[key]++;
                 count++;
-            }
-        }
-        for (var k = 1; k <= largest + 1; k++)
-        {
-            buckets[k] += buckets[k - 1];
-        }
-        var order = scratch.Order.AsSpan();
-        for (var j = 0; j < count; j++)
-        {
-            order[buckets[keys[j]]++] = positions[j];
-        }
-        return count;
-    }
-
-    /// <summary>How many pass-A pixels fall in each step's expandable range [−T, T) (cumulative over the steps).</summary>
-    private static void EstimateCapacities(Block b, int maxValue, int bitsStored, bool mirror, Scratch scratch, Span<int> capacity)
-    {
-        LoadWork(b, maxValue, mirror, scratch);
-        var work = scratch.Work;
-        var w = b.Width;
-        capacity.Clear();
-        for (var y = 2; y <= b.Height - 3; y++)
-        {
-            var x = ((1 + y) & 1) == 0 ? 1 : 2;
-            for (; x <= w - 2; x += 2)
-            {
-                var i = y * w + x;
-                var e = work[i] - ((work[i - w] + work[i + w] + work[i - 1] + work[i + 1]) >> 2);
-                var magnitude = e >= 0 ? e + 1 : -e; // e ∈ [−T, T) ⇔ magnitude ≤ T
-                var s = 0;
-                while (s < Steps.Length && Steps[s] < magnitude)
+                if (estimate)
                 {
-                    s++;
-                }
-                if (s < Steps.Length)
-                {
-                    capacity[s]++;
+                    int v = frame[i];
+                    zeros += v == 0 ? 1 : 0;
+                    maxima += v == maxValue ? 1 : 0;
+                    var e = v - ((n + s + west + east) >> 2);
+                    var magnitude = e >= 0 ? e + 1 : -e; // e ∈ [−T, T) ⇔ magnitude ≤ T
+                    var k = 0;
+                    while (k < Steps.Length && Steps[k] < magnitude)
+                    {
+                        k++;
+                    }
+                    if (k < Steps.Length)
+                    {
+                        capacity[k]++;
+                    }
                 }
             }
         }
-        for (var s = 1; s < Steps.Length; s++)
+        for (var k = 1; k < capacity.Length; k++)
         {
-            capacity[s] += capacity[s - 1];
+            capacity[k] += capacity[k - 1];
         }
+        pass.Count = count;
+        pass.Placed = 0;
+        pass.Threshold = -1;
+        return (zeros, maxima);
     }
 
-    private static void LoadWork(Block b, int maxValue, bool mirror, Scratch scratch)
+    private static bool TryPasses(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, int mask, int step, int total, Scratch scratch)
     {
-        var pixels = b.Width * b.Height;
-        var work = scratch.Work.AsSpan(0, pixels);
-        var original = scratch.Original.AsSpan(0, pixels);
-        if (mirror)
-        {
-            for (var i = 0; i < work.Length; i++)
-            {
-                work[i] = maxValue - original[i];
-            }
-        }
-        else
-        {
-            original.CopyTo(work);
-        }
-    }
-
-    private static bool TryPasses(Block b, int maxValue, int bitsStored, bool mirror, int step, int total, Scratch scratch)
-    {
-        LoadWork(b, maxValue, mirror, scratch);
         scratch.LocationCount = 0;
         var half = (total + 1) / 2;
-        var countA = Prepare(b, 0, bitsStored, scratch);
-        var embeddedA = EmbedPass(b, countA, step, maxValue, scratch, 0, half);
-        if (embeddedA < half)
+        if (EmbedPass(frame, stride, step, maxValue, mask, scratch, scratch.A, 0, half) < half)
         {
             return false;
         }
         var entriesA = scratch.LocationCount;
-        var countB = Prepare(b, 1, bitsStored, scratch);
-        var embeddedB = EmbedPass(b, countB, step, maxValue, scratch, half, total - half);
-        if (embeddedB < total - half)
+        Prepare(frame, stride, b, 1, bitsStored, scratch.B, [], maxValue);
+        if (EmbedPass(frame, stride, step, maxValue, mask, scratch, scratch.B, half, total - half) < total - half)
         {
             return false;
         }
@@ -533,18 +537,19 @@ internal static class BlockCodec
         return true;
     }
 
-    private static int EmbedPass(Block b, int count, int step, int maxValue, Scratch scratch, int start, int wanted)
+    private static int EmbedPass(Span<ushort> frame, int stride, int step, int maxValue, int mask, Scratch scratch, PassOrder pass, int start, int wanted)
     {
-        var work = scratch.Work.AsSpan();
-        var order = scratch.Order.AsSpan(0, count);
         var bits = scratch.Bits.AsSpan(start, wanted);
-        var w = b.Width;
         var embedded = 0;
-        for (var visited = 0; visited < order.Length && embedded < wanted; visited++)
+        for (var visited = 0; embedded < wanted; visited++)
         {
-            var i = order[visited];
-            var p = (work[i - w] + work[i + w] + work[i - 1] + work[i + 1]) >> 2;
-            var x = work[i];
+            if (visited == pass.Placed && !pass.Extend(Math.Max(256, visited + 16 * (wanted - embedded))))
+            {
+                break;
+            }
+            var i = pass.Order[visited];
+            var p = ((frame[i - stride] ^ mask) + (frame[i + stride] ^ mask) + (frame[i - 1] ^ mask) + (frame[i + 1] ^ mask)) >> 2;
+            var x = frame[i] ^ mask;
             var e = x - p;
             if (e >= 0 ? x > maxValue - step : x < step)
             {
@@ -562,7 +567,10 @@ internal static class BlockCodec
                 e2 = e >= step ? e + step : e - step;
             }
             var x2 = p + e2;
-            work[i] = x2;
+            if (x2 != x)
+            {
+                scratch.Set(frame, i, x2 ^ mask);
+            }
             if (e2 >= 0 ? x2 > maxValue - step : x2 < step)
             {
                 scratch.AddLocation(false); // marked, but looks like a pixel that was left alone
@@ -571,19 +579,19 @@ internal static class BlockCodec
         return embedded;
     }
 
-    private static bool DecodePass(Block b, int parity, int step, int maxValue, int bitsStored, LocationMap.Reader lm,
-        byte[] bits, int start, int wanted, Scratch scratch)
+    private static bool DecodePass(Span<ushort> frame, int stride, int step, int maxValue, int mask, LocationMap.Reader lm,
+        byte[] bits, int start, int wanted, PassOrder pass, Scratch scratch)
     {
-        var count = Prepare(b, parity, bitsStored, scratch);
-        var work = scratch.Work.AsSpan();
-        var order = scratch.Order.AsSpan(0, count);
-        var w = b.Width;
         var extracted = 0;
-        for (var v = 0; v < order.Length && extracted < wanted; v++)
+        for (var v = 0; extracted < wanted; v++)
         {
-            var i = order[v];
-            var p = (work[i - w] + work[i + w] + work[i - 1] + work[i + 1]) >> 2;
-            var x2 = work[i];
+            if (v == pass.Placed && !pass.Extend(Math.Max(256, v + 16 * (wanted - extracted))))
+            {
+                return false;
+            }
+            var i = pass.Order[v];
+            var p = ((frame[i - stride] ^ mask) + (frame[i + stride] ^ mask) + (frame[i - 1] ^ mask) + (frame[i + 1] ^ mask)) >> 2;
+            var x2 = frame[i] ^ mask;
             var e2 = x2 - p;
             if (e2 >= 0 ? x2 > maxValue - step : x2 < step)
             {
@@ -607,8 +615,16 @@ internal static class BlockCodec
             {
                 e = e2 >= 2 * step ? e2 - step : e2 + step;
             }
-            work[i] = p + e;
+            var x = p + e;
+            if (x != x2)
+            {
+                if (x < 0 || x > maxValue)
+                {
+                    return false; // not a marked pixel: this block was not marked (or was changed)
+                }
+                scratch.Set(frame, i, x ^ mask);
+            }
         }
-        return extracted == wanted;
+        return true;
     }
 }

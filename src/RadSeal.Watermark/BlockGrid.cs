@@ -58,8 +58,7 @@ public sealed class BlockGrid
 
     /// <summary>
     /// The block sizes a mark may use, finest first: the base size (64, or a quarter of the shorter side on small
-    /// images) and its doublings up to 16×, while the image still holds at least 4×4 blocks (so a local edit costs the
-    /// record stream only a few of its carriers). The embedder picks one
+    /// images) times 1, 1.5, 2, 3, 4, 6, 8, 12 or 16, while the image still holds at least 3×3 blocks, and the coarsest 3×3 grid. The embedder picks one
     /// (the finest whose mark stays within the distortion budget); the verifier finds it from the block headers.
     /// </summary>
     public static IReadOnlyList<int> Sizes(int width, int height)
@@ -70,10 +69,19 @@ public sealed class BlockGrid
         }
         var shorter = Math.Min(width, height);
         var size = shorter >= 256 ? 64 : Math.Max(16, shorter / 4 / 8 * 8);
-        var sizes = new List<int> { size };
-        for (var k = 1; k <= 4 && shorter / (size << k) >= 4; k++)
+        var sizes = new List<int>();
+        foreach (var factor in new[] { 2, 4, 6, 8, 12, 16, 24, 32 })
         {
-            sizes.Add(size << k);
+            if (factor == 2 || shorter / (size * factor / 2) >= 3)
+            {
+                sizes.Add(size * factor / 2);
+            }
+        }
+        // And the coarsest 3×3 grid (in steps of half the base size), for very noisy images.
+        var coarsest = shorter / 3 / (size / 2) * (size / 2);
+        if (coarsest > sizes[^1] && coarsest <= 16 * size)
+        {
+            sizes.Add(coarsest);
         }
         return sizes;
     }

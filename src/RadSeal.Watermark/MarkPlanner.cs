@@ -3,13 +3,15 @@ using System.Numerics;
 namespace RadSeal.Watermark;
 
 /// <summary>The grid a mark uses and how many record-stream symbols each block carries.</summary>
-internal sealed record MarkPlan(BlockGrid Grid, int[] RecordSymbols, double EstimatedChangedShare);
+internal sealed record MarkPlan(BlockGrid Grid, RecordStream Stream, int Carriers, int[] RecordSymbols, double EstimatedChangedShare);
 
 /// <summary>
 /// Chooses the block size and spreads the record stream so the mark stays small: the finest grid whose estimated
 /// distortion (every change ±1) stays within <see cref="ChangedBudget"/> of the pixels, else the least distorting grid;
 /// record symbols go, by water-filling on the estimated marginal cost, to the blocks where room is cheap (flat air,
-/// collimator shadow), at most 1/<see cref="MinCarriers"/> of the stream per block so a local edit cannot take the record.
+/// collimator shadow). No block carries more than 1/k of the stream and the Reed–Solomon parity is set so that losing
+/// any <see cref="LostBlocks"/> blocks (4 to 9: the blocks a local edit touches) still leaves the record
+/// recoverable; k (more carriers, less parity, or fewer carriers, more parity) is chosen per grid by the same estimate.
 /// The estimate is one pass over the image (pass-A rhombus prediction errors, counted per base tile and complexity
 /// class); the plan affects only distortion, never correctness: a block that needs more room simply uses a larger step.
 /// </summary>
@@ -18,20 +20,25 @@ internal sealed class MarkPlanner
     /// <summary>The distortion budget: the share of pixels a mark may change (all by ±1).</summary>
     public const double ChangedBudget = 0.03;
 
-    public const int MinCarriers = 16;
-
     private const int Classes = 80;
 
-    private readonly int width, height, frames, tagBytes, carrierBytes, streamLength;
+    private readonly int width, height, frames, tagBytes, carrierBytes, recordLength;
     private readonly BlockGrid baseGrid;
     private readonly int[][] tiles;
 
-    public MarkPlanner(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes, int carrierBytes, int streamLength)
+    public MarkPlanner(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes, int carrierBytes, int recordLength)
     {
-        (this.width, this.height, this.frames, this.tagBytes, this.carrierBytes, this.streamLength) = (width, height, frames, tagBytes, carrierBytes, streamLength);
-        baseGrid = BlockGrid.For(width, height, frames, BlockGrid.Sizes(width, height)[0]);
+        (this.width, this.height, this.frames, this.tagBytes, this.carrierBytes, this.recordLength) = (width, height, frames, tagBytes, carrierBytes, recordLength);
+        // Tiles of half the base size: every block size (base × 1, 1.5, 2, 3 …) is a union of them.
+        baseGrid = BlockGrid.For(width, height, frames, BlockGrid.Sizes(width, height)[0] / 2);
         tiles = TileStatistics(samples, baseGrid, bitsStored);
     }
+
+    /// <summary>
+    /// How many blocks the record must survive losing: the 4 an edit up to a block wide can touch, and on finer grids
+    /// (where an edit spans more blocks) a quarter of them, up to a 3×3 neighbourhood.
+    /// </summary>
+    public static int LostBlocks(int blocks) => Math.Min(9, Math.Max(4, blocks / 4));
 
     /// <summary>The plans to try, best first: the finest grid within the budget, then the others by estimated distortion.</summary>
     public IReadOnlyList<MarkPlan> Plans()
@@ -53,22 +60,41 @@ internal sealed class MarkPlanner
         var plans = new List<MarkPlan>();
         foreach (var size in BlockGrid.Sizes(width, height))
         {
-            var grid = size == baseGrid.BlockSize ? baseGrid : BlockGrid.For(width, height, frames, size);
-            if (PlanFor(grid, new HashSet<int>()) is { } plan)
+            var grid = BlockGrid.For(width, height, frames, size);
+            MarkPlan? best = null;
+            foreach (var carriers in new[] { grid.Blocks.Count, 64, 32, 16, 12, 9, 6 })
             {
-                plans.Add(plan);
+                if (carriers <= grid.Blocks.Count && PlanFor(grid, carriers, new HashSet<int>()) is { } plan
+                    && (best is null || plan.EstimatedChangedShare < best.EstimatedChangedShare))
+                {
+                    best = plan;
+                }
+            }
+            if (best is not null)
+            {
+                plans.Add(best);
             }
         }
         return plans;
     }
 
+    /// <summary>The same grid and carrier count with the blocks in <paramref name="excluded"/> carrying no record symbols (they turned out to have less room than estimated).</summary>
+    public MarkPlan? Replan(MarkPlan plan, IReadOnlySet<int> excluded) => PlanFor(plan.Grid, plan.Carriers, excluded);
+
     /// <summary>
-    /// The plan for <paramref name="grid"/> with the blocks in <paramref name="excluded"/> carrying no record symbols
-    /// (blocks that turned out to have less room than estimated); null when the record does not fit.
+    /// The plan for <paramref name="grid"/> with no block carrying more than 1/<paramref name="carriers"/> of the stream
+    /// and the blocks in <paramref name="excluded"/> none; null when the record does not fit.
     /// </summary>
-    public MarkPlan? PlanFor(BlockGrid grid, IReadOnlySet<int> excluded)
+    private MarkPlan? PlanFor(BlockGrid grid, int carriers, IReadOnlySet<int> excluded)
     {
         var blocks = grid.Blocks;
+        // Parity: the lost blocks' share of the stream plus a margin for rounding across codewords.
+        var parity = (int)Math.Ceiling(16 * ((double)LostBlocks(blocks.Count) / carriers + 0.06));
+        if (parity > 15 || RecordStream.For(recordLength, Math.Max(1, parity)) is not { } stream)
+        {
+            return null;
+        }
+        var streamLength = stream.Length;
         var histograms = new int[blocks.Count][];
         for (var i = 0; i < blocks.Count; i++)
         {
@@ -99,7 +125,7 @@ internal sealed class MarkPlanner
             limits[i] = excluded.Contains(i) ? 0 : BlockCodec.MaxDataBytes(b) - tagBytes - carrierBytes;
         }
         // Water-filling: each record symbol to the block where it adds the fewest changed pixels.
-        var cap = (streamLength + Math.Min(MinCarriers, blocks.Count) - 1) / Math.Min(MinCarriers, blocks.Count);
+        var cap = (streamLength + carriers - 1) / carriers;
         var symbols = new int[blocks.Count];
         var queue = new PriorityQueue<int, double>();
         int Load(int n) => 8 * (tagBytes + (n > 0 ? carrierBytes + n : 0)) + BlockCodec.OverheadBits(tagBytes + (n > 0 ? carrierBytes + n : 0));
@@ -126,18 +152,17 @@ internal sealed class MarkPlanner
                 queue.Enqueue(i, Marginal(i));
             }
         }
-        return new MarkPlan(grid, symbols, total / ((double)grid.Width * grid.Height * grid.Frames));
+        return new MarkPlan(grid, stream, carriers, symbols, total / ((double)grid.Width * grid.Height * grid.Frames));
     }
 
     /// <summary>
     /// Per base tile and complexity class: pass-A pixels and "hits" (errors in [−1, 0], which carry a bit at step 1;
-    /// saturated pixels are not counted as hits, as they may be left alone). Every other row is sampled (counted twice).
+    /// every other row is sampled and counted twice).
     /// </summary>
     private static int[][] TileStatistics(ReadOnlySpan<ushort> samples, BlockGrid grid, int bitsStored)
     {
         var w = grid.Width;
         var shift = Math.Max(0, bitsStored - 10);
-        var maxValue = (1 << bitsStored) - 1;
         var tiles = new int[grid.Blocks.Count][];
         foreach (var b in grid.Blocks)
         {
@@ -154,7 +179,7 @@ internal sealed class MarkPlanner
                     var e = v - ((n + s + west + east) >> 2);
                     var k = Class(c);
                     counts[2 * k] += 2;
-                    counts[2 * k + 1] += e is 0 or -1 && v != 0 && v != maxValue ? 2 : 0;
+                    counts[2 * k + 1] += e is 0 or -1 ? 2 : 0;
                 }
             }
             tiles[b.Index] = counts;

@@ -160,15 +160,22 @@ internal static class ReedSolomon
 
 /// <summary>
 /// The mark record as a Reed–Solomon protected stream of <see cref="Length"/> symbols, cut into codewords of at most
-/// 255 symbols with a third of each codeword parity. Stream position j belongs to codeword j mod C, so any contiguous
-/// run of the stream (what one block carries) costs every codeword about the same few symbols: the record survives as
-/// long as the lost blocks carried less than about a third of the stream.
+/// 255 symbols, <see cref="ParitySixteenths"/>/16 of each codeword parity. Stream position j belongs to codeword j mod C,
+/// so any contiguous run of the stream (what one block carries) costs every codeword about the same few symbols: the
+/// record survives as long as the lost blocks carried less than that share of the stream.
 /// </summary>
 internal sealed class RecordStream
 {
-    public RecordStream(int length)
+    /// <summary>Stream lengths fit in 12 bits: blocks carry the length and the parity share in one u16.</summary>
+    public const int MaxLength = 4095;
+
+    public RecordStream(int length, int paritySixteenths)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(length, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, MaxLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(paritySixteenths, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(paritySixteenths, 15);
+        ParitySixteenths = paritySixteenths;
         Length = length;
         Codewords = (length + 254) / 255;
         Lengths = new int[Codewords];
@@ -176,12 +183,13 @@ internal sealed class RecordStream
         for (var c = 0; c < Codewords; c++)
         {
             Lengths[c] = length / Codewords + (c < length % Codewords ? 1 : 0);
-            Parity[c] = Math.Max(1, Lengths[c] / 3);
+            Parity[c] = Math.Max(1, Lengths[c] * paritySixteenths / 16);
             Capacity += Lengths[c] - Parity[c];
         }
     }
 
     public int Length { get; }
+    public int ParitySixteenths { get; }
     public int Codewords { get; }
     public int[] Lengths { get; }
     public int[] Parity { get; }
@@ -189,19 +197,25 @@ internal sealed class RecordStream
     /// <summary>Data bytes the stream carries (including the 2-byte length prefix).</summary>
     public int Capacity { get; }
 
-    /// <summary>The shortest stream that carries <paramref name="recordLength"/> bytes.</summary>
-    public static RecordStream For(int recordLength)
+    /// <summary>The shortest stream that carries <paramref name="recordLength"/> bytes; null when it would be longer than <see cref="MaxLength"/>.</summary>
+    public static RecordStream? For(int recordLength, int paritySixteenths)
     {
-        for (var length = recordLength + 3; length < 65536; length++)
+        for (var length = recordLength + 3; length <= MaxLength; length++)
         {
-            var stream = new RecordStream(length);
+            var stream = new RecordStream(length, paritySixteenths);
             if (stream.Capacity >= recordLength + 2)
             {
                 return stream;
             }
         }
-        throw new WatermarkException($"A mark record of {recordLength} bytes is too long.");
+        return null;
     }
+
+    /// <summary>The u16 a carrier block stores: parity share (high 4 bits) and stream length (low 12).</summary>
+    public int Descriptor => (ParitySixteenths << 12) | Length;
+
+    public static RecordStream? FromDescriptor(int descriptor) =>
+        (descriptor & MaxLength) is >= 2 and var length && descriptor >> 12 is >= 1 and <= 15 and var parity ? new RecordStream(length, parity) : null;
 
     public byte[] Encode(ReadOnlySpan<byte> record)
     {

@@ -73,12 +73,11 @@ public static class Watermarker
         // The record's length does not depend on the grid (the signature has a fixed size per key), so the stream
         // length is known before the grid is chosen.
         var probe = new MarkRecord(identityHash.ToArray(), new byte[32], certificate, new byte[SignatureLength(certificate)]).Serialize();
-        var stream = RecordStream.For(probe.Length);
-        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, stream.Length);
+        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, probe.Length);
         var plans = planner.Plans();
         if (plans.Count == 0)
         {
-            throw new WatermarkException($"No room for the mark: its record ({stream.Length} bytes with parity) does not fit in the blocks of a {width}x{height} image.");
+            throw new WatermarkException($"No room for the mark: its record ({probe.Length} bytes before parity) does not fit in the blocks of a {width}x{height} image.");
         }
         var original = samples.ToArray();
         var scratch = new BlockCodec.Scratch();
@@ -88,10 +87,10 @@ public static class Watermarker
         foreach (var first in plans)
         {
             var excluded = new HashSet<int>();
-            for (var plan = first; plan is not null; plan = planner.PlanFor(plan.Grid, excluded))
+            for (var plan = first; plan is not null; plan = planner.Replan(plan, excluded))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, stream, plan, scratch,
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, scratch,
                     cancellationToken, out var statistics, out failure, out var failedBlock))
                 {
                     return statistics!;
@@ -107,7 +106,7 @@ public static class Watermarker
     }
 
     private static bool TryEmbedPlan(Span<ushort> samples, int width, int height, int bitsStored, bool isSigned, IWatermarkSigner signer,
-        ReadOnlySpan<byte> identityHash, byte[] certificate, RecordStream stream, MarkPlan plan, BlockCodec.Scratch scratch,
+        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, BlockCodec.Scratch scratch,
         CancellationToken cancellationToken, out EmbedStatistics? statistics, out string? failure, out int failedBlock)
     {
         statistics = null;
@@ -115,6 +114,7 @@ public static class Watermarker
         failedBlock = -1;
         var maxValue = (1 << bitsStored) - 1;
         var grid = plan.Grid;
+        var stream = plan.Stream;
         var key = MarkRecord.BlockKey(grid, bitsStored, identityHash, certificate);
         var leaves = new byte[grid.Blocks.Count][];
         var tags = new byte[grid.Blocks.Count][];
@@ -151,7 +151,7 @@ public static class Watermarker
             if (count > 0)
             {
                 BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(TagBytes), (ushort)offset);
-                BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(TagBytes + 2), (ushort)stream.Length);
+                BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(TagBytes + 2), (ushort)stream.Descriptor);
                 recordTag.CopyTo(data, TagBytes + 4);
                 symbols.AsSpan(offset, count).CopyTo(data.AsSpan(TagBytes + CarrierBytes));
                 offset += count;
@@ -279,20 +279,25 @@ public static class Watermarker
         var restored = image.Samples.ToArray();
         var data = new byte[]?[grid.Blocks.Count];
         var scratch = new BlockCodec.Scratch();
-        var block = new ushort[(2 * grid.BlockSize) * (2 * grid.BlockSize)];
         var readable = 0;
         var frameLength = image.Width * image.Height;
         foreach (var b in grid.Blocks)
         {
-            ReadOnlySpan<ushort> frame = image.Frame(b.Frame);
-            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, block, out var bytes)
+            // Each block is decoded in place in the copy: an unreadable block is left as it was.
+            var frame = restored.AsSpan(b.Frame * frameLength, frameLength);
+            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, out var bytes)
                 && (bytes.Length == TagBytes || bytes.Length > TagBytes + CarrierBytes))
             {
                 data[b.Index] = bytes;
                 readable++;
+            }
+            else if (bytes.Length > 0)
+            {
+                // Readable but not a RadSeal block payload: put its pixels back as they were.
                 for (var y = 0; y < b.Height; y++)
                 {
-                    block.AsSpan(y * b.Width, b.Width).CopyTo(restored.AsSpan(b.Frame * frameLength + (b.Y + y) * image.Width + b.X));
+                    image.Samples.Slice(b.Frame * frameLength + (b.Y + y) * image.Width + b.X, b.Width)
+                        .CopyTo(frame.Slice((b.Y + y) * image.Width + b.X, b.Width));
                 }
             }
         }
@@ -300,16 +305,16 @@ public static class Watermarker
         // The stream length and record tag the carriers were given: the most common pair whose stream decodes to a record
         // with that tag. Carriers with another pair came from elsewhere (a graft): they are treated as unreadable.
         var carriers = data.Where(d => d is not null && d.Length > TagBytes).Select(d => d!).ToList();
-        var groups = carriers.GroupBy(d => (StreamLength(d), RecordTag(d))).OrderByDescending(g => g.Count())
+        var groups = carriers.GroupBy(d => (StreamDescriptor(d), RecordTag(d))).OrderByDescending(g => g.Count())
             .ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).Select(g => g.Key).Take(4).ToList();
-        foreach (var (streamLength, tag) in groups)
+        foreach (var (descriptor, tag) in groups)
         {
-            if (DecodeRecord(data, streamLength, tag) is { } record)
+            if (DecodeRecord(data, descriptor, tag) is { } record)
             {
                 analysis.Record = record;
                 for (var i = 0; i < data.Length; i++)
                 {
-                    if (data[i] is { Length: > TagBytes } d && (StreamLength(d) != streamLength || RecordTag(d) != tag))
+                    if (data[i] is { Length: > TagBytes } d && (StreamDescriptor(d) != descriptor || RecordTag(d) != tag))
                     {
                         data[i] = null;
                         analysis.Readable--;
@@ -321,18 +326,19 @@ public static class Watermarker
         return analysis;
     }
 
-    private static MarkRecord? DecodeRecord(byte[]?[] data, int streamLength, int tag)
+    private static MarkRecord? DecodeRecord(byte[]?[] data, int descriptor, int tag)
     {
-        if (streamLength < 2)
+        if (RecordStream.FromDescriptor(descriptor) is not { } stream)
         {
             return null;
         }
+        var streamLength = stream.Length;
         var symbols = new byte[streamLength];
         var erased = new bool[streamLength];
         erased.AsSpan().Fill(true);
         foreach (var d in data)
         {
-            if (d is not { Length: > TagBytes } || StreamLength(d) != streamLength || RecordTag(d) != tag)
+            if (d is not { Length: > TagBytes } || StreamDescriptor(d) != descriptor || RecordTag(d) != tag)
             {
                 continue;
             }
@@ -344,11 +350,11 @@ public static class Watermarker
                 erased.AsSpan(offset, count).Clear();
             }
         }
-        return new RecordStream(streamLength).Decode(symbols, erased) is { } recordBytes
+        return stream.Decode(symbols, erased) is { } recordBytes
             && SHA256.HashData(recordBytes) is var digest && ((digest[0] << 8) | digest[1]) == tag ? MarkRecord.Parse(recordBytes) : null;
     }
 
-    private static int StreamLength(byte[] carrier) => BinaryPrimitives.ReadUInt16BigEndian(carrier.AsSpan(TagBytes + 2));
+    private static int StreamDescriptor(byte[] carrier) => BinaryPrimitives.ReadUInt16BigEndian(carrier.AsSpan(TagBytes + 2));
 
     private static int RecordTag(byte[] carrier) => BinaryPrimitives.ReadUInt16BigEndian(carrier.AsSpan(TagBytes + 4));
 

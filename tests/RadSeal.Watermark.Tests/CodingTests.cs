@@ -36,7 +36,7 @@ public class CodingTests
     public Property Record_stream_survives_losing_blocks_that_carried_a_fifth(byte[] record, int blocksSeed, int seed)
     {
         var blocks = 4 + Math.Abs(blocksSeed % 300);
-        var layout = RecordStream.For(record.Length);
+        var layout = RecordStream.For(record.Length, 6)!;
         var stream = layout.Encode(record);
         var random = new Random(seed);
         var weights = Enumerable.Range(0, blocks).Select(_ => random.NextDouble() < 0.3 ? 0 : random.NextDouble() * 100).ToArray();
