@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RadSeal.Imaging;
 
 namespace RadSeal.Watermark;
@@ -37,14 +39,19 @@ internal static class BlockCodec
         public int[] Key = [];
         public int[] Position = [];
         public int[] Order = [];
+        public int[] RowKeys = [];
         public readonly int[] Buckets = new int[MaxKey + 1];
         public readonly int[] Starts = new int[MaxKey + 1];
         public int Count;
         public int Placed;
         public int Threshold;
 
-        public void Ensure(int pixels)
+        public void Ensure(int pixels, int width)
         {
+            if (RowKeys.Length < width)
+            {
+                RowKeys = new int[width];
+            }
             if (Key.Length < pixels / 2 + 2)
             {
                 Key = new int[pixels / 2 + 2];
@@ -56,7 +63,8 @@ internal static class BlockCodec
         /// <summary>
         /// Places the pixels of the next complexity classes (counting sort restricted to them, stable, so ties keep
         /// raster order and the decoder rebuilds the same order) until at least <paramref name="want"/> are placed.
-        /// False when every pixel is placed already.
+        /// False when every pixel is placed already. Callers at least double the placed count each time, so the scans
+        /// over the keys stay a small multiple of one pass.
         /// </summary>
         public bool Extend(int want)
         {
@@ -107,10 +115,10 @@ internal static class BlockCodec
         public int Largest;
         public double Squares;
 
-        public void Ensure(int pixels)
+        public void Ensure(int pixels, int width)
         {
-            A.Ensure(pixels);
-            B.Ensure(pixels);
+            A.Ensure(pixels, width);
+            B.Ensure(pixels, width);
         }
 
         public void EnsureBits(int count)
@@ -246,7 +254,7 @@ internal static class BlockCodec
     {
         step = 0;
         var w = b.Width;
-        scratch.Ensure(w * b.Height);
+        scratch.Ensure(w * b.Height, w);
         if (data.Length > MaxDataBytes(b) || b.Height < MinHeight || w < MinWidth)
         {
             return false;
@@ -331,7 +339,7 @@ internal static class BlockCodec
         return false;
     }
 
-    /// <summary>The distortion from the undo log: every changed pixel was logged once with its original value.</summary>
+    /// <summary>The distortion from the undo log: every changed pixel was logged once with its original value (the log is left for the caller).</summary>
     private static void RecordDistortion(ReadOnlySpan<ushort> frame, Scratch scratch)
     {
         long changed = 0;
@@ -350,7 +358,6 @@ internal static class BlockCodec
         scratch.Changed = changed;
         scratch.Largest = largest;
         scratch.Squares = squares;
-        scratch.UndoCount = 0;
     }
 
     /// <summary>
@@ -360,7 +367,7 @@ internal static class BlockCodec
     public static bool TryExtract(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, Scratch scratch, out byte[] data)
     {
         data = [];
-        scratch.Ensure(b.Width * b.Height);
+        scratch.Ensure(b.Width * b.Height, b.Width);
         if (ReadHeader(frame, stride, b) is not { } h || h.DataBytes == 0)
         {
             return false;
@@ -452,8 +459,9 @@ internal static class BlockCodec
 
     /// <summary>
     /// Lists one pass's pixels (parity 0 = cross, 1 = dot) with their complexity key (sum of the six differences between
-    /// the four neighbours), ready for lazy placement. With <paramref name="capacity"/> non-empty, also counts each
-    /// step's expandable pixels; returns the pass's pixels at 0 and at <paramref name="maxValue"/>.
+    /// the four neighbours), ready for lazy placement. With <paramref name="capacity"/> non-empty, also estimates each
+    /// step's expandable pixels and the pixels at 0 and at <paramref name="maxValue"/> (from every fourth pixel: the
+    /// estimate only picks the first step to try and the mirror, both the encoder's choice, recorded in the header).
     /// </summary>
     private static (int Zeros, int Maxima) Prepare(ReadOnlySpan<ushort> frame, int stride, Block b, int parity, int bitsStored, PassOrder pass,
         Span<int> capacity, int maxValue)
@@ -467,25 +475,25 @@ internal static class BlockCodec
         int zeros = 0, maxima = 0;
         var estimate = !capacity.IsEmpty;
         capacity.Clear();
+        var rowKeys = pass.RowKeys.AsSpan(0, b.Width);
         for (var y = 2; y <= b.Height - 3; y++)
         {
             var row = (b.Y + y) * stride + b.X;
+            RowKeys(frame, row, stride, b.Width, shift, rowKeys);
             var x = ((1 + y) & 1) == parity ? 1 : 2;
             for (; x <= b.Width - 2; x += 2)
             {
                 var i = row + x;
-                int n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
-                var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
-                var key = Math.Min(MaxKey, c >> shift);
+                var key = rowKeys[x];
                 positions[count] = i;
                 keys[count] = key;
                 buckets[key]++;
                 count++;
-                if (estimate)
+                if (estimate && (count & 3) == 0)
                 {
-                    int v = frame[i];
-                    zeros += v == 0 ? 1 : 0;
-                    maxima += v == maxValue ? 1 : 0;
+                    int v = frame[i], n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
+                    zeros += v == 0 ? 4 : 0;
+                    maxima += v == maxValue ? 4 : 0;
                     var e = v - ((n + s + west + east) >> 2);
                     var magnitude = e >= 0 ? e + 1 : -e; // e ∈ [−T, T) ⇔ magnitude ≤ T
                     var k = 0;
@@ -495,7 +503,7 @@ internal static class BlockCodec
                     }
                     if (k < Steps.Length)
                     {
-                        capacity[k]++;
+                        capacity[k] += 4;
                     }
                 }
             }
@@ -508,6 +516,44 @@ internal static class BlockCodec
         pass.Placed = 0;
         pass.Threshold = -1;
         return (zeros, maxima);
+    }
+
+    /// <summary>
+    /// Complexity keys of one row's pixels 1..width−2 (both parities: the pass picks its own), 16 at a time where the
+    /// hardware has 256-bit vectors.
+    /// </summary>
+    private static void RowKeys(ReadOnlySpan<ushort> frame, int row, int stride, int width, int shift, Span<int> keys)
+    {
+        var x = 1;
+        if (Vector256.IsHardwareAccelerated && row - stride >= 0 && row + stride + width <= frame.Length)
+        {
+            ref var f = ref MemoryMarshal.GetReference(frame);
+            ref var k = ref MemoryMarshal.GetReference(keys);
+            var limit = Vector256.Create(MaxKey);
+            for (; x + 16 <= width - 1; x += 16)
+            {
+                var i = (nuint)(row + x);
+                var (nl, nh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i - (nuint)stride));
+                var (sl, sh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i + (nuint)stride));
+                var (wl, wh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i - 1));
+                var (el, eh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i + 1));
+                Complexity(nl.AsInt32(), sl.AsInt32(), wl.AsInt32(), el.AsInt32(), shift, limit).StoreUnsafe(ref k, (nuint)x);
+                Complexity(nh.AsInt32(), sh.AsInt32(), wh.AsInt32(), eh.AsInt32(), shift, limit).StoreUnsafe(ref k, (nuint)x + 8);
+            }
+        }
+        for (; x <= width - 2; x++)
+        {
+            var i = row + x;
+            int n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
+            var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
+            keys[x] = Math.Min(MaxKey, c >> shift);
+        }
+    }
+
+    private static Vector256<int> Complexity(Vector256<int> n, Vector256<int> s, Vector256<int> w, Vector256<int> e, int shift, Vector256<int> limit)
+    {
+        var c = Vector256.Abs(n - s) + Vector256.Abs(w - e) + Vector256.Abs(n - w) + Vector256.Abs(w - s) + Vector256.Abs(s - e) + Vector256.Abs(e - n);
+        return Vector256.Min(Vector256.ShiftRightLogical(c, shift), limit);
     }
 
     private static bool TryPasses(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, int mask, int step, int total, Scratch scratch)
@@ -543,7 +589,7 @@ internal static class BlockCodec
         var embedded = 0;
         for (var visited = 0; embedded < wanted; visited++)
         {
-            if (visited == pass.Placed && !pass.Extend(Math.Max(256, visited + 16 * (wanted - embedded))))
+            if (visited == pass.Placed && !pass.Extend(NextWant(pass, visited, wanted - embedded)))
             {
                 break;
             }
@@ -579,13 +625,17 @@ internal static class BlockCodec
         return embedded;
     }
 
+    /// <summary>How far to place next: each placement scans all of the pass's keys, so place generously (an eighth of the pass, then four times as much).</summary>
+    private static int NextWant(PassOrder pass, int visited, int remainingBits) =>
+        Math.Max(Math.Max(4 * visited, pass.Count / 8), Math.Max(4096, visited + 16 * remainingBits));
+
     private static bool DecodePass(Span<ushort> frame, int stride, int step, int maxValue, int mask, LocationMap.Reader lm,
         byte[] bits, int start, int wanted, PassOrder pass, Scratch scratch)
     {
         var extracted = 0;
         for (var v = 0; extracted < wanted; v++)
         {
-            if (v == pass.Placed && !pass.Extend(Math.Max(256, v + 16 * (wanted - extracted))))
+            if (v == pass.Placed && !pass.Extend(NextWant(pass, v, wanted - extracted)))
             {
                 return false;
             }

@@ -88,6 +88,7 @@ internal sealed class MarkPlanner
     private MarkPlan? PlanFor(BlockGrid grid, int carriers, IReadOnlySet<int> excluded)
     {
         var blocks = grid.Blocks;
+        var histograms = Histograms(grid);
         // Parity: the lost blocks' share of the stream plus a margin for rounding across codewords.
         var parity = (int)Math.Ceiling(16 * ((double)LostBlocks(blocks.Count) / carriers + 0.06));
         if (parity > 15 || RecordStream.For(recordLength, Math.Max(1, parity)) is not { } stream)
@@ -95,23 +96,6 @@ internal sealed class MarkPlanner
             return null;
         }
         var streamLength = stream.Length;
-        var histograms = new int[blocks.Count][];
-        for (var i = 0; i < blocks.Count; i++)
-        {
-            histograms[i] = new int[2 * Classes];
-        }
-        foreach (var t in baseGrid.Blocks)
-        {
-            // The block of this grid that holds the tile's top-left corner (blocks are unions of base tiles).
-            var column = Math.Min(grid.Columns - 1, t.X / grid.BlockSize);
-            var row = Math.Min(grid.Rows - 1, t.Y / grid.BlockSize);
-            var target = histograms[(t.Frame * grid.Rows + row) * grid.Columns + column];
-            var source = tiles[t.Index];
-            for (var k = 0; k < target.Length; k++)
-            {
-                target[k] += source[k];
-            }
-        }
         var load = new int[blocks.Count];
         var costs = new double[blocks.Count];
         var limits = new int[blocks.Count];
@@ -155,9 +139,40 @@ internal sealed class MarkPlanner
         return new MarkPlan(grid, stream, carriers, symbols, total / ((double)grid.Width * grid.Height * grid.Frames));
     }
 
+    private readonly Dictionary<int, int[][]> histogramsBySize = [];
+
+    /// <summary>Per block of <paramref name="grid"/>: the sum of its tiles' statistics.</summary>
+    private int[][] Histograms(BlockGrid grid)
+    {
+        if (histogramsBySize.TryGetValue(grid.BlockSize, out var cached))
+        {
+            return cached;
+        }
+        var blocks = grid.Blocks;
+        var histograms = new int[blocks.Count][];
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            histograms[i] = new int[2 * Classes];
+        }
+        foreach (var t in baseGrid.Blocks)
+        {
+            // The block of this grid that holds the tile's top-left corner (blocks are unions of base tiles).
+            var column = Math.Min(grid.Columns - 1, t.X / grid.BlockSize);
+            var row = Math.Min(grid.Rows - 1, t.Y / grid.BlockSize);
+            var target = histograms[(t.Frame * grid.Rows + row) * grid.Columns + column];
+            var source = tiles[t.Index];
+            for (var k = 0; k < target.Length; k++)
+            {
+                target[k] += source[k];
+            }
+        }
+        histogramsBySize[grid.BlockSize] = histograms;
+        return histograms;
+    }
+
     /// <summary>
     /// Per base tile and complexity class: pass-A pixels and "hits" (errors in [−1, 0], which carry a bit at step 1;
-    /// every other row is sampled and counted twice).
+    /// every fourth row is sampled and counted four times).
     /// </summary>
     private static int[][] TileStatistics(ReadOnlySpan<ushort> samples, BlockGrid grid, int bitsStored)
     {
@@ -168,7 +183,7 @@ internal sealed class MarkPlanner
         {
             var counts = new int[2 * Classes];
             var frame = samples.Slice(b.Frame * w * grid.Height, w * grid.Height);
-            for (var y = b.Y + 2; y <= b.Y + b.Height - 3; y += 2)
+            for (var y = b.Y + 2; y <= b.Y + b.Height - 3; y += 4)
             {
                 var x = b.X + 1;
                 for (; x <= b.X + b.Width - 2; x += 2)
@@ -178,8 +193,8 @@ internal sealed class MarkPlanner
                     var c = (Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n)) >> shift;
                     var e = v - ((n + s + west + east) >> 2);
                     var k = Class(c);
-                    counts[2 * k] += 2;
-                    counts[2 * k + 1] += e is 0 or -1 ? 2 : 0;
+                    counts[2 * k] += 4;
+                    counts[2 * k + 1] += e is 0 or -1 ? 4 : 0;
                 }
             }
             tiles[b.Index] = counts;

@@ -79,8 +79,8 @@ public static class Watermarker
         {
             throw new WatermarkException($"No room for the mark: its record ({probe.Length} bytes before parity) does not fit in the blocks of a {width}x{height} image.");
         }
-        var original = samples.ToArray();
         var scratch = new BlockCodec.Scratch();
+        var undo = new UndoLog();
         string? failure = null;
         // The plans are estimates: a block that turns out to have no room for its share of the record (saturated areas)
         // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan.
@@ -90,12 +90,12 @@ public static class Watermarker
             for (var plan = first; plan is not null; plan = planner.Replan(plan, excluded))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, scratch,
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, scratch, undo,
                     cancellationToken, out var statistics, out failure, out var failedBlock))
                 {
                     return statistics!;
                 }
-                original.CopyTo(samples); // leave the caller's pixels as they were
+                undo.Apply(samples); // leave the caller's pixels as they were
                 if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock))
                 {
                     break;
@@ -106,7 +106,7 @@ public static class Watermarker
     }
 
     private static bool TryEmbedPlan(Span<ushort> samples, int width, int height, int bitsStored, bool isSigned, IWatermarkSigner signer,
-        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, BlockCodec.Scratch scratch,
+        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, BlockCodec.Scratch scratch, UndoLog undo,
         CancellationToken cancellationToken, out EmbedStatistics? statistics, out string? failure, out int failedBlock)
     {
         statistics = null;
@@ -164,6 +164,7 @@ public static class Watermarker
                     "its pixels are too noisy or too saturated.";
                 return false;
             }
+            undo.Add(scratch, b.Frame * width * height);
             steps[step] = steps.GetValueOrDefault(step) + 1;
             changed += scratch.Changed;
             largest = Math.Max(largest, scratch.Largest);
@@ -173,6 +174,33 @@ public static class Watermarker
         statistics = new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, payloadBits, record.Length, changed, largest,
             squares / samples.Length, steps);
         return true;
+    }
+
+    /// <summary>The original values of every pixel marking changed, so a failed attempt can be undone without a copy of the image.</summary>
+    private sealed class UndoLog
+    {
+        private readonly List<int> positions = [];
+        private readonly List<ushort> values = [];
+
+        public void Add(BlockCodec.Scratch scratch, int offset)
+        {
+            for (var k = 0; k < scratch.UndoCount; k++)
+            {
+                positions.Add(offset + scratch.UndoPosition[k]);
+                values.Add(scratch.UndoValue[k]);
+            }
+            scratch.UndoCount = 0;
+        }
+
+        public void Apply(Span<ushort> samples)
+        {
+            for (var k = positions.Count - 1; k >= 0; k--)
+            {
+                samples[positions[k]] = values[k];
+            }
+            positions.Clear();
+            values.Clear();
+        }
     }
 
     /// <summary>An IEEE P1363 ECDSA signature is r‖s, each as long as the curve order.</summary>
@@ -255,19 +283,25 @@ public static class Watermarker
         var sizes = BlockGrid.Sizes(image.Width, image.Height);
         BlockGrid? best = null;
         var bestPasses = -1;
+        var bestTried = 1;
         foreach (var size in sizes)
         {
             var grid = BlockGrid.For(image.Width, image.Height, image.Frames, size);
-            var passes = 0;
-            foreach (var b in grid.Blocks)
+            // Up to 256 blocks spread over the grid are enough to tell (a marked grid passes nearly all, another ~1/256).
+            var stride = Math.Max(1, grid.Blocks.Count / 256);
+            int passes = 0, tried = 0;
+            for (var i = 0; i < grid.Blocks.Count; i += stride)
             {
+                var b = grid.Blocks[i];
                 passes += BlockCodec.HeaderPasses(image.Frame(b.Frame), image.Width, b) ? 1 : 0;
+                tried++;
             }
-            // Compare shares, not counts: a finer grid has more blocks, and ~1/256 of unmarked headers pass by chance.
-            if (best is null || (long)passes * best.Blocks.Count > (long)bestPasses * grid.Blocks.Count)
+            // Compare shares, not counts: a finer grid has more blocks.
+            if (best is null || (long)passes * bestTried > (long)bestPasses * tried)
             {
                 best = grid;
                 bestPasses = passes;
+                bestTried = tried;
             }
         }
         return best!;
