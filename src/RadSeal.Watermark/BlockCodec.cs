@@ -36,10 +36,11 @@ internal static class BlockCodec
     /// <summary>One pass's pixels in visiting order (smoothest first), placed lazily: only as far as the pass gets.</summary>
     internal sealed class PassOrder
     {
-        public int[] Key = [];
-        public int[] Position = [];
+        public ushort[] Key = [];
         public int[] Order = [];
         public int[] RowKeys = [];
+        public Block Block;
+        public int Stride, Parity;
         public readonly int[] Buckets = new int[MaxKey + 1];
         public readonly int[] Starts = new int[MaxKey + 1];
         public int Count;
@@ -54,9 +55,7 @@ internal static class BlockCodec
             }
             if (Key.Length < pixels / 2 + 2)
             {
-                Key = new int[pixels / 2 + 2];
-                Position = new int[pixels / 2 + 2];
-                Order = new int[pixels / 2 + 2];
+                Key = new ushort[pixels / 2 + 2];
             }
         }
 
@@ -80,17 +79,26 @@ internal static class BlockCodec
                 Starts[last] = total;
                 total += Buckets[last];
             }
+            if (Order.Length < total)
+            {
+                Array.Resize(ref Order, Math.Min(Count, Math.Max(total, 2 * Order.Length)));
+            }
             var keys = Key.AsSpan(0, Count);
-            var positions = Position.AsSpan(0, Count);
             var order = Order.AsSpan();
             var starts = Starts.AsSpan();
             var low = Threshold;
-            for (var j = 0; j < keys.Length; j++)
+            // The positions are the pass's pixels in raster order, as Prepare listed them.
+            var j = 0;
+            for (var y = 2; y <= Block.Height - 3; y++)
             {
-                var k = keys[j];
-                if (k > low && k <= last)
+                var row = (Block.Y + y) * Stride + Block.X;
+                for (var x = ((1 + y) & 1) == Parity ? 1 : 2; x <= Block.Width - 2; x += 2, j++)
                 {
-                    order[starts[k]++] = positions[j];
+                    var k = keys[j];
+                    if (k > low && k <= last)
+                    {
+                        order[starts[k]++] = row + x;
+                    }
                 }
             }
             Placed = total;
@@ -467,7 +475,9 @@ internal static class BlockCodec
         Span<int> capacity, int maxValue)
     {
         var keys = pass.Key.AsSpan();
-        var positions = pass.Position.AsSpan();
+        pass.Block = b;
+        pass.Stride = stride;
+        pass.Parity = parity;
         var buckets = pass.Buckets.AsSpan();
         buckets.Clear();
         var count = 0;
@@ -485,8 +495,7 @@ internal static class BlockCodec
             {
                 var i = row + x;
                 var key = rowKeys[x];
-                positions[count] = i;
-                keys[count] = key;
+                keys[count] = (ushort)key;
                 buckets[key]++;
                 count++;
                 if (estimate && (count & 3) == 0)

@@ -115,6 +115,7 @@ public static class Watermarker
         var maxValue = (1 << bitsStored) - 1;
         var grid = plan.Grid;
         var stream = plan.Stream;
+        scratch.Ensure(grid.Blocks.Max(b => b.Width * b.Height), grid.Blocks.Max(b => b.Width));
         var key = MarkRecord.BlockKey(grid, bitsStored, identityHash, certificate);
         var leaves = new byte[grid.Blocks.Count][];
         var tags = new byte[grid.Blocks.Count][];
@@ -313,6 +314,7 @@ public static class Watermarker
         var restored = image.Samples.ToArray();
         var data = new byte[]?[grid.Blocks.Count];
         var scratch = new BlockCodec.Scratch();
+        scratch.Ensure(grid.Blocks.Max(b => b.Width * b.Height), grid.Blocks.Max(b => b.Width));
         var readable = 0;
         var frameLength = image.Width * image.Height;
         foreach (var b in grid.Blocks)
