@@ -39,8 +39,9 @@ internal static class BlockCodec
         public ushort[] Key = [];
         public int[] Order = [];
         public int[] RowKeys = [];
+        public int[] RowStart = [];
         public Block Block;
-        public int Stride, Parity;
+        public int Stride, Parity, Shift;
         public readonly int[] Buckets = new int[MaxKey + 1];
         public readonly int[] Starts = new int[MaxKey + 1];
         public int Count;
@@ -53,9 +54,60 @@ internal static class BlockCodec
             {
                 RowKeys = new int[width];
             }
+            if (RowStart.Length < pixels / Math.Max(1, width) + 1)
+            {
+                RowStart = new int[pixels / Math.Max(1, width) + 1];
+            }
             if (Key.Length < pixels / 2 + 2)
             {
                 Key = new ushort[pixels / 2 + 2];
+            }
+        }
+
+        /// <summary>Forgets any placement (the keys stay).</summary>
+        public void Reset()
+        {
+            Placed = 0;
+            Threshold = -1;
+        }
+
+        /// <summary>
+        /// Recomputes the keys of this pass's pixels next to <paramref name="modified"/> (pixels of the other pass that
+        /// were just changed): the only keys that can have changed, as a key depends on the four neighbours only.
+        /// </summary>
+        public void FixUp(ReadOnlySpan<ushort> frame, ReadOnlySpan<int> modified)
+        {
+            var origin = Block.Y * Stride + Block.X;
+            foreach (var i in modified)
+            {
+                FixOne(frame, i - 1, origin);
+                FixOne(frame, i + 1, origin);
+                FixOne(frame, i - Stride, origin);
+                FixOne(frame, i + Stride, origin);
+            }
+        }
+
+        private void FixOne(ReadOnlySpan<ushort> frame, int i, int origin)
+        {
+            var relative = i - origin;
+            if (relative < 0)
+            {
+                return;
+            }
+            int y = relative / Stride, x = relative % Stride;
+            if (y < 2 || y > Block.Height - 3 || x < 1 || x > Block.Width - 2 || ((x + y) & 1) != Parity)
+            {
+                return;
+            }
+            var j = RowStart[y] + (x - (((1 + y) & 1) == Parity ? 1 : 2)) / 2;
+            int n = frame[i - Stride], s = frame[i + Stride], west = frame[i - 1], east = frame[i + 1];
+            var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
+            var key = (ushort)Math.Min(MaxKey, c >> Shift);
+            if (key != Key[j])
+            {
+                Buckets[Key[j]]--;
+                Buckets[key]++;
+                Key[j] = key;
             }
         }
 
@@ -286,7 +338,7 @@ internal static class BlockCodec
         // Pass A's order does not depend on the step or on mirroring (complexity is a sum of differences), so it is
         // computed once; the same loop counts the saturated pixels and estimates each step's room.
         Span<int> capacity = stackalloc int[Steps.Length];
-        var (zeros, maxima) = Prepare(frame, stride, b, 0, bitsStored, scratch.A, capacity, maxValue);
+        var (zeros, maxima) = Prepare(frame, stride, b, 0, bitsStored, scratch.A, capacity, maxValue, scratch.B);
         var mask = maxima > zeros ? maxValue : 0;
         scratch.UndoCount = 0;
         for (var s = 0; s < Steps.Length; s++)
@@ -309,13 +361,13 @@ internal static class BlockCodec
                 }
                 if (!TryPasses(frame, stride, b, maxValue, bitsStored, mask, Steps[s], dataBits + headerBits, scratch))
                 {
-                    scratch.Undo(frame);
+                    UndoAttempt(frame, scratch);
                     break; // this step has too little room; try the next one
                 }
                 var lm = LocationMap.Encode(scratch.LocationEntries.AsSpan(0, scratch.LocationCount));
                 if (lm.Count > lmGuess)
                 {
-                    scratch.Undo(frame);
+                    UndoAttempt(frame, scratch);
                     lmGuess = lm.Count + 8; // a little slack (the reader ignores padding), so one retry is enough
                     continue;
                 }
@@ -345,6 +397,14 @@ internal static class BlockCodec
             }
         }
         return false;
+    }
+
+    /// <summary>Undoes an attempt and puts pass B's keys back as they were on the unmarked block (pass A's never change).</summary>
+    private static void UndoAttempt(Span<ushort> frame, Scratch scratch)
+    {
+        var modified = scratch.UndoPosition.AsSpan(0, scratch.UndoCount).ToArray();
+        scratch.Undo(frame);
+        scratch.B.FixUp(frame, modified);
     }
 
     /// <summary>The distortion from the undo log: every changed pixel was logged once with its original value (the log is left for the caller).</summary>
@@ -391,13 +451,13 @@ internal static class BlockCodec
         scratch.UndoCount = 0;
         var lm = new LocationMap.Reader(h.Bits, h.LmStart, h.LmBits);
         // The decoder runs pass B first; pass A's bits come first in the payload.
-        Prepare(frame, stride, b, 1, bitsStored, scratch.B, [], maxValue);
+        Prepare(frame, stride, b, 1, bitsStored, scratch.B, [], maxValue, scratch.A);
         if (!DecodePass(frame, stride, step, maxValue, mask, lm, scratch.Bits, half, total - half, scratch.B, scratch))
         {
             scratch.Undo(frame);
             return false;
         }
-        Prepare(frame, stride, b, 0, bitsStored, scratch.A, [], maxValue);
+        scratch.A.FixUp(frame, scratch.UndoPosition.AsSpan(0, scratch.UndoCount));
         if (!DecodePass(frame, stride, step, maxValue, mask, lm, scratch.Bits, 0, half, scratch.A, scratch))
         {
             scratch.Undo(frame);
@@ -472,16 +532,19 @@ internal static class BlockCodec
     /// estimate only picks the first step to try and the mirror, both the encoder's choice, recorded in the header).
     /// </summary>
     private static (int Zeros, int Maxima) Prepare(ReadOnlySpan<ushort> frame, int stride, Block b, int parity, int bitsStored, PassOrder pass,
-        Span<int> capacity, int maxValue)
+        Span<int> capacity, int maxValue, PassOrder other)
     {
-        var keys = pass.Key.AsSpan();
-        pass.Block = b;
-        pass.Stride = stride;
-        pass.Parity = parity;
-        var buckets = pass.Buckets.AsSpan();
-        buckets.Clear();
-        var count = 0;
         var shift = Math.Max(0, bitsStored - 10);
+        foreach (var (p, q) in new[] { (pass, parity), (other, 1 - parity) })
+        {
+            p.Block = b;
+            p.Stride = stride;
+            p.Parity = q;
+            p.Shift = shift;
+            p.Buckets.AsSpan().Clear();
+            p.Count = 0;
+            p.Reset();
+        }
         int zeros = 0, maxima = 0;
         var estimate = !capacity.IsEmpty;
         capacity.Clear();
@@ -490,16 +553,31 @@ internal static class BlockCodec
         {
             var row = (b.Y + y) * stride + b.X;
             RowKeys(frame, row, stride, b.Width, shift, rowKeys);
-            var x = ((1 + y) & 1) == parity ? 1 : 2;
-            for (; x <= b.Width - 2; x += 2)
+            // The other pass's keys from the same row (they are fixed up later where this pass changes pixels).
+            other.RowStart[y] = other.Count;
+            var otherKeys = other.Key.AsSpan();
+            var otherBuckets = other.Buckets.AsSpan();
+            var otherCount = other.Count;
+            for (var x = ((1 + y) & 1) == other.Parity ? 1 : 2; x <= b.Width - 2; x += 2)
             {
-                var i = row + x;
+                var key = rowKeys[x];
+                otherKeys[otherCount++] = (ushort)key;
+                otherBuckets[key]++;
+            }
+            other.Count = otherCount;
+            pass.RowStart[y] = pass.Count;
+            var keys = pass.Key.AsSpan();
+            var buckets = pass.Buckets.AsSpan();
+            var count = pass.Count;
+            for (var x = ((1 + y) & 1) == parity ? 1 : 2; x <= b.Width - 2; x += 2)
+            {
                 var key = rowKeys[x];
                 keys[count] = (ushort)key;
                 buckets[key]++;
                 count++;
                 if (estimate && (count & 3) == 0)
                 {
+                    var i = row + x;
                     int v = frame[i], n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
                     zeros += v == 0 ? 4 : 0;
                     maxima += v == maxValue ? 4 : 0;
@@ -516,14 +594,12 @@ internal static class BlockCodec
                     }
                 }
             }
+            pass.Count = count;
         }
         for (var k = 1; k < capacity.Length; k++)
         {
             capacity[k] += capacity[k - 1];
         }
-        pass.Count = count;
-        pass.Placed = 0;
-        pass.Threshold = -1;
         return (zeros, maxima);
     }
 
@@ -574,7 +650,8 @@ internal static class BlockCodec
             return false;
         }
         var entriesA = scratch.LocationCount;
-        Prepare(frame, stride, b, 1, bitsStored, scratch.B, [], maxValue);
+        scratch.B.FixUp(frame, scratch.UndoPosition.AsSpan(0, scratch.UndoCount));
+        scratch.B.Reset();
         if (EmbedPass(frame, stride, step, maxValue, mask, scratch, scratch.B, half, total - half) < total - half)
         {
             return false;
