@@ -28,6 +28,15 @@ internal sealed class BitList
         }
     }
 
+    /// <summary>Overwrites <paramref name="width"/> bits at <paramref name="start"/> with a number (most significant first).</summary>
+    public void SetNumber(int start, int width, long value)
+    {
+        for (var i = 0; i < width; i++)
+        {
+            bits[start + i] = (byte)((value >> (width - 1 - i)) & 1);
+        }
+    }
+
     public void AddBytes(ReadOnlySpan<byte> bytes)
     {
         foreach (var b in bytes)
@@ -94,21 +103,22 @@ internal sealed class BitList
 /// </summary>
 internal static class LocationMap
 {
-    public static BitList Encode(IReadOnlyList<bool> entries)
+    /// <summary>Encodes the answers (1 = left alone, 0 = marked).</summary>
+    public static BitList Encode(ReadOnlySpan<byte> entries)
     {
         var output = new BitList(64);
-        var symbol = true;
+        byte symbol = 1;
         var i = 0;
-        while (i < entries.Count)
+        while (i < entries.Length)
         {
             var run = 0;
-            while (i < entries.Count && entries[i] == symbol)
+            while (i < entries.Length && entries[i] == symbol)
             {
                 run++;
                 i++;
             }
             Gamma(output, run + 1);
-            symbol = !symbol;
+            symbol ^= 1;
         }
         return output;
     }

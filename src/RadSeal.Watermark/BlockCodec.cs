@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RadSeal.Imaging;
 
 namespace RadSeal.Watermark;
@@ -18,146 +20,378 @@ public readonly record struct Block(int Frame, int Index, int X, int Y, int Widt
 /// <item>Overflow/underflow: a pixel that could leave 0..max is left alone; where the decoder cannot tell such a pixel
 /// from a marked one, a compressed location map says which it was. A block whose brighter end is the saturated one is
 /// mirrored first (v → max−v), so burned-out or collimated areas land on the harmless side.</item>
-/// <item>Side information (step, mirror flag, pixel counts, location map, CRC) sits in the least significant bits of the
-/// block's first and last rows, which no prediction uses; their original bits travel in the payload.</item>
+/// <item>Side information (step, mirror flag, payload length, location map, CRC) sits in the least significant bits of the
+/// block's first and last rows, which no prediction uses; their original bits travel in the payload. The decoder knows
+/// the payload length, so it stops each pass after the pixel that gave its last bit: no pixel counts are stored.</item>
 /// </list>
 /// The block's pixels are the only input to extraction, which is what lets tampering be localised to blocks.
 /// </summary>
 internal static class BlockCodec
 {
     private static readonly int[] Steps = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
-    private const int CrcBits = 8, StepBits = 4, MirrorBits = 1, PayloadCrcBits = 16;
+    private const int CrcBits = 8, MirrorBits = 1, PayloadCrcBits = 16, MaxKey = 4095;
 
     public const int MinWidth = 4, MinHeight = 6;
 
-    /// <summary>Scratch buffers reused across blocks so embedding a large image allocates almost nothing per block.</summary>
+    /// <summary>One pass's pixels in visiting order (smoothest first), placed lazily: only as far as the pass gets.</summary>
+    internal sealed class PassOrder
+    {
+        public ushort[] Key = [];
+        public int[] Order = [];
+        public int[] RowKeys = [];
+        public int[] RowStart = [];
+        public Block Block;
+        public int Stride, Parity, Shift;
+        public readonly int[] Buckets = new int[MaxKey + 1];
+        public readonly int[] Starts = new int[MaxKey + 1];
+        public int Count;
+        public int Placed;
+        public int Threshold;
+
+        public void Ensure(int pixels, int width)
+        {
+            if (RowKeys.Length < width)
+            {
+                RowKeys = new int[width];
+            }
+            if (RowStart.Length < pixels / Math.Max(1, width) + 1)
+            {
+                RowStart = new int[pixels / Math.Max(1, width) + 1];
+            }
+            if (Key.Length < pixels / 2 + 2)
+            {
+                Key = new ushort[pixels / 2 + 2];
+            }
+        }
+
+        /// <summary>Forgets any placement (the keys stay).</summary>
+        public void Reset()
+        {
+            Placed = 0;
+            Threshold = -1;
+        }
+
+        /// <summary>
+        /// Recomputes the keys of this pass's pixels next to <paramref name="modified"/> (pixels of the other pass that
+        /// were just changed): the only keys that can have changed, as a key depends on the four neighbours only.
+        /// </summary>
+        public void FixUp(ReadOnlySpan<ushort> frame, ReadOnlySpan<int> modified)
+        {
+            var origin = Block.Y * Stride + Block.X;
+            foreach (var i in modified)
+            {
+                FixOne(frame, i - 1, origin);
+                FixOne(frame, i + 1, origin);
+                FixOne(frame, i - Stride, origin);
+                FixOne(frame, i + Stride, origin);
+            }
+        }
+
+        private void FixOne(ReadOnlySpan<ushort> frame, int i, int origin)
+        {
+            var relative = i - origin;
+            if (relative < 0)
+            {
+                return;
+            }
+            int y = relative / Stride, x = relative % Stride;
+            if (y < 2 || y > Block.Height - 3 || x < 1 || x > Block.Width - 2 || ((x + y) & 1) != Parity)
+            {
+                return;
+            }
+            var j = RowStart[y] + (x - (((1 + y) & 1) == Parity ? 1 : 2)) / 2;
+            int n = frame[i - Stride], s = frame[i + Stride], west = frame[i - 1], east = frame[i + 1];
+            var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
+            var key = (ushort)Math.Min(MaxKey, c >> Shift);
+            if (key != Key[j])
+            {
+                Buckets[Key[j]]--;
+                Buckets[key]++;
+                Key[j] = key;
+            }
+        }
+
+        /// <summary>
+        /// Places the pixels of the next complexity classes (counting sort restricted to them, stable, so ties keep
+        /// raster order and the decoder rebuilds the same order) until at least <paramref name="want"/> are placed.
+        /// False when every pixel is placed already. Callers at least double the placed count each time, so the scans
+        /// over the keys stay a small multiple of one pass.
+        /// </summary>
+        public bool Extend(int want)
+        {
+            if (Placed >= Count)
+            {
+                return false;
+            }
+            var last = Threshold;
+            var total = Placed;
+            while (last < MaxKey && (total < want || total == Placed))
+            {
+                last++;
+                Starts[last] = total;
+                total += Buckets[last];
+            }
+            if (Order.Length < total)
+            {
+                Array.Resize(ref Order, Math.Min(Count, Math.Max(total, 2 * Order.Length)));
+            }
+            var keys = Key.AsSpan(0, Count);
+            var order = Order.AsSpan();
+            var starts = Starts.AsSpan();
+            var low = Threshold;
+            // The positions are the pass's pixels in raster order, as Prepare listed them.
+            var j = 0;
+            for (var y = 2; y <= Block.Height - 3; y++)
+            {
+                var row = (Block.Y + y) * Stride + Block.X;
+                for (var x = ((1 + y) & 1) == Parity ? 1 : 2; x <= Block.Width - 2; x += 2, j++)
+                {
+                    var k = keys[j];
+                    if (k > low && k <= last)
+                    {
+                        order[starts[k]++] = row + x;
+                    }
+                }
+            }
+            Placed = total;
+            Threshold = last;
+            return true;
+        }
+    }
+
+    /// <summary>Scratch buffers reused across blocks so marking a large image allocates almost nothing per block.</summary>
     internal sealed class Scratch
     {
-        public int[] Work = [];
-        public int[] Position = [];
-        public int[] Prediction = [];
-        public int[] Key = [];
-        public int[] Order = [];
-        public int[] Buckets = new int[4097];
-        public int[] Original = [];
-        public int[] Histogram = new int[2 * 4096 + 1];
+        public readonly PassOrder A = new(), B = new();
+        public byte[] Bits = new byte[1024];
+        public byte[] LocationEntries = new byte[256];
+        public int LocationCount;
+        public int[] UndoPosition = new int[1024];
+        public ushort[] UndoValue = new ushort[1024];
+        public int UndoCount;
 
-        public void Ensure(int pixels)
+        /// <summary>Distortion of the last embedded block: pixels changed, largest change, sum of squared changes.</summary>
+        public long Changed;
+        public int Largest;
+        public double Squares;
+
+        public void Ensure(int pixels, int width)
         {
-            if (Work.Length < pixels)
+            A.Ensure(pixels, width);
+            B.Ensure(pixels, width);
+        }
+
+        public void EnsureBits(int count)
+        {
+            if (Bits.Length < count)
             {
-                Work = new int[pixels];
-                Original = new int[pixels];
-                Position = new int[pixels / 2 + 2];
-                Prediction = new int[pixels / 2 + 2];
-                Key = new int[pixels / 2 + 2];
-                Order = new int[pixels / 2 + 2];
+                Bits = new byte[Math.Max(count, 2 * Bits.Length)];
             }
+        }
+
+        public void AddLocation(bool leftAlone)
+        {
+            if (LocationCount == LocationEntries.Length)
+            {
+                Array.Resize(ref LocationEntries, 2 * LocationEntries.Length);
+            }
+            LocationEntries[LocationCount++] = leftAlone ? (byte)1 : (byte)0;
+        }
+
+        /// <summary>Writes a pixel, remembering what it was.</summary>
+        public void Set(Span<ushort> frame, int i, int value)
+        {
+            if (UndoCount == UndoPosition.Length)
+            {
+                Array.Resize(ref UndoPosition, 2 * UndoCount);
+                Array.Resize(ref UndoValue, 2 * UndoCount);
+            }
+            UndoPosition[UndoCount] = i;
+            UndoValue[UndoCount++] = frame[i];
+            frame[i] = (ushort)value;
+        }
+
+        public void Undo(Span<ushort> frame)
+        {
+            for (var k = UndoCount - 1; k >= 0; k--)
+            {
+                frame[UndoPosition[k]] = UndoValue[k];
+            }
+            UndoCount = 0;
         }
     }
 
     private static int RegionPixels(Block b) => Math.Max(0, b.Height - 4) * Math.Max(0, b.Width - 2);
 
-    private static int CountWidth(Block b) => BitList.WidthFor(RegionPixels(b) / 2 + 1);
+    /// <summary>The most payload bytes a block of this shape can be asked to carry.</summary>
+    public static int MaxDataBytes(Block b) => RegionPixels(b) / 8;
 
-    private static int LmLengthWidth(Block b) => BitList.WidthFor(2 * b.Width);
+    private static int GammaBits(int value) => 2 * BitList.WidthFor(value) - 1;
 
-    private static int FixedHeaderBits(Block b) => CrcBits + StepBits + MirrorBits + 2 * CountWidth(b) + LmLengthWidth(b);
+    /// <summary>
+    /// Header bits: CRC-8 | γ(step index + 1) | mirror | γ(payload bytes) | γ(location-map bits + 1) | location map, where γ
+    /// is the Elias-gamma code (small values, the usual case, take a few bits: the header's LSBs travel in the payload too).
+    /// </summary>
+    public static int HeaderBits(int stepIndex, int dataBytes, int lmBits) =>
+        CrcBits + GammaBits(stepIndex + 1) + MirrorBits + GammaBits(dataBytes) + GammaBits(lmBits + 1) + lmBits;
 
-    /// <summary>Embeds <paramref name="data"/> in the block; false when it does not fit at any step.</summary>
+    /// <summary>Payload bits a block spends beyond its data bytes at step 1: the payload CRC and the header (written once, its LSBs carried once).</summary>
+    public static int OverheadBits(int dataBytes) => PayloadCrcBits + 2 * HeaderBits(0, dataBytes, 0);
+
+    private readonly record struct Header(int StepIndex, bool Mirror, int DataBytes, int LmStart, int LmBits, BitList Bits);
+
+    /// <summary>Reads and checks the header from the LSBs of the block's first and last rows; null when it does not check out.</summary>
+    private static Header? ReadHeader(ReadOnlySpan<ushort> frame, int stride, Block b)
+    {
+        var capacity = 2 * b.Width;
+        if (b.Height < MinHeight || b.Width < MinWidth || capacity < CrcBits + 8)
+        {
+            return null;
+        }
+        var bits = new BitList(capacity);
+        for (var i = 0; i < capacity; i++)
+        {
+            var offset = HeaderOffset(b, i);
+            bits.Add(frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width] & 1);
+        }
+        var position = CrcBits;
+        if (!TryGamma(bits, ref position, out var step) || step > Steps.Length || position + MirrorBits > capacity)
+        {
+            return null;
+        }
+        var mirror = bits[position++] == 1;
+        if (!TryGamma(bits, ref position, out var dataBytes) || dataBytes > MaxDataBytes(b) || !TryGamma(bits, ref position, out var lmPlusOne)
+            || position + lmPlusOne - 1 > capacity)
+        {
+            return null;
+        }
+        var length = position + lmPlusOne - 1;
+        var used = new BitList(length);
+        used.AddRange(bits, 0, length);
+        if (HeaderCrc(b, used) != (int)used.ReadNumber(0, CrcBits))
+        {
+            return null;
+        }
+        return new Header(step - 1, mirror, dataBytes, position, lmPlusOne - 1, used);
+    }
+
+    private static bool TryGamma(BitList bits, ref int position, out int value)
+    {
+        value = 0;
+        var zeros = 0;
+        while (position < bits.Count && bits[position] == 0)
+        {
+            zeros++;
+            position++;
+            if (zeros > 24)
+            {
+                return false;
+            }
+        }
+        if (position + zeros + 1 > bits.Count)
+        {
+            return false;
+        }
+        value = (int)bits.ReadNumber(position, zeros + 1);
+        position += zeros + 1;
+        return true;
+    }
+
+    private static void AddGamma(BitList bits, int value)
+    {
+        var width = BitList.WidthFor(value) - 1;
+        bits.AddNumber(0, width);
+        bits.AddNumber(value, width + 1);
+    }
+
+    /// <summary>
+    /// Embeds <paramref name="data"/> in the block, in place; false (pixels untouched) when it does not fit at any step.
+    /// The block's distortion is left in the scratch. A mirrored block is handled as v XOR max (= max − v on 0..max),
+    /// so no copy of the block is made.
+    /// </summary>
     public static bool TryEmbed(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, ReadOnlySpan<byte> data,
         Scratch scratch, out int step)
     {
         step = 0;
-        var pixels = b.Width * b.Height;
-        scratch.Ensure(pixels);
-        var zeros = 0;
-        var maxima = 0;
-        for (var y = 0; y < b.Height; y++)
+        var w = b.Width;
+        scratch.Ensure(w * b.Height, w);
+        if (data.Length > MaxDataBytes(b) || b.Height < MinHeight || w < MinWidth)
         {
-            var row = frame.Slice((b.Y + y) * stride + b.X, b.Width);
-            for (var x = 0; x < b.Width; x++)
+            return false;
+        }
+        var headerCapacity = 2 * w;
+        var dataBits = data.Length * 8 + PayloadCrcBits;
+        scratch.EnsureBits(dataBits + headerCapacity);
+        var bits = scratch.Bits;
+        for (var i = 0; i < data.Length; i++)
+        {
+            for (var k = 0; k < 8; k++)
             {
-                int v = row[x];
-                scratch.Original[y * b.Width + x] = v;
-                zeros += v == 0 ? 1 : 0;
-                maxima += v == maxValue ? 1 : 0;
+                bits[8 * i + k] = (byte)((data[i] >> (7 - k)) & 1);
             }
         }
-        var mirror = maxima > zeros;
-        var payload = new BitList(data.Length * 8 + 256);
-        payload.AddBytes(data);
-        payload.AddNumber(PayloadCrc(b.Index, data), PayloadCrcBits);
-        var dataBits = payload.Count;
-        var fixedBits = FixedHeaderBits(b);
-        var headerCapacity = 2 * b.Width;
-        var needed = dataBits + fixedBits;
-        var estimate = EstimateCapacities(b, maxValue, bitsStored, mirror, scratch);
+        var crc = PayloadCrc(b.Index, data);
+        for (var k = 0; k < PayloadCrcBits; k++)
+        {
+            bits[data.Length * 8 + k] = (byte)((crc >> (PayloadCrcBits - 1 - k)) & 1);
+        }
+        // Pass A's order does not depend on the step or on mirroring (complexity is a sum of differences), so it is
+        // computed once; the same loop counts the saturated pixels and estimates each step's room.
+        Span<int> capacity = stackalloc int[Steps.Length];
+        var (zeros, maxima) = Prepare(frame, stride, b, 0, bitsStored, scratch.A, capacity, maxValue, scratch.B);
+        var mask = maxima > zeros ? maxValue : 0;
+        scratch.UndoCount = 0;
         for (var s = 0; s < Steps.Length; s++)
         {
-            if (estimate[s] < needed * 0.9 && s < Steps.Length - 1)
+            if (2 * capacity[s] < (dataBits + HeaderBits(s, data.Length, 0)) * 0.9 && s < Steps.Length - 1)
             {
                 continue;
             }
             var lmGuess = 0;
-            for (var attempt = 0; attempt < 6; attempt++)
+            for (var attempt = 0; attempt < 4; attempt++)
             {
-                var headerBits = fixedBits + lmGuess;
+                var headerBits = HeaderBits(s, data.Length, lmGuess);
                 if (headerBits > headerCapacity)
                 {
                     break;
                 }
-                var bits = new BitList(dataBits + headerBits);
-                bits.AddRange(payload, 0, dataBits);
                 for (var i = 0; i < headerBits; i++)
                 {
-                    bits.Add(scratch.Original[HeaderOffset(b, i)] & 1);
+                    bits[dataBits + i] = (byte)(frame[HeaderIndex(b, stride, i)] & 1);
                 }
-                var result = TryPasses(b, maxValue, bitsStored, mirror, Steps[s], bits, scratch);
-                if (result is null)
+                if (!TryPasses(frame, stride, b, maxValue, bitsStored, mask, Steps[s], dataBits + headerBits, scratch))
                 {
+                    UndoAttempt(frame, scratch);
                     break; // this step has too little room; try the next one
                 }
-                var (k1, k2, lm) = result.Value;
+                var lm = LocationMap.Encode(scratch.LocationEntries.AsSpan(0, scratch.LocationCount));
                 if (lm.Count > lmGuess)
                 {
-                    lmGuess = lm.Count;
+                    UndoAttempt(frame, scratch);
+                    lmGuess = lm.Count + 8; // a little slack (the reader ignores padding), so one retry is enough
                     continue;
                 }
-                // Fits: un-mirror, write back, then the header into the LSBs of the first and last rows.
                 var header = new BitList(headerBits);
                 header.AddNumber(0, CrcBits);
-                header.AddNumber(s, StepBits);
-                header.AddNumber(mirror ? 1 : 0, MirrorBits);
-                header.AddNumber(k1, CountWidth(b));
-                header.AddNumber(k2, CountWidth(b));
-                header.AddNumber(lmGuess, LmLengthWidth(b));
+                AddGamma(header, s + 1);
+                header.AddNumber(mask != 0 ? 1 : 0, MirrorBits);
+                AddGamma(header, data.Length);
+                AddGamma(header, lmGuess + 1);
                 header.AddRange(lm);
                 while (header.Count < headerBits)
                 {
                     header.Add(0);
                 }
-                var crc = HeaderCrc(b.Index, header);
-                for (var i = 0; i < CrcBits; i++)
+                header.SetNumber(0, CrcBits, HeaderCrc(b, header));
+                for (var i = 0; i < header.Count; i++)
                 {
-                    header = SetBit(header, i, (crc >> (CrcBits - 1 - i)) & 1);
-                }
-                var work = scratch.Work;
-                for (var y = 0; y < b.Height; y++)
-                {
-                    var row = frame.Slice((b.Y + y) * stride + b.X, b.Width);
-                    for (var x = 0; x < b.Width; x++)
+                    var index = HeaderIndex(b, stride, i);
+                    if ((frame[index] & 1) != header[i])
                     {
-                        var v = work[y * b.Width + x];
-                        row[x] = (ushort)(mirror ? maxValue - v : v);
+                        scratch.Set(frame, index, frame[index] ^ 1);
                     }
                 }
-                for (var i = 0; i < headerBits; i++)
-                {
-                    var offset = HeaderOffset(b, i);
-                    ref var pixel = ref frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width];
-                    pixel = (ushort)((pixel & ~1) | header[i]);
-                }
+                RecordDistortion(frame, scratch);
                 step = Steps[s];
                 return true;
             }
@@ -165,112 +399,122 @@ internal static class BlockCodec
         return false;
     }
 
-    /// <summary>Reads the block: its data and, in <paramref name="restored"/> (Width×Height), the original pixels. False when the block carries no readable mark.</summary>
-    public static bool TryExtract(ReadOnlySpan<ushort> frame, int stride, Block b, int maxValue, int bitsStored, Scratch scratch,
-        Span<ushort> restored, out byte[] data)
+    /// <summary>Undoes an attempt and puts pass B's keys back as they were on the unmarked block (pass A's never change).</summary>
+    private static void UndoAttempt(Span<ushort> frame, Scratch scratch)
+    {
+        var modified = scratch.UndoPosition.AsSpan(0, scratch.UndoCount).ToArray();
+        scratch.Undo(frame);
+        scratch.B.FixUp(frame, modified);
+    }
+
+    /// <summary>The distortion from the undo log: every changed pixel was logged once with its original value (the log is left for the caller).</summary>
+    private static void RecordDistortion(ReadOnlySpan<ushort> frame, Scratch scratch)
+    {
+        long changed = 0;
+        var largest = 0;
+        double squares = 0;
+        for (var k = 0; k < scratch.UndoCount; k++)
+        {
+            var d = frame[scratch.UndoPosition[k]] - scratch.UndoValue[k];
+            if (d != 0)
+            {
+                changed++;
+                largest = Math.Max(largest, Math.Abs(d));
+                squares += (double)d * d;
+            }
+        }
+        scratch.Changed = changed;
+        scratch.Largest = largest;
+        scratch.Squares = squares;
+    }
+
+    /// <summary>
+    /// Reads the block and restores its original pixels in place (<paramref name="frame"/> is a copy the caller owns).
+    /// False, with the pixels as they were, when the block carries no readable mark.
+    /// </summary>
+    public static bool TryExtract(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, Scratch scratch, out byte[] data)
     {
         data = [];
-        var pixels = b.Width * b.Height;
-        scratch.Ensure(pixels);
-        var fixedBits = FixedHeaderBits(b);
-        var headerCapacity = 2 * b.Width;
-        if (fixedBits > headerCapacity)
+        scratch.Ensure(b.Width * b.Height, b.Width);
+        if (ReadHeader(frame, stride, b) is not { } h || h.DataBytes == 0)
         {
             return false;
         }
-        var header = new BitList(headerCapacity);
-        for (var i = 0; i < headerCapacity; i++)
+        var mask = h.Mirror ? maxValue : 0;
+        var dataBytes = h.DataBytes;
+        var headerBits = h.Bits.Count;
+        var step = Steps[h.StepIndex];
+        var dataBits = dataBytes * 8 + PayloadCrcBits;
+        var total = dataBits + headerBits;
+        var half = (total + 1) / 2;
+        scratch.EnsureBits(total);
+        scratch.UndoCount = 0;
+        var lm = new LocationMap.Reader(h.Bits, h.LmStart, h.LmBits);
+        // The decoder runs pass B first; pass A's bits come first in the payload.
+        Prepare(frame, stride, b, 1, bitsStored, scratch.B, [], maxValue, scratch.A);
+        if (!DecodePass(frame, stride, step, maxValue, mask, lm, scratch.Bits, half, total - half, scratch.B, scratch))
         {
-            var offset = HeaderOffset(b, i);
-            header.Add(frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width] & 1);
-        }
-        var position = CrcBits;
-        var stepIndex = (int)header.ReadNumber(position, StepBits);
-        position += StepBits;
-        var mirror = header.ReadNumber(position, MirrorBits) == 1;
-        position += MirrorBits;
-        var k1 = (int)header.ReadNumber(position, CountWidth(b));
-        position += CountWidth(b);
-        var k2 = (int)header.ReadNumber(position, CountWidth(b));
-        position += CountWidth(b);
-        var lmLength = (int)header.ReadNumber(position, LmLengthWidth(b));
-        position += LmLengthWidth(b);
-        if (fixedBits + lmLength > headerCapacity)
-        {
+            scratch.Undo(frame);
             return false;
         }
-        var headerBits = fixedBits + lmLength;
-        var trimmed = new BitList(headerBits);
-        trimmed.AddRange(header, 0, headerBits);
-        if (HeaderCrc(b.Index, trimmed) != (int)header.ReadNumber(0, CrcBits))
+        scratch.A.FixUp(frame, scratch.UndoPosition.AsSpan(0, scratch.UndoCount));
+        if (!DecodePass(frame, stride, step, maxValue, mask, lm, scratch.Bits, 0, half, scratch.A, scratch))
         {
+            scratch.Undo(frame);
             return false;
         }
-        var work = scratch.Work;
-        for (var y = 0; y < b.Height; y++)
+        var bits = scratch.Bits;
+        var bytes = new byte[dataBytes];
+        for (var i = 0; i < dataBytes; i++)
         {
-            var row = frame.Slice((b.Y + y) * stride + b.X, b.Width);
-            for (var x = 0; x < b.Width; x++)
+            var value = 0;
+            for (var k = 0; k < 8; k++)
             {
-                work[y * b.Width + x] = mirror ? maxValue - row[x] : row[x];
+                value = (value << 1) | bits[8 * i + k];
             }
+            bytes[i] = (byte)value;
         }
-        var step = Steps[stepIndex];
-        var lm = new LocationMap.Reader(header, position, lmLength);
-        var bitsB = new BitList(1024);
-        var bitsA = new BitList(1024);
-        if (!DecodePass(b, 1, k2, step, maxValue, bitsStored, lm, bitsB, scratch) || !DecodePass(b, 0, k1, step, maxValue, bitsStored, lm, bitsA, scratch))
+        var crc = 0;
+        for (var k = 0; k < PayloadCrcBits; k++)
         {
+            crc = (crc << 1) | bits[dataBytes * 8 + k];
+        }
+        if (PayloadCrc(b.Index, bytes) != crc)
+        {
+            scratch.Undo(frame);
             return false;
-        }
-        var bits = bitsA;
-        bits.AddRange(bitsB);
-        var dataBits = bits.Count - headerBits - PayloadCrcBits;
-        if (dataBits < 8 || dataBits % 8 != 0)
-        {
-            return false;
-        }
-        var bytes = bits.ReadBytes(0, dataBits / 8);
-        if (PayloadCrc(b.Index, bytes) != (int)bits.ReadNumber(dataBits, PayloadCrcBits))
-        {
-            return false;
-        }
-        for (var y = 0; y < b.Height; y++)
-        {
-            for (var x = 0; x < b.Width; x++)
-            {
-                var v = work[y * b.Width + x];
-                restored[y * b.Width + x] = (ushort)(mirror ? maxValue - v : v);
-            }
         }
         for (var i = 0; i < headerBits; i++)
         {
-            var offset = HeaderOffset(b, i);
-            restored[offset] = (ushort)((restored[offset] & ~1) | bits[dataBits + PayloadCrcBits + i]);
+            var index = HeaderIndex(b, stride, i);
+            frame[index] = (ushort)((frame[index] & ~1) | bits[dataBits + i]);
         }
+        scratch.UndoCount = 0;
         data = bytes;
         return true;
+    }
+
+    private static int HeaderIndex(Block b, int stride, int i)
+    {
+        var offset = HeaderOffset(b, i);
+        return (b.Y + offset / b.Width) * stride + b.X + offset % b.Width;
     }
 
     /// <summary>Header bit i lives in the LSB of the i-th pixel of the first row, then of the last row.</summary>
     private static int HeaderOffset(Block b, int i) => i < b.Width ? i : (b.Height - 1) * b.Width + (i - b.Width);
 
-    private static BitList SetBit(BitList list, int index, int bit)
-    {
-        var copy = new BitList(list.Count);
-        for (var i = 0; i < list.Count; i++)
-        {
-            copy.Add(i == index ? bit : list[i]);
-        }
-        return copy;
-    }
+    /// <summary>Whether the block's header checks out (cheap: reads only the LSBs of its first and last rows). Used to find the block size.</summary>
+    public static bool HeaderPasses(ReadOnlySpan<ushort> frame, int stride, Block b) => ReadHeader(frame, stride, b) is not null;
 
-    private static int HeaderCrc(int blockIndex, BitList header)
+    private static int HeaderCrc(Block b, BitList header)
     {
-        Span<byte> seed = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(seed, blockIndex);
+        Span<byte> seed = stackalloc byte[12];
+        BinaryPrimitives.WriteInt32BigEndian(seed, b.Index);
+        BinaryPrimitives.WriteInt32BigEndian(seed[4..], b.Width);
+        BinaryPrimitives.WriteInt32BigEndian(seed[8..], b.Height);
         var packed = header.Pack(CrcBits, header.Count - CrcBits);
-        // Seeded with the block index and a constant: an all-zero (flat) block or a block moved elsewhere never passes.
+        // Seeded with the block's index and shape and a constant: an all-zero (flat) block, a block moved elsewhere or
+        // read with the wrong block size never passes.
         return (int)(Crc32.Compute(packed, Crc32.Compute(seed, 0x52534D31)) & ((1u << CrcBits) - 1));
     }
 
@@ -281,121 +525,173 @@ internal static class BlockCodec
         return (int)(Crc32.Compute(data, Crc32.Compute(seed, 0x52534D32)) & 0xFFFF);
     }
 
-    /// <summary>Lists one pass's pixels (parity 0 = cross, 1 = dot) with prediction and complexity, sorted smoothest first.</summary>
-    private static int Prepare(Block b, int parity, int bitsStored, Scratch scratch)
+    /// <summary>
+    /// Lists one pass's pixels (parity 0 = cross, 1 = dot) with their complexity key (sum of the six differences between
+    /// the four neighbours), ready for lazy placement. With <paramref name="capacity"/> non-empty, also estimates each
+    /// step's expandable pixels and the pixels at 0 and at <paramref name="maxValue"/> (from every fourth pixel: the
+    /// estimate only picks the first step to try and the mirror, both the encoder's choice, recorded in the header).
+    /// </summary>
+    private static (int Zeros, int Maxima) Prepare(ReadOnlySpan<ushort> frame, int stride, Block b, int parity, int bitsStored, PassOrder pass,
+        Span<int> capacity, int maxValue, PassOrder other)
     {
-        var work = scratch.Work;
-        var w = b.Width;
-        var count = 0;
         var shift = Math.Max(0, bitsStored - 10);
-        var buckets = scratch.Buckets;
-        Array.Clear(buckets);
+        foreach (var (p, q) in new[] { (pass, parity), (other, 1 - parity) })
+        {
+            p.Block = b;
+            p.Stride = stride;
+            p.Parity = q;
+            p.Shift = shift;
+            p.Buckets.AsSpan().Clear();
+            p.Count = 0;
+            p.Reset();
+        }
+        int zeros = 0, maxima = 0;
+        var estimate = !capacity.IsEmpty;
+        capacity.Clear();
+        var rowKeys = pass.RowKeys.AsSpan(0, b.Width);
         for (var y = 2; y <= b.Height - 3; y++)
         {
-            var x = ((1 + y) & 1) == parity ? 1 : 2;
-            for (; x <= w - 2; x += 2)
+            var row = (b.Y + y) * stride + b.X;
+            RowKeys(frame, row, stride, b.Width, shift, rowKeys);
+            // The other pass's keys from the same row (they are fixed up later where this pass changes pixels).
+            other.RowStart[y] = other.Count;
+            var otherKeys = other.Key.AsSpan();
+            var otherBuckets = other.Buckets.AsSpan();
+            var otherCount = other.Count;
+            for (var x = ((1 + y) & 1) == other.Parity ? 1 : 2; x <= b.Width - 2; x += 2)
             {
-                var i = y * w + x;
-                int n = work[i - w], s = work[i + w], west = work[i - 1], east = work[i + 1];
-                scratch.Position[count] = i;
-                // Floor, not round: next to saturated black (0) a marked neighbour of 1 must not lift the prediction to 1, which
-                // would make the 0 below it an underflow risk and halve the capacity of burned-out areas.
-                scratch.Prediction[count] = (n + s + west + east) >> 2;
-                var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
-                var key = Math.Min(4095, c >> shift);
-                scratch.Key[count] = key;
-                buckets[key + 1]++;
+                var key = rowKeys[x];
+                otherKeys[otherCount++] = (ushort)key;
+                otherBuckets[key]++;
+            }
+            other.Count = otherCount;
+            pass.RowStart[y] = pass.Count;
+            var keys = pass.Key.AsSpan();
+            var buckets = pass.Buckets.AsSpan();
+            var count = pass.Count;
+            for (var x = ((1 + y) & 1) == parity ? 1 : 2; x <= b.Width - 2; x += 2)
+            {
+                var key = rowKeys[x];
+                keys[count] = (ushort)key;
+                buckets[key]++;
                 count++;
+                if (estimate && (count & 3) == 0)
+                {
+                    var i = row + x;
+                    int v = frame[i], n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
+                    zeros += v == 0 ? 4 : 0;
+                    maxima += v == maxValue ? 4 : 0;
+                    var e = v - ((n + s + west + east) >> 2);
+                    var magnitude = e >= 0 ? e + 1 : -e; // e ∈ [−T, T) ⇔ magnitude ≤ T
+                    var k = 0;
+                    while (k < Steps.Length && Steps[k] < magnitude)
+                    {
+                        k++;
+                    }
+                    if (k < Steps.Length)
+                    {
+                        capacity[k] += 4;
+                    }
+                }
             }
+            pass.Count = count;
         }
-        // Counting sort: stable, so ties keep raster order and the decoder rebuilds the same order.
-        for (var k = 1; k < buckets.Length; k++)
+        for (var k = 1; k < capacity.Length; k++)
         {
-            buckets[k] += buckets[k - 1];
+            capacity[k] += capacity[k - 1];
         }
-        for (var j = 0; j < count; j++)
-        {
-            scratch.Order[buckets[scratch.Key[j]]++] = j;
-        }
-        return count;
+        return (zeros, maxima);
     }
 
-    private static int[] EstimateCapacities(Block b, int maxValue, int bitsStored, bool mirror, Scratch scratch)
+    /// <summary>
+    /// Complexity keys of one row's pixels 1..width−2 (both parities: the pass picks its own), 16 at a time where the
+    /// hardware has 256-bit vectors.
+    /// </summary>
+    private static void RowKeys(ReadOnlySpan<ushort> frame, int row, int stride, int width, int shift, Span<int> keys)
     {
-        LoadWork(b, maxValue, mirror, scratch);
-        var count = Prepare(b, 0, bitsStored, scratch);
-        var histogram = scratch.Histogram;
-        Array.Clear(histogram);
-        for (var j = 0; j < count; j++)
+        var x = 1;
+        if (Vector256.IsHardwareAccelerated && row - stride >= 0 && row + stride + width <= frame.Length)
         {
-            var e = scratch.Work[scratch.Position[j]] - scratch.Prediction[j];
-            if (Math.Abs(e) <= Steps[^1])
+            ref var f = ref MemoryMarshal.GetReference(frame);
+            ref var k = ref MemoryMarshal.GetReference(keys);
+            var limit = Vector256.Create(MaxKey);
+            for (; x + 16 <= width - 1; x += 16)
             {
-                histogram[e + Steps[^1]]++;
+                var i = (nuint)(row + x);
+                var (nl, nh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i - (nuint)stride));
+                var (sl, sh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i + (nuint)stride));
+                var (wl, wh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i - 1));
+                var (el, eh) = Vector256.Widen(Vector256.LoadUnsafe(ref f, i + 1));
+                Complexity(nl.AsInt32(), sl.AsInt32(), wl.AsInt32(), el.AsInt32(), shift, limit).StoreUnsafe(ref k, (nuint)x);
+                Complexity(nh.AsInt32(), sh.AsInt32(), wh.AsInt32(), eh.AsInt32(), shift, limit).StoreUnsafe(ref k, (nuint)x + 8);
             }
         }
-        var estimates = new int[Steps.Length];
-        for (var s = 0; s < Steps.Length; s++)
+        for (; x <= width - 2; x++)
         {
-            var total = 0;
-            for (var e = -Steps[s]; e < Steps[s]; e++)
-            {
-                total += histogram[e + Steps[^1]];
-            }
-            estimates[s] = 2 * total; // pass B behaves like pass A
-        }
-        return estimates;
-    }
-
-    private static void LoadWork(Block b, int maxValue, bool mirror, Scratch scratch)
-    {
-        var pixels = b.Width * b.Height;
-        for (var i = 0; i < pixels; i++)
-        {
-            scratch.Work[i] = mirror ? maxValue - scratch.Original[i] : scratch.Original[i];
+            var i = row + x;
+            int n = frame[i - stride], s = frame[i + stride], west = frame[i - 1], east = frame[i + 1];
+            var c = Math.Abs(n - s) + Math.Abs(west - east) + Math.Abs(n - west) + Math.Abs(west - s) + Math.Abs(s - east) + Math.Abs(east - n);
+            keys[x] = Math.Min(MaxKey, c >> shift);
         }
     }
 
-    private static (int K1, int K2, BitList Lm)? TryPasses(Block b, int maxValue, int bitsStored, bool mirror, int step, BitList bits, Scratch scratch)
+    private static Vector256<int> Complexity(Vector256<int> n, Vector256<int> s, Vector256<int> w, Vector256<int> e, int shift, Vector256<int> limit)
     {
-        LoadWork(b, maxValue, mirror, scratch);
-        var lmA = new List<bool>();
-        var lmB = new List<bool>();
-        var half = (bits.Count + 1) / 2;
-        var countA = Prepare(b, 0, bitsStored, scratch);
-        var (k1, embeddedA) = EmbedPass(countA, step, maxValue, bits, 0, half, lmA, scratch);
-        var countB = Prepare(b, 1, bitsStored, scratch);
-        var (k2, embeddedB) = EmbedPass(countB, step, maxValue, bits, embeddedA, bits.Count - embeddedA, lmB, scratch);
-        if (embeddedA + embeddedB < bits.Count)
-        {
-            return null;
-        }
-        lmB.AddRange(lmA); // the decoder runs pass B first
-        return (k1, k2, LocationMap.Encode(lmB));
+        var c = Vector256.Abs(n - s) + Vector256.Abs(w - e) + Vector256.Abs(n - w) + Vector256.Abs(w - s) + Vector256.Abs(s - e) + Vector256.Abs(e - n);
+        return Vector256.Min(Vector256.ShiftRightLogical(c, shift), limit);
     }
 
-    private static (int Visited, int Embedded) EmbedPass(int count, int step, int maxValue, BitList bits, int start, int wanted,
-        List<bool> lm, Scratch scratch)
+    private static bool TryPasses(Span<ushort> frame, int stride, Block b, int maxValue, int bitsStored, int mask, int step, int total, Scratch scratch)
     {
-        var work = scratch.Work;
+        scratch.LocationCount = 0;
+        var half = (total + 1) / 2;
+        if (EmbedPass(frame, stride, step, maxValue, mask, scratch, scratch.A, 0, half) < half)
+        {
+            return false;
+        }
+        var entriesA = scratch.LocationCount;
+        scratch.B.FixUp(frame, scratch.UndoPosition.AsSpan(0, scratch.UndoCount));
+        scratch.B.Reset();
+        if (EmbedPass(frame, stride, step, maxValue, mask, scratch, scratch.B, half, total - half) < total - half)
+        {
+            return false;
+        }
+        // The decoder runs pass B first: its location-map answers come first.
+        var entries = scratch.LocationEntries;
+        var entriesB = scratch.LocationCount - entriesA;
+        if (entriesA > 0 && entriesB > 0)
+        {
+            var reordered = new byte[scratch.LocationCount];
+            entries.AsSpan(entriesA, entriesB).CopyTo(reordered);
+            entries.AsSpan(0, entriesA).CopyTo(reordered.AsSpan(entriesB));
+            reordered.CopyTo(entries, 0);
+        }
+        return true;
+    }
+
+    private static int EmbedPass(Span<ushort> frame, int stride, int step, int maxValue, int mask, Scratch scratch, PassOrder pass, int start, int wanted)
+    {
+        var bits = scratch.Bits.AsSpan(start, wanted);
         var embedded = 0;
-        var visited = 0;
-        for (; visited < count && embedded < wanted; visited++)
+        for (var visited = 0; embedded < wanted; visited++)
         {
-            var j = scratch.Order[visited];
-            var i = scratch.Position[j];
-            var p = scratch.Prediction[j];
-            var x = work[i];
+            if (visited == pass.Placed && !pass.Extend(NextWant(pass, visited, wanted - embedded)))
+            {
+                break;
+            }
+            var i = pass.Order[visited];
+            var p = ((frame[i - stride] ^ mask) + (frame[i + stride] ^ mask) + (frame[i - 1] ^ mask) + (frame[i + 1] ^ mask)) >> 2;
+            var x = frame[i] ^ mask;
             var e = x - p;
             if (e >= 0 ? x > maxValue - step : x < step)
             {
-                lm.Add(true); // could leave the range: left alone, and the decoder will ask
+                scratch.AddLocation(true); // could leave the range: left alone, and the decoder will ask
                 continue;
             }
             int e2;
             if (e >= -step && e < step)
             {
-                e2 = 2 * e + bits[start + embedded];
+                e2 = 2 * e + bits[embedded];
                 embedded++;
             }
             else
@@ -403,30 +699,35 @@ internal static class BlockCodec
                 e2 = e >= step ? e + step : e - step;
             }
             var x2 = p + e2;
-            work[i] = x2;
+            if (x2 != x)
+            {
+                scratch.Set(frame, i, x2 ^ mask);
+            }
             if (e2 >= 0 ? x2 > maxValue - step : x2 < step)
             {
-                lm.Add(false); // marked, but looks like a pixel that was left alone
+                scratch.AddLocation(false); // marked, but looks like a pixel that was left alone
             }
         }
-        return (visited, embedded);
+        return embedded;
     }
 
-    private static bool DecodePass(Block b, int parity, int visited, int step, int maxValue, int bitsStored, LocationMap.Reader lm,
-        BitList bits, Scratch scratch)
+    /// <summary>How far to place next: each placement scans all of the pass's keys, so place generously (an eighth of the pass, then four times as much).</summary>
+    private static int NextWant(PassOrder pass, int visited, int remainingBits) =>
+        Math.Max(Math.Max(4 * visited, pass.Count / 8), Math.Max(4096, visited + 16 * remainingBits));
+
+    private static bool DecodePass(Span<ushort> frame, int stride, int step, int maxValue, int mask, LocationMap.Reader lm,
+        byte[] bits, int start, int wanted, PassOrder pass, Scratch scratch)
     {
-        var count = Prepare(b, parity, bitsStored, scratch);
-        if (visited > count)
+        var extracted = 0;
+        for (var v = 0; extracted < wanted; v++)
         {
-            return false;
-        }
-        var work = scratch.Work;
-        for (var v = 0; v < visited; v++)
-        {
-            var j = scratch.Order[v];
-            var i = scratch.Position[j];
-            var p = scratch.Prediction[j];
-            var x2 = work[i];
+            if (v == pass.Placed && !pass.Extend(NextWant(pass, v, wanted - extracted)))
+            {
+                return false;
+            }
+            var i = pass.Order[v];
+            var p = ((frame[i - stride] ^ mask) + (frame[i + stride] ^ mask) + (frame[i - 1] ^ mask) + (frame[i + 1] ^ mask)) >> 2;
+            var x2 = frame[i] ^ mask;
             var e2 = x2 - p;
             if (e2 >= 0 ? x2 > maxValue - step : x2 < step)
             {
@@ -442,14 +743,23 @@ internal static class BlockCodec
             int e;
             if (e2 >= -2 * step && e2 < 2 * step)
             {
-                bits.Add(e2 & 1);
+                bits[start + extracted] = (byte)(e2 & 1);
+                extracted++;
                 e = e2 >> 1;
             }
             else
             {
                 e = e2 >= 2 * step ? e2 - step : e2 + step;
             }
-            work[i] = p + e;
+            var x = p + e;
+            if (x != x2)
+            {
+                if (x < 0 || x > maxValue)
+                {
+                    return false; // not a marked pixel: this block was not marked (or was changed)
+                }
+                scratch.Set(frame, i, x ^ mask);
+            }
         }
         return true;
     }

@@ -1,9 +1,8 @@
 namespace RadSeal.Watermark;
 
 /// <summary>
-/// How an image is cut into blocks. The rule depends only on the image size, so the verifier finds the same grid
-/// without being told: 64×64 blocks when both sides are at least 256 pixels, else about a quarter of the shorter side
-/// (a multiple of 8, at least 16). The last row and column of blocks absorb the remainder (up to 2×size−1).
+/// How an image is cut into blocks: square blocks of one of a few sizes (<see cref="Sizes"/>), which depend only on the
+/// image size; the last row and column of blocks absorb the remainder (up to 2×size−1).
 /// </summary>
 public sealed class BlockGrid
 {
@@ -44,7 +43,25 @@ public sealed class BlockGrid
     /// <summary>The smallest image the mark fits in.</summary>
     public const int MinSide = 16;
 
-    public static BlockGrid For(int width, int height, int frames)
+    /// <summary>The finest grid: 64×64 blocks, or a quarter of the shorter side on small images.</summary>
+    public static BlockGrid For(int width, int height, int frames) => For(width, height, frames, Sizes(width, height)[0]);
+
+    /// <summary>The grid with blocks of <paramref name="size"/> (one of <see cref="Sizes"/>).</summary>
+    public static BlockGrid For(int width, int height, int frames, int size)
+    {
+        if (width < MinSide || height < MinSide)
+        {
+            throw new WatermarkException($"An image of {width}x{height} pixels is too small for the watermark (at least {MinSide}x{MinSide}).");
+        }
+        return new BlockGrid(width, height, frames, size);
+    }
+
+    /// <summary>
+    /// The block sizes a mark may use, finest first: the base size (64, or a quarter of the shorter side on small
+    /// images) times 1, 1.5, 2, 3, 4, 6, 8, 12 or 16, while the image still holds at least 3×3 blocks, and the coarsest 3×3 grid. The embedder picks one
+    /// (the finest whose mark stays within the distortion budget); the verifier finds it from the block headers.
+    /// </summary>
+    public static IReadOnlyList<int> Sizes(int width, int height)
     {
         if (width < MinSide || height < MinSide)
         {
@@ -52,6 +69,20 @@ public sealed class BlockGrid
         }
         var shorter = Math.Min(width, height);
         var size = shorter >= 256 ? 64 : Math.Max(16, shorter / 4 / 8 * 8);
-        return new BlockGrid(width, height, frames, size);
+        var sizes = new List<int>();
+        foreach (var factor in new[] { 2, 4, 6, 8, 12, 16, 24, 32 })
+        {
+            if (factor == 2 || shorter / (size * factor / 2) >= 3)
+            {
+                sizes.Add(size * factor / 2);
+            }
+        }
+        // And the coarsest 3×3 grid (in steps of half the base size), for very noisy images.
+        var coarsest = shorter / 3 / (size / 2) * (size / 2);
+        if (coarsest > sizes[^1] && coarsest <= 16 * size)
+        {
+            sizes.Add(coarsest);
+        }
+        return sizes;
     }
 }

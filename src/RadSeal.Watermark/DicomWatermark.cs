@@ -12,8 +12,8 @@ namespace RadSeal.Watermark;
 /// The mark is bound to the new UID (a mark moved into another instance fails with identity-mismatch). What embedding
 /// changed in the header is kept in a private block so that restore gives back the original instance exactly:
 /// <code>
-/// (0009,0010) LO  "RADSEAL WATERMARK 1"         private creator
-/// (0009,1001) CS  "PEE_RHOMBUS_V1"              the method (the pixels carry a RadSeal reversible watermark)
+/// (0009,0010) LO  "RADSEAL WATERMARK 2"         private creator
+/// (0009,1001) CS  "PEE_RHOMBUS_V2"              the method (the pixels carry a RadSeal reversible watermark)
 /// (0009,1002) UI  original SOP Instance UID
 /// (0009,1003) CS  original Image Type values
 /// (0009,1004) ST  original Derivation Description (absent when there was none)
@@ -21,8 +21,8 @@ namespace RadSeal.Watermark;
 /// </summary>
 public static class DicomWatermark
 {
-    public const string PrivateCreator = "RADSEAL WATERMARK 1";
-    public const string Method = "PEE_RHOMBUS_V1";
+    public const string PrivateCreator = "RADSEAL WATERMARK 2";
+    public const string Method = "PEE_RHOMBUS_V2";
     private static readonly DicomTag CreatorTag = new(0x0009, 0x0010);
     private static readonly DicomTag MethodTag = new(0x0009, 0x1001);
     private static readonly DicomTag OriginalUidTag = new(0x0009, 0x1002);
@@ -74,7 +74,7 @@ public static class DicomWatermark
             ds.SetStrings(DicomTags.ImageType, DicomVR.CS, imageType);
         }
         ds.SetString(DicomTags.DerivationDescription, DicomVR.ST,
-            "Reversible watermark (RadSeal PEE_RHOMBUS_V1); original pixels restorable bit for bit");
+            "Reversible watermark (RadSeal PEE_RHOMBUS_V2); original pixels restorable bit for bit");
         result.Meta.SetString(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, uid);
         return (result, statistics);
     }

@@ -159,70 +159,71 @@ internal static class ReedSolomon
 }
 
 /// <summary>
-/// How the mark record is spread over the blocks: <c>blocks × share</c> symbols, cut into codewords of at most 255
-/// symbols, a third of each codeword parity (any third of the blocks may be lost). Stream position j belongs to codeword j mod C, so each block's share hits
-/// different codewords, and a damaged region costs every codeword about the same few symbols.
+/// The mark record as a Reed–Solomon protected stream of <see cref="Length"/> symbols, cut into codewords of at most
+/// 255 symbols, <see cref="ParitySixteenths"/>/16 of each codeword parity. Stream position j belongs to codeword j mod C,
+/// so any contiguous run of the stream (what one block carries) costs every codeword about the same few symbols: the
+/// record survives as long as the lost blocks carried less than that share of the stream.
 /// </summary>
-internal sealed class ShareLayout
+internal sealed class RecordStream
 {
-    public ShareLayout(int blocks, int shareBytes)
+    /// <summary>Stream lengths fit in 12 bits: blocks carry the length and the parity share in one u16.</summary>
+    public const int MaxLength = 4095;
+
+    public RecordStream(int length, int paritySixteenths)
     {
-        Blocks = blocks;
-        ShareBytes = shareBytes;
-        var total = blocks * shareBytes;
-        Codewords = Math.Max(1, (total + 254) / 255);
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, MaxLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(paritySixteenths, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(paritySixteenths, 15);
+        ParitySixteenths = paritySixteenths;
+        Length = length;
+        Codewords = (length + 254) / 255;
         Lengths = new int[Codewords];
         Parity = new int[Codewords];
         for (var c = 0; c < Codewords; c++)
         {
-            Lengths[c] = total / Codewords + (c < total % Codewords ? 1 : 0);
-            Parity[c] = Math.Max(1, Lengths[c] / 3);
+            Lengths[c] = length / Codewords + (c < length % Codewords ? 1 : 0);
+            Parity[c] = Math.Max(1, Lengths[c] * paritySixteenths / 16);
             Capacity += Lengths[c] - Parity[c];
-        }
-        slotStep = 1;
-        for (var candidate = (int)(blocks * 0.618) | 1; candidate > 1; candidate--)
-        {
-            if (Gcd(candidate, blocks) == 1)
-            {
-                slotStep = candidate;
-                break;
-            }
         }
     }
 
-    private readonly int slotStep;
-
-    public int Blocks { get; }
-    public int ShareBytes { get; }
+    public int Length { get; }
+    public int ParitySixteenths { get; }
     public int Codewords { get; }
     public int[] Lengths { get; }
     public int[] Parity { get; }
 
-    /// <summary>Data bytes the layout carries (including the 2-byte length prefix).</summary>
+    /// <summary>Data bytes the stream carries (including the 2-byte length prefix).</summary>
     public int Capacity { get; }
 
-    /// <summary>The smallest share that carries <paramref name="recordLength"/> bytes over <paramref name="blocks"/> blocks.</summary>
-    public static ShareLayout For(int blocks, int recordLength)
+    /// <summary>The shortest stream that carries <paramref name="recordLength"/> bytes; null when it would be longer than <see cref="MaxLength"/>.</summary>
+    public static RecordStream? For(int recordLength, int paritySixteenths)
     {
-        for (var share = 1; share < 4096; share++)
+        for (var length = recordLength + 3; length <= MaxLength; length++)
         {
-            var layout = new ShareLayout(blocks, share);
-            if (layout.Capacity >= recordLength + 2)
+            var stream = new RecordStream(length, paritySixteenths);
+            if (stream.Capacity >= recordLength + 2)
             {
-                return layout;
+                return stream;
             }
         }
-        throw new WatermarkException($"A mark record of {recordLength} bytes cannot be spread over {blocks} blocks.");
+        return null;
     }
 
-    /// <summary>Encodes the record into one share per block.</summary>
-    public byte[][] Encode(ReadOnlySpan<byte> record)
+    /// <summary>The u16 a carrier block stores: parity share (high 4 bits) and stream length (low 12).</summary>
+    public int Descriptor => (ParitySixteenths << 12) | Length;
+
+    public static RecordStream? FromDescriptor(int descriptor) =>
+        (descriptor & MaxLength) is >= 2 and var length && descriptor >> 12 is >= 1 and <= 15 and var parity ? new RecordStream(length, parity) : null;
+
+    public byte[] Encode(ReadOnlySpan<byte> record)
     {
         var data = new byte[Capacity];
         data[0] = (byte)(record.Length >> 8);
         data[1] = (byte)record.Length;
         record.CopyTo(data.AsSpan(2));
-        var stream = new byte[Blocks * ShareBytes];
+        var stream = new byte[Length];
         var offset = 0;
         for (var c = 0; c < Codewords; c++)
         {
@@ -234,31 +235,12 @@ internal sealed class ShareLayout
                 stream[s * Codewords + c] = codeword[s];
             }
         }
-        var shares = new byte[Blocks][];
-        for (var b = 0; b < Blocks; b++)
-        {
-            shares[b] = stream.AsSpan(Slot(b) * ShareBytes, ShareBytes).ToArray();
-        }
-        return shares;
+        return stream;
     }
 
-    /// <summary>Recovers the record from the shares that were read (null = block unreadable); null when too much is missing.</summary>
-    public byte[]? Decode(IReadOnlyList<byte[]?> shares)
+    /// <summary>Recovers the record from the stream (erased positions marked); null when too much is missing.</summary>
+    public byte[]? Decode(ReadOnlySpan<byte> stream, ReadOnlySpan<bool> erased)
     {
-        var stream = new byte[Blocks * ShareBytes];
-        var erased = new bool[stream.Length];
-        for (var b = 0; b < Blocks; b++)
-        {
-            var slot = Slot(b) * ShareBytes;
-            if (shares[b] is { } share && share.Length == ShareBytes)
-            {
-                share.CopyTo(stream, slot);
-            }
-            else
-            {
-                erased.AsSpan(slot, ShareBytes).Fill(true);
-            }
-        }
         var data = new byte[Capacity];
         var offset = 0;
         for (var c = 0; c < Codewords; c++)
@@ -285,8 +267,63 @@ internal sealed class ShareLayout
         return length + 2 <= Capacity ? data.AsSpan(2, length).ToArray() : null;
     }
 
-    /// <summary>Block b carries stream slot (b·p) mod N for p coprime with N: neighbouring blocks get distant slots.</summary>
-    private int Slot(int block) => (int)((long)block * slotStep % Blocks);
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+    /// <summary>
+    /// How many stream symbols each block carries: in proportion to <paramref name="weights"/> (the blocks where room is
+    /// cheap carry more), but no block more than 1/<paramref name="minCarriers"/> of the stream, so losing a few blocks
+    /// never loses the record. Every block gets a small base weight, so the cap can always be met.
+    /// </summary>
+    public static int[] Allocate(int length, ReadOnlySpan<double> weights, int minCarriers, ReadOnlySpan<int> limits)
+    {
+        var blocks = weights.Length;
+        var cap = (length + Math.Min(minCarriers, blocks) - 1) / Math.Min(minCarriers, blocks);
+        var counts = new int[blocks];
+        var room = new int[blocks];
+        double baseWeight = 0;
+        for (var b = 0; b < blocks; b++)
+        {
+            room[b] = Math.Min(cap, limits[b]);
+            baseWeight = Math.Max(baseWeight, weights[b]);
+        }
+        baseWeight = Math.Max(1e-9, baseWeight * 1e-3);
+        var remaining = length;
+        while (remaining > 0)
+        {
+            double total = 0;
+            for (var b = 0; b < blocks; b++)
+            {
+                total += counts[b] < room[b] ? weights[b] + baseWeight : 0;
+            }
+            if (total == 0)
+            {
+                throw new WatermarkException($"No room for the mark: its record ({length} bytes with parity) does not fit in {blocks} blocks of this image.");
+            }
+            var handed = 0;
+            var share = remaining;
+            for (var b = 0; b < blocks && remaining > 0; b++)
+            {
+                if (counts[b] < room[b])
+                {
+                    var give = Math.Min(Math.Min(room[b] - counts[b], remaining), (int)(share * (weights[b] + baseWeight) / total));
+                    counts[b] += give;
+                    remaining -= give;
+                    handed += give;
+                }
+            }
+            if (handed == 0)
+            {
+                // Rounding left a few symbols: give them one at a time to the heaviest blocks with room.
+                var best = -1;
+                for (var b = 0; b < blocks; b++)
+                {
+                    if (counts[b] < room[b] && (best < 0 || weights[b] > weights[best]))
+                    {
+                        best = b;
+                    }
+                }
+                counts[best]++;
+                remaining--;
+            }
+        }
+        return counts;
+    }
 }

@@ -39,12 +39,12 @@ public sealed record EmbedStatistics(int Blocks, int BlockSize, int PayloadBits,
 /// </summary>
 public static class Watermarker
 {
-    private const int LeafBytes = 8;
-
-    // Each block also carries 2 bytes of SHA-256(record): blocks grafted from another marked image show a different
-    // tag, so they are set aside (and flagged) instead of corrupting the Reed–Solomon decoding of this image's record.
-    private const int TagBytes = 2;
-    private const int HeaderBytes = LeafBytes + TagBytes;
+    // What each block carries: the first 32 bits of its MAC (the tag, for localisation); a block that carries part of
+    // the record stream adds its offset and the stream length (u16 each), 2 bytes of SHA-256(record) (blocks grafted
+    // from another marked image show a different value, so they are set aside instead of corrupting the Reed–Solomon
+    // decoding of this image's record) and its run of stream symbols.
+    internal const int TagBytes = 4;
+    internal const int CarrierBytes = 6;
 
     /// <summary>A marked copy of <paramref name="image"/>, bound to <paramref name="identityHash"/> (32 bytes, e.g. SHA-256 of the SOP Instance UID).</summary>
     public static GrayImage Embed(GrayImage image, IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, CancellationToken cancellationToken = default)
@@ -68,58 +68,148 @@ public static class Watermarker
         {
             throw new ArgumentException($"{samples.Length} samples do not make {width}x{height}x{frames} pixels of 2..16 bits.", nameof(samples));
         }
-        var grid = BlockGrid.For(width, height, frames);
         var maxValue = (1 << bitsStored) - 1;
         var certificate = signer.Certificate.ToArray();
+        // The record's length does not depend on the grid (the signature has a fixed size per key), so the stream
+        // length is known before the grid is chosen.
+        var probe = new MarkRecord(identityHash.ToArray(), new byte[32], certificate, new byte[SignatureLength(certificate)]).Serialize();
+        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, probe.Length);
+        var plans = planner.Plans();
+        if (plans.Count == 0)
+        {
+            throw new WatermarkException($"No room for the mark: its record ({probe.Length} bytes before parity) does not fit in the blocks of a {width}x{height} image.");
+        }
+        var scratch = new BlockCodec.Scratch();
+        var undo = new UndoLog();
+        string? failure = null;
+        // The plans are estimates: a block that turns out to have no room for its share of the record (saturated areas)
+        // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan.
+        foreach (var first in plans)
+        {
+            var excluded = new HashSet<int>();
+            for (var plan = first; plan is not null; plan = planner.Replan(plan, excluded))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, scratch, undo,
+                    cancellationToken, out var statistics, out failure, out var failedBlock))
+                {
+                    return statistics!;
+                }
+                undo.Apply(samples); // leave the caller's pixels as they were
+                if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock))
+                {
+                    break;
+                }
+            }
+        }
+        throw new WatermarkException(failure!);
+    }
+
+    private static bool TryEmbedPlan(Span<ushort> samples, int width, int height, int bitsStored, bool isSigned, IWatermarkSigner signer,
+        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, BlockCodec.Scratch scratch, UndoLog undo,
+        CancellationToken cancellationToken, out EmbedStatistics? statistics, out string? failure, out int failedBlock)
+    {
+        statistics = null;
+        failure = null;
+        failedBlock = -1;
+        var maxValue = (1 << bitsStored) - 1;
+        var grid = plan.Grid;
+        var stream = plan.Stream;
+        scratch.Ensure(grid.Blocks.Max(b => b.Width * b.Height), grid.Blocks.Max(b => b.Width));
         var key = MarkRecord.BlockKey(grid, bitsStored, identityHash, certificate);
         var leaves = new byte[grid.Blocks.Count][];
+        var tags = new byte[grid.Blocks.Count][];
         using (var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key))
         {
             foreach (var b in grid.Blocks)
             {
                 var frame = samples.Slice(b.Frame * width * height, width * height);
                 leaves[b.Index] = Leaf(mac, b, frame, width);
+                tags[b.Index] = leaves[b.Index][..TagBytes];
             }
         }
-        var root = Merkle.Root(leaves);
-        var signature = signer.Sign(MarkRecord.SignedMessage(grid, bitsStored, isSigned, identityHash, certificate, root));
-        var record = new MarkRecord(identityHash.ToArray(), certificate, signature).Serialize();
-        var layout = ShareLayout.For(grid.Blocks.Count, record.Length);
-        var shares = layout.Encode(record);
-        var original = samples.ToArray();
-        var scratch = new BlockCodec.Scratch();
-        var steps = new Dictionary<int, int>();
-        var data = new byte[HeaderBytes + layout.ShareBytes];
-        SHA256.HashData(record).AsSpan(0, TagBytes).CopyTo(data.AsSpan(LeafBytes));
-        foreach (var b in grid.Blocks)
+        var fullRoot = Merkle.Root(leaves);
+        var signature = signer.Sign(MarkRecord.SignedMessage(grid, bitsStored, isSigned, identityHash, certificate, fullRoot, Merkle.Root(tags)));
+        var record = new MarkRecord(identityHash.ToArray(), fullRoot, certificate, signature).Serialize();
+        if (stream.Capacity < record.Length + 2)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            leaves[b.Index].CopyTo(data, 0);
-            shares[b.Index].CopyTo(data, HeaderBytes);
-            var frame = samples.Slice(b.Frame * width * height, width * height);
-            if (!BlockCodec.TryEmbed(frame, width, b, maxValue, bitsStored, data, scratch, out var step))
-            {
-                original.CopyTo(samples); // leave the caller's pixels as they were
-                throw new WatermarkException($"No room for the mark in block {b.Index} at ({b.X},{b.Y}) {b.Width}x{b.Height} of frame {b.Frame}: " +
-                    "its pixels are too noisy or too saturated.");
-            }
-            steps[step] = steps.GetValueOrDefault(step) + 1;
+            throw new WatermarkException($"The signer returned a {signature.Length}-byte signature; its certificate's key gives {SignatureLength(certificate)} (IEEE P1363).");
         }
+        var symbols = stream.Encode(record);
+        var recordTag = SHA256.HashData(record).AsSpan(0, 2).ToArray();
+        var steps = new Dictionary<int, int>();
         long changed = 0;
         var largest = 0;
         double squares = 0;
-        for (var i = 0; i < samples.Length; i++)
+        var payloadBits = 0;
+        var offset = 0;
+        foreach (var b in grid.Blocks)
         {
-            var d = samples[i] - original[i];
-            if (d != 0)
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = plan.RecordSymbols[b.Index];
+            var data = new byte[TagBytes + (count > 0 ? CarrierBytes + count : 0)];
+            tags[b.Index].CopyTo(data, 0);
+            if (count > 0)
             {
-                changed++;
-                largest = Math.Max(largest, Math.Abs(d));
-                squares += (double)d * d;
+                BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(TagBytes), (ushort)offset);
+                BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(TagBytes + 2), (ushort)stream.Descriptor);
+                recordTag.CopyTo(data, TagBytes + 4);
+                symbols.AsSpan(offset, count).CopyTo(data.AsSpan(TagBytes + CarrierBytes));
+                offset += count;
             }
+            var frame = samples.Slice(b.Frame * width * height, width * height);
+            if (!BlockCodec.TryEmbed(frame, width, b, maxValue, bitsStored, data, scratch, out var step))
+            {
+                failedBlock = b.Index;
+                failure = $"No room for the mark in block {b.Index} at ({b.X},{b.Y}) {b.Width}x{b.Height} of frame {b.Frame}: " +
+                    "its pixels are too noisy or too saturated.";
+                return false;
+            }
+            undo.Add(scratch, b.Frame * width * height);
+            steps[step] = steps.GetValueOrDefault(step) + 1;
+            changed += scratch.Changed;
+            largest = Math.Max(largest, scratch.Largest);
+            squares += scratch.Squares;
+            payloadBits += data.Length * 8 + BlockCodec.OverheadBits(data.Length);
         }
-        return new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, (data.Length * 8 + 16) * grid.Blocks.Count, record.Length, changed, largest,
+        statistics = new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, payloadBits, record.Length, changed, largest,
             squares / samples.Length, steps);
+        return true;
+    }
+
+    /// <summary>The original values of every pixel marking changed, so a failed attempt can be undone without a copy of the image.</summary>
+    private sealed class UndoLog
+    {
+        private readonly List<int> positions = [];
+        private readonly List<ushort> values = [];
+
+        public void Add(BlockCodec.Scratch scratch, int offset)
+        {
+            for (var k = 0; k < scratch.UndoCount; k++)
+            {
+                positions.Add(offset + scratch.UndoPosition[k]);
+                values.Add(scratch.UndoValue[k]);
+            }
+            scratch.UndoCount = 0;
+        }
+
+        public void Apply(Span<ushort> samples)
+        {
+            for (var k = positions.Count - 1; k >= 0; k--)
+            {
+                samples[positions[k]] = values[k];
+            }
+            positions.Clear();
+            values.Clear();
+        }
+    }
+
+    /// <summary>An IEEE P1363 ECDSA signature is r‖s, each as long as the curve order.</summary>
+    private static int SignatureLength(byte[] certificate)
+    {
+        using var parsed = X509CertificateLoader.LoadCertificate(certificate);
+        using var key = parsed.GetECDsaPublicKey() ?? throw new WatermarkException("The signer's certificate does not hold an ECDSA public key.");
+        return 2 * ((key.KeySize + 7) / 8);
     }
 
     /// <summary>Checks the mark. <paramref name="expectedIdentity"/> (32 bytes) is the identity the image should have, or empty when unknown (a PNG).</summary>
@@ -167,10 +257,14 @@ public static class Watermarker
         {
             throw new WatermarkException("The watermark is damaged beyond recovery; the original pixels cannot be restored.");
         }
-        var changed = ChangedBlocks(image, analysis);
+        var (changed, leaves) = ChangedBlocks(image, analysis);
         if (changed.Count > 0)
         {
             throw new WatermarkException($"{changed.Count} block(s) were changed after marking (first at {changed[0].X},{changed[0].Y}); restoring would not give the original.");
+        }
+        if (!Merkle.Root(leaves).AsSpan().SequenceEqual(analysis.Record.FullRoot))
+        {
+            throw new WatermarkException("The restored pixels do not match the signed block MACs; restoring would not give the original.");
         }
         return image.WithSamples(analysis.Restored);
     }
@@ -182,79 +276,146 @@ public static class Watermarker
         public required byte[]?[] Data { get; init; }
         public int Readable { get; set; }
         public MarkRecord? Record { get; set; }
-        public int ShareBytes { get; set; }
+    }
+
+    /// <summary>The grid the mark uses: the block size whose block headers check out most often (the finest on a tie or when none do).</summary>
+    private static BlockGrid FindGrid(GrayImage image)
+    {
+        var sizes = BlockGrid.Sizes(image.Width, image.Height);
+        BlockGrid? best = null;
+        var bestPasses = -1;
+        var bestTried = 1;
+        foreach (var size in sizes)
+        {
+            var grid = BlockGrid.For(image.Width, image.Height, image.Frames, size);
+            // Up to 256 blocks spread over the grid are enough to tell (a marked grid passes nearly all, another ~1/256).
+            var stride = Math.Max(1, grid.Blocks.Count / 256);
+            int passes = 0, tried = 0;
+            for (var i = 0; i < grid.Blocks.Count; i += stride)
+            {
+                var b = grid.Blocks[i];
+                passes += BlockCodec.HeaderPasses(image.Frame(b.Frame), image.Width, b) ? 1 : 0;
+                tried++;
+            }
+            // Compare shares, not counts: a finer grid has more blocks.
+            if (best is null || (long)passes * bestTried > (long)bestPasses * tried)
+            {
+                best = grid;
+                bestPasses = passes;
+                bestTried = tried;
+            }
+        }
+        return best!;
     }
 
     private static Analysis Analyse(GrayImage image)
     {
-        var grid = BlockGrid.For(image.Width, image.Height, image.Frames);
+        var grid = FindGrid(image);
         var restored = image.Samples.ToArray();
         var data = new byte[]?[grid.Blocks.Count];
         var scratch = new BlockCodec.Scratch();
-        var block = new ushort[(2 * grid.BlockSize) * (2 * grid.BlockSize)];
+        scratch.Ensure(grid.Blocks.Max(b => b.Width * b.Height), grid.Blocks.Max(b => b.Width));
         var readable = 0;
         var frameLength = image.Width * image.Height;
         foreach (var b in grid.Blocks)
         {
-            ReadOnlySpan<ushort> frame = image.Frame(b.Frame);
-            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, block, out var bytes) && bytes.Length > HeaderBytes)
+            // Each block is decoded in place in the copy: an unreadable block is left as it was.
+            var frame = restored.AsSpan(b.Frame * frameLength, frameLength);
+            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, out var bytes)
+                && (bytes.Length == TagBytes || bytes.Length > TagBytes + CarrierBytes))
             {
                 data[b.Index] = bytes;
                 readable++;
+            }
+            else if (bytes.Length > 0)
+            {
+                // Readable but not a RadSeal block payload: put its pixels back as they were.
                 for (var y = 0; y < b.Height; y++)
                 {
-                    block.AsSpan(y * b.Width, b.Width).CopyTo(restored.AsSpan(b.Frame * frameLength + (b.Y + y) * image.Width + b.X));
+                    image.Samples.Slice(b.Frame * frameLength + (b.Y + y) * image.Width + b.X, b.Width)
+                        .CopyTo(frame.Slice((b.Y + y) * image.Width + b.X, b.Width));
                 }
             }
         }
         var analysis = new Analysis { Grid = grid, Restored = restored, Data = data, Readable = readable };
-        if (readable == 0)
+        // The stream length and record tag the carriers were given: the most common pair whose stream decodes to a record
+        // with that tag. Carriers with another pair came from elsewhere (a graft): they are treated as unreadable.
+        var carriers = data.Where(d => d is not null && d.Length > TagBytes).Select(d => d!).ToList();
+        var groups = carriers.GroupBy(d => (StreamDescriptor(d), RecordTag(d))).OrderByDescending(g => g.Count())
+            .ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).Select(g => g.Key).Take(4).ToList();
+        foreach (var (descriptor, tag) in groups)
         {
-            return analysis;
-        }
-        // The share length and record tag all blocks were given: the most common pair among the readable blocks. Blocks
-        // with another pair came from elsewhere: they are treated as unreadable.
-        var (shareBytes, tag) = data.Where(d => d is not null).GroupBy(d => (d!.Length - HeaderBytes, Tag(d)))
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).First().Key;
-        for (var i = 0; i < data.Length; i++)
-        {
-            if (data[i] is { } d && (d.Length != HeaderBytes + shareBytes || Tag(d) != tag))
+            if (DecodeRecord(data, descriptor, tag) is { } record)
             {
-                data[i] = null;
-                analysis.Readable--;
+                analysis.Record = record;
+                for (var i = 0; i < data.Length; i++)
+                {
+                    if (data[i] is { Length: > TagBytes } d && (StreamDescriptor(d) != descriptor || RecordTag(d) != tag))
+                    {
+                        data[i] = null;
+                        analysis.Readable--;
+                    }
+                }
+                break;
             }
         }
-        var shares = data.Select(d => d?.AsSpan(HeaderBytes).ToArray()).ToList();
-        var layout = new ShareLayout(grid.Blocks.Count, shareBytes);
-        if (layout.Decode(shares) is { } recordBytes && SHA256.HashData(recordBytes) is var digest && ((digest[0] << 8) | digest[1]) == tag)
-        {
-            analysis.Record = MarkRecord.Parse(recordBytes);
-        }
-        analysis.ShareBytes = shareBytes;
         return analysis;
     }
 
-    /// <summary>The record tag a block carries (its bytes 8–9; blocks are longer than <see cref="HeaderBytes"/>).</summary>
-    private static int Tag(ReadOnlySpan<byte> block) => (block[LeafBytes] << 8) | block[LeafBytes + 1];
+    private static MarkRecord? DecodeRecord(byte[]?[] data, int descriptor, int tag)
+    {
+        if (RecordStream.FromDescriptor(descriptor) is not { } stream)
+        {
+            return null;
+        }
+        var streamLength = stream.Length;
+        var symbols = new byte[streamLength];
+        var erased = new bool[streamLength];
+        erased.AsSpan().Fill(true);
+        foreach (var d in data)
+        {
+            if (d is not { Length: > TagBytes } || StreamDescriptor(d) != descriptor || RecordTag(d) != tag)
+            {
+                continue;
+            }
+            var offset = BinaryPrimitives.ReadUInt16BigEndian(d.AsSpan(TagBytes));
+            var count = d.Length - TagBytes - CarrierBytes;
+            if (offset + count <= streamLength)
+            {
+                d.AsSpan(TagBytes + CarrierBytes).CopyTo(symbols.AsSpan(offset));
+                erased.AsSpan(offset, count).Clear();
+            }
+        }
+        return stream.Decode(symbols, erased) is { } recordBytes
+            && SHA256.HashData(recordBytes) is var digest && ((digest[0] << 8) | digest[1]) == tag ? MarkRecord.Parse(recordBytes) : null;
+    }
 
-    /// <summary>Blocks that are unreadable or whose restored pixels do not match the MAC they carry.</summary>
-    private static List<Block> ChangedBlocks(GrayImage image, Analysis analysis)
+    private static int StreamDescriptor(byte[] carrier) => BinaryPrimitives.ReadUInt16BigEndian(carrier.AsSpan(TagBytes + 2));
+
+    private static int RecordTag(byte[] carrier) => BinaryPrimitives.ReadUInt16BigEndian(carrier.AsSpan(TagBytes + 4));
+
+    /// <summary>
+    /// Blocks that are unreadable or whose restored pixels do not match the tag they carry, and the full MACs of the
+    /// restored blocks (the Merkle leaves the signature covers).
+    /// </summary>
+    private static (List<Block> Changed, byte[][] Leaves) ChangedBlocks(GrayImage image, Analysis analysis)
     {
         var record = analysis.Record!;
         var key = MarkRecord.BlockKey(analysis.Grid, image.BitsStored, record.IdentityHash, record.Certificate);
         var changed = new List<Block>();
+        var leaves = new byte[analysis.Grid.Blocks.Count][];
         using var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
         var frameLength = image.Width * image.Height;
         foreach (var b in analysis.Grid.Blocks)
         {
             var data = analysis.Data[b.Index];
-            if (data is null || data.Length != HeaderBytes + analysis.ShareBytes
-                || !Leaf(mac, b, analysis.Restored.AsSpan(b.Frame * frameLength, frameLength), image.Width).AsSpan().SequenceEqual(data.AsSpan(0, LeafBytes)))
+            leaves[b.Index] = Leaf(mac, b, analysis.Restored.AsSpan(b.Frame * frameLength, frameLength), image.Width);
+            if (data is null || !leaves[b.Index].AsSpan(0, TagBytes).SequenceEqual(data.AsSpan(0, TagBytes)))
             {
                 changed.Add(b);
             }
         }
-        return changed;
+        return (changed, leaves);
     }
 
     private static WatermarkReport Judge(GrayImage image, Analysis analysis, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity)
@@ -288,21 +449,21 @@ public static class Watermarker
         using (certificate)
         {
             var signer = certificate.Subject;
-            var changed = ChangedBlocks(image, analysis);
+            var (changed, leaves) = ChangedBlocks(image, analysis);
             using var publicKey = certificate.GetECDsaPublicKey();
-            bool SignatureCovers(IReadOnlyList<byte[]> leaves) => publicKey is not null && publicKey.VerifyData(
-                MarkRecord.SignedMessage(grid, image.BitsStored, image.IsSigned, record.IdentityHash, record.Certificate, Merkle.Root(leaves)),
+            // The signature covers the record's full-MAC root and the root of the tags the blocks carry.
+            var carried = analysis.Data.Select(d => d is null ? null : d.AsSpan(0, TagBytes).ToArray()).ToList();
+            var signatureCovers = carried.All(t => t is not null) && publicKey is not null && publicKey.VerifyData(
+                MarkRecord.SignedMessage(grid, image.BitsStored, image.IsSigned, record.IdentityHash, record.Certificate, record.FullRoot, Merkle.Root(carried!)),
                 record.Signature, EcdsaSigner.HashFor(publicKey.KeySize), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             if (changed.Count > 0)
             {
-                // The map is authenticated when the MACs read from every block are exactly the signed ones.
-                var carried = analysis.Data.Select(d => d is null ? null : d.AsSpan(0, LeafBytes).ToArray()).ToList();
-                var authenticated = carried.All(l => l is not null) && SignatureCovers(carried!);
+                // The map is authenticated when the tags read from every block are exactly the signed ones.
                 return Report(WatermarkStatus.Tampered, "blocks-changed", $"{changed.Count} of {grid.Blocks.Count} blocks were changed after marking.",
-                    changed, signer, record.IdentityHash, authenticated);
+                    changed, signer, record.IdentityHash, signatureCovers);
             }
-            var leaves = analysis.Data.Select(d => d!.AsSpan(0, LeafBytes).ToArray()).ToList();
-            if (!SignatureCovers(leaves))
+            // Every tag matches; validity rests on the full 256-bit MACs: their Merkle root must be the signed one.
+            if (!signatureCovers || !Merkle.Root(leaves).AsSpan().SequenceEqual(record.FullRoot))
             {
                 return Report(WatermarkStatus.Tampered, "signature-invalid",
                     "The signature does not cover these pixels (the mark was rewritten or moved); the change cannot be localised.",
@@ -340,7 +501,7 @@ public static class Watermarker
         return false;
     }
 
-    /// <summary>The block MAC: HMAC-SHA-256 over the block's place and its (restored) pixels, truncated to 64 bits.</summary>
+    /// <summary>The block MAC: HMAC-SHA-256 over the block's place and its (restored) pixels (all 32 bytes; blocks carry the first 4).</summary>
     private static byte[] Leaf(IncrementalHash mac, Block b, ReadOnlySpan<ushort> frame, int stride)
     {
         Span<byte> descriptor = stackalloc byte[24];
@@ -355,6 +516,6 @@ public static class Watermarker
         {
             mac.AppendData(MemoryMarshal.AsBytes(frame.Slice((b.Y + y) * stride + b.X, b.Width)));
         }
-        return mac.GetHashAndReset().AsSpan(0, LeafBytes).ToArray();
+        return mac.GetHashAndReset();
     }
 }

@@ -9,7 +9,7 @@ namespace RadSeal.Benchmarks.Watermark;
 /// `curves [KERMANY_DIR] [COUNT]`: capacity–distortion of RadSeal's sorted rhombus PEE against plain PEE and Ni
 /// histogram shifting, at the same payloads, on 16- and 12-bit phantoms and on the shared 8-bit chest radiographs.
 /// Prints markdown tables: PSNR (peak 2^bits−1), largest change, share of pixels changed. Then the deployed scheme
-/// (64×64 blocks with MACs and the signed record) on the same images.
+/// (the chosen grid with block tags and the signed record) on the same images and on 3000² phantoms.
 /// </summary>
 internal static class Curves
 {
@@ -47,29 +47,46 @@ internal static class Curves
                 }
             }
         }
-        Console.WriteLine("\n### The deployed mark (per-block MACs, Merkle root, ECDSA P-256 record with certificate)\n");
-        Console.WriteLine("| image | blocks | payload (bits) | PSNR (dB) | largest change | pixels changed | steps used |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine("\n### The deployed mark (per-block tags, Merkle roots, ECDSA P-256 record with certificate)\n");
+        Console.WriteLine("| image | block size | blocks | payload (bits) | PSNR (dB) | largest change | pixels changed | steps used |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
         using var signer = BenchSigner.Create();
         var id = new byte[32];
-        foreach (var (name, images) in sets)
+        var deployed = sets.Take(3).ToList();
+        deployed.Add(("chest phantom 3000², 16-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Chest, 3000, 3000, 16, 1))]));
+        deployed.Add(("chest phantom 3000², 12-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Chest, 3000, 3000, 12, 1))]));
+        deployed.Add(("hand phantom 3000², 16-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Hand, 3000, 3000, 16, 1))]));
+        deployed.AddRange(sets.Skip(3));
+        foreach (var (name, images) in deployed)
         {
-            foreach (var image in images.Take(3))
+            var results = new List<(EmbedStatistics Stats, double Psnr, double Changed)>();
+            foreach (var image in images)
             {
                 var copy = image.Clone();
                 try
                 {
                     var s = Watermarker.EmbedInPlace(copy.Samples, image.Width, image.Height, 1, image.BitsStored, false, signer, id);
-                    var psnr = 10 * Math.Log10((double)image.MaxValue * image.MaxValue / Math.Max(s.MeanSquaredError, 1e-12));
-                    var steps = string.Join(", ", s.StepsUsed.OrderBy(k => k.Key).Select(k => $"T={k.Key}: {k.Value}"));
-                    Console.WriteLine(string.Create(invariant,
-                        $"| {name} | {s.Blocks} | {s.PayloadBits} | {psnr:F2} | {s.LargestChange} | {100.0 * s.PixelsChanged / image.Samples.Length:F2} % | {steps} |"));
+                    results.Add((s, 10 * Math.Log10((double)image.MaxValue * image.MaxValue / Math.Max(s.MeanSquaredError, 1e-12)),
+                        (double)s.PixelsChanged / image.Samples.Length));
                 }
                 catch (WatermarkException ex)
                 {
-                    Console.WriteLine($"| {name} | | | — {ex.Message} | | | |");
+                    Console.WriteLine($"| {name} | | | | — {ex.Message} | | | |");
                 }
             }
+            if (results.Count == 0)
+            {
+                continue;
+            }
+            string Range<T>(IEnumerable<T> values) where T : IComparable<T> =>
+                values.Min()!.Equals(values.Max()) ? string.Create(invariant, $"{values.Min()}") : string.Create(invariant, $"{values.Min()}–{values.Max()}");
+            var steps = string.Join(", ", results.SelectMany(r => r.Stats.StepsUsed).GroupBy(k => k.Key).OrderBy(g => g.Key)
+                .Select(g => $"T={g.Key}: {g.Sum(k => k.Value)}"));
+            var changed = results.Count == 1
+                ? string.Create(invariant, $"{100 * results[0].Changed:F2} %")
+                : string.Create(invariant, $"{100 * results.Average(r => r.Changed):F2} % (max {100 * results.Max(r => r.Changed):F2} %)");
+            Console.WriteLine(string.Create(invariant,
+                $"| {name} | {Range(results.Select(r => r.Stats.BlockSize))} | {Range(results.Select(r => r.Stats.Blocks))} | {results.Average(r => r.Stats.PayloadBits):F0} | {results.Average(r => r.Psnr):F2} | {results.Max(r => r.Stats.LargestChange)} | {changed} | {steps} |"));
         }
     }
 

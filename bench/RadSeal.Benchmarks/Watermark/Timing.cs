@@ -27,15 +27,19 @@ internal static class Timing
         GC.Collect();
         var baseline = Process.GetCurrentProcess().WorkingSet64;
         var embed = new List<double>();
+        var embedCpu = new List<double>();
+        var verifyCpu = new List<double>();
         long embedAllocated = 0;
         EmbedStatistics? statistics = null;
         for (var r = 0; r < runs; r++)
         {
             original.Samples.CopyTo(buffer);
             var before = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = CpuMilliseconds();
             var watch = Stopwatch.StartNew();
             statistics = Watermarker.EmbedInPlace(buffer, size, size, 1, 16, false, signer, identity);
             embed.Add(watch.Elapsed.TotalMilliseconds);
+            embedCpu.Add(CpuMilliseconds() - cpu);
             embedAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
         var marked = original.WithSamples(buffer);
@@ -44,9 +48,11 @@ internal static class Timing
         for (var r = 0; r < runs; r++)
         {
             var before = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = CpuMilliseconds();
             var watch = Stopwatch.StartNew();
             var (report, restored) = Watermarker.VerifyAndRestore(marked, anchors, identity);
             verify.Add(watch.Elapsed.TotalMilliseconds);
+            verifyCpu.Add(CpuMilliseconds() - cpu);
             verifyAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
             if (report.Status != WatermarkStatus.Valid || !restored!.SamplesEqual(original))
             {
@@ -56,9 +62,20 @@ internal static class Timing
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;
         string Stats(List<double> t) => string.Create(inv, $"best {t.Min():F1} ms, median {t.Order().ElementAt(t.Count / 2):F1} ms");
         Console.WriteLine($"image {size}x{size} 16-bit: {imageBytes / 1e6:F1} MB; {Environment.ProcessorCount} cores visible, code single-threaded");
-        Console.WriteLine($"embed:          {Stats(embed)}; allocated {embedAllocated / 1e6:F1} MB ({(double)embedAllocated / imageBytes:F2}x image)");
-        Console.WriteLine($"verify+restore: {Stats(verify)}; allocated {verifyAllocated / 1e6:F1} MB ({(double)verifyAllocated / imageBytes:F2}x image)");
+        Console.WriteLine(string.Create(inv, $"load average before the runs: {LoadAverage()}"));
+        Console.WriteLine($"embed:          wall {Stats(embed)}; process CPU {Stats(embedCpu)}; allocated {embedAllocated / 1e6:F1} MB ({(double)embedAllocated / imageBytes:F2}x image)");
+        Console.WriteLine($"verify+restore: wall {Stats(verify)}; process CPU {Stats(verifyCpu)}; allocated {verifyAllocated / 1e6:F1} MB ({(double)verifyAllocated / imageBytes:F2}x image)");
         Console.WriteLine(string.Create(inv, $"process peak working set {peak / 1e6:F1} MB (phantom generation included; {baseline / 1e6:F1} MB before the runs)"));
-        Console.WriteLine($"mark: {statistics}");
+        var s = statistics!;
+        Console.WriteLine(string.Create(inv, $"mark: {s.Blocks} blocks of {s.BlockSize}, {s.PayloadBits} payload bits, {100.0 * s.PixelsChanged / original.Samples.Length:F2} % of pixels changed, largest change {s.LargestChange}"));
     }
+
+    /// <summary>
+    /// CPU time of the process (the code under test is single-threaded; the runtime's GC and JIT threads add a little):
+    /// less sensitive to other load on a shared machine than wall time.
+    /// </summary>
+    private static double CpuMilliseconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }
