@@ -85,7 +85,7 @@ public static class DicomJson
         switch (vr.Kind)
         {
             case VRKind.Number:
-                WriteNumbers(writer, dataSet, e);
+                WriteNumbers(writer, e);
                 break;
             case VRKind.Tag:
                 foreach (var t in DicomDataSet.GetTagsOf(e))
@@ -142,7 +142,7 @@ public static class DicomJson
         }
     }
 
-    private static void WriteNumbers(Utf8JsonWriter writer, DicomDataSet dataSet, DicomElement e)
+    private static void WriteNumbers(Utf8JsonWriter writer, DicomElement e)
     {
         var bytes = e.GetLittleEndianBytes().Span;
         var vr = e.VR;
@@ -158,7 +158,6 @@ public static class DicomJson
             else if (vr == DicomVR.FL) { WriteFloat(writer, BitConverter.ToSingle(s)); }
             else { WriteFloat(writer, BitConverter.ToDouble(s)); }
         }
-        _ = dataSet;
     }
 
     private static void WriteFloat(Utf8JsonWriter writer, double value)

@@ -83,7 +83,7 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
 
         if (tag.IsDelimiter)
         {
-            var delimiterLength = source.ReadUInt32(le);
+            source.Skip(4); // a delimiter's length field carries nothing (PS3.5 7.5)
             if (tag == DicomTag.ItemDelimitation && inItem)
             {
                 return EndOfItem;
@@ -92,7 +92,6 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
             {
                 throw Fail("An item tag (FFFE,E000) appears outside any sequence", start, tag);
             }
-            _ = delimiterLength;
             return null;
         }
 

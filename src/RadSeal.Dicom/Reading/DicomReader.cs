@@ -133,7 +133,7 @@ public static class DicomReader
             }
             throw new DicomFormatException("Not a DICOM file: too short to hold a data element", source.ReportOffset);
         }
-        var looksExplicit = IsUpper(b[4]) && IsUpper(b[5]) && DicomVR.TryGet(b[4], b[5], out _);
+        var looksExplicit = DicomVR.TryGet(b[4], b[5], out _);
         var groupLE = (ushort)(b[0] | b[1] << 8);
         var groupBE = (ushort)(b[0] << 8 | b[1]);
         if (declared is not null)
@@ -164,8 +164,6 @@ public static class DicomReader
         }
         return TransferSyntax.ImplicitVRLittleEndian;
     }
-
-    private static bool IsUpper(byte b) => b is >= (byte)'A' and <= (byte)'Z';
 
     private static void ReadDeflated(Stream stream, ByteSource source, ReadOptions options, DicomDataSet dataSet)
     {

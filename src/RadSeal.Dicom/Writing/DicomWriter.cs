@@ -125,7 +125,7 @@ public static class DicomWriter
 
     /// <summary>A DICOMDIR: Media Storage Directory Storage in the meta group, or a Directory Record Sequence.</summary>
     private static bool IsMediaStorageDirectory(DicomFile file) =>
-        file.Meta.GetString(MetaTags.MediaStorageSopClassUid) == MediaStorageDirectoryStorage ||
+        file.Meta.GetString(DicomTags.MediaStorageSOPClassUID) == MediaStorageDirectoryStorage ||
         file.DataSet.Contains(DirectoryRecordSequence);
 
     private const string MediaStorageDirectoryStorage = "1.2.840.10008.1.3.10";
@@ -146,22 +146,22 @@ public static class DicomWriter
         {
             meta.Set(new DicomElement(DicomTag.FileMetaInformationGroupLength, DicomVR.UL, new byte[4]));
         }
-        if (!meta.Contains(MetaTags.Version))
+        if (!meta.Contains(DicomTags.FileMetaInformationVersion))
         {
-            meta.Set(new DicomElement(MetaTags.Version, DicomVR.OB, new byte[] { 0, 1 }));
+            meta.Set(new DicomElement(DicomTags.FileMetaInformationVersion, DicomVR.OB, new byte[] { 0, 1 }));
         }
-        SetUidIfMissing(meta, MetaTags.MediaStorageSopClassUid, file.DataSet.FindElement(MetaTags.SopClassUid));
-        SetUidIfMissing(meta, MetaTags.MediaStorageSopInstanceUid, file.DataSet.FindElement(MetaTags.SopInstanceUid));
+        SetUidIfMissing(meta, DicomTags.MediaStorageSOPClassUID, file.DataSet.FindElement(DicomTags.SOPClassUID));
+        SetUidIfMissing(meta, DicomTags.MediaStorageSOPInstanceUID, file.DataSet.FindElement(DicomTags.SOPInstanceUID));
         if (transcoding)
         {
             meta.Set(UidElement(DicomTag.TransferSyntaxUid, target.Uid));
-            meta.Set(UidElement(MetaTags.ImplementationClassUid, DicomUid.ImplementationClassUid));
-            meta.Set(TextElement(MetaTags.ImplementationVersionName, DicomVR.SH, DicomUid.ImplementationVersionName));
+            meta.Set(UidElement(DicomTags.ImplementationClassUID, DicomUid.ImplementationClassUid));
+            meta.Set(TextElement(DicomTags.ImplementationVersionName, DicomVR.SH, DicomUid.ImplementationVersionName));
         }
-        else if (!meta.Contains(MetaTags.ImplementationClassUid))
+        else if (!meta.Contains(DicomTags.ImplementationClassUID))
         {
-            meta.Set(UidElement(MetaTags.ImplementationClassUid, DicomUid.ImplementationClassUid));
-            meta.Set(TextElement(MetaTags.ImplementationVersionName, DicomVR.SH, DicomUid.ImplementationVersionName));
+            meta.Set(UidElement(DicomTags.ImplementationClassUID, DicomUid.ImplementationClassUid));
+            meta.Set(TextElement(DicomTags.ImplementationVersionName, DicomVR.SH, DicomUid.ImplementationVersionName));
         }
         return meta;
     }
@@ -189,15 +189,4 @@ public static class DicomWriter
         }
         return new DicomElement(tag, vr, bytes);
     }
-}
-
-internal static class MetaTags
-{
-    public static readonly DicomTag Version = new(0x0002, 0x0001);
-    public static readonly DicomTag MediaStorageSopClassUid = new(0x0002, 0x0002);
-    public static readonly DicomTag MediaStorageSopInstanceUid = new(0x0002, 0x0003);
-    public static readonly DicomTag ImplementationClassUid = new(0x0002, 0x0012);
-    public static readonly DicomTag ImplementationVersionName = new(0x0002, 0x0013);
-    public static readonly DicomTag SopClassUid = new(0x0008, 0x0016);
-    public static readonly DicomTag SopInstanceUid = new(0x0008, 0x0018);
 }
