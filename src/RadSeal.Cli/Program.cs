@@ -33,6 +33,7 @@ internal static class Program
             SignaturesCommand.Create(stdout, stderr),
             CaCommand.Create(stdout, stderr),
             DeviceCommand.Create(stdout, stderr),
+            ServeCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -23,9 +23,10 @@ internal static class LogServeCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string db, string urls, string? origin, string? tokenFile, TextWriter stdout)
+    /// <summary>Reads the bearer token that may add entries from tokenFile (default DB.token, created with a random token).</summary>
+    internal static string EnsureSubmitToken(string db, string? tokenFile, out string tokenPath)
     {
-        var tokenPath = tokenFile ?? (LogStores.IsPostgres(db)
+        tokenPath = tokenFile ?? (LogStores.IsPostgres(db)
             ? throw new LogVerbException(ExitCodes.Usage, "a PostgreSQL log needs --token-file")
             : db + ".token");
         if (!File.Exists(tokenPath))
@@ -37,6 +38,12 @@ internal static class LogServeCommand
         {
             throw new LogVerbException(ExitCodes.InvalidInput, $"{tokenPath}: a submit token has at least 16 characters");
         }
+        return token;
+    }
+
+    private static async Task<int> RunAsync(string db, string urls, string? origin, string? tokenFile, TextWriter stdout)
+    {
+        var token = EnsureSubmitToken(db, tokenFile, out var tokenPath);
         var app = RadSealServer.Build(new ServerOptions
         {
             Urls = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using RadSeal.Cli.Log;
+using RadSeal.Server;
+using RadSeal.Server.Ledger;
+
+namespace RadSeal.Cli;
+
+/// <summary>
+/// `radseal serve`: the whole RadSeal host on embedded defaults (one SQLite file, 127.0.0.1:5080). Each capability
+/// (ledger, training app, gateway) adds its options here and its part of <see cref="ServerOptions"/>.
+/// </summary>
+internal static class ServeCommand
+{
+    public const string DefaultDb = "radseal.db";
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var db = new Option<string>("--db") { Description = $"The store: a SQLite file (created on first use; default {DefaultDb}), or postgresql://user@host:port/db", DefaultValueFactory = _ => DefaultDb };
+        var urls = new Option<string>("--urls") { Description = $"Where the web app and APIs listen (default {DefaultUrls}; port 0 picks a free port); several separated by ';'", DefaultValueFactory = _ => DefaultUrls };
+        var command = new Command("serve", "Run the RadSeal server: web app, ledger API (and the gateway) until SIGINT/SIGTERM") { db, urls };
+        command.SetAction(result => LogCli.Run(stderr, () => RunAsync(new ServeSettings(result.GetValue(db)!, result.GetValue(urls)!), stdout)));
+        return command;
+    }
+
+    /// <summary>What the options asked for.</summary>
+    internal sealed record ServeSettings(string Db, string Urls);
+
+    internal static ServerOptions ToServerOptions(ServeSettings settings)
+    {
+        var token = LogServeCommand.EnsureSubmitToken(settings.Db, tokenFile: null, out _);
+        return new ServerOptions
+        {
+            Urls = settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            // The audit/transparency ledger lives in the same store as everything else the server keeps.
+            Ledger = new LedgerHostOptions { Db = settings.Db, SubmitTokens = [token] },
+        };
+    }
+
+    private static async Task<int> RunAsync(ServeSettings settings, TextWriter stdout)
+    {
+        var app = RadSealServer.Build(ToServerOptions(settings));
+        await using (app)
+        {
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                throw new LogVerbException(ExitCodes.IOError, $"cannot serve on {settings.Urls}: {e.Message}");
+            }
+            // One line per fact, so scripts and tests can read where the server listens.
+            stdout.WriteLine($"listening {string.Join(' ', app.Urls)}");
+            stdout.Flush();
+            await app.WaitForShutdownAsync();
+        }
+        return ExitCodes.Ok;
+    }
+}
