@@ -30,7 +30,6 @@ public static class TrainingEndpoints
     public static IEndpointRouteBuilder MapTraining(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Results.Redirect("/training/"));
-        app.MapGet("/training", () => Results.Redirect("/training/"));
         var t = app.MapGroup("/training");
         t.MapGet("/", HomeAsync);
         t.MapGet("/static/{file}", Static);
