@@ -16,7 +16,7 @@ namespace RadSeal.Training.Tests;
 /// </summary>
 public sealed class BrowserTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
+    internal const string Chromium = "/usr/bin/chromium";
     private const string AdminPassword = "admin-password-for-e2e";
     private readonly string _dir = Directory.CreateTempSubdirectory("radseal-e2e-").FullName;
     private WebApplication? _app;
@@ -26,19 +26,30 @@ public sealed class BrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        (_app, _playwright, _browser) = await StartAsync(new TrainingHostOptions { Db = Path.Combine(_dir, "e2e.db"), AdminPassword = AdminPassword, PasswordIterations = 1000 });
+        _base = _app.Urls.First();
+    }
+
+    /// <summary>The server on a free loopback port, and Debian's Chromium under Playwright.</summary>
+    internal static async Task<(WebApplication, IPlaywright, IBrowser)> StartAsync(TrainingHostOptions options)
+    {
         if (!File.Exists(Chromium))
         {
             throw new InvalidOperationException($"{Chromium} is missing: install the Debian package 'chromium' (scripts/test.sh does).");
         }
-        _app = RadSealServer.Build(new ServerOptions
-        {
-            Urls = ["http://127.0.0.1:0"],
-            Training = new TrainingHostOptions { Db = Path.Combine(_dir, "e2e.db"), AdminPassword = AdminPassword, PasswordIterations = 1000 },
-        });
-        await _app.StartAsync();
-        _base = _app.Urls.First();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+        var app = RadSealServer.Build(new ServerOptions { Urls = ["http://127.0.0.1:0"], Training = options });
+        await app.StartAsync();
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+        return (app, playwright, browser);
+    }
+
+    internal static async Task SignInAsync(IPage page, string password)
+    {
+        await page.GotoAsync("/training/login");
+        await page.FillAsync("input[name=username]", TrainingHost.AdminUsername);
+        await page.FillAsync("input[name=password]", password);
+        await page.ClickAsync("#login-form button");
     }
 
     public async Task DisposeAsync()
@@ -85,10 +96,7 @@ public sealed class BrowserTests : IAsyncLifetime
         // Admin signs in.
         var admin = await NewPageAsync();
         await admin.GotoAsync("/");
-        await admin.GotoAsync("/training/login");
-        await admin.FillAsync("input[name=username]", TrainingHost.AdminUsername);
-        await admin.FillAsync("input[name=password]", AdminPassword);
-        await admin.ClickAsync("#login-form button");
+        await SignInAsync(admin, AdminPassword);
         await admin.GotoAsync("/training/admin");
         Assert.Contains("RadSeal demo", await admin.InnerTextAsync("#case-sets"), StringComparison.Ordinal);
 
