@@ -52,18 +52,23 @@ public sealed class BrowserTests : IAsyncLifetime
         await page.ClickAsync("#login-form button");
     }
 
+    internal static async Task StopAsync(WebApplication? app, IPlaywright? playwright, IBrowser? browser)
+    {
+        if (browser is not null)
+        {
+            await browser.DisposeAsync();
+        }
+        playwright?.Dispose();
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-        _playwright?.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        await StopAsync(_app, _playwright, _browser);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, true);
     }

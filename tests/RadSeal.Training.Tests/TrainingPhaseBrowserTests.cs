@@ -40,19 +40,7 @@ public sealed class TrainingPhaseBrowserTests(PostgresCluster cluster) : IAsyncL
             Detector = new RampHeatmap(),
         });
 
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-        _playwright?.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => BrowserTests.StopAsync(_app, _playwright, _browser);
 
     private async Task<IPage> NewPageAsync() => await (await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app!.Urls.First() })).NewPageAsync();
 
