@@ -70,9 +70,11 @@ public sealed class TrainingPhaseBrowserTests(PostgresCluster cluster) : IAsyncL
         await reader.FillAsync("input[name=display_name]", "Trainee");
         await reader.FillAsync("input[name=password]", "trainee-password");
         await reader.ClickAsync("#join-form button");
+        string? firstKey = null;
         for (var n = 0; n < 3; n++)
         {
             await reader.WaitForSelectorAsync("#viewer[data-ready='1']");
+            firstKey ??= await reader.GetAttributeAsync("input[name=case]", "value");
             Assert.Contains("real or synthetic", await reader.InnerTextAsync("#phase-intro"), StringComparison.Ordinal);
             var call = n % 2 == 0 ? "ai" : "real";
             await reader.CheckAsync($"input[name=call][value='{call}']");
@@ -96,5 +98,14 @@ public sealed class TrainingPhaseBrowserTests(PostgresCluster cluster) : IAsyncL
         var key = await reader.GetAttributeAsync("input[name=case]", "value");
         Assert.Equal(404, (await reader.APIRequest.GetAsync($"/training/cases/{key}/heatmap")).Status);
         Assert.Equal(200, next!.Status);
+        // Answering out of order (here: the first case again) is refused, with a valid form token.
+        var csrf = await reader.GetAttributeAsync("input[name=__csrf]", "value");
+        var replay = await reader.APIRequest.PostAsync("/training/studies/1/answer", new APIRequestContextOptions
+        {
+            Form = reader.APIRequest.CreateFormData()
+                .Set("__csrf", csrf!).Set("phase", "0").Set("case", firstKey!).Set("call", "ai").Set("confidence", "5").Set("elapsed_ms", "10"),
+        });
+        Assert.Equal(409, replay.Status);
+        Assert.Contains("not the case to answer next", await replay.TextAsync(), StringComparison.Ordinal);
     }
 }

@@ -437,6 +437,14 @@ public static class TrainingEndpoints
         {
             return Page(http, antiforgery, user, "Answer not saved", Problems(["The answer names no case of this study."]), 400);
         }
+        // Cases are answered in the reader's order, phase after phase: a crafted request cannot skip ahead (reading the
+        // informed phase first would spoil the blinded one) or go back.
+        var enrolment = await host.Store.GetEnrolmentAsync(id, UserId(user), ct);
+        var next = enrolment is null ? null : NextCase(enrolment, await host.Store.AnswersAsync(id, UserId(user), ct));
+        if (next is not { } expected || expected.Phase != phase || expected.CaseId != k.Id)
+        {
+            return Page(http, antiforgery, user, "Answer not saved", Problems([enrolment is null ? "You are not enrolled in this study." : "That is not the case to answer next (answered already, or out of order)."]) + $"<p><a href=\"/training/studies/{id}/read\">Continue with the next case</a></p>", 409);
+        }
         var kind = study.Phases[phase];
         static int? Rating(string? text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 5 ? v : null;
         long? elapsed = long.TryParse(form["elapsed_ms"], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= 86_400_000 ? ms : null;
