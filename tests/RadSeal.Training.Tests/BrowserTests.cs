@@ -153,6 +153,10 @@ public sealed class BrowserTests : IAsyncLifetime
             for (var n = 0; n < 12; n++)
             {
                 await reader.WaitForSelectorAsync("#viewer[data-ready='1']");
+                if (n == 0 && Environment.GetEnvironmentVariable("RADSEAL_E2E_SCREENSHOTS") is { Length: > 0 } readerShots)
+                {
+                    await reader.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(readerShots, $"reader{r + 1}.png"), FullPage = true });
+                }
                 if (n == 0)
                 {
                     // The viewer shows full resolution and windows on the client.
@@ -212,6 +216,10 @@ public sealed class BrowserTests : IAsyncLifetime
         expected["mcnemar-only-informed"] = blinded.Count(p => !p.Value && informed[p.Key]).ToString(CultureInfo.InvariantCulture);
 
         await admin.GotoAsync(studyUrl + "/metrics");
+        if (Environment.GetEnvironmentVariable("RADSEAL_E2E_SCREENSHOTS") is { Length: > 0 } shots)
+        {
+            await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "metrics.png"), FullPage = true });
+        }
         foreach (var (metric, value) in expected)
         {
             Assert.True(await admin.Locator($"[data-metric='{metric}']").CountAsync() == 1, $"the metrics page has no {metric}");

@@ -52,6 +52,15 @@ public sealed class TrainingPhaseBrowserTests(PostgresCluster cluster) : IAsyncL
         await admin.GotoAsync("/training/admin");
         await admin.ClickAsync("#case-sets a");
         Assert.Equal("12 cases.", await admin.InnerTextAsync("#case-count"));
+        // The 16-bit phantom opens at full resolution with its own window.
+        await admin.ClickAsync("text=phantom-chest-16bit.dcm");
+        await admin.WaitForSelectorAsync("#viewer[data-ready='1']");
+        Assert.Equal(("512", "16"), (await admin.GetAttributeAsync("#viewer", "data-width"), await admin.GetAttributeAsync("#viewer", "data-bits")));
+        Assert.Equal("65535", await admin.GetAttributeAsync("#wl-center", "max"));
+        if (Environment.GetEnvironmentVariable("RADSEAL_E2E_SCREENSHOTS") is { Length: > 0 } shots)
+        {
+            await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "phantom16.png") });
+        }
         await admin.GotoAsync("/training/about");
         Assert.Contains("doi:10.17632/rscbjbr9sj.2", await admin.InnerTextAsync("main"), StringComparison.Ordinal); // the licence, shown
 
