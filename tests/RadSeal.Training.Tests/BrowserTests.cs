@@ -203,15 +203,15 @@ public sealed class BrowserTests : IAsyncLifetime
                 Expect(expected, $"p{phase}-reader-{reader.Key}", [.. reader]);
             }
             // Fleiss' κ for two raters, from its definition.
-            var byCase = inPhase.GroupBy(row => row[4]).Select(g => g.Count(row => row[7] == "AI")).ToList();
+            var byCase = inPhase.GroupBy(row => row[4]).Select(g => g.Count(row => Call(row) == "AI")).ToList();
             var agreement = byCase.Average(ai => (ai * ai + (2 - ai) * (2 - ai) - 2) / 2.0);
             var share = byCase.Sum() / (2.0 * byCase.Count);
             var chance = share * share + (1 - share) * (1 - share);
             expected[$"p{phase}-kappa"] = chance >= 1 ? "–" : F((agreement - chance) / (1 - chance));
         }
         // McNemar's discordant counts: right when blinded only / when informed only, per (reader, case).
-        var blinded = rows.Where(row => row[2] == "1").ToDictionary(row => (row[0], row[4]), row => row[5] == row[7]);
-        var informed = rows.Where(row => row[2] == "2").ToDictionary(row => (row[0], row[4]), row => row[5] == row[7]);
+        var blinded = rows.Where(row => row[2] == "1").ToDictionary(row => (row[0], row[4]), row => row[5] == Call(row));
+        var informed = rows.Where(row => row[2] == "2").ToDictionary(row => (row[0], row[4]), row => row[5] == Call(row));
         expected["mcnemar-only-blinded"] = blinded.Count(p => p.Value && !informed[p.Key]).ToString(CultureInfo.InvariantCulture);
         expected["mcnemar-only-informed"] = blinded.Count(p => !p.Value && informed[p.Key]).ToString(CultureInfo.InvariantCulture);
 
@@ -229,14 +229,22 @@ public sealed class BrowserTests : IAsyncLifetime
         Assert.Equal(2, await admin.Locator("svg.accuracy").CountAsync());
     }
 
+    /// <summary>The call as docs/training.md defines it, from the raw columns: blinded rows by the flag, others as answered.</summary>
+    private static string Call(string[] row)
+    {
+        var call = row[3] == "Blinded" ? (row[10] == "1" ? "AI" : "Real") : row[6];
+        Assert.Equal(call, row[7]); // the export's effective_call agrees
+        return call;
+    }
+
     private static string F(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 
     /// <summary>Accuracy, sensitivity, specificity and AUC (pairwise, ties ½) from CSV rows.</summary>
     private static void Expect(Dictionary<string, string> expected, string prefix, List<string[]> rows)
     {
         static double? Ratio(int a, int b) => b == 0 ? null : (double)a / b;
-        int tp = rows.Count(r => r[5] == "AI" && r[7] == "AI"), pos = rows.Count(r => r[5] == "AI");
-        int tn = rows.Count(r => r[5] == "Real" && r[7] == "Real"), neg = rows.Count(r => r[5] == "Real");
+        int tp = rows.Count(r => r[5] == "AI" && Call(r) == "AI"), pos = rows.Count(r => r[5] == "AI");
+        int tn = rows.Count(r => r[5] == "Real" && Call(r) == "Real"), neg = rows.Count(r => r[5] == "Real");
         expected[prefix + "-n"] = rows.Count.ToString(CultureInfo.InvariantCulture);
         expected[prefix + "-accuracy"] = F(Ratio(tp + tn, rows.Count));
         expected[prefix + "-sensitivity"] = F(Ratio(tp, pos));
