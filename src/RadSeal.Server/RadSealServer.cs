@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RadSeal.Server.Endpoints;
 using RadSeal.Server.Ledger;
+using RadSeal.Server.Training;
 
 namespace RadSeal.Server;
 
@@ -15,6 +16,9 @@ public sealed record ServerOptions
 
     /// <summary>The transparency ledger, or null to serve none.</summary>
     public LedgerHostOptions? Ledger { get; init; }
+
+    /// <summary>The clinician-training reader-study app (at / and /training/), or null to serve none.</summary>
+    public TrainingHostOptions? Training { get; init; }
 }
 
 /// <summary>
@@ -34,10 +38,18 @@ public static class RadSealServer
         {
             builder.Services.AddLedger(ledger);
         }
+        if (options.Training is { } training)
+        {
+            builder.Services.AddTraining(training);
+        }
         var app = builder.Build();
         if (options.Ledger is not null)
         {
             app.MapLedgerEndpoints();
+        }
+        if (options.Training is not null)
+        {
+            app.MapTraining();
         }
         return app;
     }
