@@ -86,7 +86,16 @@ public sealed class Subject
     {
         try
         {
-            return Dicom is { } file ? (DicomPixels.Read(file), null) : (ImageFiles.Decode(Bytes), null);
+            if (Dicom is { } file)
+            {
+                // JPEG baseline (what img2dcm writes from a JPEG): frame 0 is one JPEG picture in the first fragment.
+                if (file.TransferSyntax.Uid == "1.2.840.10008.1.2.4.50" && file.DataSet.Find(DicomTags.PixelData) is DicomFragmentSequence { Fragments.Count: > 0 } fragments)
+                {
+                    return (ImageFiles.Decode(fragments.Fragments[0].GetMemory().Span), null);
+                }
+                return (DicomPixels.Read(file), null);
+            }
+            return (ImageFiles.Decode(Bytes), null);
         }
         catch (Exception ex) when (ex is PixelDataException or DicomFormatException or InvalidDataException or ArgumentException or NotSupportedException)
         {

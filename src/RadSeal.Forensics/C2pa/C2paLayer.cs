@@ -50,6 +50,10 @@ public sealed class C2paLayer(X509Certificate2Collection? trust) : IEvidenceLaye
             findings.Add(Finding.Info(Name, "C2PA_MANIFEST",
                 $"{role} {m.Label}: claim generator {m.ClaimGenerator ?? "not named"}, signed by {m.Signer ?? "unknown"}{(m.Algorithm is null ? "" : $" ({m.Algorithm})")}" +
                 (m.Actions.Count == 0 ? "" : "; actions: " + string.Join(", ", m.Actions.Select(a => a.DigitalSourceType is null ? a.Action : $"{a.Action} ({ShortSource(a.DigitalSourceType)})")))));
+            if (m.DerEncodedSignature)
+            {
+                findings.Add(Finding.Info(Name, "C2PA_SIGNATURE_DER", $"{role} {m.Label}: the ECDSA claim signature verifies, but is DER-encoded rather than the raw r||s COSE specifies (RFC 9053 §2.1)"));
+            }
             if (!m.SignatureValid)
             {
                 findings.Add(Finding.Fail(Name, "C2PA_SIGNATURE_INVALID", $"{role} {m.Label}: {m.SignatureProblem}"));

@@ -40,6 +40,9 @@ public sealed record C2paManifestReport
 
     public string? TrustProblem { get; init; }
 
+    /// <summary>The ECDSA signature is DER-encoded rather than the raw r||s that COSE specifies (RFC 9053 §2.1).</summary>
+    public bool DerEncodedSignature { get; init; }
+
     /// <summary>Assertions the claim lists whose hashes do not match, or that are missing.</summary>
     public IReadOnlyList<string> AssertionProblems { get; init; } = [];
 
@@ -323,6 +326,11 @@ public static class C2paValidator
                 return report with { SignatureProblem = $"the signer's key ({leaf.PublicKey.Oid.FriendlyName}) is not one this verifier supports (ECDSA, RSA)" };
             }
             valid = message.VerifyDetached(key, claimBytes.Span);
+            if (!valid && key is ECDsa ecdsa && VerifyDerEcdsa(message, ecdsa, claimBytes.Span, algorithm))
+            {
+                valid = true;
+                report = report with { DerEncodedSignature = true };
+            }
         }
         catch (Exception ex) when (ex is CryptographicException or InvalidOperationException or ArgumentException)
         {
@@ -348,6 +356,39 @@ public static class C2paValidator
             Trusted = trusted,
             TrustProblem = trusted ? null : string.Join("; ", x509.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct()),
         };
+    }
+
+    /// <summary>
+    /// Some signers (c2pa-ts among them) put a DER-encoded ECDSA signature into the COSE structure instead of the raw
+    /// r||s value COSE specifies. The signature is still checked over the exact COSE Sig_structure; the report says
+    /// how it was encoded.
+    /// </summary>
+    private static bool VerifyDerEcdsa(CoseSign1Message message, ECDsa key, ReadOnlySpan<byte> payload, string? algorithm)
+    {
+        var signature = message.Signature.Span;
+        if (signature.Length < 8 || signature[0] != 0x30)
+        {
+            return false;
+        }
+        var hash = algorithm switch
+        {
+            "ES256" => HashAlgorithmName.SHA256,
+            "ES384" => HashAlgorithmName.SHA384,
+            "ES512" => HashAlgorithmName.SHA512,
+            _ => (HashAlgorithmName?)null,
+        };
+        if (hash is null)
+        {
+            return false;
+        }
+        var writer = new CborWriter(CborConformanceMode.Lax);
+        writer.WriteStartArray(4);
+        writer.WriteTextString("Signature1");
+        writer.WriteByteString(message.RawProtectedHeaders.Span);
+        writer.WriteByteString([]);
+        writer.WriteByteString(payload);
+        writer.WriteEndArray();
+        return key.VerifyData(writer.Encode(), signature, hash.Value, DSASignatureFormat.Rfc3279DerSequence);
     }
 
     private static string? AlgorithmName(CoseSign1Message message)

@@ -261,7 +261,7 @@ public sealed class MetadataLayer : IEvidenceLayer
         foreach (var (name, tag) in new[]
         {
             ("Study Date", DicomTags.StudyDate), ("Series Date", DicomTags.SeriesDate), ("Acquisition Date", DicomTags.AcquisitionDate),
-            ("Content Date", DicomTags.ContentDate),
+            ("Content Date", DicomTags.ContentDate), ("Patient's Birth Date", DicomTags.PatientBirthDate),
         })
         {
             if (ds.GetDate(tag) is { } d)
@@ -287,7 +287,8 @@ public sealed class MetadataLayer : IEvidenceLayer
         }
         var birth = ds.GetDate(DicomTags.PatientBirthDate);
         var study = ds.GetDate(DicomTags.StudyDate);
-        if (birth is { } b && dates.Count > 0 && dates.Min(x => x.Date) is var first && b > first)
+        var made = dates.Where(x => x.Name != "Patient's Birth Date").ToArray();
+        if (birth is { } b && made.Length > 0 && made.Min(x => x.Date) is var first && b > first)
         {
             findings.Add(Finding.Warn(LayerNames.Metadata, "META_DATE_ORDER", $"Patient's Birth Date {Iso(b)} is after the image was made ({Iso(first)})"));
         }
