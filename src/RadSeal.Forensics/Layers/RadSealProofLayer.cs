@@ -33,6 +33,8 @@ public sealed class RadSealProofLayer : IEvidenceLayer
         IReadOnlyList<BlockRect> blocks = [];
         CheckSignature(subject, findings, outcomes, cancellationToken);
         CheckWatermark(subject, findings, outcomes, ref blocks);
+        // Honest about the gap: ledger inclusion would need the ledger's keyed subject commitments; see docs/forensics.md.
+        findings.Add(Finding.Info(Name, "LEDGER_NOT_CHECKED", "ledger inclusion not checked: this version of inspect does not query a transparency log"));
         var outcome = outcomes.Contains(LayerOutcome.Tampered) ? LayerOutcome.Tampered
             : outcomes.Contains(LayerOutcome.Proven) ? LayerOutcome.Proven
             : outcomes.Contains(LayerOutcome.Suspicious) ? LayerOutcome.Suspicious
