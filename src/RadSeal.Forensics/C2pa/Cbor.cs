@@ -48,34 +48,34 @@ internal static class Cbor
             case CborReaderState.TextString:
                 return reader.ReadTextString();
             case CborReaderState.StartArray:
-            {
-                reader.ReadStartArray();
-                var list = new List<object?>();
-                while (reader.PeekState() != CborReaderState.EndArray)
                 {
-                    list.Add(Read(reader, depth + 1, ref items));
-                }
-                reader.ReadEndArray();
-                return list;
-            }
-            case CborReaderState.StartMap:
-            {
-                reader.ReadStartMap();
-                var map = new Dictionary<string, object?>(StringComparer.Ordinal);
-                while (reader.PeekState() != CborReaderState.EndMap)
-                {
-                    var key = Read(reader, depth + 1, ref items);
-                    var keyText = key switch
+                    reader.ReadStartArray();
+                    var list = new List<object?>();
+                    while (reader.PeekState() != CborReaderState.EndArray)
                     {
-                        string s => s,
-                        long n => n.ToString(CultureInfo.InvariantCulture),
-                        _ => throw new C2paFormatException("CBOR map key is neither text nor integer"),
-                    };
-                    map[keyText] = Read(reader, depth + 1, ref items);
+                        list.Add(Read(reader, depth + 1, ref items));
+                    }
+                    reader.ReadEndArray();
+                    return list;
                 }
-                reader.ReadEndMap();
-                return map;
-            }
+            case CborReaderState.StartMap:
+                {
+                    reader.ReadStartMap();
+                    var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    while (reader.PeekState() != CborReaderState.EndMap)
+                    {
+                        var key = Read(reader, depth + 1, ref items);
+                        var keyText = key switch
+                        {
+                            string s => s,
+                            long n => n.ToString(CultureInfo.InvariantCulture),
+                            _ => throw new C2paFormatException("CBOR map key is neither text nor integer"),
+                        };
+                        map[keyText] = Read(reader, depth + 1, ref items);
+                    }
+                    reader.ReadEndMap();
+                    return map;
+                }
             case CborReaderState.Tag:
                 reader.ReadTag();
                 return Read(reader, depth + 1, ref items);
