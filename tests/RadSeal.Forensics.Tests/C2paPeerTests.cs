@@ -175,4 +175,36 @@ public sealed class C2paPeerTests(C2paFiles files) : IClassFixture<C2paFiles>
             Assert.Contains(report.Verdict, new[] { Verdict.Tampered, Verdict.DeclaredAi, Verdict.Suspicious, Verdict.NoEvidence });
         }
     }
+
+    [Fact]
+    public async Task Truncated_and_flipped_files_never_crash_and_a_change_outside_the_manifest_is_never_authentic()
+    {
+        var original = File.ReadAllBytes(files.CameraPng);
+        var chunk = original.AsSpan().IndexOf("caBX"u8) - 4;
+        var chunkEnd = chunk + 12 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(original.AsSpan(chunk));
+        var anchors = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        anchors.ImportFromPemFile(files.Ca);
+        var inspector = new Inspector(new InspectorOptions { C2paTrust = anchors, Thumbnails = true });
+        Assert.Equal(Verdict.Authentic, (await inspector.InspectAsync(Subject.FromBytes("camera.png", original))).Verdict);
+        var random = new Random(66);
+        for (var i = 0; i < 300; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            var truncate = i % 3 == 0;
+            var at = random.Next(8, bytes.Length);
+            if (truncate)
+            {
+                bytes = bytes[..at];
+            }
+            else
+            {
+                bytes[at] ^= (byte)(1 << random.Next(8));
+            }
+            var report = await inspector.InspectAsync(Subject.FromBytes($"case-{i}.png", bytes));
+            if (truncate || at < chunk || at >= chunkEnd)
+            {
+                Assert.True(report.Verdict != Verdict.Authentic, $"case {i}: {(truncate ? "truncated" : "flipped")} at {at} (manifest chunk {chunk}..{chunkEnd}) still authentic");
+            }
+        }
+    }
 }
