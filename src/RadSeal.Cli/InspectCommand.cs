@@ -57,19 +57,7 @@ internal static class InspectCommand
             stderr.WriteLine($"radseal: inspect: {ex.Message}");
             return ExitCodes.IOError;
         }
-        var files = new List<string>();
-        foreach (var path in paths)
-        {
-            if (Directory.Exists(path))
-            {
-                files.AddRange(Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
-                    .Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal));
-            }
-            else
-            {
-                files.Add(path);
-            }
-        }
+        var files = InputFiles.Expand(paths);
         if (files.Count == 0)
         {
             stderr.WriteLine("radseal: inspect: no files to inspect");
