@@ -14,22 +14,28 @@ fi
 
 ct=${1:-200}; dx=${2:-10}
 work=$(mktemp -d "${TMPDIR:-/tmp}/radseal-dimse-bench.XXXXXX")
-trap 'kill "${scp_pid:-}" "${rs_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${scp_pid:-}" "${scpb_pid:-}" "${rs_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 dotnet build bench/RadSeal.Benchmarks -c Release --verbosity quiet -nologo
 bench="dotnet bench/RadSeal.Benchmarks/bin/Release/net10.0/RadSeal.Benchmarks.dll"
 $bench make-corpus "$work/corpus" "$ct" "$dx"
 
-port_rs=11161; port_dcmtk=11162
+# Debian's DCMTK leaves Nagle's algorithm on unless TCP_NODELAY=1 is set; then storescu and storescp stall ~45 ms per
+# C-STORE on delayed ACKs (seen with strace), which would measure the stall, not the SCP. RadSeal sets TCP_NODELAY.
+export TCP_NODELAY=1
+port_rs=11161; port_dcmtk=11162; port_dcmtk_b=11163
 mkfifo "$work/hold"
 $bench dimse-scp "$port_rs" "$work/out-radseal" < "$work/hold" 2> "$work/radseal.log" & rs_pid=$!
 exec 3> "$work/hold"   # keeps the SCP's stdin open until this script ends
-storescp -od "$work/out-storescp" "$port_dcmtk" & scp_pid=$!
-mkdir -p "$work/out-storescp"
+mkdir -p "$work/out-storescp" "$work/out-storescp-b"
+storescp -od "$work/out-storescp" "$port_dcmtk" 2>/dev/null & scp_pid=$!
+# storescp as close to RadSeal's SCP as it goes: data written as received (+B), the same 64 KiB maximum PDU.
+storescp +B -pdu 65536 -od "$work/out-storescp-b" "$port_dcmtk_b" 2>/dev/null & scpb_pid=$!
 sleep 3
 
 # -xe: explicit little endian first, the corpus's own syntax, so neither side converts anything.
 hyperfine --warmup 1 --runs "${RUNS:-5}" \
   "storescu -xe -aec RADSEAL 127.0.0.1 $port_rs $work/corpus/*.dcm" \
-  "storescu -xe -aec STORESCP 127.0.0.1 $port_dcmtk $work/corpus/*.dcm"
-echo "files kept: radseal $(ls "$work/out-radseal" | wc -l), storescp $(ls "$work/out-storescp" | wc -l)"
+  "storescu -xe -aec STORESCP 127.0.0.1 $port_dcmtk $work/corpus/*.dcm" \
+  "storescu -xe -aec STORESCP 127.0.0.1 $port_dcmtk_b $work/corpus/*.dcm"
+echo "files kept: radseal $(ls "$work/out-radseal" | wc -l), storescp $(ls "$work/out-storescp" | wc -l), storescp +B $(ls "$work/out-storescp-b" | wc -l)"
 exec 3>&-

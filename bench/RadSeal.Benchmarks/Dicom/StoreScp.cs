@@ -32,7 +32,8 @@ public static class StoreScp
     {
         public Task<DimseStatus> StoreAsync(StoreRequest request, string receivedFile, CancellationToken cancellationToken)
         {
-            File.Move(receivedFile, Path.Combine(outDir, request.SopInstanceUid + ".dcm"), overwrite: true);
+            // Named like storescp names its files (modality-free here): SOP class keeps CT and DX of equal UIDs apart.
+            File.Move(receivedFile, Path.Combine(outDir, $"{request.SopClassUid}.{request.SopInstanceUid}.dcm"), overwrite: true);
             return Task.FromResult(DimseStatus.Success);
         }
     }

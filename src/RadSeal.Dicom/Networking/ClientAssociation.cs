@@ -88,7 +88,7 @@ internal sealed class ClientAssociation : IAsyncDisposable
                         $"{who} rejected the association: {(rj.Length == 4 ? Pdu.DescribeReject(rj[1], rj[2], rj[3]) : "malformed A-ASSOCIATE-RJ")}.");
                 case PduType.Abort:
                     var ab = await channel.ReadBodyAsync(type, length, 4, timer.Token).ConfigureAwait(false);
-                    throw new DicomNetworkException($"{who} aborted the association request: {Pdu.DescribeAbort(ab.Length == 4 ? ab[2] : (byte)0, ab.Length == 4 ? ab[3] : (byte)0)}.");
+                    throw new DicomNetworkException($"{who} aborted the association request: {Pdu.DescribeAbort(ab)}.");
                 default:
                     throw new DicomNetworkException($"{who} answered the A-ASSOCIATE-RQ with an unexpected {type} PDU.");
             }
@@ -208,7 +208,7 @@ internal sealed class ClientAssociation : IAsyncDisposable
                     break;
                 case PduType.Abort:
                     var ab = await channel.ReadBodyAsync(type, length, 4, timer.Token).ConfigureAwait(false);
-                    throw new DicomNetworkException($"{who} aborted the association: {Pdu.DescribeAbort(ab.Length == 4 ? ab[2] : (byte)0, ab.Length == 4 ? ab[3] : (byte)0)}.");
+                    throw new DicomNetworkException($"{who} aborted the association: {Pdu.DescribeAbort(ab)}.");
                 default:
                     await AbortAsync().ConfigureAwait(false);
                     throw new DicomNetworkException($"{who} sent an unexpected {type} PDU while a response was awaited; aborted.");

@@ -269,6 +269,10 @@ internal static class Pdu
         return $"{(result == 1 ? "permanent" : "transient")} rejection: {why} (source {source}, reason {reason})";
     }
 
+    /// <summary>Describes an A-ABORT from its 4-byte body (source and reason in the last two bytes).</summary>
+    public static string DescribeAbort(ReadOnlySpan<byte> body) =>
+        body.Length == 4 ? DescribeAbort(body[2], body[3]) : "A-ABORT with a malformed body";
+
     public static string DescribeAbort(byte source, byte reason)
     {
         var why = reason switch

@@ -84,7 +84,7 @@ internal sealed class ServerAssociation : IDisposable
                         return;
                     case PduType.Abort:
                         var abort = await channel.ReadBodyAsync(type, length, 4, timer.Token).ConfigureAwait(false);
-                        log($"{Who}: aborted by the peer ({Pdu.DescribeAbort(abort.Length == 4 ? abort[2] : (byte)0, abort.Length == 4 ? abort[3] : (byte)0)})" +
+                        log($"{Who}: aborted by the peer ({Pdu.DescribeAbort(abort)})" +
                             (pendingStore is not null ? "; the partial data set was deleted." : "."));
                         return;
                     default:
