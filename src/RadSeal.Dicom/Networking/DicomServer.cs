@@ -80,16 +80,17 @@ public sealed class DicomServer : IAsyncDisposable
             {
                 continue;
             }
-            var id = Interlocked.Increment(ref nextConnection);
-            var count = Interlocked.Increment(ref open);
             // Past twice the limit a connection is not even read: a flood cannot make the server hold more than this.
-            if (count > 2 * options.MaxAssociations)
+            // Only this loop increments the count, so checking before incrementing keeps it within the bound.
+            var held = Volatile.Read(ref open);
+            if (held >= 2 * options.MaxAssociations)
             {
-                Log($"DICOM connection from {socket.RemoteEndPoint}: closed at once, {count - 1} connections already open (limit {options.MaxAssociations}).");
+                Log($"DICOM connection from {socket.RemoteEndPoint}: closed at once, {held} connections already open (limit {options.MaxAssociations}).");
                 socket.Dispose();
-                Interlocked.Decrement(ref open);
                 continue;
             }
+            var id = Interlocked.Increment(ref nextConnection);
+            var count = Interlocked.Increment(ref open);
             var task = ServeAsync(socket, count > options.MaxAssociations);
             connections[id] = task;
             _ = task.ContinueWith(_ =>

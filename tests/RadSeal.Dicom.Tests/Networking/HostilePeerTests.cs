@@ -209,6 +209,31 @@ public sealed class HostilePeerTests
     }
 
     [Fact]
+    public async Task A_flood_of_silent_connections_stays_bounded_and_each_gets_one_log_line()
+    {
+        await using var scope = await StartAsync(o => o with { MaxAssociations = 4 });
+        var clients = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                clients.Add((await ConnectAsync(scope)).Client);
+            }
+            // Past twice the limit connections are closed unread; the rest wait for ARTIM. Never more than 8 held.
+            Assert.True(scope.Server!.OpenAssociations <= 8, $"{scope.Server.OpenAssociations} connections held");
+            await WaitUntilAsync(() => scope.Log.Count == 40);
+            Assert.True(scope.Log.Count(l => l.Contains("closed at once", StringComparison.Ordinal)) >= 32);
+            Assert.Equal(40, scope.Log.Count(l => l.Contains("closed at once", StringComparison.Ordinal) || l.Contains("ARTIM", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+        await WaitUntilAsync(() => scope.Server!.OpenAssociations == 0);
+        EchoStillWorks(scope);
+    }
+
+    [Fact]
     public async Task Storescu_over_tls_reaches_the_scp_and_the_scu_speaks_tls_too()
     {
         await using var scope = new NetworkScope();
