@@ -250,7 +250,7 @@ internal sealed class OutgoingFile
         {
             var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
             stream.Position = DataSetOffset;
-            return new OutgoingDataSet(stream, stream.Length - DataSetOffset, null);
+            return new OutgoingDataSet(stream, stream.Length - DataSetOffset);
         }
         var file = DicomFile.Open(Path);
         var temp = System.IO.Path.Combine(tempFolder, $"radseal-send-{Guid.NewGuid():N}.tmp");
@@ -273,8 +273,9 @@ internal sealed class OutgoingFile
                     new DicomEncoder(output, target).WriteDataSet(file.DataSet);
                 }
             }
+            // DeleteOnClose: the converted copy goes away with the stream, whatever happens to the send.
             var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-            return new OutgoingDataSet(stream, stream.Length, null);
+            return new OutgoingDataSet(stream, stream.Length);
         }
         catch
         {
@@ -285,18 +286,11 @@ internal sealed class OutgoingFile
 }
 
 /// <summary>A readable window of <see cref="Length"/> bytes for one data set.</summary>
-internal sealed class OutgoingDataSet(Stream stream, long length, string? tempFile) : IDisposable
+internal sealed class OutgoingDataSet(Stream stream, long length) : IDisposable
 {
     public Stream Stream { get; } = stream;
 
     public long Length { get; } = length;
 
-    public void Dispose()
-    {
-        Stream.Dispose();
-        if (tempFile is not null)
-        {
-            File.Delete(tempFile);
-        }
-    }
+    public void Dispose() => Stream.Dispose();
 }

@@ -95,24 +95,24 @@ internal sealed class ServerAssociation : IDisposable
         catch (DicomProtocolException ex)
         {
             log($"{Who}: aborted: {ex.Message}");
-            await TrySendAsync(channel, stream, Pdu.Abort(2, ex.AbortReason)).ConfigureAwait(false);
+            await TrySendAsync(stream, Pdu.Abort(2, ex.AbortReason)).ConfigureAwait(false);
         }
         catch (DicomNetworkException ex)
         {
             log($"{Who}: aborted: {ex.Message}");
-            await TrySendAsync(channel, stream, Pdu.Abort(2, 0)).ConfigureAwait(false);
+            await TrySendAsync(stream, Pdu.Abort(2, 0)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             log($"{Who}: aborted because the server is stopping.");
-            await TrySendAsync(channel, stream, Pdu.Abort(2, 0)).ConfigureAwait(false);
+            await TrySendAsync(stream, Pdu.Abort(2, 0)).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             var phase = accepted.Count == 0 && called == "?" ? $"no complete A-ASSOCIATE-RQ within the ARTIM timeout ({options.ArtimTimeout.TotalSeconds:0.###} s)"
                 : $"no complete PDU within the idle timeout ({options.IdleTimeout.TotalSeconds:0.###} s)";
             log($"{Who}: aborted: {phase}.");
-            await TrySendAsync(channel, stream, Pdu.Abort(2, 0)).ConfigureAwait(false);
+            await TrySendAsync(stream, Pdu.Abort(2, 0)).ConfigureAwait(false);
         }
         catch (EndOfStreamException)
         {
@@ -418,7 +418,7 @@ internal sealed class ServerAssociation : IDisposable
         }
     }
 
-    private static async Task TrySendAsync(PduChannel? channel, Stream stream, byte[] pdu)
+    private static async Task TrySendAsync(Stream stream, byte[] pdu)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
@@ -430,6 +430,5 @@ internal sealed class ServerAssociation : IDisposable
         {
             // The connection may already be gone; the abort was a courtesy.
         }
-        _ = channel;
     }
 }
