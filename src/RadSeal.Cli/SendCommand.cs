@@ -28,18 +28,7 @@ internal static class SendCommand
             stderr.WriteLine($"radseal: usage: {error}");
             return ExitCodes.Usage;
         }
-        var files = new List<string>();
-        foreach (var input in inputs)
-        {
-            if (Directory.Exists(input))
-            {
-                files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
-            }
-            else
-            {
-                files.Add(input);
-            }
-        }
+        var files = InputFiles.Expand(inputs);
         IReadOnlyList<StoreResult> results;
         try
         {
