@@ -61,7 +61,7 @@ public static class Evaluator
             {
                 scores[Metadata] = metadata.Score(item.Path, image, cancellationToken);
             }
-            if (scores.Count > 0)
+            if (scores.Count > 1)
             {
                 scores[All] = 1 - scores.Values.Aggregate(1.0, (keep, p) => keep * (1 - p));
             }
@@ -87,12 +87,8 @@ public static class Evaluator
         {
             return new EvaluationOutcome(null, [$"layer set '{layers}' gave no scores"]);
         }
+        // "all" exists only when there are several layers to combine.
         var order = new[] { Pixels, Metadata, All }.Where(available.Contains).ToList();
-        // With a single layer, "all" is that layer: report it under its own name only.
-        if (order.Count == 2 && layers != All)
-        {
-            order.Remove(All);
-        }
         var summaries = order.Select(l => LayerSummary.Of(l, scored, resamples, seed)).ToList();
         var detectorName = detector?.Name ?? "none";
         return new EvaluationOutcome(new EvaluationReport(layers, detectorName, summaries.First(s => s.Layers == layers), summaries, unavailable, scored), []);

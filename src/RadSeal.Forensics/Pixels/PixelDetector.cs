@@ -77,19 +77,19 @@ public sealed class PixelDetector : IPixelDetector, IDisposable
             var c = Model.Image.Contribution(i, global[i]);
             var name = Model.FeatureNames[i];
             var description = HandcraftedFeatures.Descriptions.TryGetValue(name, out var d) ? d : name;
-            items.Add((c, $"{Capitalise(description)} ({name}) {Direction(c)}"));
+            items.Add((c, $"{Capitalise(description)} ({name}): {Direction(c)}"));
         }
         double learned = 0;
         for (var i = handcrafted; i < global.Length; i++)
         {
             learned += Model.Image.Contribution(i, global[i]);
         }
-        items.Add((learned, $"Learned ResNet-18 features together {Direction(learned)}"));
+        items.Add((learned, $"Learned ResNet-18 features, together: {Direction(learned)}"));
         return [.. items.OrderByDescending(item => Math.Abs(item.Weight)).Take(4).Select(item => item.Text)];
     }
 
     private static string Direction(double c) => string.Create(CultureInfo.InvariantCulture,
-        $"{(c >= 0 ? "point to synthetic" : "point to a real acquisition")} (logit {c:+0.00;-0.00})");
+        $"{(c >= 0 ? "points to synthetic" : "points to a real acquisition")} (logit {c:+0.00;-0.00})");
 
     private static string Capitalise(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 

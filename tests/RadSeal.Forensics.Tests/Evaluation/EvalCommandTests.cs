@@ -103,4 +103,14 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("broken.png: cannot read the image", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Layer_sets_this_build_cannot_run_are_refused_with_the_reason()
+    {
+        var (cases, labels) = MakeSet(1);
+        var (code, output, error) = Run("eval", "--cases", cases, "--labels", labels, "--layers", "metadata");
+        Assert.Equal(4, code);
+        Assert.Equal("", output);
+        Assert.Contains("metadata layer is not in this build", error, StringComparison.Ordinal);
+    }
 }
