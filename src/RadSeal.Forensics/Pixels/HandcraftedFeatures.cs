@@ -354,7 +354,7 @@ public static class HandcraftedFeatures
     }
 
     /// <summary>Mean difference across the strongest of the 8 phases relative to the others (JPEG grid), log.</summary>
-    private static double BoundaryRatio(double[] byPhase)
+    internal static double BoundaryRatio(double[] byPhase)
     {
         var max = byPhase.Max();
         var rest = (byPhase.Sum() - max) / 7;
@@ -362,7 +362,7 @@ public static class HandcraftedFeatures
     }
 
     /// <summary>Even versus odd differences (a 2x upsampler makes one of them small), |log ratio|.</summary>
-    private static double PairRatio(double[] byPhase)
+    internal static double PairRatio(double[] byPhase)
     {
         double even = 0, odd = 0;
         for (var k = 0; k < 8; k++)

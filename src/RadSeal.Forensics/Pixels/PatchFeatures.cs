@@ -52,19 +52,6 @@ public static class PatchFeatures
                 }
                 var rm = rs / count;
                 var variance = Math.Max(rs2 / count - rm * rm, 1e-12);
-                double even = 0, odd = 0;
-                for (var k = 0; k < 8; k++)
-                {
-                    if ((k & 1) == 0)
-                    {
-                        even += byPhase[k];
-                    }
-                    else
-                    {
-                        odd += byPhase[k];
-                    }
-                }
-                var max = byPhase.Max();
                 int lo = 255, hi = 0, used = 0;
                 for (var v = 0; v < 256; v++)
                 {
@@ -79,8 +66,8 @@ public static class PatchFeatures
                 [
                     Math.Log(Math.Sqrt(variance) * 255 + 1e-3),
                     (acf / (2 * count) - rm * rm) / variance,
-                    Math.Abs(Math.Log((even + 1e-9) / (odd + 1e-9))),
-                    Math.Log((max + 1e-9) / ((byPhase.Sum() - max) / 7 + 1e-9)),
+                    HandcraftedFeatures.PairRatio(byPhase),
+                    HandcraftedFeatures.BoundaryRatio(byPhase),
                     flat / count,
                     mean / count,
                     hi > lo ? 1 - (double)used / (hi - lo + 1) : 0,
