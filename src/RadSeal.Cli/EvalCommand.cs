@@ -12,18 +12,14 @@ namespace RadSeal.Cli;
 /// </summary>
 internal static class EvalCommand
 {
-    /// <summary>Why a layer set cannot run in this build (empty once every layer is wired).</summary>
-    internal static readonly IReadOnlyDictionary<string, string> Unavailable = new Dictionary<string, string>
-    {
-        [Evaluator.Metadata] = "the metadata layer is not in this build yet (issue 6); use --layers pixels",
-        [Evaluator.All] = "needs the metadata layer, which is not in this build yet (issue 6); use --layers pixels",
-    };
+    /// <summary>Why a layer set cannot run in this build: every layer is wired, so none.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> Unavailable = new Dictionary<string, string>();
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cases = new Option<string>("--cases") { Description = "Folder holding the images (PNG, JPEG or DICOM)", Required = true };
         var labels = new Option<string>("--labels") { Description = "CSV: image name, Real or AI, optional reasoning (Image_Name,Real_or_AI,Reasoning)", Required = true };
-        var layers = new Option<string>("--layers") { Description = "Which evidence to score with: pixels, metadata or all", DefaultValueFactory = _ => "pixels" };
+        var layers = new Option<string>("--layers") { Description = "Which evidence to score with: pixels, metadata or all", DefaultValueFactory = _ => "all" };
         layers.AcceptOnlyFromAmong(Evaluator.Pixels, Evaluator.Metadata, Evaluator.All);
         var html = new Option<string?>("--html") { Description = "Write an HTML report (every image, its score and heatmap) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
@@ -104,11 +100,11 @@ internal static class EvalCommand
                 {
                     var task = ctx.AddTask("Scoring", maxValue: cases.Count);
                     var progress = new SynchronousProgress(done => task.Value = done);
-                    outcome = Evaluator.Run(cases, layers, detector, null, Unavailable, progress, resamples, seed, cancellationToken);
+                    outcome = Evaluator.Run(cases, layers, detector, new MetadataCaseScorer(), Unavailable, progress, resamples, seed, cancellationToken);
                 });
             return outcome!;
         }
-        return Evaluator.Run(cases, layers, detector, null, Unavailable, null, resamples, seed, cancellationToken);
+        return Evaluator.Run(cases, layers, detector, new MetadataCaseScorer(), Unavailable, null, resamples, seed, cancellationToken);
     }
 
     private static int Problems(TextWriter stderr, IReadOnlyList<string> problems)

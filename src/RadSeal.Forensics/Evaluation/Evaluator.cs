@@ -59,7 +59,15 @@ public static class Evaluator
             }
             if (metadata is not null)
             {
-                scores[Metadata] = metadata.Score(item.Path, image, cancellationToken);
+                try
+                {
+                    scores[Metadata] = metadata.Score(item.Path, image, cancellationToken);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    problems[i] = $"{item.Name}: the {metadata.Name} layer cannot read it: {ex.Message}";
+                    return;
+                }
             }
             if (scores.Count > 1)
             {

@@ -62,7 +62,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(12, confusion.EnumerateObject().Sum(p => p.Value.GetInt32()));
         Assert.Equal("pixels", root.GetProperty("layers").GetString());
         Assert.True(root.GetProperty("ablation").GetProperty("pixels").TryGetProperty("auc", out _));
-        Assert.True(root.GetProperty("ablation").GetProperty("metadata").TryGetProperty("unavailable", out _));
+        Assert.True(root.GetProperty("ablation").GetProperty("metadata").TryGetProperty("auc", out _));
 
         var index = File.ReadAllText(Path.Combine(html, "index.html"));
         for (var i = 0; i < 6; i++)
@@ -74,7 +74,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.True(PngCodec.HasSignature(File.ReadAllBytes(Path.Combine(html, "roc.png"))));
 
         // Same input, same seed: the same report.
-        var again = Run("eval", "--cases", cases, "--labels", labels, "--json", "--resamples", "300");
+        var again = Run("eval", "--cases", cases, "--labels", labels, "--layers", "pixels", "--json", "--resamples", "300");
         Assert.Equal(output, again.Out);
     }
 
@@ -105,12 +105,51 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
-    public void Layer_sets_this_build_cannot_run_are_refused_with_the_reason()
+    public void Metadata_and_all_layers_join_the_ablation_and_metadata_alone_is_at_chance_on_pictures()
     {
-        var (cases, labels) = MakeSet(1);
-        var (code, output, error) = Run("eval", "--cases", cases, "--labels", labels, "--layers", "metadata");
-        Assert.Equal(4, code);
-        Assert.Equal("", output);
-        Assert.Contains("metadata layer is not in this build", error, StringComparison.Ordinal);
+        var (cases, labels) = MakeSet(4);
+        var (code, output, error) = Run("eval", "--cases", cases, "--labels", labels, "--json", "--resamples", "200");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var ablation = json.RootElement.GetProperty("ablation");
+        Assert.Equal("all", json.RootElement.GetProperty("layers").GetString());
+        // JPEG files carry no header to judge: metadata gives every image the same score, so its AUC is exactly 0.5.
+        Assert.Equal(0.5, ablation.GetProperty("metadata").GetProperty("auc").GetProperty("value").GetDouble());
+        // ...and "all" (noisy-OR) is then the pixel score.
+        Assert.Equal(ablation.GetProperty("pixels").GetProperty("auc").GetProperty("value").GetDouble(),
+            ablation.GetProperty("all").GetProperty("auc").GetProperty("value").GetDouble());
+    }
+
+    [Fact]
+    public void The_metadata_layer_scores_dicom_headers_stripped_of_acquisition_attributes()
+    {
+        var cases = Path.Combine(dir, "dicom");
+        Directory.CreateDirectory(cases);
+        var lines = new List<string> { "Image_Name,Real_or_AI,Reasoning" };
+        for (var i = 0; i < 3; i++)
+        {
+            var options = new RadSeal.Imaging.Phantom.PhantomOptions(RadSeal.Imaging.Phantom.PhantomRegion.Chest, 256, 256, 12, 40 + i);
+            var image = RadSeal.Imaging.Phantom.RadiographPhantom.Generate(options);
+            RadSeal.Imaging.Phantom.RadiographPhantom.ToDicom(image, options).Save(Path.Combine(cases, $"real-{i}.dcm"));
+            lines.Add($"real-{i}.dcm,Real,phantom acquisition header");
+            var fake = RadSeal.Imaging.Phantom.RadiographPhantom.ToDicom(image, options);
+            foreach (var tag in new[] { RadSeal.Dicom.DicomTags.KVP, RadSeal.Dicom.DicomTags.DeviceSerialNumber, RadSeal.Dicom.DicomTags.DetectorType,
+                RadSeal.Dicom.DicomTags.ImagerPixelSpacing })
+            {
+                fake.DataSet.Remove(tag);
+            }
+            fake.Save(Path.Combine(cases, $"stripped-{i}.dcm"));
+            lines.Add($"stripped-{i}.dcm,AI,acquisition attributes missing");
+        }
+        var labels = Path.Combine(dir, "dicom.csv");
+        File.WriteAllLines(labels, lines);
+        var (code, output, error) = Run("eval", "--cases", cases, "--labels", labels, "--layers", "metadata", "--json", "--resamples", "200");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("metadata", json.RootElement.GetProperty("layers").GetString());
+        Assert.Equal(1.0, json.RootElement.GetProperty("auc").GetProperty("value").GetDouble());
+        var scores = json.RootElement.GetProperty("cases").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("score_metadata").GetDouble());
+        Assert.All(Enumerable.Range(0, 3), i => Assert.True(scores[$"stripped-{i}.dcm"] >= 0.5 && scores[$"stripped-{i}.dcm"] > scores[$"real-{i}.dcm"]));
     }
 }
