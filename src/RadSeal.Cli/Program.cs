@@ -37,6 +37,8 @@ internal static class Program
             ServeCommand.Create(stdout, stderr),
             EchoCommand.Create(stdout, stderr),
             SendCommand.Create(stdout, stderr),
+            EvalCommand.Create(stdout, stderr),
+            TrainDetectorCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
