@@ -20,13 +20,18 @@ internal static class ServeCommand
     {
         var db = new Option<string>("--db") { Description = $"The store: a SQLite file (created on first use; default {DefaultDb}), or postgresql://user@host:port/db", DefaultValueFactory = _ => DefaultDb };
         var urls = new Option<string>("--urls") { Description = $"Where the web app and APIs listen (default {DefaultUrls}; port 0 picks a free port); several separated by ';'", DefaultValueFactory = _ => DefaultUrls };
-        var command = new Command("serve", "Run the RadSeal server: web app, ledger API (and the gateway) until SIGINT/SIGTERM") { db, urls };
-        command.SetAction(result => LogCli.Run(stderr, () => RunAsync(new ServeSettings(result.GetValue(db)!, result.GetValue(urls)!), stdout)));
+        var command = new Command("serve", "Run the RadSeal server: web app, ledger API and the gateway until SIGINT/SIGTERM") { db, urls };
+        var gateway = GatewayServeOptions.AddTo(command);
+        command.SetAction(result => LogCli.Run(stderr, () => RunAsync(new ServeSettings(result.GetValue(db)!, result.GetValue(urls)!) { Gateway = gateway.Read(result) }, stdout)));
         return command;
     }
 
     /// <summary>What the options asked for.</summary>
-    internal sealed record ServeSettings(string Db, string Urls);
+    internal sealed record ServeSettings(string Db, string Urls)
+    {
+        /// <summary>The gateway's options (docs/gateway.md), or null to run no gateway.</summary>
+        public GatewayServeSettings? Gateway { get; init; }
+    }
 
     internal static ServerOptions ToServerOptions(ServeSettings settings)
     {
@@ -36,6 +41,8 @@ internal static class ServeCommand
             Urls = settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             // The audit/transparency ledger lives in the same store as everything else the server keeps.
             Ledger = new LedgerHostOptions { Db = settings.Db, SubmitTokens = [token] },
+            // Quarantine release/delete take the same operator token as ledger submissions (the {db}.token file).
+            Gateway = settings.Gateway is { } g ? GatewayServeOptions.ToGatewayOptions(g, settings.Db, token) : null,
         };
     }
 
@@ -54,6 +61,10 @@ internal static class ServeCommand
             }
             // One line per fact, so scripts and tests can read where the server listens.
             stdout.WriteLine($"listening {string.Join(' ', app.Urls)}");
+            if (app.Services.GetService(typeof(RadSeal.Server.Gateway.GatewayService)) is RadSeal.Server.Gateway.GatewayService gateway)
+            {
+                stdout.WriteLine($"gateway {gateway.Options.Mode.ToString().ToLowerInvariant()} spool {gateway.Root} forward {gateway.Forwarder.Target}");
+            }
             stdout.Flush();
             await app.WaitForShutdownAsync();
         }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RadSeal.Server.Endpoints;
+using RadSeal.Server.Gateway;
 using RadSeal.Server.Ledger;
 
 namespace RadSeal.Server;
@@ -15,6 +16,9 @@ public sealed record ServerOptions
 
     /// <summary>The transparency ledger, or null to serve none.</summary>
     public LedgerHostOptions? Ledger { get; init; }
+
+    /// <summary>The gateway (spool, checks, forward, quarantine, DICOMweb), or null to run none.</summary>
+    public GatewayOptions? Gateway { get; init; }
 }
 
 /// <summary>
@@ -34,10 +38,18 @@ public static class RadSealServer
         {
             builder.Services.AddLedger(ledger);
         }
+        if (options.Gateway is { } gateway)
+        {
+            builder.Services.AddGateway(gateway);
+        }
         var app = builder.Build();
         if (options.Ledger is not null)
         {
             app.MapLedgerEndpoints();
+        }
+        if (options.Gateway is not null)
+        {
+            app.MapGateway();
         }
         return app;
     }
