@@ -136,16 +136,28 @@ internal sealed class GatewayServeOptions
         {
             throw new LogVerbException(ExitCodes.SigningFailed, $"serve --mode edge: {ex.Message}");
         }
-        // The watermark signs with ECDSA from a PEM key; a PKCS#11 or RSA device key signs the DICOM signature only.
-        if (s.Pkcs11 is null && s.Key is not null && s.Cert is not null)
+        // The watermark signs with the same ECDSA key, loaded from the PEM file; a PKCS#11 or RSA device key signs the
+        // DICOM signature only (the watermark's signature is ECDSA).
+        if (s.Pkcs11 is null && s.Key is not null && key.Algorithm == SignerKeyAlgorithm.Ecdsa)
         {
+            var ecdsa = ECDsa.Create();
             try
             {
-                return new EdgeSigning(key, EcdsaSigner.FromPemFiles(s.Key, s.Cert));
+                var pem = File.ReadAllText(s.Key);
+                if (pem.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
+                {
+                    ecdsa.ImportFromEncryptedPem(pem, Secrets.ReadOptional(s.Password, "--password") ?? "");
+                }
+                else
+                {
+                    ecdsa.ImportFromPem(pem);
+                }
+                return new EdgeSigning(key, new EcdsaSigner(ecdsa, key.Certificate));
             }
-            catch (WatermarkException)
+            catch (Exception ex) when (ex is CryptographicException or ArgumentException or WatermarkException)
             {
-                // not an ECDSA key
+                ecdsa.Dispose();
+                throw new LogVerbException(ExitCodes.SigningFailed, $"serve --mode edge: {s.Key}: cannot load the key for the watermark: {ex.Message}");
             }
         }
         return new EdgeSigning(key, NoWatermark.Instance, Watermark: false);
