@@ -34,6 +34,7 @@ internal static class Program
             CaCommand.Create(stdout, stderr),
             DeviceCommand.Create(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
+            QuarantineCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

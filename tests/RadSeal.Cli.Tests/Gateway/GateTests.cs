@@ -162,4 +162,46 @@ public sealed class GateTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
         Assert.Null(gw.Service.Archive.Find(tampered.Uid)); // a signature that is there must still verify
         Assert.Contains(AuditLines(gw), a => a.GetProperty("event").GetString() == "rejected");
     }
+
+    [Fact]
+    public async Task Quarantine_verbs_list_show_release_and_delete_through_the_server_api()
+    {
+        await using var gw = await fx.StartGatewayAsync("gate-cli", o => o);
+        var unsigned = fx.Image(GatewayFixture.Kind.NoSignature);
+        var untrusted = fx.Image(GatewayFixture.Kind.Untrusted);
+        Assert.Equal(200, fx.StowWithCurl(gw.DicomWeb, unsigned.Path, untrusted.Path).Status);
+        await gw.DrainAsync(quarantined: 2);
+        var tokenFile = fx.Dir.File("gate-cli.token");
+        File.WriteAllText(tokenFile, gw.Token + "\n");
+        string[] server = ["--server", gw.BaseUri.ToString(), "--token-file", tokenFile];
+
+        var list = GatewayFixture.Cli(["quarantine", "list", .. server]);
+        GatewayFixture.Ok(list);
+        Assert.Contains("2 quarantined", list.Out, StringComparison.Ordinal);
+        var lines = list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var unsignedId = lines.First(l => l.Contains(unsigned.Uid, StringComparison.Ordinal)).Split(' ')[0];
+        var untrustedId = lines.First(l => l.Contains(untrusted.Uid, StringComparison.Ordinal)).Split(' ')[0];
+        Assert.Contains("UNSIGNED", lines.First(l => l.StartsWith(unsignedId, StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        var saved = fx.Dir.File("quarantined-copy.dcm");
+        var show = GatewayFixture.Cli(["quarantine", "show", untrustedId, "--out", saved, .. server]);
+        GatewayFixture.Ok(show);
+        Assert.Contains("UNTRUSTED_SIGNER", show.Out, StringComparison.Ordinal);
+        Assert.Contains("signature: FAIL", show.Out, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(untrusted.Path), File.ReadAllBytes(saved));
+
+        GatewayFixture.Ok(GatewayFixture.Cli(["quarantine", "release", untrustedId, "--actor", "dr-who", .. server]));
+        GatewayFixture.Ok(GatewayFixture.Cli(["quarantine", "delete", unsignedId, "--actor", "dr-who", .. server]));
+        await gw.DrainAsync();
+        Assert.NotNull(gw.Service.Archive.Find(untrusted.Uid));
+        Assert.Equal(0, gw.Service.CountIn("quarantine"));
+
+        var missing = GatewayFixture.Cli(["quarantine", "show", unsignedId, .. server]);
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("no quarantined image", missing.Err, StringComparison.Ordinal);
+        File.WriteAllText(tokenFile, "wrong-token-0123456789\n");
+        var refused = GatewayFixture.Cli(["quarantine", "list", .. server]);
+        Assert.Equal(7, refused.Exit);
+        Assert.Contains("401", refused.Err, StringComparison.Ordinal);
+    }
 }
