@@ -22,7 +22,7 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = $"Where the web app and APIs listen (default {DefaultUrls}; port 0 picks a free port); several separated by ';'", DefaultValueFactory = _ => DefaultUrls };
         var command = new Command("serve", "Run the RadSeal server: web app, ledger API and the gateway until SIGINT/SIGTERM") { db, urls };
         var gateway = GatewayServeOptions.AddTo(command);
-        command.SetAction(result => LogCli.Run(stderr, () => RunAsync(new ServeSettings(result.GetValue(db)!, result.GetValue(urls)!) { Gateway = gateway.Read(result) }, stdout)));
+        command.SetAction(result => LogCli.Run(stderr, () => RunAsync(new ServeSettings(result.GetValue(db)!, result.GetValue(urls)!) { Gateway = gateway.Read(result) }, stdout, stderr)));
         return command;
     }
 
@@ -46,7 +46,7 @@ internal static class ServeCommand
         };
     }
 
-    private static async Task<int> RunAsync(ServeSettings settings, TextWriter stdout)
+    private static async Task<int> RunAsync(ServeSettings settings, TextWriter stdout, TextWriter stderr)
     {
         var app = RadSealServer.Build(ToServerOptions(settings));
         await using (app)
@@ -63,6 +63,10 @@ internal static class ServeCommand
             stdout.WriteLine($"listening {string.Join(' ', app.Urls)}");
             if (app.Services.GetService(typeof(RadSeal.Server.Gateway.GatewayService)) is RadSeal.Server.Gateway.GatewayService gateway)
             {
+                if (gateway.Options.Mode == RadSeal.Server.Gateway.GatewayMode.Gate && gateway.Options.TrustAnchors.Count == 0)
+                {
+                    stderr.WriteLine("radseal: serve: no --trust given: the gate trusts no signer and quarantines every signed image");
+                }
                 stdout.WriteLine($"gateway {gateway.Options.Mode.ToString().ToLowerInvariant()} spool {gateway.Root} forward {gateway.Forwarder.Target}");
             }
             stdout.Flush();
