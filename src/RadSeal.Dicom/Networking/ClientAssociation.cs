@@ -214,9 +214,12 @@ internal sealed class ClientAssociation : IAsyncDisposable
     /// <summary>Streams the data set as P-DATA-TF PDUs within the peer's maximum length, through one buffer.</summary>
     private async Task SendDataSetAsync(byte contextId, OutgoingDataSet dataSet, CancellationToken cancellationToken)
     {
-        var max = PduChannel.MaxPdvValue(peerMaxPdu);
+        // Fragments stay even (DCMTK refuses odd ones); an odd data set (a deflated stream) gets the trailing NUL pad
+        // PS3.5 A.5 asks for.
+        var max = PduChannel.MaxPdvValue(peerMaxPdu) & ~1;
         var pdu = new byte[12 + max];
-        var left = dataSet.Length;
+        var fileLeft = dataSet.Length;
+        var left = fileLeft + (fileLeft & 1);
         if (left == 0)
         {
             await stream.WriteAsync(PduChannel.PDataPdu(contextId, isCommand: false, last: true, []), cancellationToken).ConfigureAwait(false);
@@ -224,7 +227,10 @@ internal sealed class ClientAssociation : IAsyncDisposable
         while (left > 0)
         {
             var n = (int)Math.Min(max, left);
-            await dataSet.Stream.ReadExactlyAsync(pdu.AsMemory(12, n), cancellationToken).ConfigureAwait(false);
+            var fromFile = (int)Math.Min(n, fileLeft);
+            await dataSet.Stream.ReadExactlyAsync(pdu.AsMemory(12, fromFile), cancellationToken).ConfigureAwait(false);
+            pdu.AsSpan(12 + fromFile, n - fromFile).Clear();
+            fileLeft -= fromFile;
             left -= n;
             pdu[0] = (byte)PduType.PData;
             pdu[1] = 0;

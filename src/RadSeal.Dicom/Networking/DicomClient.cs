@@ -132,7 +132,7 @@ public sealed class DicomClient
                 contextId = exact.Id;
                 target = plan.TransferSyntax;
             }
-            else if (fallback.TryGetValue(plan.SopClassUid, out var fb) && association.Accepted(fb) is { } converted)
+            else if (!plan.TransferSyntax.IsEncapsulated && fallback.TryGetValue(plan.SopClassUid, out var fb) && association.Accepted(fb) is { } converted)
             {
                 contextId = converted.Id;
                 target = TransferSyntax.FromUid(converted.AcceptedTransferSyntax!);
@@ -206,8 +206,10 @@ internal sealed class OutgoingFile
     public static OutgoingFile Inspect(string path)
     {
         var header = DicomFile.Open(path, new ReadOptions { StopAtTag = new DicomTag(0x0008, 0x0019) });
-        var sopClass = header.Meta.GetString(DicomTags.MediaStorageSOPClassUID) ?? header.DataSet.GetString(DicomTags.SOPClassUID);
-        var sopInstance = header.Meta.GetString(DicomTags.MediaStorageSOPInstanceUID) ?? header.DataSet.GetString(DicomTags.SOPInstanceUID);
+        // The data set's own UIDs first: they are what the receiver checks the command against (a meta group that
+        // disagrees with its data set is a known fault of some writers).
+        var sopClass = header.DataSet.GetString(DicomTags.SOPClassUID) ?? header.Meta.GetString(DicomTags.MediaStorageSOPClassUID);
+        var sopInstance = header.DataSet.GetString(DicomTags.SOPInstanceUID) ?? header.Meta.GetString(DicomTags.MediaStorageSOPInstanceUID);
         if (string.IsNullOrEmpty(sopClass) || string.IsNullOrEmpty(sopInstance))
         {
             throw new DicomNetworkException($"'{path}' names no SOP Class UID or SOP Instance UID.");
