@@ -34,6 +34,8 @@ internal static class Program
             CaCommand.Create(stdout, stderr),
             DeviceCommand.Create(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
+            EchoCommand.Create(stdout, stderr),
+            SendCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -16,7 +16,7 @@ internal sealed class ClientAssociation : IAsyncDisposable
     private ushort messageId;
     private bool closed;
 
-    private ClientAssociation(TcpClient tcp, Stream stream, PduChannel channel, DicomClientOptions options, AssociationPdu ac, string who)
+    private ClientAssociation(TcpClient tcp, Stream stream, PduChannel channel, DicomClientOptions options, IReadOnlyList<PresentationContext> proposed, AssociationPdu ac, string who)
     {
         this.tcp = tcp;
         this.stream = stream;
@@ -24,7 +24,12 @@ internal sealed class ClientAssociation : IAsyncDisposable
         this.options = options;
         this.who = who;
         peerMaxPdu = ac.MaxPduLength;
-        accepted = ac.Contexts.Where(c => c.Result == 0 && c.TransferSyntaxes.Count == 1).ToDictionary(c => c.Id);
+        // Only what was proposed counts as accepted: a context answered with a syntax never offered for it is unusable.
+        var offered = proposed.ToDictionary(c => c.Id);
+        accepted = ac.Contexts
+            .Where(c => c.Result == 0 && c.TransferSyntaxes.Count == 1
+                && offered.TryGetValue(c.Id, out var p) && p.TransferSyntaxes.Contains(c.TransferSyntaxes[0]))
+            .ToDictionary(c => c.Id, c => c with { AbstractSyntax = offered[c.Id].AbstractSyntax });
     }
 
     /// <summary>False once the association was aborted or a transfer broke off.</summary>
@@ -76,7 +81,7 @@ internal sealed class ClientAssociation : IAsyncDisposable
                 case PduType.AssociateAccept:
                     var body = await channel.ReadBodyAsync(type, length, 1024 * 1024, timer.Token).ConfigureAwait(false);
                     var ac = AssociationPdu.Decode(body, PduType.AssociateAccept);
-                    return new ClientAssociation(tcp, stream, channel, options, ac, who);
+                    return new ClientAssociation(tcp, stream, channel, options, proposed, ac, who);
                 case PduType.AssociateReject:
                     var rj = await channel.ReadBodyAsync(type, length, 4, timer.Token).ConfigureAwait(false);
                     throw new DicomAssociationRejectedException(
