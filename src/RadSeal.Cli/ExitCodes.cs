@@ -35,4 +35,7 @@ internal static class ExitCodes
 
     /// <summary>sign and the PKI verbs: the key, certificate, token or time-stamp authority could not do what was asked.</summary>
     public const int SigningFailed = 9;
+
+    /// <summary>echo/send: a DICOM peer could not be reached, rejected or aborted the association, or did not store a file.</summary>
+    public const int PeerFailed = 10;
 }

@@ -35,6 +35,8 @@ internal static class Program
             DeviceCommand.Create(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
             QuarantineCommand.Create(stdout, stderr),
+            EchoCommand.Create(stdout, stderr),
+            SendCommand.Create(stdout, stderr),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
