@@ -24,7 +24,7 @@ internal sealed class GatewayServeOptions
     public const int DefaultDicomPort = 11112;
     public const string DefaultAe = "RADSEAL";
 
-    private readonly Option<int> _dicomPort = new("--dicom-port") { Description = $"DICOM listener port (default {DefaultDicomPort}; the listener comes with the DIMSE layer)", DefaultValueFactory = _ => DefaultDicomPort };
+    private readonly Option<int> _dicomPort = new("--dicom-port") { Description = $"DICOM listener port on 127.0.0.1 (default {DefaultDicomPort}; 0 picks a free port)", DefaultValueFactory = _ => DefaultDicomPort };
     private readonly Option<string> _ae = new("--ae") { Description = $"The gateway's AE title (default {DefaultAe})", DefaultValueFactory = _ => DefaultAe };
     private readonly Option<string> _mode = new("--mode") { Description = "gate (default): check every image before it is forwarded; edge: mark, sign and log every image", DefaultValueFactory = _ => "gate" };
     private readonly Option<string[]> _trust = new("--trust") { Description = "Trust anchors for signatures and watermarks (PEM bundle or DER); repeatable. Gate mode without any: everything is quarantined" };
@@ -80,7 +80,14 @@ internal sealed class GatewayServeOptions
             }
             if (forward.Scheme == "dicom")
             {
-                throw new LogVerbException(ExitCodes.Usage, $"--forward '{f}': C-STORE forwarding needs the DIMSE layer, which this build does not have yet; forward by STOW-RS (https://HOST/dicom-web)");
+                try
+                {
+                    _ = CStoreForwarder.ParsePeer(forward, s.AeTitle);
+                }
+                catch (FormatException ex)
+                {
+                    throw new LogVerbException(ExitCodes.Usage, $"--forward {ex.Message}");
+                }
             }
         }
         GatePolicy policy;

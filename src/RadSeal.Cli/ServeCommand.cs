@@ -67,6 +67,10 @@ internal static class ServeCommand
                 {
                     stderr.WriteLine("radseal: serve: no --trust given: the gate trusts no signer and quarantines every signed image");
                 }
+                if (app.Services.GetService(typeof(RadSeal.Server.Gateway.DicomListener)) is RadSeal.Server.Gateway.DicomListener listener && listener.EndPoint is { } dicom)
+                {
+                    stdout.WriteLine($"dicom {gateway.Options.AeTitle}@{dicom}");
+                }
                 stdout.WriteLine($"gateway {gateway.Options.Mode.ToString().ToLowerInvariant()} spool {gateway.Root} forward {gateway.Forwarder.Target}");
             }
             stdout.Flush();

@@ -16,6 +16,12 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayService>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
+        if (options.DicomPort is not null)
+        {
+            // After the pipeline: the listener's handler needs the spool open.
+            services.AddSingleton<DicomListener>();
+            services.AddHostedService(sp => sp.GetRequiredService<DicomListener>());
+        }
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter());
         return services;
     }

@@ -25,13 +25,16 @@ public sealed record GatewayOptions
     public X509Certificate2Collection TrustAnchors { get; init; } = [];
 
     /// <summary>
-    /// Where accepted images go: an http(s) DICOMweb root (STOW-RS to {root}/studies), or null for the embedded
+    /// Where accepted images go: an http(s) DICOMweb root (STOW-RS to {root}/studies), dicom://AET@HOST:PORT (C-STORE), or null for the embedded
     /// archive (served back by QIDO-RS and WADO-RS under /dicom-web).
     /// </summary>
     public Uri? Forward { get; init; }
 
-    /// <summary>The DICOM listener's port and AE title (the listener comes with the DIMSE layer).</summary>
-    public int DicomPort { get; init; } = 11112;
+    /// <summary>The DICOM listener's port (0: a free one), or null for no listener.</summary>
+    public int? DicomPort { get; init; }
+
+    /// <summary>Where the DICOM listener binds (loopback unless the site opens it, like the web side).</summary>
+    public System.Net.IPAddress DicomBindAddress { get; init; } = System.Net.IPAddress.Loopback;
 
     public string AeTitle { get; init; } = "RADSEAL";
 

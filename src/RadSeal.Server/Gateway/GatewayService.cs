@@ -52,12 +52,19 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         Archive = new ArchiveStore(Path.Combine(Root, "archive"));
         if (options.Forward is { } forward)
         {
-            if (forward.Scheme is not ("http" or "https"))
+            if (forward.Scheme == "dicom")
             {
-                throw new ArgumentException($"forward target {forward}: only http(s) DICOMweb roots are supported by this build (dicom:// needs the DIMSE layer)");
+                Forwarder = new CStoreForwarder(CStoreForwarder.ParsePeer(forward, options.AeTitle), new RadSeal.Dicom.Networking.DicomClient());
             }
-            _http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-            Forwarder = new StowRsForwarder(forward, _http);
+            else if (forward.Scheme is "http" or "https")
+            {
+                _http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+                Forwarder = new StowRsForwarder(forward, _http);
+            }
+            else
+            {
+                throw new ArgumentException($"forward target {forward}: use an http(s) DICOMweb root or dicom://AET@HOST:PORT");
+            }
         }
         else
         {
@@ -272,6 +279,31 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     {
         await using var stream = new FileStream(receivedFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         return await IngestAsync(stream, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a received file the caller gives up (the DICOM listener's temp file): moved into the spool (a rename when
+    /// both are on one file system), synced, and admitted like an upload.
+    /// </summary>
+    public Task<IngestResult> IngestOwnedFileAsync(string receivedFile, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var id = NewId();
+        var temp = Path.Combine(Tmp, id + ".part");
+        File.Move(receivedFile, temp);
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                file.Flush(flushToDisk: true);
+            }
+            return Task.FromResult(Admit(id, temp));
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     private IngestResult Admit(string id, string temp)

@@ -21,7 +21,7 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
         var prepared = DateTime.UtcNow;
         var db = fx.Dir.File("crash.db");
         var spool = fx.Dir.File("crash-spool");
-        string[] args = ["serve", "--db", db, "--urls", "http://127.0.0.1:0", "--trust", fx.Trust, "--forward", fx.Orthanc.DicomWeb.ToString(), "--spool", spool];
+        string[] args = ["serve", "--db", db, "--urls", "http://127.0.0.1:0", "--trust", fx.Trust, "--forward", fx.Orthanc.DicomWeb.ToString(), "--spool", spool, "--dicom-port", "0"];
         // One in five images is unsigned: it must end in quarantine, never in Orthanc.
         var images = new ConcurrentQueue<(string Path, string Uid, bool Signed)>(Enumerable.Range(0, (kills + 1) * perRound)
             .Select(i => i % 5 == 4 ? fx.Image(GatewayFixture.Kind.NoSignature) is var u ? (u.Path, u.Uid, false) : default
