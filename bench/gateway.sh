@@ -28,14 +28,11 @@ export RADSEAL_BENCH_PW=bench-password-0123
 $radseal ca init "$work/ca" --name "Bench CA" --password env:RADSEAL_BENCH_PW >/dev/null
 $radseal device enroll --ca "$work/ca" --ca-password env:RADSEAL_BENCH_PW --serial BENCH-0001 --manufacturer RadSeal \
   --model Bench --out "$work/device" --key-password env:RADSEAL_BENCH_PW >/dev/null
-mkdir -p "$work/signed"
-ls "$work/corpus"/*.dcm | xargs -P "$(nproc)" -I{} sh -c \
-  "$radseal sign {} $work/signed/\$(basename {}) --key $work/device.key --cert $work/device.pem --password env:RADSEAL_BENCH_PW >/dev/null"
-# The corpus names no device serial; everything else is the fail-closed default policy.
-echo '{ "verification": { "requireDeviceSerialMatch": false } }' > "$work/policy.json"
+# Signed in one process (as bench/signatures.sh does), stamping the device's serial: the default, fail-closed policy.
+$bench sign-corpus "$work/corpus" "$work/signed" "$work/device.key" "$work/device.pem" "$RADSEAL_BENCH_PW" BENCH-0001
 
 port_gw=11163; port_dcmtk=11164; web=5093
-$radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/ca/trust.pem" --policy "$work/policy.json" \
+$radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/ca/trust.pem" \
   --dicom-port "$port_gw" > "$work/gw.out" 2> "$work/gw.err" & gw_pid=$!
 mkdir -p "$work/out-storescp"
 storescp -od "$work/out-storescp" "$port_dcmtk" & scp_pid=$!
