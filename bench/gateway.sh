@@ -37,10 +37,12 @@ $radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/
 mkdir -p "$work/out-storescp"
 storescp -od "$work/out-storescp" "$port_dcmtk" & scp_pid=$!
 sleep 5
-drained="until curl -sf http://127.0.0.1:$web/gateway | grep -q '\"incoming\":0,\"outbox\":0'; do sleep 0.02; done"
+cat > "$work/drained.sh" <<DRAIN
+until curl -sf http://127.0.0.1:$web/gateway | grep -q '"incoming":0,"outbox":0'; do sleep 0.02; done
+DRAIN
 
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result.md" \
-  -n "storescu -> radseal gate (checked, logged, archived)" "storescu -xe -aec RADSEAL 127.0.0.1 $port_gw $work/signed/*.dcm && bash -c \"$drained\"" \
+  -n "storescu -> radseal gate (checked, logged, archived)" "storescu -xe -aec RADSEAL 127.0.0.1 $port_gw $work/signed/*.dcm && bash $work/drained.sh" \
   -n "storescu -> storescp (files written)" "storescu -xe -aec STORESCP 127.0.0.1 $port_dcmtk $work/signed/*.dcm"
 cat "$work/result.md"
 echo "gateway: $(curl -s http://127.0.0.1:$web/gateway)"
