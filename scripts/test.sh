@@ -19,6 +19,12 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 command -v openssl >/dev/null || missing+=(openssl)
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null || missing+=(opensc)
+# Training app: the browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+# Inspect renders its HTML report in the same Chromium (headless screenshot).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# Inspect: Node.js runs @trustnxt/c2pa-ts (the C2PA peer, from the npm registry).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 # Gateway: Debian's Orthanc (with its DICOMweb plugin) as the PACS behind the gate, curl as the STOW-RS client.
 [ -x /usr/sbin/Orthanc ] || missing+=(orthanc)
 [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing+=(orthanc-dicomweb)
@@ -27,6 +33,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing peer tools: ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+c2pa_peer=tests/RadSeal.Forensics.Tests/c2pa
+if [ ! -d "$c2pa_peer/node_modules" ]; then
+  echo "Installing the C2PA peer (npm ci in $c2pa_peer)"
+  (cd "$c2pa_peer" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

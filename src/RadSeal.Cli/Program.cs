@@ -30,6 +30,7 @@ internal static class Program
             Log.LogCommand.Create(stdout, stderr),
             SignCommand.Create(stdout, stderr),
             VerifyCommand.Create(stdout, stderr),
+            InspectCommand.Create(stdout, stderr),
             SignaturesCommand.Create(stdout, stderr),
             CaCommand.Create(stdout, stderr),
             DeviceCommand.Create(stdout, stderr),

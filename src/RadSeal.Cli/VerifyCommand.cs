@@ -50,19 +50,7 @@ internal static class VerifyCommand
             stderr.WriteLine($"radseal: verify: {ex.Message}");
             return ExitCodes.IOError;
         }
-        var files = new List<string>();
-        foreach (var path in r.GetValue(paths)!)
-        {
-            if (Directory.Exists(path))
-            {
-                files.AddRange(Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
-                    .Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal));
-            }
-            else
-            {
-                files.Add(path);
-            }
-        }
+        var files = InputFiles.Expand(r.GetValue(paths)!);
         if (files.Count == 0)
         {
             stderr.WriteLine("radseal: verify: no files to verify (an empty folder verifies nothing, which is not a pass)");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RadSeal.Server.Endpoints;
 using RadSeal.Server.Gateway;
 using RadSeal.Server.Ledger;
+using RadSeal.Server.Training;
 
 namespace RadSeal.Server;
 
@@ -16,6 +17,9 @@ public sealed record ServerOptions
 
     /// <summary>The transparency ledger, or null to serve none.</summary>
     public LedgerHostOptions? Ledger { get; init; }
+
+    /// <summary>The clinician-training reader-study app (at / and /training/), or null to serve none.</summary>
+    public TrainingHostOptions? Training { get; init; }
 
     /// <summary>The gateway (spool, checks, forward, quarantine, DICOMweb), or null to run none.</summary>
     public GatewayOptions? Gateway { get; init; }
@@ -38,6 +42,10 @@ public static class RadSealServer
         {
             builder.Services.AddLedger(ledger);
         }
+        if (options.Training is { } training)
+        {
+            builder.Services.AddTraining(training);
+        }
         if (options.Gateway is { } gateway)
         {
             builder.Services.AddGateway(gateway);
@@ -46,6 +54,10 @@ public static class RadSealServer
         if (options.Ledger is not null)
         {
             app.MapLedgerEndpoints();
+        }
+        if (options.Training is not null)
+        {
+            app.MapTraining();
         }
         if (options.Gateway is not null)
         {
