@@ -25,6 +25,10 @@ command -v pkcs11-tool >/dev/null || missing+=(opensc)
 # Inspect: Node.js runs @trustnxt/c2pa-ts (the C2PA peer, from the npm registry).
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# Gateway: Debian's Orthanc (with its DICOMweb plugin) as the PACS behind the gate, curl as the STOW-RS client.
+[ -x /usr/sbin/Orthanc ] || missing+=(orthanc)
+[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing+=(orthanc-dicomweb)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing peer tools: ${missing[*]}"
   as_root apt-get update -qq

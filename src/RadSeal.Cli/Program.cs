@@ -35,6 +35,7 @@ internal static class Program
             CaCommand.Create(stdout, stderr),
             DeviceCommand.Create(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
+            QuarantineCommand.Create(stdout, stderr),
             EchoCommand.Create(stdout, stderr),
             SendCommand.Create(stdout, stderr),
             EvalCommand.Create(stdout, stderr),

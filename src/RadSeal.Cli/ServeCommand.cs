@@ -24,14 +24,16 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = $"Where the web app and APIs listen (default {DefaultUrls}; port 0 picks a free port); several separated by ';'", DefaultValueFactory = _ => DefaultUrls };
         var adminPassword = new Option<string?>("--admin-password") { Description = "The training app's first admin password, used only while no admin exists: env:NAME or file:PATH (default: a random one, printed once)" };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not install the bundled demo case set into an empty training store" };
-        var command = new Command("serve", "Run the RadSeal server: web app, ledger API (and the gateway) until SIGINT/SIGTERM") { db, urls };
+        var command = new Command("serve", "Run the RadSeal server: web app, ledger API and the gateway until SIGINT/SIGTERM") { db, urls };
         command.Options.Add(adminPassword);
         command.Options.Add(noDemo);
+        var gateway = GatewayServeOptions.AddTo(command);
         command.SetAction(result => LogCli.Run(stderr, () => RunAsync(new ServeSettings(result.GetValue(db)!, result.GetValue(urls)!)
         {
             AdminPassword = ReadSecret(result.GetValue(adminPassword)),
             InstallDemo = !result.GetValue(noDemo),
-        }, stdout)));
+            Gateway = gateway.Read(result),
+        }, stdout, stderr)));
         return command;
     }
 
@@ -42,6 +44,9 @@ internal static class ServeCommand
         public string? AdminPassword { get; init; }
 
         public bool InstallDemo { get; init; } = true;
+
+        /// <summary>The gateway's options (docs/gateway.md), or null to run no gateway.</summary>
+        public GatewayServeSettings? Gateway { get; init; }
     }
 
     /// <summary>A secret from env:NAME or file:PATH, so it never sits in the process list or shell history.</summary>
@@ -92,10 +97,12 @@ internal static class ServeCommand
             Ledger = new LedgerHostOptions { Db = settings.Db, SubmitTokens = [token] },
             // The reader-study app in the same store (tables training_*), with the demo case set on first start.
             Training = new TrainingHostOptions { Db = settings.Db, AdminPassword = settings.AdminPassword, InstallDemo = settings.InstallDemo },
+            // Quarantine release/delete take the same operator token as ledger submissions (the {db}.token file).
+            Gateway = settings.Gateway is { } g ? GatewayServeOptions.ToGatewayOptions(g, settings.Db, token) : null,
         };
     }
 
-    private static async Task<int> RunAsync(ServeSettings settings, TextWriter stdout)
+    private static async Task<int> RunAsync(ServeSettings settings, TextWriter stdout, TextWriter stderr)
     {
         var app = RadSealServer.Build(ToServerOptions(settings));
         await using (app)
@@ -114,6 +121,18 @@ internal static class ServeCommand
             {
                 // Shown once: only its PBKDF2 hash is stored. Change it at /training/account after signing in.
                 stdout.WriteLine($"training admin created: username {TrainingHost.AdminUsername}, password {password} (shown once; change it at /training/account)");
+            }
+            if (app.Services.GetService(typeof(RadSeal.Server.Gateway.GatewayService)) is RadSeal.Server.Gateway.GatewayService gateway)
+            {
+                if (gateway.Options.Mode == RadSeal.Server.Gateway.GatewayMode.Gate && gateway.Options.TrustAnchors.Count == 0)
+                {
+                    stderr.WriteLine("radseal: serve: no --trust given: the gate trusts no signer and quarantines every signed image");
+                }
+                if (app.Services.GetService(typeof(RadSeal.Server.Gateway.DicomListener)) is RadSeal.Server.Gateway.DicomListener listener && listener.EndPoint is { } dicom)
+                {
+                    stdout.WriteLine($"dicom {gateway.Options.AeTitle}@{dicom}");
+                }
+                stdout.WriteLine($"gateway {gateway.Options.Mode.ToString().ToLowerInvariant()} spool {gateway.Root} forward {gateway.Forwarder.Target}");
             }
             stdout.Flush();
             await app.WaitForShutdownAsync();

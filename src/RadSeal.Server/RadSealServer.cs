@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RadSeal.Server.Endpoints;
+using RadSeal.Server.Gateway;
 using RadSeal.Server.Ledger;
 using RadSeal.Server.Training;
 
@@ -19,6 +20,9 @@ public sealed record ServerOptions
 
     /// <summary>The clinician-training reader-study app (at / and /training/), or null to serve none.</summary>
     public TrainingHostOptions? Training { get; init; }
+
+    /// <summary>The gateway (spool, checks, forward, quarantine, DICOMweb), or null to run none.</summary>
+    public GatewayOptions? Gateway { get; init; }
 }
 
 /// <summary>
@@ -42,6 +46,10 @@ public static class RadSealServer
         {
             builder.Services.AddTraining(training);
         }
+        if (options.Gateway is { } gateway)
+        {
+            builder.Services.AddGateway(gateway);
+        }
         var app = builder.Build();
         if (options.Ledger is not null)
         {
@@ -50,6 +58,10 @@ public static class RadSealServer
         if (options.Training is not null)
         {
             app.MapTraining();
+        }
+        if (options.Gateway is not null)
+        {
+            app.MapGateway();
         }
         return app;
     }

@@ -19,104 +19,6 @@ public sealed class LogCrashTests(Xunit.Abstractions.ITestOutputHelper output) :
 {
     private readonly TempDir _dir = new();
 
-    private sealed class ServerProcess : IDisposable
-    {
-        private readonly Process _process;
-
-        private ServerProcess(Process process, string url, string key)
-        {
-            _process = process;
-            Url = url;
-            Key = key;
-        }
-
-        public string Url { get; }
-
-        public string Key { get; }
-
-        public static async Task<ServerProcess> StartAsync(string db)
-        {
-            var apphost = Path.Combine(AppContext.BaseDirectory, "radseal");
-            var start = File.Exists(apphost) ? new ProcessStartInfo(apphost) : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "radseal.dll") } };
-            foreach (var a in (string[])["log", "serve", "--db", db, "--urls", "http://127.0.0.1:0"])
-            {
-                start.ArgumentList.Add(a);
-            }
-            start.RedirectStandardOutput = true;
-            start.RedirectStandardError = true;
-            start.UseShellExecute = false;
-            var process = Process.Start(start)!;
-            var lines = new ConcurrentQueue<string>();
-            var url = new TaskCompletionSource<(string, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var stderr = new ConcurrentQueue<string>();
-            string? listening = null;
-            process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null)
-                {
-                    url.TrySetException(new InvalidOperationException("server exited: " + string.Join('\n', stderr)));
-                    return;
-                }
-                if (e.Data.StartsWith("listening ", StringComparison.Ordinal))
-                {
-                    listening = e.Data.Split(' ')[1];
-                }
-                else if (e.Data.StartsWith("key ", StringComparison.Ordinal) && listening is not null)
-                {
-                    url.TrySetResult((listening, e.Data[4..]));
-                }
-            };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                {
-                    stderr.Enqueue(e.Data);
-                }
-            };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                var (u, k) = await url.Task.WaitAsync(TimeSpan.FromSeconds(60));
-                return new ServerProcess(process, u, k);
-            }
-            catch
-            {
-                process.Kill();
-                process.Dispose();
-                throw;
-            }
-        }
-
-        /// <summary>SIGKILL: no shutdown hooks, no flushing, nothing the server can do.</summary>
-        public void Kill9()
-        {
-            _process.Kill();
-            _process.WaitForExit(30_000);
-        }
-
-        public void Stop()
-        {
-            // SIGTERM for the final, orderly stop.
-            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            term.WaitForExit();
-            if (!_process.WaitForExit(30_000))
-            {
-                _process.Kill();
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(30_000);
-            }
-            _process.Dispose();
-        }
-    }
-
     private sealed record Ack(long Index, string LeafHash, string Checkpoint);
 
     [Fact]
@@ -131,7 +33,7 @@ public sealed class LogCrashTests(Xunit.Abstractions.ITestOutputHelper output) :
         var next = 0;
         for (var round = 0; round <= kills; round++)
         {
-            using var server = await ServerProcess.StartAsync(db);
+            using var server = await ServerProcess.StartAsync(["log", "serve", "--db", db, "--urls", "http://127.0.0.1:0"], "key ");
             key ??= server.Key;
             Assert.Equal(key, server.Key); // the log's identity survives the crash
             using var client = new HttpClient { BaseAddress = new Uri(server.Url + "/"), Timeout = TimeSpan.FromSeconds(30) };

@@ -1,10 +1,9 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using System.Text.Json;
 using RadSeal.Dicom;
 using RadSeal.Ledger.Entries;
 using RadSeal.Ledger.Log;
-using RadSeal.Ledger.Merkle;
+using RadSeal.Provenance.Logging;
 
 namespace RadSeal.Cli.Log;
 
@@ -25,52 +24,6 @@ internal static class LogAppendCommand
         return command;
     }
 
-    /// <summary>What the log records about a DICOM file. Without a digital signature both signature fields are zero.</summary>
-    internal static (string Uid, Hash Pixels, Hash Signature, Hash Device) Describe(DicomFile file)
-    {
-        var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ')
-            ?? throw new DicomFormatException("no SOP Instance UID (0008,0018)");
-        if (!SubjectCommitments.IsUidShaped(uid))
-        {
-            throw new DicomFormatException($"SOP Instance UID '{uid}' is not a UID");
-        }
-        var pixels = file.DataSet.Find(DicomTags.PixelData) switch
-        {
-            DicomElement e => Hash.Sha256(e.GetLittleEndianBytes().Span),
-            DicomFragmentSequence f => HashFragments(f),
-            _ => throw new DicomFormatException("no Pixel Data (7FE0,0010)"),
-        };
-        var signature = default(Hash);
-        var device = default(Hash);
-        if (file.DataSet.FindSequence(DicomTags.DigitalSignaturesSequence) is { Items.Count: > 0 } signatures)
-        {
-            using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var item in signatures.Items)
-            {
-                if (item.FindElement(DicomTags.Signature) is { } s)
-                {
-                    all.AppendData(s.Value.GetMemory().Span);
-                }
-            }
-            signature = Hash.FromBytes(all.GetHashAndReset());
-            if (signatures.Items[0].FindElement(DicomTags.CertificateOfSigner) is { } certificate)
-            {
-                device = Hash.Sha256(certificate.Value.GetMemory().Span);
-            }
-        }
-        return (uid, pixels, signature, device);
-    }
-
-    private static Hash HashFragments(DicomFragmentSequence fragments)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var fragment in fragments.Fragments)
-        {
-            sha.AppendData(fragment.GetMemory().Span);
-        }
-        return Hash.FromBytes(sha.GetHashAndReset());
-    }
-
     private static async Task<int> RunAsync(string db, string[] files, bool json, TextWriter stdout, TextWriter stderr)
     {
         var exit = ExitCodes.Ok;
@@ -82,7 +35,7 @@ internal static class LogAppendCommand
             {
                 try
                 {
-                    var (uid, pixels, signature, device) = Describe(DicomFile.Open(path));
+                    var (uid, pixels, signature, device) = ImageEntries.Describe(DicomFile.Open(path));
                     described.Add((path, new EntrySubmission(log.CommitSubject(uid), pixels, signature, device)));
                 }
                 catch (Exception ex) when (ex is DicomFormatException or IOException or UnauthorizedAccessException)

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# storescu sending the same signed files to the RadSeal gateway (gate mode, every check on: signature against the
+# trusted CA, watermark verified if present, every decision logged in the ledger, accepted images kept in the embedded
+# archive) and to DCMTK's storescp writing files, timed as whole runs with hyperfine. The gateway's run lasts until its
+# spool is drained (every image checked, logged and archived), not only until storescu has its Success statuses.
+# Usage: bash bench/gateway.sh [CT_COUNT] [DX_COUNT]   (defaults 200 CT-like 0.5 MB + 10 DX-like 20 MB); RUNS=N
+set -euo pipefail
+cd "$(dirname "$0")/.."
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+command -v storescp >/dev/null || missing+=(dcmtk)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+ct=${1:-200}; dx=${2:-10}
+work=$(mktemp -d "${TMPDIR:-/tmp}/radseal-gateway-bench.XXXXXX")
+trap 'kill "${scp_pid:-}" "${gw_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+dotnet build bench/RadSeal.Benchmarks -c Release --verbosity quiet -nologo
+dotnet build src/RadSeal.Cli -c Release --verbosity quiet -nologo
+bench="dotnet bench/RadSeal.Benchmarks/bin/Release/net10.0/RadSeal.Benchmarks.dll"
+radseal="src/RadSeal.Cli/bin/Release/net10.0/radseal"
+$bench make-corpus "$work/corpus" "$ct" "$dx"
+
+export RADSEAL_BENCH_PW=bench-password-0123
+$radseal ca init "$work/ca" --name "Bench CA" --password env:RADSEAL_BENCH_PW >/dev/null
+$radseal device enroll --ca "$work/ca" --ca-password env:RADSEAL_BENCH_PW --serial BENCH-0001 --manufacturer RadSeal \
+  --model Bench --out "$work/device" --key-password env:RADSEAL_BENCH_PW >/dev/null
+# Signed in one process (as bench/signatures.sh does), stamping the device's serial: the default, fail-closed policy.
+$bench sign-corpus "$work/corpus" "$work/signed" "$work/device.key" "$work/device.pem" "$RADSEAL_BENCH_PW" BENCH-0001
+
+port_gw=11163; port_dcmtk=11164; web=5093
+$radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/ca/trust.pem" \
+  --dicom-port "$port_gw" > "$work/gw.out" 2> "$work/gw.err" & gw_pid=$!
+mkdir -p "$work/out-storescp"
+storescp -od "$work/out-storescp" "$port_dcmtk" & scp_pid=$!
+sleep 5
+cat > "$work/drained.sh" <<DRAIN
+until curl -sf http://127.0.0.1:$web/gateway | grep -q '"incoming":0,"outbox":0'; do sleep 0.02; done
+DRAIN
+
+hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result.md" \
+  -n "storescu -> radseal gate (checked, logged, archived)" "storescu -xe -aec RADSEAL 127.0.0.1 $port_gw $work/signed/*.dcm && bash $work/drained.sh" \
+  -n "storescu -> storescp (files written)" "storescu -xe -aec STORESCP 127.0.0.1 $port_dcmtk $work/signed/*.dcm"
+cat "$work/result.md"
+echo "gateway: $(curl -s http://127.0.0.1:$web/gateway)"
+echo "files: $(ls "$work/signed" | wc -l) signed, $(du -sh "$work/signed" | cut -f1)"

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using RadSeal.Dicom;
+
+namespace RadSeal.Server.Gateway;
+
+/// <summary>What QIDO-RS answers about one archived instance.</summary>
+public sealed record ArchivedInstance(string Path, IReadOnlyDictionary<DicomTag, string> Attributes)
+{
+    public string Get(DicomTag tag) => Attributes.TryGetValue(tag, out var v) ? v : "";
+
+    public string StudyInstanceUid => Get(DicomTags.StudyInstanceUID);
+
+    public string SeriesInstanceUid => Get(DicomTags.SeriesInstanceUID);
+
+    public string SopInstanceUid => Get(DicomTags.SOPInstanceUID);
+}
+
+/// <summary>
+/// The embedded archive: accepted instances as Part-10 files named by SOP Instance UID (a second copy of the same UID
+/// replaces the first, as a PACS would), indexed in memory for QIDO-RS at start and on every put.
+/// </summary>
+public sealed class ArchiveStore
+{
+    /// <summary>The attributes QIDO-RS matches on and returns, with their VRs.</summary>
+    public static IReadOnlyList<(DicomTag Tag, DicomVR VR)> IndexedAttributes { get; } =
+    [
+        (DicomTags.StudyInstanceUID, DicomVR.UI), (DicomTags.SeriesInstanceUID, DicomVR.UI), (DicomTags.SOPInstanceUID, DicomVR.UI),
+        (DicomTags.SOPClassUID, DicomVR.UI), (DicomTags.PatientName, DicomVR.PN), (DicomTags.PatientID, DicomVR.LO),
+        (DicomTags.PatientBirthDate, DicomVR.DA), (DicomTags.PatientSex, DicomVR.CS), (DicomTags.StudyDate, DicomVR.DA),
+        (DicomTags.StudyTime, DicomVR.TM), (DicomTags.AccessionNumber, DicomVR.SH), (DicomTags.StudyID, DicomVR.SH),
+        (DicomTags.StudyDescription, DicomVR.LO), (DicomTags.ReferringPhysicianName, DicomVR.PN), (DicomTags.Modality, DicomVR.CS),
+        (DicomTags.SeriesNumber, DicomVR.IS), (DicomTags.SeriesDescription, DicomVR.LO), (DicomTags.InstanceNumber, DicomVR.IS),
+    ];
+
+    private readonly ConcurrentDictionary<string, ArchivedInstance> _instances = new(StringComparer.Ordinal);
+
+    public ArchiveStore(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.dcm"))
+        {
+            if (Describe(path) is { } instance)
+            {
+                _instances[instance.SopInstanceUid] = instance;
+            }
+        }
+    }
+
+    public string Directory { get; }
+
+    public int Count => _instances.Count;
+
+    public IEnumerable<ArchivedInstance> Instances => _instances.Values;
+
+    public ArchivedInstance? Find(string sopInstanceUid) => _instances.TryGetValue(sopInstanceUid, out var i) ? i : null;
+
+    /// <summary>Moves a spooled file into the archive, durably.</summary>
+    internal void Put(string path, string sopInstanceUid)
+    {
+        var target = System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
+        DurableFiles.Move(path, target);
+        if (Describe(target) is { } instance)
+        {
+            _instances[instance.SopInstanceUid] = instance;
+        }
+    }
+
+    private static ArchivedInstance? Describe(string path)
+    {
+        try
+        {
+            var ds = DicomFile.Open(path).DataSet;
+            var attributes = new Dictionary<DicomTag, string>();
+            foreach (var (tag, _) in IndexedAttributes)
+            {
+                var text = ds.GetString(tag)?.Trim('\0', ' ');
+                if (!string.IsNullOrEmpty(text))
+                {
+                    attributes[tag] = text;
+                }
+            }
+            return attributes.ContainsKey(DicomTags.SOPInstanceUID) ? new ArchivedInstance(path, attributes) : null;
+        }
+        catch (Exception ex) when (ex is DicomFormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

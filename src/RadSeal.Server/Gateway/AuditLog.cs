@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace RadSeal.Server.Gateway;
+
+/// <summary>
+/// The gateway's hash-chained audit log: one JSON line per event, fsynced before the event takes effect. The ledger
+/// entry of each decision (docs/gateway.md) fixes its time and image hashes in the transparency log; this log says
+/// which decision it was and why.
+/// </summary>
+internal sealed class AuditLog : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly FileStream _stream;
+    private string _previous;
+    private long _seq;
+
+    public AuditLog(string path)
+    {
+        _previous = new string('0', 64);
+        if (File.Exists(path))
+        {
+            // A line cut short by a crash is dropped from the chain (it never took effect: its event waited for the sync).
+            var good = 0L;
+            using (var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            using (var reader = new StreamReader(read, Encoding.UTF8))
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    AuditRecord? record;
+                    try
+                    {
+                        record = JsonSerializer.Deserialize(line, GatewayJsonContext.Default.AuditRecord);
+                    }
+                    catch (JsonException)
+                    {
+                        break;
+                    }
+                    if (record is null)
+                    {
+                        break;
+                    }
+                    _seq = record.Seq;
+                    _previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
+                    good += Encoding.UTF8.GetByteCount(line) + 1;
+                }
+            }
+            _stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+            _stream.SetLength(good);
+            _stream.Seek(good, SeekOrigin.Begin);
+        }
+        else
+        {
+            _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            DurableFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+    }
+
+    /// <summary>Appends an event durably and returns it as written.</summary>
+    public AuditRecord Append(string @event, string? id, string? sopInstanceUid, IReadOnlyList<string> codes, string actor, string? detail,
+        long? ledgerIndex, string? leafHash)
+    {
+        lock (_gate)
+        {
+            var record = new AuditRecord(_seq + 1, DateTimeOffset.UtcNow, @event, id, sopInstanceUid, codes, actor, detail, ledgerIndex, leafHash, _previous);
+            var line = JsonSerializer.Serialize(record, GatewayJsonContext.Default.AuditRecord);
+            var bytes = Encoding.UTF8.GetBytes(line + "\n");
+            _stream.Write(bytes);
+            _stream.Flush(flushToDisk: true);
+            _seq = record.Seq;
+            _previous = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, bytes.Length - 1)));
+            return record;
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

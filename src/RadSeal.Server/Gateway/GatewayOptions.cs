@@ -1,0 +1,58 @@
+using System.Security.Cryptography.X509Certificates;
+using RadSeal.Provenance.Signatures;
+using RadSeal.Watermark;
+
+namespace RadSeal.Server.Gateway;
+
+/// <summary>Gate checks what arrives before it reaches the PACS; edge marks, signs and logs what a modality sends.</summary>
+public enum GatewayMode
+{
+    Gate,
+    Edge,
+}
+
+/// <summary>How the server runs the gateway (docs/gateway.md).</summary>
+public sealed record GatewayOptions
+{
+    public GatewayMode Mode { get; init; } = GatewayMode.Gate;
+
+    /// <summary>The spool: received, accepted, quarantined and archived images, the forward journal and the audit log.</summary>
+    public required string SpoolDirectory { get; init; }
+
+    public GatePolicy Policy { get; init; } = GatePolicy.Default;
+
+    /// <summary>Trust anchors for signatures and watermarks (gate mode).</summary>
+    public X509Certificate2Collection TrustAnchors { get; init; } = [];
+
+    /// <summary>
+    /// Where accepted images go: an http(s) DICOMweb root (STOW-RS to {root}/studies), dicom://AET@HOST:PORT (C-STORE), or null for the embedded
+    /// archive (served back by QIDO-RS and WADO-RS under /dicom-web).
+    /// </summary>
+    public Uri? Forward { get; init; }
+
+    /// <summary>The DICOM listener's port (0: a free one), or null for no listener.</summary>
+    public int? DicomPort { get; init; }
+
+    /// <summary>Where the DICOM listener binds (loopback unless the site opens it, like the web side).</summary>
+    public System.Net.IPAddress DicomBindAddress { get; init; } = System.Net.IPAddress.Loopback;
+
+    public string AeTitle { get; init; } = "RADSEAL";
+
+    /// <summary>Bearer tokens allowed to release and delete quarantined images. None: both are refused.</summary>
+    public IReadOnlyList<string> AdminTokens { get; init; } = [];
+
+    /// <summary>Edge mode: the device's signing key and watermark signer.</summary>
+    public EdgeSigning? Edge { get; init; }
+
+    /// <summary>Images checked or forwarded at once.</summary>
+    public int Workers { get; init; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>How long a failed forward waits before it is tried again.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest instance STOW-RS accepts, in bytes.</summary>
+    public long MaxInstanceBytes { get; init; } = 4L << 30;
+}
+
+/// <summary>The edge's device identity: the DICOM signature key and the watermark signer (usually the same key).</summary>
+public sealed record EdgeSigning(SignatureKey SignatureKey, IWatermarkSigner WatermarkSigner, bool Watermark = true);

@@ -1,0 +1,602 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RadSeal.Dicom;
+using RadSeal.Ledger.Entries;
+using RadSeal.Provenance.Logging;
+using RadSeal.Provenance.Signatures;
+using RadSeal.Server.Ledger;
+using RadSeal.Watermark;
+
+namespace RadSeal.Server.Gateway;
+
+/// <summary>
+/// The gateway pipeline (docs/gateway.md): ingest into a durable spool, then per image — checks (gate) or mark and sign
+/// (edge) — a decision logged in the ledger and the audit log before it takes effect, then forward or quarantine.
+/// Spool layout: tmp/ (partial uploads), incoming/ (durable, undecided), outbox/ (accepted, not yet forwarded),
+/// quarantine/ ({id}.dcm + {id}.json), archive/ (embedded archive), forwarded.log, audit.log. Everything in
+/// incoming/ and outbox/ is picked up again at start, so an image that got a success status is never lost.
+/// </summary>
+public sealed partial class GatewayService : IHostedService, IDisposable
+{
+    private readonly GatewayOptions _options;
+    private readonly LedgerHost? _ledger;
+    private readonly ILogger<GatewayService> _logger;
+    private readonly GatewayMetrics _metrics;
+    private readonly IReadOnlyList<IGateCheck> _checks;
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly ConcurrentDictionary<string, byte> _busy = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _forwarded = new(StringComparer.Ordinal);
+    private readonly Lock _forwardGate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HttpClient? _http;
+    private AuditLog? _audit;
+    private FileStream? _forwardJournal;
+    private Task[] _tasks = [];
+    private long _sequence;
+
+    public GatewayService(GatewayOptions options, IServiceProvider services, ILogger<GatewayService> logger, GatewayMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
+        _options = options;
+        _ledger = services.GetService(typeof(LedgerHost)) as LedgerHost;
+        _logger = logger;
+        _metrics = metrics;
+        _checks = GateChecks.For(options.Policy, options.TrustAnchors);
+        Root = Path.GetFullPath(options.SpoolDirectory);
+        Archive = new ArchiveStore(Path.Combine(Root, "archive"));
+        if (options.Forward is { } forward)
+        {
+            if (forward.Scheme == "dicom")
+            {
+                Forwarder = new CStoreForwarder(CStoreForwarder.ParsePeer(forward, options.AeTitle), new RadSeal.Dicom.Networking.DicomClient());
+            }
+            else if (forward.Scheme is "http" or "https")
+            {
+                _http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+                Forwarder = new StowRsForwarder(forward, _http);
+            }
+            else
+            {
+                throw new ArgumentException($"forward target {forward}: use an http(s) DICOMweb root or dicom://AET@HOST:PORT");
+            }
+        }
+        else
+        {
+            Forwarder = new ArchiveForwarder(Archive);
+        }
+        metrics.Observe(this);
+    }
+
+    public string Root { get; }
+
+    public ArchiveStore Archive { get; }
+
+    public IForwarder Forwarder { get; }
+
+    public GatewayOptions Options => _options;
+
+    private string Tmp => Path.Combine(Root, "tmp");
+
+    private string Incoming => Path.Combine(Root, "incoming");
+
+    private string Outbox => Path.Combine(Root, "outbox");
+
+    private string Quarantine => Path.Combine(Root, "quarantine");
+
+    /// <summary>Images in a spool folder: incoming, outbox or quarantine.</summary>
+    public int CountIn(string folder) => Directory.Exists(Path.Combine(Root, folder)) ? Directory.EnumerateFiles(Path.Combine(Root, folder), "*.dcm").Count() : 0;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Policy.Ledger && _ledger is null)
+        {
+            throw new InvalidOperationException("the gate policy logs every decision in the ledger, but the server runs no ledger");
+        }
+        foreach (var dir in new[] { Root, Tmp, Incoming, Outbox, Quarantine })
+        {
+            Directory.CreateDirectory(dir);
+        }
+        foreach (var stale in Directory.EnumerateFiles(Tmp))
+        {
+            File.Delete(stale); // never acknowledged
+        }
+        var journal = Path.Combine(Root, "forwarded.log");
+        if (File.Exists(journal))
+        {
+            foreach (var line in File.ReadLines(journal))
+            {
+                try
+                {
+                    if (JsonSerializer.Deserialize(line, GatewayJsonContext.Default.ForwardRecord) is { } r)
+                    {
+                        _forwarded.Add(r.Id);
+                    }
+                }
+                catch (JsonException)
+                {
+                    break; // a line cut short by a crash: its forward is not recorded, so it is repeated
+                }
+            }
+        }
+        _forwardJournal = new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read);
+        _audit = new AuditLog(Path.Combine(Root, "audit.log"));
+        Resume();
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(WorkAsync, CancellationToken.None));
+        _tasks = [.. workers, Task.Run(RetryLoopAsync, CancellationToken.None)];
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        _queue.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_tasks).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Whatever was in progress stays in the spool and resumes at the next start.
+        }
+    }
+
+    public void Dispose()
+    {
+        _audit?.Dispose();
+        _forwardJournal?.Dispose();
+        _http?.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Queues everything waiting in incoming/ and outbox/, oldest first (ids sort by arrival).</summary>
+    private void Resume()
+    {
+        foreach (var path in Directory.EnumerateFiles(Incoming, "*.dcm").Concat(Directory.EnumerateFiles(Outbox, "*.dcm")).Order(StringComparer.Ordinal))
+        {
+            Enqueue(Path.GetFileNameWithoutExtension(path));
+        }
+    }
+
+    private void Enqueue(string id)
+    {
+        if (_busy.TryAdd(id, 0) && !_queue.Writer.TryWrite(id))
+        {
+            _busy.TryRemove(id, out _);
+        }
+    }
+
+    private async Task RetryLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.RetryInterval, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            Resume();
+        }
+    }
+
+    private async Task WorkAsync()
+    {
+        try
+        {
+            await foreach (var id in _queue.Reader.ReadAllAsync(_stopping.Token))
+            {
+                try
+                {
+                    await ProcessAsync(id, _stopping.Token);
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The image stays where it is; the retry loop tries again.
+                    LogRetry(id, ex.Message);
+                }
+                finally
+                {
+                    _busy.TryRemove(id, out _);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    private static bool IsId(string id) =>
+        id.Length == 26 && id[17] == '-' && id.AsSpan(0, 17).ContainsAnyExceptInRange('0', '9') is false
+        && id.AsSpan(18).ContainsAnyExcept(LowerHex) is false;
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    private string NewId() =>
+        DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture) + "-" + (Interlocked.Increment(ref _sequence) & 0xFFFF).ToString("x4", CultureInfo.InvariantCulture)
+        + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+
+    // ---------------------------------------------------------------- ingest
+
+    /// <summary>
+    /// Takes a received Part-10 instance from a stream (STOW-RS) and returns once it is durable in the spool, or
+    /// rejected (not DICOM, no SOP Instance UID, too large). Nothing is acknowledged before the fsyncs.
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var id = NewId();
+        var temp = Path.Combine(Tmp, id + ".part");
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                var buffer = new byte[1 << 16];
+                long total = 0;
+                int n;
+                while ((n = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    total += n;
+                    if (total > _options.MaxInstanceBytes)
+                    {
+                        throw new InvalidDataException($"the instance is larger than {_options.MaxInstanceBytes} bytes");
+                    }
+                    await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                }
+                await file.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+            return Admit(id, temp);
+        }
+        catch (InvalidDataException ex)
+        {
+            return Reject(temp, ex.Message);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes a complete received file (e.g. from the DICOM listener). It is copied into the spool and synced; the
+    /// caller's file is left alone.
+    /// </summary>
+    public async Task<IngestResult> IngestFileAsync(string receivedFile, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(receivedFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await IngestAsync(stream, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a received file the caller gives up (the DICOM listener's temp file): moved into the spool (a rename when
+    /// both are on one file system), synced, and admitted like an upload.
+    /// </summary>
+    public Task<IngestResult> IngestOwnedFileAsync(string receivedFile, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var id = NewId();
+        var temp = Path.Combine(Tmp, id + ".part");
+        File.Move(receivedFile, temp);
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                file.Flush(flushToDisk: true);
+            }
+            return Task.FromResult(Admit(id, temp));
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    private IngestResult Admit(string id, string temp)
+    {
+        string uid;
+        string? sopClass;
+        string? study;
+        try
+        {
+            var ds = DicomFile.Open(temp).DataSet;
+            uid = ds.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ') ?? "";
+            sopClass = ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' ');
+            study = ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' ');
+            if (!SubjectCommitments.IsUidShaped(uid))
+            {
+                return Reject(temp, uid.Length == 0 ? "no SOP Instance UID (0008,0018)" : $"SOP Instance UID '{uid}' is not a UID");
+            }
+        }
+        catch (Exception ex) when (ex is DicomFormatException or EndOfStreamException)
+        {
+            return Reject(temp, $"not a DICOM Part-10 instance: {ex.Message}");
+        }
+        DurableFiles.Move(temp, Path.Combine(Incoming, id + ".dcm"));
+        _metrics.Received.Add(1);
+        Enqueue(id);
+        return new IngestResult(true, id, uid, sopClass, study, null);
+    }
+
+    private IngestResult Reject(string temp, string why)
+    {
+        File.Delete(temp);
+        _metrics.Rejected.Add(1);
+        _audit!.Append(AuditEvents.Rejected, null, null, [GateReasonCodes.Unreadable], "ingest", why, null, null);
+        LogRejected(why);
+        return new IngestResult(false, null, null, null, null, why);
+    }
+
+    // ---------------------------------------------------------------- decide and forward
+
+    private async Task ProcessAsync(string id, CancellationToken cancellationToken)
+    {
+        var incoming = Path.Combine(Incoming, id + ".dcm");
+        var outbox = Path.Combine(Outbox, id + ".dcm");
+        if (File.Exists(incoming))
+        {
+            if (File.Exists(outbox))
+            {
+                // Edge: signed and written, then the crash came before the received copy was removed.
+                DurableFiles.Delete(incoming);
+            }
+            else if (_options.Mode == GatewayMode.Edge)
+            {
+                await SignAsync(id, incoming, outbox, cancellationToken);
+            }
+            else
+            {
+                await DecideAsync(id, incoming, outbox, cancellationToken);
+            }
+        }
+        if (File.Exists(outbox))
+        {
+            await ForwardAsync(id, outbox, cancellationToken);
+        }
+    }
+
+    private static DicomFile Load(string path)
+    {
+        // Read whole: the file moves on from here, and deferred values would be read back from its old path.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return DicomFile.Read(stream);
+    }
+
+    private async Task DecideAsync(string id, string incoming, string outbox, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        DicomFile file;
+        IReadOnlyList<CheckResult> results;
+        string uid;
+        try
+        {
+            file = Load(incoming);
+            uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ') ?? "";
+            results = GateChecks.Run(_checks, new GateItem(id, incoming, file, uid), cancellationToken);
+        }
+        catch (DicomFormatException ex)
+        {
+            file = new DicomFile(new DicomDataSet(), new DicomDataSet(), TransferSyntax.ExplicitVRLittleEndian);
+            uid = "";
+            results = [new CheckResult("read", false, [GateReasonCodes.Unreadable], ex.Message)];
+        }
+        _metrics.CheckSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var codes = results.Where(r => !r.Passed).SelectMany(r => r.Codes).Distinct().ToArray();
+        if (codes.Length == 0)
+        {
+            await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
+            DurableFiles.Move(incoming, outbox);
+            _metrics.Accepted.Add(1);
+            LogAccepted(id, uid);
+            return;
+        }
+        var ds = file.DataSet;
+        var record = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
+            ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, codes, results);
+        await RecordAsync(AuditEvents.Quarantined, id, file, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)), cancellationToken);
+        DurableFiles.WriteAllBytes(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
+        DurableFiles.Move(incoming, Path.Combine(Quarantine, id + ".dcm"));
+        _metrics.Quarantined.Add(1);
+        LogQuarantined(id, uid, string.Join(' ', codes));
+    }
+
+    private async Task SignAsync(string id, string incoming, string outbox, CancellationToken cancellationToken)
+    {
+        var edge = _options.Edge ?? throw new InvalidOperationException("edge mode needs a device key (--key/--cert or --pkcs11)");
+        var file = Load(incoming);
+        if (edge.Watermark)
+        {
+            // Mark first (a new SOP Instance UID, new pixels), then sign: the signature covers the marked pixels.
+            file = DicomWatermark.Embed(file, edge.WatermarkSigner, cancellationToken).File;
+        }
+        DicomSigner.Sign(file, edge.SignatureKey, new SigningOptions(), cancellationToken);
+        using var encoded = new MemoryStream();
+        file.Save(encoded, new WriteOptions { TransferSyntax = DicomSigner.OutputSyntax(file.TransferSyntax) });
+        await RecordAsync(AuditEvents.SignedAtEdge, id, file, [], "edge", $"signed by {edge.SignatureKey.Certificate.Subject}", cancellationToken);
+        DurableFiles.WriteAllBytes(outbox, encoded.GetBuffer().AsSpan(0, (int)encoded.Length));
+        DurableFiles.Delete(incoming);
+        _metrics.Accepted.Add(1);
+    }
+
+    private async Task ForwardAsync(string id, string outbox, CancellationToken cancellationToken)
+    {
+        bool done;
+        lock (_forwardGate)
+        {
+            done = _forwarded.Contains(id);
+        }
+        var uid = "";
+        if (!done)
+        {
+            uid = DicomFile.Open(outbox).DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ') ?? "";
+            var result = await Forwarder.ForwardAsync(outbox, uid, cancellationToken);
+            switch (result.Status)
+            {
+                case ForwardStatus.Retry:
+                    _metrics.ForwardFailures.Add(1);
+                    LogRetry(id, result.Detail);
+                    return;
+                case ForwardStatus.Refused:
+                    _metrics.ForwardFailures.Add(1);
+                    await RefusedAsync(id, outbox, uid, result.Detail, cancellationToken);
+                    return;
+            }
+            // Recorded before the spool copy goes: a restart between the two finds the id in the journal and does not
+            // send again. Only a crash between the target's acknowledgement and this sync can repeat a send.
+            var line = JsonSerializer.Serialize(new ForwardRecord(id, uid, Forwarder.Target, DateTimeOffset.UtcNow), GatewayJsonContext.Default.ForwardRecord);
+            lock (_forwardGate)
+            {
+                _forwardJournal!.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                _forwardJournal.Flush(flushToDisk: true);
+                _forwarded.Add(id);
+            }
+            _audit!.Append(Forwarder is ArchiveForwarder ? AuditEvents.Archived : AuditEvents.Forwarded, id, uid, [], "gateway", result.Detail, null, null);
+            _metrics.Forwarded.Add(1);
+        }
+        if (File.Exists(outbox))
+        {
+            DurableFiles.Delete(outbox);
+        }
+    }
+
+    private async Task RefusedAsync(string id, string outbox, string uid, string detail, CancellationToken cancellationToken)
+    {
+        var file = Load(outbox);
+        var ds = file.DataSet;
+        var results = new[] { new CheckResult("forward", false, [GateReasonCodes.ForwardRefused], detail) };
+        await RecordAsync(AuditEvents.Quarantined, id, file, [GateReasonCodes.ForwardRefused], "gateway", detail, cancellationToken);
+        var record = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
+            ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, [GateReasonCodes.ForwardRefused], results);
+        DurableFiles.WriteAllBytes(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
+        DurableFiles.Move(outbox, Path.Combine(Quarantine, id + ".dcm"));
+        _metrics.Quarantined.Add(1);
+        LogQuarantined(id, uid, GateReasonCodes.ForwardRefused);
+    }
+
+    /// <summary>
+    /// Fixes a decision: a ledger entry for the image (when the policy logs), then a line in the audit log naming the
+    /// entry. Throws if either fails, so the decision does not take effect.
+    /// </summary>
+    private async Task RecordAsync(string @event, string? id, DicomFile file, IReadOnlyList<string> codes, string actor, string? detail, CancellationToken cancellationToken)
+    {
+        long? index = null;
+        string? leaf = null;
+        var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ');
+        if (_options.Policy.Ledger && _ledger is not null && uid is not null && SubjectCommitments.IsUidShaped(uid))
+        {
+            var entry = ImageEntries.Describe(file, requirePixelData: false);
+            var log = _ledger.Log;
+            var receipt = await log.AppendAsync(new EntrySubmission(log.CommitSubject(entry.SopInstanceUid), entry.PixelHash, entry.SignatureHash, entry.DeviceCertificateFingerprint), cancellationToken);
+            index = receipt.Index;
+            leaf = receipt.LeafHash.ToHex();
+        }
+        _audit!.Append(@event, id, uid, codes, actor, detail, index, leaf);
+    }
+
+    // ---------------------------------------------------------------- quarantine
+
+    /// <summary>Every quarantined image, oldest first.</summary>
+    public IReadOnlyList<QuarantineRecord> ListQuarantine()
+    {
+        var list = new List<QuarantineRecord>();
+        foreach (var path in Directory.EnumerateFiles(Quarantine, "*.json").Order(StringComparer.Ordinal))
+        {
+            if (ReadRecord(Path.GetFileNameWithoutExtension(path)) is { } r)
+            {
+                list.Add(r);
+            }
+        }
+        return list;
+    }
+
+    public QuarantineRecord? ReadRecord(string id)
+    {
+        if (!IsId(id))
+        {
+            return null;
+        }
+        var path = Path.Combine(Quarantine, id + ".json");
+        try
+        {
+            return File.Exists(path) && File.Exists(Path.Combine(Quarantine, id + ".dcm"))
+                ? JsonSerializer.Deserialize(File.ReadAllBytes(path), GatewayJsonContext.Default.QuarantineRecord)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The quarantined file, or null.</summary>
+    public string? QuarantinedFile(string id) => ReadRecord(id) is null ? null : Path.Combine(Quarantine, id + ".dcm");
+
+    /// <summary>Releases a quarantined image to the forward target (no checks), audited with the actor's name.</summary>
+    public async Task<bool> ReleaseAsync(string id, string actor, CancellationToken cancellationToken)
+    {
+        if (ReadRecord(id) is not { } record || !_busy.TryAdd(id, 0))
+        {
+            return false;
+        }
+        try
+        {
+            var path = Path.Combine(Quarantine, id + ".dcm");
+            await RecordAsync(AuditEvents.Released, id, Load(path), record.Codes, actor, "released from quarantine by an administrator", cancellationToken);
+            DurableFiles.Move(path, Path.Combine(Outbox, id + ".dcm"));
+            DurableFiles.Delete(Path.Combine(Quarantine, id + ".json"));
+        }
+        finally
+        {
+            _busy.TryRemove(id, out _);
+        }
+        Enqueue(id);
+        return true;
+    }
+
+    /// <summary>Deletes a quarantined image for good, audited with the actor's name.</summary>
+    public async Task<bool> DeleteAsync(string id, string actor, CancellationToken cancellationToken)
+    {
+        if (ReadRecord(id) is not { } record || !_busy.TryAdd(id, 0))
+        {
+            return false;
+        }
+        try
+        {
+            var path = Path.Combine(Quarantine, id + ".dcm");
+            await RecordAsync(AuditEvents.Deleted, id, Load(path), record.Codes, actor, "deleted from quarantine by an administrator", cancellationToken);
+            DurableFiles.Delete(path);
+            DurableFiles.Delete(Path.Combine(Quarantine, id + ".json"));
+        }
+        finally
+        {
+            _busy.TryRemove(id, out _);
+        }
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "accepted {Id} ({Uid})")]
+    private partial void LogAccepted(string id, string uid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "quarantined {Id} ({Uid}): {Codes}")]
+    private partial void LogQuarantined(string id, string uid, string codes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rejected an instance: {Why}")]
+    private partial void LogRejected(string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Id} waits in the spool and is retried: {Why}")]
+    private partial void LogRetry(string id, string why);
+}

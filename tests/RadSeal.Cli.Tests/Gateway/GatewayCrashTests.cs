@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace RadSeal.Cli.Tests.Gateway;
+
+/// <summary>
+/// kill -9 of `radseal serve` (gate mode, forwarding to Orthanc by STOW-RS) in the middle of a stream of uploads, again
+/// and again: after the last restart every image that got a success status is in Orthanc (signed) or in quarantine
+/// (unsigned), nothing unverified reached Orthanc, and the forward journal names no spool entry twice. The suite runs
+/// RADSEAL_GATEWAY_KILLS=3 rounds (default); `bash scripts/gateway-crash.sh` runs more.
+/// </summary>
+public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<GatewayFixture>
+{
+    [Fact]
+    public async Task Kill_9_during_a_stream_loses_no_acknowledged_image_and_forwards_nothing_unverified()
+    {
+        var kills = int.Parse(Environment.GetEnvironmentVariable("RADSEAL_GATEWAY_KILLS") ?? "3", CultureInfo.InvariantCulture);
+        var perRound = int.Parse(Environment.GetEnvironmentVariable("RADSEAL_GATEWAY_IMAGES") ?? "25", CultureInfo.InvariantCulture);
+        var prepared = DateTime.UtcNow;
+        var db = fx.Dir.File("crash.db");
+        var spool = fx.Dir.File("crash-spool");
+        string[] args = ["serve", "--db", db, "--urls", "http://127.0.0.1:0", "--trust", fx.Trust, "--forward", fx.Orthanc.DicomWeb.ToString(), "--spool", spool, "--dicom-port", "0"];
+        // One in five images is unsigned: it must end in quarantine, never in Orthanc.
+        var images = new ConcurrentQueue<(string Path, string Uid, bool Signed)>(Enumerable.Range(0, (kills + 1) * perRound)
+            .Select(i => i % 5 == 4 ? fx.Image(GatewayFixture.Kind.NoSignature) is var u ? (u.Path, u.Uid, false) : default
+                                    : fx.Image(GatewayFixture.Kind.Trusted, viaCli: false) is var s ? (s.Path, s.Uid, true) : default));
+        var sentSigned = images.Where(i => i.Signed).Select(i => i.Uid).ToHashSet();
+        var sentUnsigned = images.Where(i => !i.Signed).Select(i => i.Uid).ToHashSet();
+        var acked = new ConcurrentBag<(string Uid, bool Signed)>();
+        output.WriteLine($"{images.Count} images signed in {DateTime.UtcNow - prepared:mm\\:ss\\.f}");
+        var random = new Random(1993);
+        for (var round = 0; round <= kills; round++)
+        {
+            var starting = DateTime.UtcNow;
+            using var server = await ServerProcess.StartAsync(args, "gateway ");
+            output.WriteLine($"round {round + 1}: server up in {(DateTime.UtcNow - starting).TotalSeconds:F1} s");
+            using var client = new HttpClient { BaseAddress = new Uri(server.Url + "/"), Timeout = TimeSpan.FromSeconds(60) };
+            if (round == kills)
+            {
+                var started = DateTime.UtcNow;
+                while (true)
+                {
+                    using var state = JsonDocument.Parse(await client.GetStringAsync("gateway"));
+                    if (state.RootElement.GetProperty("incoming").GetInt32() + state.RootElement.GetProperty("outbox").GetInt32() == 0)
+                    {
+                        break;
+                    }
+                    Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(120), "the spool did not drain after the last restart: " + state.RootElement);
+                    await Task.Delay(200);
+                }
+                server.Stop();
+                break;
+            }
+            var sentThisRound = 0;
+            var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (Interlocked.Increment(ref sentThisRound) <= perRound && images.TryDequeue(out var image))
+                {
+                    try
+                    {
+                        var boundary = "b" + Guid.NewGuid().ToString("N");
+                        using var content = new MultipartContent("related", boundary);
+                        content.Headers.ContentType!.Parameters.Add(new NameValueHeaderValue("type", "\"application/dicom\""));
+                        var part = new ByteArrayContent(await File.ReadAllBytesAsync(image.Path));
+                        part.Headers.ContentType = new MediaTypeHeaderValue("application/dicom");
+                        content.Add(part);
+                        using var response = await client.PostAsync("dicom-web/studies", content);
+                        if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains(image.Uid, StringComparison.Ordinal))
+                        {
+                            acked.Add((image.Uid, image.Signed)); // from here on the gateway owes us this image
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                    {
+                        return; // died mid-request: not acknowledged
+                    }
+                }
+            })).ToArray();
+            var ackedBefore = acked.Count;
+            var killAfter = random.Next(3, perRound / 2);
+            while (acked.Count - ackedBefore < killAfter && writers.Any(w => !w.IsCompleted))
+            {
+                await Task.Delay(5);
+            }
+            await Task.Delay(random.Next(20, 300));
+            server.Kill9();
+            await Task.WhenAll(writers);
+            output.WriteLine($"round {round + 1}: killed with -9; {acked.Count} uploads acknowledged so far");
+        }
+
+        var inOrthanc = (await fx.Orthanc.SopInstanceUidsAsync()).ToHashSet();
+        var quarantined = Directory.EnumerateFiles(Path.Combine(spool, "quarantine"), "*.json")
+            .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("sopInstanceUid").GetString()!).ToHashSet();
+        foreach (var (uid, signed) in acked)
+        {
+            Assert.True(signed ? inOrthanc.Contains(uid) : quarantined.Contains(uid),
+                $"acknowledged {(signed ? "signed" : "unsigned")} image {uid} is neither in {(signed ? "Orthanc" : "quarantine")} after the crashes");
+        }
+        Assert.Empty(inOrthanc.Intersect(sentUnsigned)); // nothing unverified forwarded
+        var journal = File.ReadAllLines(Path.Combine(spool, "forwarded.log")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
+        Assert.Equal(journal.Count, journal.Distinct().Count());
+        output.WriteLine($"after {kills} kills: {acked.Count} acknowledged, {inOrthanc.Intersect(sentSigned).Count()} signed in Orthanc, {quarantined.Count} quarantined, {journal.Count} forwards journalled");
+    }
+}
