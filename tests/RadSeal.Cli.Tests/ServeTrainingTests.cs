@@ -106,7 +106,7 @@ public sealed partial class ServeTrainingTests : IDisposable
     public async Task Serve_with_no_options_shows_the_app_and_the_printed_admin_password_signs_in()
     {
         string password;
-        using (var served = await StartAsync(Radseal(_dir.Path, "serve", "--urls", "http://127.0.0.1:0")))
+        using (var served = await StartAsync(Radseal(_dir.Path, "serve", "--urls", "http://127.0.0.1:0", "--dicom-port", "0")))
         {
             var line = Assert.Single(served.Lines, l => l.StartsWith("training admin created:", StringComparison.Ordinal));
             password = Regex.Match(line, "password (\\S+) ").Groups[1].Value;
@@ -116,7 +116,7 @@ public sealed partial class ServeTrainingTests : IDisposable
             Assert.Equal(HttpStatusCode.Unauthorized, await SignInAsync(served.Url, password + "x"));
         }
         // A second start on the same store prints no password: the admin exists, and the first password still works.
-        using (var again = await StartAsync(Radseal(_dir.Path, "serve", "--urls", "http://127.0.0.1:0")))
+        using (var again = await StartAsync(Radseal(_dir.Path, "serve", "--urls", "http://127.0.0.1:0", "--dicom-port", "0")))
         {
             Assert.DoesNotContain(again.Lines, l => l.Contains("password", StringComparison.Ordinal));
             Assert.Equal(HttpStatusCode.OK, await SignInAsync(again.Url, password));
@@ -126,7 +126,7 @@ public sealed partial class ServeTrainingTests : IDisposable
     [Fact]
     public async Task An_admin_password_from_the_environment_is_used_and_not_printed()
     {
-        var start = Radseal(_dir.Path, "serve", "--db", _dir.File("env.db"), "--urls", "http://127.0.0.1:0", "--admin-password", "env:RADSEAL_TEST_ADMIN");
+        var start = Radseal(_dir.Path, "serve", "--db", _dir.File("env.db"), "--urls", "http://127.0.0.1:0", "--dicom-port", "0", "--admin-password", "env:RADSEAL_TEST_ADMIN");
         start.Environment["RADSEAL_TEST_ADMIN"] = "a-long-admin-password";
         using var served = await StartAsync(start);
         Assert.DoesNotContain(served.Lines, l => l.Contains("password", StringComparison.Ordinal));
