@@ -40,10 +40,17 @@ internal sealed class MarkPlanner
     /// </summary>
     public static int LostBlocks(int blocks) => Math.Min(9, Math.Max(4, blocks / 4));
 
-    /// <summary>The plans to try, best first: the finest grid within the budget, then the others by estimated distortion.</summary>
-    public IReadOnlyList<MarkPlan> Plans()
+    /// <summary>
+    /// The plans to try, best first: the finest grid within the budget, then the others by estimated distortion; only
+    /// blocks of <paramref name="blockSize"/> when given (the benchmark's sweep over block sizes).
+    /// </summary>
+    public IReadOnlyList<MarkPlan> Plans(int? blockSize = null)
     {
         var candidates = Candidates();
+        if (blockSize is { } size)
+        {
+            candidates = [.. candidates.Where(p => p.Grid.BlockSize == size)];
+        }
         var first = candidates.FirstOrDefault(p => p.EstimatedChangedShare <= ChangedBudget);
         var ordered = new List<MarkPlan>();
         if (first is not null)
