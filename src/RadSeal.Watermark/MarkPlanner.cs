@@ -38,7 +38,7 @@ internal sealed class MarkPlanner
     /// How many blocks the record must survive losing: the 4 an edit up to a block wide can touch, and on finer grids
     /// (where an edit spans more blocks) a quarter of them, up to a 3×3 neighbourhood.
     /// </summary>
-    public static int LostBlocks(int blocks) => Math.Min(9, Math.Max(4, blocks / 4));
+    public static int LostBlocks(int blocks) => Math.Max(4, blocks / 4);
 
     /// <summary>
     /// The plans to try, best first: the finest grid within the budget, then the others by estimated distortion; only
@@ -46,24 +46,28 @@ internal sealed class MarkPlanner
     /// </summary>
     public IReadOnlyList<MarkPlan> Plans(int? blockSize = null)
     {
-        var candidates = Candidates();
+        var pool = Candidates();
         if (blockSize is { } size)
         {
-            candidates = [.. candidates.Where(p => p.Grid.BlockSize == size)];
+            pool = [.. pool.Where(p => p.Grid.BlockSize == size)];
         }
-        var first = candidates.FirstOrDefault(p => p.EstimatedChangedShare <= ChangedBudget);
+        var first = pool.FirstOrDefault(p => p.EstimatedChangedShare <= ChangedBudget);
         var ordered = new List<MarkPlan>();
         if (first is not null)
         {
             ordered.Add(first);
         }
-        ordered.AddRange(candidates.Where(p => p != first).OrderBy(p => p.EstimatedChangedShare));
+        ordered.AddRange(pool.Where(p => p != first).OrderBy(p => p.EstimatedChangedShare));
         return ordered;
     }
 
     /// <summary>The plan for each block size, finest first, with its estimated distortion (sizes the record does not fit are left out).</summary>
     public List<MarkPlan> Candidates()
     {
+        if (candidates is not null)
+        {
+            return candidates;
+        }
         var plans = new List<MarkPlan>();
         foreach (var size in BlockGrid.Sizes(width, height))
         {
@@ -82,8 +86,11 @@ internal sealed class MarkPlanner
                 plans.Add(best);
             }
         }
+        candidates = plans;
         return plans;
     }
+
+    private List<MarkPlan>? candidates;
 
     /// <summary>The same grid and carrier count with the blocks in <paramref name="excluded"/> carrying no record symbols (they turned out to have less room than estimated).</summary>
     public MarkPlan? Replan(MarkPlan plan, IReadOnlySet<int> excluded) => PlanFor(plan.Grid, plan.Carriers, excluded);

@@ -95,20 +95,42 @@ public static class Watermarker
         var undo = new UndoLog();
         string? failure = null;
         // The plans are estimates: a block that turns out to have no room for its share of the record (saturated areas)
-        // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan.
-        foreach (var first in plans)
+        // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan. On the
+        // chosen plan, first a strict pass: a block whose record share would need a step above 1 (changes of ±2 or
+        // more) is relieved of it too, up to MaxRelieved times, so that the record moves to blocks that carry it at ±1.
+        const int MaxRelieved = 8;
+        // Before that, the planner's estimate is checked against the pixels: the next finer grid, when its estimate is
+        // within 4× the budget, is tried and kept only if the mark it makes really stays within the budget at ±1 (the
+        // attempt stops as soon as it exceeds the budget or heads for twice it).
+        if (blockSize is null)
         {
+            var finer = planner.Candidates().Where(c => c.Grid.BlockSize < plans[0].Grid.BlockSize && c.EstimatedChangedShare <= 4 * MarkPlanner.ChangedBudget)
+                .OrderByDescending(c => c.Grid.BlockSize).Take(1);
+            foreach (var plan in finer)
+            {
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, Mode.WithinBudget, scratch, undo,
+                    cancellationToken, out var statistics, out _, out _))
+                {
+                    return statistics!;
+                }
+                undo.Apply(samples);
+            }
+        }
+        for (var p = -1; p < plans.Count; p++)
+        {
+            var strict = p < 0;
             var excluded = new HashSet<int>();
-            for (var plan = first; plan is not null; plan = planner.Replan(plan, excluded))
+            for (var plan = plans[Math.Max(0, p)]; plan is not null; plan = planner.Replan(plan, excluded))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, scratch, undo,
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan,
+                    strict ? Mode.StepOneForRecord : Mode.Lenient, scratch, undo,
                     cancellationToken, out var statistics, out failure, out var failedBlock))
                 {
                     return statistics!;
                 }
                 undo.Apply(samples); // leave the caller's pixels as they were
-                if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock))
+                if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock) || (strict && excluded.Count > MaxRelieved))
                 {
                     break;
                 }
@@ -118,7 +140,7 @@ public static class Watermarker
     }
 
     private static bool TryEmbedPlan(Span<ushort> samples, int width, int height, int bitsStored, bool isSigned, IWatermarkSigner signer,
-        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, BlockCodec.Scratch scratch, UndoLog undo,
+        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, Mode mode, BlockCodec.Scratch scratch, UndoLog undo,
         CancellationToken cancellationToken, out EmbedStatistics? statistics, out string? failure, out int failedBlock)
     {
         statistics = null;
@@ -157,6 +179,7 @@ public static class Watermarker
         double squares = 0;
         var payloadBits = 0;
         var offset = 0;
+        long covered = 0;
         foreach (var b in grid.Blocks)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -180,15 +203,37 @@ public static class Watermarker
                 return false;
             }
             undo.Add(scratch, b.Frame * width * height);
+            if ((mode == Mode.StepOneForRecord && step > 1 && count > 0) || (mode == Mode.WithinBudget && step > 1))
+            {
+                failedBlock = b.Index;
+                failure = $"Block {b.Index} carries its share of the mark only with changes of ±{step}.";
+                return false;
+            }
             steps[step] = steps.GetValueOrDefault(step) + 1;
             changed += scratch.Changed;
             largest = Math.Max(largest, scratch.Largest);
+            covered += (long)b.Width * b.Height;
+            if (mode == Mode.WithinBudget && (changed > MarkPlanner.ChangedBudget * samples.Length
+                || (covered * 5 >= samples.Length && changed > 2 * MarkPlanner.ChangedBudget * covered)))
+            {
+                failedBlock = b.Index;
+                failure = "The mark would change more pixels than the budget allows.";
+                return false;
+            }
             squares += scratch.Squares;
             payloadBits += data.Length * 8 + BlockCodec.OverheadBits(data.Length);
         }
         statistics = new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, payloadBits, record.Length, changed, largest,
             squares / samples.Length, steps, SurvivableLosses(stream, plan.RecordSymbols));
         return true;
+    }
+
+    /// <summary>How strictly an attempt holds to ±1: any step (the last resort), step 1 for blocks that carry record symbols, or step 1 everywhere and within the changed-pixel budget.</summary>
+    private enum Mode
+    {
+        Lenient,
+        StepOneForRecord,
+        WithinBudget,
     }
 
     /// <summary>
