@@ -46,8 +46,8 @@ public sealed class DistortionTargetTests(ITestOutputHelper output) : IDisposabl
 
     /// <summary>
     /// Every phantom region at 12, 14 and 16 bits (1024²): ±1 on ≤ 3 % of pixels, blocks no larger than the format
-    /// reaches today (12-bit ≤ 192, 14-bit ≤ 256, 16-bit ≤ 320 px) and a record that survives losing at least 4
-    /// blocks (a quarter of the blocks on finer grids).
+    /// reaches today (12-bit ≤ 192, 14-bit ≤ 256, 16-bit ≤ 320 px) and a record that survives losing any quarter of
+    /// the blocks (at least 4, at most 32 asked for).
     /// </summary>
     [Theory]
     [InlineData(PhantomRegion.Chest)]
@@ -65,7 +65,7 @@ public sealed class DistortionTargetTests(ITestOutputHelper output) : IDisposabl
             Assert.True(s.LargestChange <= 1, $"{region} {bits}-bit: largest change {s.LargestChange}");
             Assert.True(share <= MarkPlanner.ChangedBudget, $"{region} {bits}-bit: {share:P2} of pixels changed");
             Assert.True(s.BlockSize <= largestBlock, $"{region} {bits}-bit: blocks of {s.BlockSize} px (at most {largestBlock} reached)");
-            Assert.True(s.LostBlocks >= Math.Max(4, s.Blocks / 4), $"{region} {bits}-bit: the record survives losing only {s.LostBlocks} of {s.Blocks} blocks");
+            Assert.True(s.LostBlocks >= Math.Clamp(s.Blocks / 4, 4, 32), $"{region} {bits}-bit: the record survives losing only {s.LostBlocks} of {s.Blocks} blocks");
         }
     }
 }
