@@ -25,7 +25,7 @@ internal static class ExitCodes
     public const int Absent = 6;
 
     /// <summary>`watermark verify`: a mark is there, but the signer's certificate it names is not available, so it cannot be verified (never valid).</summary>
-    public const int Unverifiable = 10;
+    public const int Unverifiable = 11;
 
     /// <summary>A ledger check failed: a proof does not verify, an audit found problems, a witness refused.</summary>
     public const int CheckFailed = 1;

@@ -46,7 +46,7 @@ internal static class WatermarkCommand
             Description = "PEM file(s) or folder(s) of certificates where the signer's certificate (and intermediates) may be (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("verify", "Check the mark: valid (exit 0), tampered (exit 5, with the blocks), absent (exit 6) or unverifiable (exit 10: signer certificate not available)")
+        var command = new Command("verify", "Check the mark: valid (exit 0), tampered (exit 5, with the blocks), absent (exit 6) or unverifiable (exit 11: signer certificate not available)")
         {
             input, trust, certs, json, map,
         };

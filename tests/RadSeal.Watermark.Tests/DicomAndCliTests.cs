@@ -105,9 +105,9 @@ print(",".join(str(int(v)) for v in ds.pixel_array.ravel()))
         Assert.Equal(0, embed.Code);
         Assert.Equal(1, JsonDocument.Parse(embed.Out).RootElement.GetProperty("largestChange").GetInt32());
         Assert.Equal(0, Cli("watermark", "verify", marked, "--trust", ca, "--cert", cert).Code);
-        // A PNG carries only a reference to the signer's certificate: without it the mark cannot be verified (exit 10), never valid.
+        // A PNG carries only a reference to the signer's certificate: without it the mark cannot be verified (exit 11), never valid.
         var unverifiable = Cli("watermark", "verify", marked, "--trust", ca, "--json");
-        Assert.Equal(10, unverifiable.Code);
+        Assert.Equal(11, unverifiable.Code);
         var unverifiableJson = JsonDocument.Parse(unverifiable.Out).RootElement;
         Assert.Equal("unverifiable", unverifiableJson.GetProperty("status").GetString());
         Assert.Equal("signer-certificate-unavailable", unverifiableJson.GetProperty("reason").GetString());
