@@ -25,6 +25,18 @@ public static class Program
             Watermark.Curves.Run(args.Length > 1 ? args[1] : null, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
             return 0;
         }
+        if (args.Length >= 1 && args[0] == "grid-sweep")
+        {
+            Watermark.Curves.RunSweep(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3000,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 16);
+            return 0;
+        }
+        if (args.Length >= 1 && args[0] == "deployed")
+        {
+            Watermark.Curves.RunDeployed(args.Length > 1 ? args[1] : null, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100,
+                args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3000);
+            return 0;
+        }
         if (args.Length >= 1 && args[0] == "timing")
         {
             Watermark.Timing.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3000,

@@ -24,6 +24,9 @@ internal static class ExitCodes
     /// <summary>`watermark verify`/`restore`: the pixels carry no watermark.</summary>
     public const int Absent = 6;
 
+    /// <summary>`watermark verify`: a mark is there, but the signer's certificate it names is not available, so it cannot be verified (never valid).</summary>
+    public const int Unverifiable = 11;
+
     /// <summary>A ledger check failed: a proof does not verify, an audit found problems, a witness refused.</summary>
     public const int CheckFailed = 1;
 

@@ -27,7 +27,7 @@ internal static class WatermarkCommand
         var input = new Argument<string>("input") { Description = "DICOM file, PNG or JPEG" };
         var output = new Argument<string>("output") { Description = "Marked file: DICOM for DICOM input, else PNG" };
         var key = new Option<string>("--key") { Description = "PEM ECDSA private key of the signer", Required = true };
-        var cert = new Option<string>("--cert") { Description = "PEM certificate of that key (embedded in the mark)", Required = true };
+        var cert = new Option<string>("--cert") { Description = "PEM certificate of that key (the mark carries a reference to it; DICOM also keeps it in the header)", Required = true };
         var uid = new Option<string?>("--uid") { Description = "Identity to bind a picture's mark to (default: a new UID); DICOM uses its new SOP Instance UID" };
         var json = new Option<bool>("--json") { Description = "Print the embedding statistics as JSON" };
         var command = new Command("embed", "Mark the pixels; the original can be restored bit for bit") { input, output, key, cert, uid, json };
@@ -41,8 +41,16 @@ internal static class WatermarkCommand
         var trust = new Option<string>("--trust") { Description = "PEM file with the trusted CA certificate(s)", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the verdict as JSON" };
         var map = new Option<string?>("--map") { Description = "Write a PNG of the image with the tampered blocks outlined in red" };
-        var command = new Command("verify", "Check the mark: valid (exit 0), tampered (exit 5, with the blocks) or absent (exit 6)") { input, trust, json, map };
-        command.SetAction(r => RunVerify(r.GetValue(input)!, r.GetValue(trust)!, r.GetValue(json), r.GetValue(map), stdout, stderr));
+        var certs = new Option<string[]>("--cert")
+        {
+            Description = "PEM file(s) or folder(s) of certificates where the signer's certificate (and intermediates) may be (repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("verify", "Check the mark: valid (exit 0), tampered (exit 5, with the blocks), absent (exit 6) or unverifiable (exit 11: signer certificate not available)")
+        {
+            input, trust, certs, json, map,
+        };
+        command.SetAction(r => RunVerify(r.GetValue(input)!, r.GetValue(trust)!, r.GetValue(certs) ?? [], r.GetValue(json), r.GetValue(map), stdout, stderr));
         return command;
     }
 
@@ -121,9 +129,11 @@ internal static class WatermarkCommand
         }
     }
 
-    private static int RunVerify(string input, string trustPath, bool json, string? mapPath, TextWriter stdout, TextWriter stderr)
+    private static int RunVerify(string input, string trustPath, string[] certPaths, bool json, string? mapPath, TextWriter stdout, TextWriter stderr)
     {
         var anchors = new X509Certificate2Collection();
+        var certificates = new X509Certificate2Collection();
+        var current = trustPath;
         try
         {
             anchors.ImportFromPemFile(trustPath);
@@ -132,10 +142,28 @@ internal static class WatermarkCommand
                 stderr.WriteLine($"radseal: {trustPath}: no certificate in the file");
                 return ExitCodes.Usage;
             }
+            foreach (var path in certPaths)
+            {
+                var files = Directory.Exists(path)
+                    ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".crt", StringComparison.OrdinalIgnoreCase))
+                        .Order(StringComparer.Ordinal).ToList()
+                    : [path];
+                foreach (var file in files)
+                {
+                    current = file;
+                    var before = certificates.Count;
+                    certificates.ImportFromPemFile(file);
+                    if (certificates.Count == before && !Directory.Exists(path))
+                    {
+                        stderr.WriteLine($"radseal: {file}: no certificate in the file");
+                        return ExitCodes.Usage;
+                    }
+                }
+            }
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            return Report(stderr, trustPath, ex);
+            return Report(stderr, current, ex);
         }
         WatermarkReport report;
         GrayImage display;
@@ -144,14 +172,14 @@ internal static class WatermarkCommand
             if (IsDicom(input))
             {
                 var file = DicomFile.Open(input);
-                report = DicomWatermark.Verify(file, anchors);
+                report = DicomWatermark.Verify(file, anchors, certificates);
                 var image = DicomPixels.Read(file);
                 display = VoiTransform.FromDataSet(file.DataSet, image).RenderImage(image);
             }
             else
             {
                 var image = ImageFiles.Load(input);
-                report = Watermarker.Verify(image, anchors, []);
+                report = Watermarker.Verify(image, anchors, [], certificates);
                 display = image.BitsStored <= 8 ? image : VoiTransform.MinMax(image).RenderImage(image);
             }
             if (mapPath is not null)
@@ -165,7 +193,7 @@ internal static class WatermarkCommand
         }
         finally
         {
-            foreach (var c in anchors)
+            foreach (var c in anchors.Concat(certificates))
             {
                 c.Dispose();
             }
@@ -199,6 +227,7 @@ internal static class WatermarkCommand
         {
             WatermarkStatus.Valid => ExitCodes.Ok,
             WatermarkStatus.Absent => ExitCodes.Absent,
+            WatermarkStatus.Unverifiable => ExitCodes.Unverifiable,
             _ => ExitCodes.Tampered,
         };
     }

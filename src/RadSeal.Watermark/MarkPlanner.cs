@@ -10,7 +10,7 @@ internal sealed record MarkPlan(BlockGrid Grid, RecordStream Stream, int Carrier
 /// distortion (every change ±1) stays within <see cref="ChangedBudget"/> of the pixels, else the least distorting grid;
 /// record symbols go, by water-filling on the estimated marginal cost, to the blocks where room is cheap (flat air,
 /// collimator shadow). No block carries more than 1/k of the stream and the Reed–Solomon parity is set so that losing
-/// any <see cref="LostBlocks"/> blocks (4 to 9: the blocks a local edit touches) still leaves the record
+/// any <see cref="LostBlocks"/> blocks (a quarter of the blocks, 4 to 32) still leaves the record
 /// recoverable; k (more carriers, less parity, or fewer carriers, more parity) is chosen per grid by the same estimate.
 /// The estimate is one pass over the image (pass-A rhombus prediction errors, counted per base tile and complexity
 /// class); the plan affects only distortion, never correctness: a block that needs more room simply uses a larger step.
@@ -35,28 +35,42 @@ internal sealed class MarkPlanner
     }
 
     /// <summary>
-    /// How many blocks the record must survive losing: the 4 an edit up to a block wide can touch, and on finer grids
-    /// (where an edit spans more blocks) a quarter of them, up to a 3×3 neighbourhood.
+    /// How many blocks the record must survive losing: at least the 4 an edit up to a block wide can touch, and on finer
+    /// grids (where an edit spans more blocks) a quarter of them, up to 32 (format 2 stopped at 9).
     /// </summary>
-    public static int LostBlocks(int blocks) => Math.Min(9, Math.Max(4, blocks / 4));
+    public static int LostBlocks(int blocks) => Math.Clamp(blocks / 4, 4, MaxLostBlocks);
 
-    /// <summary>The plans to try, best first: the finest grid within the budget, then the others by estimated distortion.</summary>
-    public IReadOnlyList<MarkPlan> Plans()
+    /// <summary>The most lost blocks a plan provides for: beyond it, parity would outweigh the rest of the mark on fine grids.</summary>
+    public const int MaxLostBlocks = 32;
+
+    /// <summary>
+    /// The plans to try, best first: the finest grid within the budget, then the others by estimated distortion; only
+    /// blocks of <paramref name="blockSize"/> when given (the benchmark's sweep over block sizes).
+    /// </summary>
+    public IReadOnlyList<MarkPlan> Plans(int? blockSize = null)
     {
-        var candidates = Candidates();
-        var first = candidates.FirstOrDefault(p => p.EstimatedChangedShare <= ChangedBudget);
+        var pool = Candidates();
+        if (blockSize is { } size)
+        {
+            pool = [.. pool.Where(p => p.Grid.BlockSize == size)];
+        }
+        var first = pool.FirstOrDefault(p => p.EstimatedChangedShare <= ChangedBudget);
         var ordered = new List<MarkPlan>();
         if (first is not null)
         {
             ordered.Add(first);
         }
-        ordered.AddRange(candidates.Where(p => p != first).OrderBy(p => p.EstimatedChangedShare));
+        ordered.AddRange(pool.Where(p => p != first).OrderBy(p => p.EstimatedChangedShare));
         return ordered;
     }
 
     /// <summary>The plan for each block size, finest first, with its estimated distortion (sizes the record does not fit are left out).</summary>
     public List<MarkPlan> Candidates()
     {
+        if (candidates is not null)
+        {
+            return candidates;
+        }
         var plans = new List<MarkPlan>();
         foreach (var size in BlockGrid.Sizes(width, height))
         {
@@ -75,8 +89,11 @@ internal sealed class MarkPlanner
                 plans.Add(best);
             }
         }
+        candidates = plans;
         return plans;
     }
+
+    private List<MarkPlan>? candidates;
 
     /// <summary>The same grid and carrier count with the blocks in <paramref name="excluded"/> carrying no record symbols (they turned out to have less room than estimated).</summary>
     public MarkPlan? Replan(MarkPlan plan, IReadOnlySet<int> excluded) => PlanFor(plan.Grid, plan.Carriers, excluded);
@@ -87,14 +104,37 @@ internal sealed class MarkPlanner
     /// </summary>
     private MarkPlan? PlanFor(BlockGrid grid, int carriers, IReadOnlySet<int> excluded)
     {
+        // Parity: the lost blocks' share of the stream plus a margin for rounding across codewords; a stream shorter
+        // than the carrier count has only that many carriers. The plan is then checked the way EmbedStatistics reports
+        // it (losing the blocks with the longest runs) and the parity raised until it holds.
+        var lost = LostBlocks(grid.Blocks.Count);
+        var parity = (int)Math.Ceiling(16 * ((double)lost / carriers + 0.06));
+        if (RecordStream.For(recordLength, Math.Clamp(parity, 1, 15)) is { } first && first.Length < carriers)
+        {
+            parity = (int)Math.Ceiling(16 * ((double)lost / first.Length + 0.06));
+        }
+        for (; parity <= 15; parity++)
+        {
+            if (RecordStream.For(recordLength, Math.Max(1, parity)) is not { } stream)
+            {
+                return null;
+            }
+            if (PlanFor(grid, carriers, excluded, stream) is not { } plan)
+            {
+                return null;
+            }
+            if (Watermarker.SurvivableLosses(stream, plan.RecordSymbols) >= lost)
+            {
+                return plan;
+            }
+        }
+        return null;
+    }
+
+    private MarkPlan? PlanFor(BlockGrid grid, int carriers, IReadOnlySet<int> excluded, RecordStream stream)
+    {
         var blocks = grid.Blocks;
         var histograms = Histograms(grid);
-        // Parity: the lost blocks' share of the stream plus a margin for rounding across codewords.
-        var parity = (int)Math.Ceiling(16 * ((double)LostBlocks(blocks.Count) / carriers + 0.06));
-        if (parity > 15 || RecordStream.For(recordLength, Math.Max(1, parity)) is not { } stream)
-        {
-            return null;
-        }
         var streamLength = stream.Length;
         var load = new int[blocks.Count];
         var costs = new double[blocks.Count];

@@ -17,20 +17,27 @@ public enum WatermarkStatus
 
     /// <summary>No mark was found: says nothing either way about the pixels.</summary>
     Absent,
+
+    /// <summary>
+    /// A mark is there and no block was changed, but the signer's certificate (which format 3 marks name by reference,
+    /// not carry) is not among the certificates the verifier holds, so the signature cannot be checked. Never valid.
+    /// </summary>
+    Unverifiable,
 }
 
 /// <summary>A block of the image, in pixels.</summary>
 public sealed record BlockRect(int Frame, int X, int Y, int Width, int Height);
 
 /// <summary>The outcome of <see cref="Watermarker.Verify"/>.</summary>
-/// <param name="Reason">A stable code: ok, no-mark, blocks-changed, mark-unrecoverable, signature-invalid, signer-untrusted, identity-mismatch.</param>
+/// <param name="Reason">A stable code: ok, no-mark, blocks-changed, mark-unrecoverable, signature-invalid, signer-untrusted, identity-mismatch, signer-certificate-unavailable.</param>
 /// <param name="MapAuthenticated">True when the block MACs read from the pixels are the signed ones, so the map cannot have been forged; false when the map rests on MACs that were altered too.</param>
 public sealed record WatermarkReport(WatermarkStatus Status, string Reason, string Detail, IReadOnlyList<BlockRect> TamperedBlocks,
     int BlockCount, int BlockSize, string? Signer, string? IdentityHash, bool MapAuthenticated);
 
 /// <summary>What embedding did to the pixels.</summary>
+/// <param name="LostBlocks">How many blocks the record survives losing: any that many of the blocks carrying the most record symbols (so any that many blocks at all).</param>
 public sealed record EmbedStatistics(int Blocks, int BlockSize, int PayloadBits, int RecordBytes, long PixelsChanged, int LargestChange,
-    double MeanSquaredError, IReadOnlyDictionary<int, int> StepsUsed);
+    double MeanSquaredError, IReadOnlyDictionary<int, int> StepsUsed, int LostBlocks);
 
 /// <summary>
 /// The reversible fragile watermark: embed a signed mark into the pixels, verify it (valid / tampered with the block
@@ -57,7 +64,12 @@ public static class Watermarker
 
     /// <summary>Embeds the mark into <paramref name="samples"/> (frames of width×height, values 0..2^bits−1).</summary>
     public static EmbedStatistics EmbedInPlace(Span<ushort> samples, int width, int height, int frames, int bitsStored, bool isSigned,
-        IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, CancellationToken cancellationToken = default)
+        IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, CancellationToken cancellationToken = default) =>
+        EmbedInPlace(samples, width, height, frames, bitsStored, isSigned, signer, identityHash, null, cancellationToken);
+
+    /// <summary>As above; <paramref name="blockSize"/> forces one of <see cref="BlockGrid.Sizes"/> (the benchmark's sweep) instead of the planner's choice.</summary>
+    internal static EmbedStatistics EmbedInPlace(Span<ushort> samples, int width, int height, int frames, int bitsStored, bool isSigned,
+        IWatermarkSigner signer, ReadOnlySpan<byte> identityHash, int? blockSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(signer);
         if (identityHash.Length != 32)
@@ -72,31 +84,53 @@ public static class Watermarker
         var certificate = signer.Certificate.ToArray();
         // The record's length does not depend on the grid (the signature has a fixed size per key), so the stream
         // length is known before the grid is chosen.
-        var probe = new MarkRecord(identityHash.ToArray(), new byte[32], certificate, new byte[SignatureLength(certificate)]).Serialize();
-        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, probe.Length);
-        var plans = planner.Plans();
+        var recordLength = MarkRecord.Length(SignatureLength(certificate));
+        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, recordLength);
+        var plans = planner.Plans(blockSize);
         if (plans.Count == 0)
         {
-            throw new WatermarkException($"No room for the mark: its record ({probe.Length} bytes before parity) does not fit in the blocks of a {width}x{height} image.");
+            throw new WatermarkException($"No room for the mark: its record ({recordLength} bytes before parity) does not fit in the blocks of a {width}x{height} image.");
         }
         var scratch = new BlockCodec.Scratch();
         var undo = new UndoLog();
         string? failure = null;
         // The plans are estimates: a block that turns out to have no room for its share of the record (saturated areas)
-        // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan.
-        foreach (var first in plans)
+        // is relieved of it and the plan redone; a block with no room even for its tag moves on to the next plan. On the
+        // chosen plan, first a strict pass: a block whose record share would need a step above 1 (changes of ±2 or
+        // more) is relieved of it too, up to MaxRelieved times, so that the record moves to blocks that carry it at ±1.
+        const int MaxRelieved = 8;
+        // Before that, the planner's estimate is checked against the pixels: the next finer grid, when its estimate is
+        // within 4× the budget, is tried and kept only if the mark it makes really stays within the budget at ±1 (the
+        // attempt stops as soon as it exceeds the budget or heads for twice it).
+        if (blockSize is null)
         {
+            var finer = planner.Candidates().Where(c => c.Grid.BlockSize < plans[0].Grid.BlockSize && c.EstimatedChangedShare <= 4 * MarkPlanner.ChangedBudget)
+                .OrderByDescending(c => c.Grid.BlockSize).Take(1);
+            foreach (var plan in finer)
+            {
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, Mode.WithinBudget, scratch, undo,
+                    cancellationToken, out var statistics, out _, out _))
+                {
+                    return statistics!;
+                }
+                undo.Apply(samples);
+            }
+        }
+        for (var p = -1; p < plans.Count; p++)
+        {
+            var strict = p < 0;
             var excluded = new HashSet<int>();
-            for (var plan = first; plan is not null; plan = planner.Replan(plan, excluded))
+            for (var plan = plans[Math.Max(0, p)]; plan is not null; plan = planner.Replan(plan, excluded))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan, scratch, undo,
+                if (TryEmbedPlan(samples, width, height, bitsStored, isSigned, signer, identityHash, certificate, plan,
+                    strict ? Mode.StepOneForRecord : Mode.Lenient, scratch, undo,
                     cancellationToken, out var statistics, out failure, out var failedBlock))
                 {
                     return statistics!;
                 }
                 undo.Apply(samples); // leave the caller's pixels as they were
-                if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock))
+                if (plan.RecordSymbols[failedBlock] == 0 || !excluded.Add(failedBlock) || (strict && excluded.Count > MaxRelieved))
                 {
                     break;
                 }
@@ -106,7 +140,7 @@ public static class Watermarker
     }
 
     private static bool TryEmbedPlan(Span<ushort> samples, int width, int height, int bitsStored, bool isSigned, IWatermarkSigner signer,
-        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, BlockCodec.Scratch scratch, UndoLog undo,
+        ReadOnlySpan<byte> identityHash, byte[] certificate, MarkPlan plan, Mode mode, BlockCodec.Scratch scratch, UndoLog undo,
         CancellationToken cancellationToken, out EmbedStatistics? statistics, out string? failure, out int failedBlock)
     {
         statistics = null;
@@ -116,7 +150,8 @@ public static class Watermarker
         var grid = plan.Grid;
         var stream = plan.Stream;
         scratch.Ensure(grid.Blocks.Max(b => b.Width * b.Height), grid.Blocks.Max(b => b.Width));
-        var key = MarkRecord.BlockKey(grid, bitsStored, identityHash, certificate);
+        var draft = MarkRecord.Create(identityHash, new byte[32], certificate, []);
+        var key = draft.BlockKey(grid, bitsStored);
         var leaves = new byte[grid.Blocks.Count][];
         var tags = new byte[grid.Blocks.Count][];
         using (var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key))
@@ -129,8 +164,9 @@ public static class Watermarker
             }
         }
         var fullRoot = Merkle.Root(leaves);
-        var signature = signer.Sign(MarkRecord.SignedMessage(grid, bitsStored, isSigned, identityHash, certificate, fullRoot, Merkle.Root(tags)));
-        var record = new MarkRecord(identityHash.ToArray(), fullRoot, certificate, signature).Serialize();
+        var signature = signer.Sign(MarkRecord.SignedMessage(MarkRecord.Current, grid, bitsStored, isSigned, draft.IdentityHash, certificate,
+            fullRoot, Merkle.Root(tags)));
+        var record = (draft with { FullRoot = fullRoot, Signature = signature }).Serialize();
         if (stream.Capacity < record.Length + 2)
         {
             throw new WatermarkException($"The signer returned a {signature.Length}-byte signature; its certificate's key gives {SignatureLength(certificate)} (IEEE P1363).");
@@ -143,6 +179,7 @@ public static class Watermarker
         double squares = 0;
         var payloadBits = 0;
         var offset = 0;
+        long covered = 0;
         foreach (var b in grid.Blocks)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -166,15 +203,74 @@ public static class Watermarker
                 return false;
             }
             undo.Add(scratch, b.Frame * width * height);
+            if ((mode == Mode.StepOneForRecord && step > 1 && count > 0) || (mode == Mode.WithinBudget && step > 1))
+            {
+                failedBlock = b.Index;
+                failure = $"Block {b.Index} carries its share of the mark only with changes of ±{step}.";
+                return false;
+            }
             steps[step] = steps.GetValueOrDefault(step) + 1;
             changed += scratch.Changed;
             largest = Math.Max(largest, scratch.Largest);
+            covered += (long)b.Width * b.Height;
+            if (mode == Mode.WithinBudget && (changed > MarkPlanner.ChangedBudget * samples.Length
+                || (covered * 5 >= samples.Length && changed > 2 * MarkPlanner.ChangedBudget * covered)))
+            {
+                failedBlock = b.Index;
+                failure = "The mark would change more pixels than the budget allows.";
+                return false;
+            }
             squares += scratch.Squares;
             payloadBits += data.Length * 8 + BlockCodec.OverheadBits(data.Length);
         }
         statistics = new EmbedStatistics(grid.Blocks.Count, grid.BlockSize, payloadBits, record.Length, changed, largest,
-            squares / samples.Length, steps);
+            squares / samples.Length, steps, SurvivableLosses(stream, plan.RecordSymbols));
         return true;
+    }
+
+    /// <summary>How strictly an attempt holds to ±1: any step (the last resort), step 1 for blocks that carry record symbols, or step 1 everywhere and within the changed-pixel budget.</summary>
+    private enum Mode
+    {
+        Lenient,
+        StepOneForRecord,
+        WithinBudget,
+    }
+
+    /// <summary>
+    /// The most blocks whose loss the record survives: losing the n blocks with the longest runs of the stream is the
+    /// worst case (runs are contiguous and codewords interleaved, so a run of r symbols erases about r/C of each codeword).
+    /// </summary>
+    internal static int SurvivableLosses(RecordStream stream, int[] recordSymbols)
+    {
+        var runs = new List<(int Offset, int Count)>();
+        var offset = 0;
+        foreach (var count in recordSymbols)
+        {
+            if (count > 0)
+            {
+                runs.Add((offset, count));
+                offset += count;
+            }
+        }
+        runs.Sort((a, b) => b.Count.CompareTo(a.Count));
+        var erased = new int[stream.Codewords];
+        var survived = 0;
+        foreach (var (start, count) in runs)
+        {
+            for (var j = start; j < start + count; j++)
+            {
+                erased[j % stream.Codewords]++;
+            }
+            for (var c = 0; c < stream.Codewords; c++)
+            {
+                if (erased[c] > stream.Parity[c])
+                {
+                    return survived;
+                }
+            }
+            survived++;
+        }
+        return recordSymbols.Length;
     }
 
     /// <summary>The original values of every pixel marking changed, so a failed attempt can be undone without a copy of the image.</summary>
@@ -212,8 +308,14 @@ public static class Watermarker
         return 2 * ((key.KeySize + 7) / 8);
     }
 
-    /// <summary>Checks the mark. <paramref name="expectedIdentity"/> (32 bytes) is the identity the image should have, or empty when unknown (a PNG).</summary>
-    public static WatermarkReport Verify(GrayImage image, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity)
+    /// <summary>
+    /// Checks the mark. <paramref name="expectedIdentity"/> (32 bytes) is the identity the image should have, or empty
+    /// when unknown (a PNG). The signer's certificate is looked up by the mark's reference among
+    /// <paramref name="certificates"/> and <paramref name="trustAnchors"/>; when it is in neither the verdict is
+    /// <see cref="WatermarkStatus.Unverifiable"/> (unless blocks were changed: that is <see cref="WatermarkStatus.Tampered"/> either way).
+    /// </summary>
+    public static WatermarkReport Verify(GrayImage image, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity,
+        X509Certificate2Collection? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(trustAnchors);
@@ -222,21 +324,21 @@ public static class Watermarker
             return new WatermarkReport(WatermarkStatus.Absent, "no-mark", "The image is too small to carry the mark.", [], 0, 0, null, null, false);
         }
         var analysis = Analyse(image);
-        return Judge(image, analysis, trustAnchors, expectedIdentity);
+        return Judge(image, analysis, trustAnchors, expectedIdentity, certificates);
     }
 
     /// <summary>Verify and, when the verdict is valid, the original pixels, from one pass over the blocks.</summary>
     public static (WatermarkReport Report, GrayImage? Restored) VerifyAndRestore(GrayImage image, X509Certificate2Collection trustAnchors,
-        ReadOnlySpan<byte> expectedIdentity)
+        ReadOnlySpan<byte> expectedIdentity, X509Certificate2Collection? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(trustAnchors);
         if (image.Width < BlockGrid.MinSide || image.Height < BlockGrid.MinSide)
         {
-            return (Verify(image, trustAnchors, expectedIdentity), null);
+            return (Verify(image, trustAnchors, expectedIdentity, certificates), null);
         }
         var analysis = Analyse(image);
-        var report = Judge(image, analysis, trustAnchors, expectedIdentity);
+        var report = Judge(image, analysis, trustAnchors, expectedIdentity, certificates);
         return (report, report.Status == WatermarkStatus.Valid ? image.WithSamples(analysis.Restored) : null);
     }
 
@@ -401,7 +503,7 @@ public static class Watermarker
     private static (List<Block> Changed, byte[][] Leaves) ChangedBlocks(GrayImage image, Analysis analysis)
     {
         var record = analysis.Record!;
-        var key = MarkRecord.BlockKey(analysis.Grid, image.BitsStored, record.IdentityHash, record.Certificate);
+        var key = record.BlockKey(analysis.Grid, image.BitsStored);
         var changed = new List<Block>();
         var leaves = new byte[analysis.Grid.Blocks.Count][];
         using var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
@@ -418,7 +520,8 @@ public static class Watermarker
         return (changed, leaves);
     }
 
-    private static WatermarkReport Judge(GrayImage image, Analysis analysis, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity)
+    private static WatermarkReport Judge(GrayImage image, Analysis analysis, X509Certificate2Collection trustAnchors, ReadOnlySpan<byte> expectedIdentity,
+        X509Certificate2Collection? certificates)
     {
         var grid = analysis.Grid;
         WatermarkReport Report(WatermarkStatus status, string reason, string detail, IEnumerable<Block> blocks, string? signer = null,
@@ -437,24 +540,50 @@ public static class Watermarker
                 $"{analysis.Readable} of {grid.Blocks.Count} blocks carry a mark, but too many are damaged to recover the signature.",
                 grid.Blocks.Where(b => analysis.Data[b.Index] is null));
         }
-        X509Certificate2 certificate;
+        // The block tags need only the record (format 3 keys them by the certificate reference), so changed blocks are
+        // found and reported whether or not the signer's certificate is at hand.
+        var (changed, leaves) = ChangedBlocks(image, analysis);
+        var reference = Convert.ToHexStringLower(record.CertificateReference);
+        X509Certificate2? certificate;
         try
         {
-            certificate = X509CertificateLoader.LoadCertificate(record.Certificate);
+            certificate = record.Certificate is { } embedded ? X509CertificateLoader.LoadCertificate(embedded) : Resolve(record.CertificateReference, certificates, trustAnchors);
         }
         catch (CryptographicException)
         {
             return Report(WatermarkStatus.Tampered, "signature-invalid", "The certificate in the mark cannot be read.", [], identity: record.IdentityHash);
         }
+        // Format 3 carries the first 16 bytes of the identity hash (2^128 against a second preimage), format 2 all 32.
+        var identityMatches = expectedIdentity.IsEmpty
+            || expectedIdentity[..Math.Min(expectedIdentity.Length, record.IdentityHash.Length)].SequenceEqual(record.IdentityHash);
+        if (certificate is null)
+        {
+            if (!identityMatches && changed.Count == 0)
+            {
+                // A negative verdict needs no signature: whoever made the mark, it names another image.
+                return Report(WatermarkStatus.Tampered, "identity-mismatch",
+                    "The mark belongs to another image (its identity hash differs from this instance's; the signer's certificate is not available).",
+                    [], identity: record.IdentityHash);
+            }
+            if (changed.Count > 0)
+            {
+                return Report(WatermarkStatus.Tampered, "blocks-changed",
+                    $"{changed.Count} of {grid.Blocks.Count} blocks were changed after marking (the signer's certificate, reference sha256:{reference}…, " +
+                    "is not available, so the map is not authenticated).", changed, identity: record.IdentityHash);
+            }
+            return Report(WatermarkStatus.Unverifiable, "signer-certificate-unavailable",
+                $"Cannot verify: the signer's certificate (reference sha256:{reference}…) is not available; pass it with --cert or add it to the trust bundle.",
+                [], identity: record.IdentityHash);
+        }
         using (certificate)
         {
             var signer = certificate.Subject;
-            var (changed, leaves) = ChangedBlocks(image, analysis);
             using var publicKey = certificate.GetECDsaPublicKey();
             // The signature covers the record's full-MAC root and the root of the tags the blocks carry.
             var carried = analysis.Data.Select(d => d is null ? null : d.AsSpan(0, TagBytes).ToArray()).ToList();
             var signatureCovers = carried.All(t => t is not null) && publicKey is not null && publicKey.VerifyData(
-                MarkRecord.SignedMessage(grid, image.BitsStored, image.IsSigned, record.IdentityHash, record.Certificate, record.FullRoot, Merkle.Root(carried!)),
+                MarkRecord.SignedMessage(record.Version, grid, image.BitsStored, image.IsSigned, record.IdentityHash, certificate.RawData, record.FullRoot,
+                    Merkle.Root(carried!)),
                 record.Signature, EcdsaSigner.HashFor(publicKey.KeySize), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             if (changed.Count > 0)
             {
@@ -469,12 +598,12 @@ public static class Watermarker
                     "The signature does not cover these pixels (the mark was rewritten or moved); the change cannot be localised.",
                     [], signer, record.IdentityHash);
             }
-            if (!expectedIdentity.IsEmpty && !expectedIdentity.SequenceEqual(record.IdentityHash))
+            if (!identityMatches)
             {
                 return Report(WatermarkStatus.Tampered, "identity-mismatch",
                     "The mark belongs to another image (its identity hash differs from this instance's).", [], signer, record.IdentityHash, true);
             }
-            if (!IsTrusted(certificate, trustAnchors, out var why))
+            if (!IsTrusted(certificate, trustAnchors, certificates, out var why))
             {
                 return Report(WatermarkStatus.Tampered, "signer-untrusted", $"The signer '{signer}' is not trusted: {why}.", [], signer, record.IdentityHash, true);
             }
@@ -482,11 +611,29 @@ public static class Watermarker
         }
     }
 
-    private static bool IsTrusted(X509Certificate2 certificate, X509Certificate2Collection anchors, out string why)
+    /// <summary>The certificate whose SHA-256 starts with <paramref name="reference"/>, from the certificates given or the trust anchors (a copy the caller disposes); null when none is.</summary>
+    private static X509Certificate2? Resolve(byte[] reference, X509Certificate2Collection? certificates, X509Certificate2Collection anchors)
+    {
+        foreach (var candidate in (certificates ?? []).Concat(anchors))
+        {
+            if (MarkRecord.Reference(candidate.RawData).AsSpan().SequenceEqual(reference))
+            {
+                return X509CertificateLoader.LoadCertificate(candidate.RawData);
+            }
+        }
+        return null;
+    }
+
+    private static bool IsTrusted(X509Certificate2 certificate, X509Certificate2Collection anchors, X509Certificate2Collection? intermediates, out string why)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
+        // Certificates handed in with --cert may include intermediate CAs; they help build the chain but anchor nothing.
+        if (intermediates is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        }
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain.Build(certificate))
         {

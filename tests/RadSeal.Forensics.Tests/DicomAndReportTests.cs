@@ -118,7 +118,11 @@ public sealed class DicomAndReportTests : IDisposable
         var posing = Img2dcm("posing.dcm", "Modality=DX");
 
         var html = Path.Combine(dir, "html");
-        var reports = Support.InspectJson(marked, tampered, posing, "--watermark-trust", ca, "--html", html);
+        // The mark names the device certificate by reference: without it the watermark cannot be verified (never tampered, never authentic).
+        var unverified = Support.InspectJson(marked, "--watermark-trust", ca);
+        Assert.Contains(unverified[0].Findings, f => f.Code == "WATERMARK_UNVERIFIABLE");
+        Assert.DoesNotContain(unverified[0].Verdict, new[] { "authentic", "tampered" });
+        var reports = Support.InspectJson(marked, tampered, posing, "--watermark-trust", ca, "--watermark-trust", cert, "--html", html);
         Assert.Equal("authentic", reports[0].Verdict);
         Assert.Contains(reports[0].Findings, f => f.Code == "WATERMARK_VALID");
         Assert.Equal("tampered", reports[1].Verdict);

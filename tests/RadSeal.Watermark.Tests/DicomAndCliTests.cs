@@ -104,7 +104,20 @@ print(",".join(str(int(v)) for v in ds.pixel_array.ravel()))
         var embed = Cli("watermark", "embed", source, marked, "--key", key, "--cert", cert, "--json");
         Assert.Equal(0, embed.Code);
         Assert.Equal(1, JsonDocument.Parse(embed.Out).RootElement.GetProperty("largestChange").GetInt32());
-        Assert.Equal(0, Cli("watermark", "verify", marked, "--trust", ca).Code);
+        Assert.Equal(0, Cli("watermark", "verify", marked, "--trust", ca, "--cert", cert).Code);
+        // A PNG carries only a reference to the signer's certificate: without it the mark cannot be verified (exit 11), never valid.
+        var unverifiable = Cli("watermark", "verify", marked, "--trust", ca, "--json");
+        Assert.Equal(11, unverifiable.Code);
+        var unverifiableJson = JsonDocument.Parse(unverifiable.Out).RootElement;
+        Assert.Equal("unverifiable", unverifiableJson.GetProperty("status").GetString());
+        Assert.Equal("signer-certificate-unavailable", unverifiableJson.GetProperty("reason").GetString());
+        // The certificate may come from a folder, or sit in the trust bundle next to the CA.
+        var folder = Directory.CreateDirectory(Path.Combine(dir, "certs")).FullName;
+        File.Copy(cert, Path.Combine(folder, "device.pem"));
+        Assert.Equal(0, Cli("watermark", "verify", marked, "--trust", ca, "--cert", folder).Code);
+        var bundle = Path.Combine(dir, "bundle.pem");
+        File.WriteAllText(bundle, File.ReadAllText(ca) + "\n" + File.ReadAllText(cert));
+        Assert.Equal(0, Cli("watermark", "verify", marked, "--trust", bundle).Code);
 
         // Paint a small bright "lesion" into the marked picture.
         var image = ImageFiles.Load(marked);
@@ -118,7 +131,7 @@ print(",".join(str(int(v)) for v in ds.pixel_array.ravel()))
         var tampered = Path.Combine(dir, "tampered.png");
         File.WriteAllBytes(tampered, PngCodec.EncodeGray(image));
         var map = Path.Combine(dir, "map.png");
-        var verify = Cli("watermark", "verify", tampered, "--trust", ca, "--json", "--map", map);
+        var verify = Cli("watermark", "verify", tampered, "--trust", ca, "--cert", cert, "--json", "--map", map);
         Assert.Equal(5, verify.Code);
         var json = JsonDocument.Parse(verify.Out).RootElement;
         Assert.Equal("tampered", json.GetProperty("status").GetString());
@@ -165,5 +178,8 @@ print(",".join(str(int(v)) for v in ds.pixel_array.ravel()))
         Assert.Equal(6, Cli("watermark", "restore", original, output).Code);
         Assert.False(File.Exists(output));
         Assert.Equal(2, Cli("watermark", "verify", original).Code);
+        var notPem = Cli("watermark", "verify", original, "--trust", ca, "--cert", Path.Combine(dir, "bad.pem"));
+        Assert.Equal(2, notPem.Code);
+        Assert.Single(notPem.Err.Trim().Split('\n'));
     }
 }

@@ -18,7 +18,7 @@ public sealed class RoundTripTests(ITestOutputHelper output) : IDisposable
     {
         var marked = Watermarker.Embed(image, pki.Signer, Identity);
         Assert.False(marked.SamplesEqual(image), $"{what}: the mark changed nothing");
-        var report = Watermarker.Verify(marked, pki.Anchors, Identity);
+        var report = Watermarker.Verify(marked, pki.Anchors, Identity, pki.Certificates);
         Assert.True(report.Status == WatermarkStatus.Valid, $"{what}: {report.Status} {report.Reason} {report.Detail}");
         Assert.True(Watermarker.Restore(marked).SamplesEqual(image), $"{what}: restore is not bit-exact");
     }
@@ -48,7 +48,7 @@ public sealed class RoundTripTests(ITestOutputHelper output) : IDisposable
                 return samples.SamplesEqual(image).Label("refused, pixels untouched");
             }
             return (Watermarker.Restore(samples).SamplesEqual(image)
-                && Watermarker.Verify(samples, pki.Anchors, Identity).Status == WatermarkStatus.Valid).Label("restored bit-exact and valid");
+                && Watermarker.Verify(samples, pki.Anchors, Identity, pki.Certificates).Status == WatermarkStatus.Valid).Label("restored bit-exact and valid");
         });
     }
 

@@ -22,7 +22,7 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         var marked = Watermarker.Embed(original, pki.Signer, Identity);
         var random = new Random(2024);
         // The embedder picks the block size (finest within the distortion budget); the verifier reports it.
-        var grid = BlockGrid.For(512, 512, 1, Watermarker.Verify(marked, pki.Anchors, Identity).BlockSize);
+        var grid = BlockGrid.For(512, 512, 1, Watermarker.Verify(marked, pki.Anchors, Identity, pki.Certificates).BlockSize);
         int falseFlags = 0, missed = 0, edits = 0;
         while (edits < Edits)
         {
@@ -54,7 +54,7 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
                 continue;
             }
             edits++;
-            var report = Watermarker.Verify(edited, pki.Anchors, Identity);
+            var report = Watermarker.Verify(edited, pki.Anchors, Identity, pki.Certificates);
             Assert.Equal(WatermarkStatus.Tampered, report.Status);
             var flagged = report.TamperedBlocks.Select(b => (b.X, b.Y)).ToHashSet();
             falseFlags += flagged.Except(touched).Count();
@@ -89,19 +89,19 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         {
             forged.Samples[i] = (ushort)Math.Clamp(b.Samples[i] + markedA.Samples[i] - a.Samples[i], 0, 4095);
         }
-        Assert.NotEqual(WatermarkStatus.Valid, Watermarker.Verify(forged, pki.Anchors, Identity).Status);
+        Assert.NotEqual(WatermarkStatus.Valid, Watermarker.Verify(forged, pki.Anchors, Identity, pki.Certificates).Status);
         // Or graft a's marked top row of blocks into a marked b (a collage of two marked images).
         var markedB = Watermarker.Embed(b, pki.Signer, SHA256.HashData("other"u8));
-        var rows = Watermarker.Verify(markedB, pki.Anchors, SHA256.HashData("other"u8)).BlockSize;
+        var rows = Watermarker.Verify(markedB, pki.Anchors, SHA256.HashData("other"u8), pki.Certificates).BlockSize;
         Assert.True(rows <= 128, $"the grid of b should have at least 4 rows of blocks (block size {rows})");
         var collage = markedB.Clone();
         markedA.Samples[..(rows * 512)].CopyTo(collage.Samples);
-        var report = Watermarker.Verify(collage, pki.Anchors, SHA256.HashData("other"u8));
+        var report = Watermarker.Verify(collage, pki.Anchors, SHA256.HashData("other"u8), pki.Certificates);
         Assert.Equal("blocks-changed", report.Reason);
         Assert.All(report.TamperedBlocks, r => Assert.Equal(0, r.Y));
         Assert.NotEmpty(report.TamperedBlocks);
         // The whole of a's marked pixels under another identity: the identity check catches it.
-        Assert.Equal("identity-mismatch", Watermarker.Verify(markedA, pki.Anchors, SHA256.HashData("other"u8)).Reason);
+        Assert.Equal("identity-mismatch", Watermarker.Verify(markedA, pki.Anchors, SHA256.HashData("other"u8), pki.Certificates).Reason);
     }
 
     [Theory]
@@ -118,7 +118,7 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         {
             marked.Samples.Slice((y0 + y) * 256 + x0, w).CopyTo(crop.AsSpan(y * w));
         }
-        var report = Watermarker.Verify(new GrayImage(w, h, 14, samples: crop), pki.Anchors, Identity);
+        var report = Watermarker.Verify(new GrayImage(w, h, 14, samples: crop), pki.Anchors, Identity, pki.Certificates);
         Assert.NotEqual(WatermarkStatus.Valid, report.Status);
         Assert.Throws<WatermarkException>(() => Watermarker.Restore(new GrayImage(w, h, 14, samples: crop)));
     }
@@ -140,7 +140,7 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         images.AddRange(Images.KermanySample(12).Select(p => (p, ImageFiles.Load(p))));
         foreach (var (name, image) in images)
         {
-            var report = Watermarker.Verify(image, pki.Anchors, Identity);
+            var report = Watermarker.Verify(image, pki.Anchors, Identity, pki.Certificates);
             Assert.True(report.Status == WatermarkStatus.Absent, $"{name}: {report.Status} {report.Reason}");
             Assert.Throws<WatermarkException>(() => Watermarker.Restore(image));
         }
@@ -152,9 +152,9 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         using var stranger = new TestPki("Stranger");
         var image = Images.Phantom(PhantomRegion.Spine, 12);
         var marked = Watermarker.Embed(image, stranger.Signer, Identity);
-        var report = Watermarker.Verify(marked, pki.Anchors, Identity);
+        var report = Watermarker.Verify(marked, pki.Anchors, Identity, stranger.Certificates);
         Assert.Equal(WatermarkStatus.Tampered, report.Status);
         Assert.Equal("signer-untrusted", report.Reason);
-        Assert.Equal(WatermarkStatus.Valid, Watermarker.Verify(marked, stranger.Anchors, Identity).Status);
+        Assert.Equal(WatermarkStatus.Valid, Watermarker.Verify(marked, stranger.Anchors, Identity, stranger.Certificates).Status);
     }
 }

@@ -21,6 +21,7 @@ public sealed class TestPki : IDisposable
         Device = request.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2), [1, 2, 3, 4, 5, 6, 7, 8]);
         Signer = new EcdsaSigner(DeviceKey, Device);
         Anchors = [X509CertificateLoader.LoadCertificate(Ca.RawData)];
+        Certificates = [X509CertificateLoader.LoadCertificate(Device.RawData)];
     }
 
     public ECDsa CaKey { get; }
@@ -29,6 +30,9 @@ public sealed class TestPki : IDisposable
     public X509Certificate2 Device { get; }
     public EcdsaSigner Signer { get; }
     public X509Certificate2Collection Anchors { get; }
+
+    /// <summary>The device certificate, as a verifier holds it (format-3 marks carry only a reference to it).</summary>
+    public X509Certificate2Collection Certificates { get; }
 
     /// <summary>Writes key.pem, cert.pem and ca.pem into <paramref name="directory"/> (for the CLI).</summary>
     public (string Key, string Cert, string Ca) WritePem(string directory)
@@ -48,7 +52,7 @@ public sealed class TestPki : IDisposable
         CaKey.Dispose();
         Ca.Dispose();
         Device.Dispose();
-        foreach (var c in Anchors)
+        foreach (var c in Anchors.Concat(Certificates))
         {
             c.Dispose();
         }

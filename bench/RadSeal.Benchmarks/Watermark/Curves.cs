@@ -13,6 +13,69 @@ namespace RadSeal.Benchmarks.Watermark;
 /// </summary>
 internal static class Curves
 {
+    /// <summary>`deployed [KERMANY_DIR] [COUNT] [SIDE]`: only the deployed-mark table, on every phantom region at 12/14/16 bits (SIDE², default 3000) and the shared images.</summary>
+    public static void RunDeployed(string? kermany, int count, int side)
+    {
+        var sets = new List<(string Name, List<GrayImage> Images)>();
+        foreach (var region in new[] { PhantomRegion.Chest, PhantomRegion.Hand, PhantomRegion.Knee, PhantomRegion.Spine })
+        {
+            foreach (var bits in new[] { 12, 14, 16 })
+            {
+                sets.Add(($"{region.ToString().ToLowerInvariant()} phantom {side}², {bits}-bit",
+                    [RadiographPhantom.Generate(new PhantomOptions(region, side, side, bits, 1))]));
+            }
+        }
+        if (Shared(kermany, count) is { } shared)
+        {
+            sets.Add(shared);
+        }
+        Deployed(sets);
+    }
+
+    /// <summary>
+    /// `grid-sweep [SIDE] [BITS]`: the deployed mark forced onto each block size the grid allows, on every phantom region
+    /// (SIDE², BITS bits): what finer localisation costs in distortion, and how many lost blocks the record survives.
+    /// </summary>
+    public static void RunSweep(int side, int bits)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        using var signer = BenchSigner.Create();
+        var id = new byte[32];
+        Console.WriteLine($"\n### Block size against distortion, phantoms {side}², {bits}-bit (the planner's choice marked *)\n");
+        Console.WriteLine("| phantom | block size | blocks | record survives losing any | payload (bits) | largest change | pixels changed |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var region in new[] { PhantomRegion.Chest, PhantomRegion.Hand, PhantomRegion.Knee, PhantomRegion.Spine })
+        {
+            var image = RadiographPhantom.Generate(new PhantomOptions(region, side, side, bits, 1));
+            var chosen = Watermarker.EmbedInPlace(image.Clone().Samples, side, side, 1, bits, false, signer, id).BlockSize;
+            foreach (var size in BlockGrid.Sizes(side, side))
+            {
+                var copy = image.Clone();
+                try
+                {
+                    var s = Watermarker.EmbedInPlace(copy.Samples, side, side, 1, bits, false, signer, id, size);
+                    Console.WriteLine(string.Create(invariant,
+                        $"| {region.ToString().ToLowerInvariant()} | {size}{(size == chosen ? " *" : "")} | {s.Blocks} | {s.LostBlocks} | {s.PayloadBits} | {s.LargestChange} | {100.0 * s.PixelsChanged / copy.Samples.Length:F2} % |"));
+                }
+                catch (WatermarkException)
+                {
+                    Console.WriteLine(string.Create(invariant, $"| {region.ToString().ToLowerInvariant()} | {size} | | | — does not fit | | |"));
+                }
+            }
+        }
+    }
+
+    private static (string Name, List<GrayImage> Images)? Shared(string? kermany, int count)
+    {
+        if (kermany is null || !Directory.Exists(kermany))
+        {
+            return null;
+        }
+        var files = Directory.EnumerateFiles(kermany, "*.jpeg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var picked = Enumerable.Range(0, Math.Min(count, files.Count)).Select(i => ImageFiles.Load(files[i * files.Count / Math.Min(count, files.Count)])).ToList();
+        return ($"{picked.Count} shared chest radiographs 224², 8-bit (mean)", picked);
+    }
+
     public static void Run(string? kermany, int count)
     {
         var invariant = CultureInfo.InvariantCulture;
@@ -22,11 +85,9 @@ internal static class Curves
             ("chest phantom 1024², 12-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Chest, 1024, 1024, 12, 1))]),
             ("hand phantom 1024², 16-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Hand, 1024, 1024, 16, 1))]),
         };
-        if (kermany is not null && Directory.Exists(kermany))
+        if (Shared(kermany, count) is { } shared)
         {
-            var files = Directory.EnumerateFiles(kermany, "*.jpeg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-            var picked = Enumerable.Range(0, Math.Min(count, files.Count)).Select(i => ImageFiles.Load(files[i * files.Count / Math.Min(count, files.Count)])).ToList();
-            sets.Add(($"{picked.Count} shared chest radiographs 224², 8-bit (mean)", picked));
+            sets.Add(shared);
         }
         foreach (var (name, images) in sets)
         {
@@ -47,16 +108,22 @@ internal static class Curves
                 }
             }
         }
-        Console.WriteLine("\n### The deployed mark (per-block tags, Merkle roots, ECDSA P-256 record with certificate)\n");
-        Console.WriteLine("| image | block size | blocks | payload (bits) | PSNR (dB) | largest change | pixels changed | steps used |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
-        using var signer = BenchSigner.Create();
-        var id = new byte[32];
         var deployed = sets.Take(3).ToList();
         deployed.Add(("chest phantom 3000², 16-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Chest, 3000, 3000, 16, 1))]));
         deployed.Add(("chest phantom 3000², 12-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Chest, 3000, 3000, 12, 1))]));
         deployed.Add(("hand phantom 3000², 16-bit", [RadiographPhantom.Generate(new PhantomOptions(PhantomRegion.Hand, 3000, 3000, 16, 1))]));
         deployed.AddRange(sets.Skip(3));
+        Deployed(deployed);
+    }
+
+    private static void Deployed(List<(string Name, List<GrayImage> Images)> deployed)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        Console.WriteLine("\n### The deployed mark (format 3: per-block tags, Merkle roots, ECDSA P-256 record with a certificate reference)\n");
+        Console.WriteLine("| image | block size | blocks | record survives losing any | payload (bits) | PSNR (dB) | largest change | pixels changed | steps used |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        using var signer = BenchSigner.Create();
+        var id = new byte[32];
         foreach (var (name, images) in deployed)
         {
             var results = new List<(EmbedStatistics Stats, double Psnr, double Changed)>();
@@ -86,7 +153,7 @@ internal static class Curves
                 ? string.Create(invariant, $"{100 * results[0].Changed:F2} %")
                 : string.Create(invariant, $"{100 * results.Average(r => r.Changed):F2} % (max {100 * results.Max(r => r.Changed):F2} %)");
             Console.WriteLine(string.Create(invariant,
-                $"| {name} | {Range(results.Select(r => r.Stats.BlockSize))} | {Range(results.Select(r => r.Stats.Blocks))} | {results.Average(r => r.Stats.PayloadBits):F0} | {results.Average(r => r.Psnr):F2} | {results.Max(r => r.Stats.LargestChange)} | {changed} | {steps} |"));
+                $"| {name} | {Range(results.Select(r => r.Stats.BlockSize))} | {Range(results.Select(r => r.Stats.Blocks))} | {Range(results.Select(r => r.Stats.LostBlocks))} blocks | {results.Average(r => r.Stats.PayloadBits):F0} | {results.Average(r => r.Psnr):F2} | {results.Max(r => r.Stats.LargestChange)} | {changed} | {steps} |"));
         }
     }
 

@@ -124,6 +124,12 @@ public sealed class RadSealProofLayer : IEvidenceLayer
                 findings.Add(Finding.Info(Name, "WATERMARK_ABSENT", "the pixels carry no RadSeal watermark"));
                 outcomes.Add(LayerOutcome.Inconclusive);
                 break;
+            case WatermarkStatus.Unverifiable:
+                // Format-3 marks name their signer's certificate by reference: without it nothing is proven either way.
+                findings.Add(Finding.Warn(Name, "WATERMARK_UNVERIFIABLE",
+                    $"a RadSeal watermark is present and no block changed, but it cannot be verified: {report.Detail}"));
+                outcomes.Add(LayerOutcome.Inconclusive);
+                break;
             case WatermarkStatus.Tampered when report.Reason == "signer-untrusted":
                 findings.Add(Finding.Warn(Name, "WATERMARK_UNTRUSTED", $"a RadSeal watermark is present but its signer is not trusted: {report.Detail}"));
                 outcomes.Add(LayerOutcome.Suspicious);

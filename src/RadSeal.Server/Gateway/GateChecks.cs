@@ -74,6 +74,8 @@ public sealed class WatermarkGateCheck(X509Certificate2Collection trustAnchors, 
         {
             WatermarkStatus.Valid => new CheckResult(Name, true, [], $"watermark valid ({report.BlockCount} blocks)"),
             WatermarkStatus.Tampered => new CheckResult(Name, false, [GateReasonCodes.WatermarkTampered], $"{report.Reason}: {report.Detail}"),
+            // A mark whose signer certificate is not at hand proves nothing: fail closed rather than pass as "no watermark".
+            WatermarkStatus.Unverifiable => new CheckResult(Name, false, [GateReasonCodes.WatermarkUnreadable], $"{report.Reason}: {report.Detail}"),
             _ when rule == WatermarkRule.Require => new CheckResult(Name, false, [GateReasonCodes.WatermarkAbsent], "no watermark; the policy requires one"),
             _ => new CheckResult(Name, true, [], "no watermark"),
         };
