@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RadSeal.Cli.Log;
+using RadSeal.Forensics.Pixels;
 using RadSeal.Server;
 using RadSeal.Server.Ledger;
 using RadSeal.Server.Training;
@@ -96,7 +97,8 @@ internal static class ServeCommand
             // The audit/transparency ledger lives in the same store as everything else the server keeps.
             Ledger = new LedgerHostOptions { Db = settings.Db, SubmitTokens = [token] },
             // The reader-study app in the same store (tables training_*), with the demo case set on first start.
-            Training = new TrainingHostOptions { Db = settings.Db, AdminPassword = settings.AdminPassword, InstallDemo = settings.InstallDemo },
+            // The pixel detector gives the training phase its heatmaps (shown only after a reader has answered).
+            Training = new TrainingHostOptions { Db = settings.Db, AdminPassword = settings.AdminPassword, InstallDemo = settings.InstallDemo, Detector = PixelDetector.LoadDefault() },
             // Quarantine release/delete take the same operator token as ledger submissions (the {db}.token file).
             Gateway = settings.Gateway is { } g ? GatewayServeOptions.ToGatewayOptions(g, settings.Db, token) : null,
         };

@@ -103,6 +103,14 @@ public sealed partial class ServeTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Serve_gives_the_training_app_the_pixel_detector_for_its_heatmaps()
+    {
+        var options = ServeCommand.ToServerOptions(new ServeCommand.ServeSettings(_dir.File("d.db"), "http://127.0.0.1:0"));
+        var detector = Assert.IsType<RadSeal.Forensics.Pixels.PixelDetector>(options.Training?.Detector);
+        Assert.StartsWith("radseal-pixel", detector.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_with_no_options_shows_the_app_and_the_printed_admin_password_signs_in()
     {
         string password;
