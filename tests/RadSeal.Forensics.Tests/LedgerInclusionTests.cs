@@ -55,6 +55,7 @@ public sealed class LedgerInclusionTests : IDisposable
 
         var db = Path.Combine(dir, "log.db");
         Ok(Support.Cli("log", "append", "--db", db, signed));
+        Ok(Support.Cli("log", "append", "--db", db, sample)); // logged but unsigned
         var app = RadSealServer.Build(new ServerOptions
         {
             Urls = ["http://127.0.0.1:0"],
@@ -73,16 +74,23 @@ public sealed class LedgerInclusionTests : IDisposable
             }
             key = log.PublicKey.ToString();
 
-            var reports = Support.InspectJson(signed, unlogged, "--trust", trust, "--log", url, "--log-key", key);
+            var reports = Support.InspectJson(signed, unlogged, sample, "--trust", trust, "--log", url, "--log-key", key);
             var included = Ledger(reports[0].Findings);
             Assert.Equal(("LEDGER_INCLUDED", "info"), (included.Code, included.Severity));
             Assert.Contains("entry 0,", included.Message, StringComparison.Ordinal);
-            Assert.Contains("size 6", included.Message, StringComparison.Ordinal);
+            Assert.Contains("size 7", included.Message, StringComparison.Ordinal);
             Assert.Contains("matches the signer's certificate", included.Message, StringComparison.Ordinal);
             Assert.Equal("authentic", reports[0].Verdict);
             var missing = Ledger(reports[1].Findings);
             Assert.Equal(("LEDGER_NOT_FOUND", "warning"), (missing.Code, missing.Severity));
             Assert.Equal("suspicious", reports[1].Verdict);
+            // Inclusion alone is not authenticity: the log records what it was given.
+            var unsignedIncluded = Ledger(reports[2].Findings);
+            Assert.Equal("LEDGER_INCLUDED", unsignedIncluded.Code);
+            Assert.Contains("entry 1,", unsignedIncluded.Message, StringComparison.Ordinal);
+            Assert.Contains("logged unsigned", unsignedIncluded.Message, StringComparison.Ordinal);
+            Assert.Contains("2 entries record these pixels", unsignedIncluded.Message, StringComparison.Ordinal); // the signed copy has the same pixels
+            Assert.Equal("no-evidence", reports[2].Verdict);
 
             // The wrong key (same name, other key): nothing the log says is believed.
             var wrongKey = Path.Combine(dir, "wrong.key");
@@ -127,8 +135,24 @@ public sealed class LedgerInclusionTests : IDisposable
         Assert.Equal("LEDGER_INCLUDED", Ledger(local[0].Findings).Code);
         Assert.Equal("LEDGER_NOT_FOUND", Ledger(local[1].Findings).Code);
 
+        // The signer certificate swapped after logging (the Signature value, and so the signature hash, untouched): the
+        // entry is found, and its device fingerprint disagrees.
+        var swapped = DicomFile.Open(signed);
+        var item = swapped.DataSet.FindSequence(DicomTags.DigitalSignaturesSequence)!.Items[0];
+        var caCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(trust)).RawData;
+        item.Set(new DicomElement(DicomTags.CertificateOfSigner, DicomVR.OB, caCertificate));
+        var swappedPath = Path.Combine(dir, "swapped.dcm");
+        swapped.Save(swappedPath);
+        var mismatch = Assert.Single(Support.InspectJson(swappedPath, "--log", db, "--log-key", key));
+        Assert.Equal("LEDGER_INCLUDED", Ledger(mismatch.Findings).Code);
+        Assert.Contains(mismatch.Findings, f => f.Code == "LEDGER_DEVICE_MISMATCH" && f.Severity == "warning");
+        Assert.Equal("suspicious", mismatch.Verdict);
+
         // Without --log the gap is named; the options go together.
-        Assert.Equal("LEDGER_NOT_CHECKED", Ledger(Assert.Single(Support.InspectJson(signed)).Findings).Code);
+        var notChecked = Assert.Single(Support.InspectJson(unlogged));
+        Assert.Equal("LEDGER_NOT_CHECKED", Ledger(notChecked.Findings).Code);
+        Assert.Equal("no-evidence", notChecked.Verdict); // so "suspicious" above came from the ledger's warning
+
         Assert.Equal(2, Support.Cli("inspect", signed, "--log", db).Code);
     }
 

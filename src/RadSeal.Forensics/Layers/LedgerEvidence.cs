@@ -120,7 +120,10 @@ internal sealed class LedgerCheck
         var size = snap.Checkpoint.Size;
         var signed = image.SignatureHash != default;
         var matches = snap.ByPixels.TryGetValue(image.PixelHash, out var all)
-            ? all.Where(m => !signed || m.Decoded.Submission.SignatureHash == image.SignatureHash).ToList()
+            ? all.Where(m => !signed || m.Decoded.Submission.SignatureHash == image.SignatureHash)
+                // An unsigned copy is reported against an unsigned entry when there is one (a signed original's entry
+                // also matches its pixels: then the signature was stripped, or the image was logged both ways).
+                .OrderBy(m => m.Decoded.Submission.SignatureHash != default).ThenBy(m => m.Index).ToList()
             : [];
         if (matches.Count == 0)
         {
@@ -171,7 +174,7 @@ internal sealed class LedgerCheck
                 $"entry {first} records device certificate {logged.Submission.DeviceCertificateFingerprint.ToHex()[..16]}…, but this file's signer certificate is {image.DeviceCertificateFingerprint.ToHex()[..16]}…: the certificate was replaced after logging"));
             outcome = LayerOutcome.Suspicious;
         }
-        var more = matches.Count > 1 ? $" ({matches.Count} entries record this image; {Math.Min(matches.Count, MaxProofs)} proofs verified)" : "";
+        var more = matches.Count > 1 ? $" ({matches.Count} entries record these pixels{(signed ? " and signature" : "")}; {Math.Min(matches.Count, MaxProofs)} proofs verified)" : "";
         findings.Insert(0, Finding.Info(Layer, "LEDGER_INCLUDED", string.Create(CultureInfo.InvariantCulture,
             $"in the transparency log {snap.Checkpoint.Origin}: entry {first}, integrated {logged.IntegratedAt:yyyy-MM-dd HH:mm:ss} UTC; inclusion proof verified against its signed checkpoint of size {size}{signer}{more}")));
         return (findings, outcome);
