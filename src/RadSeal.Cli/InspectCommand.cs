@@ -2,14 +2,19 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using RadSeal.Cli.Log;
 using RadSeal.Forensics;
+using RadSeal.Forensics.Layers;
+using RadSeal.Ledger.Log;
+using RadSeal.Ledger.Storage;
 using RadSeal.Provenance.Pki;
 using Spectre.Console;
 
 namespace RadSeal.Cli;
 
 /// <summary>
-/// `radseal inspect FILE|DIR... [--trust CA] [--watermark-trust CA] [--c2pa-trust CA] [--json] [--html DIR]`: one
+/// `radseal inspect FILE|DIR... [--trust CA] [--watermark-trust CA] [--c2pa-trust CA] [--log URL|STORE --log-key VKEY]
+/// [--json] [--html DIR]`: one
 /// explainable authenticity verdict per image from every layer of evidence. Exit 0 when every file was inspected
 /// (whatever the verdicts), 1 when any input could not be read.
 /// </summary>
@@ -21,19 +26,86 @@ internal static class InspectCommand
         var trust = new Option<string[]>("--trust") { Description = "Trust anchors for DICOM digital signatures (PEM/DER); without: signatures not checked" };
         var watermarkTrust = new Option<string[]>("--watermark-trust") { Description = "Trust anchors for RadSeal watermark signers; without: watermark not checked" };
         var c2paTrust = new Option<string[]>("--c2pa-trust") { Description = "Trust anchors for C2PA signers; without: a valid manifest never proves authenticity" };
+        var log = new Option<string?>("--log") { Description = "Check ledger inclusion in this transparency log: its URL, or a local store (SQLite file or postgresql:// URI)" };
+        var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey), trusted out of band: the key itself, or file:PATH" };
         var json = new Option<bool>("--json") { Description = "Machine-readable report: [{file, verdict, findings: [{layer, code, severity, message}]}]" };
         var html = new Option<string?>("--html") { Description = "Write an HTML report (index.html with thumbnails, verdicts, findings, tamper maps) into this folder" };
         var jobs = new Option<int>("--jobs") { Description = "Files inspected at once (default: processor count)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("inspect", "One explainable authenticity verdict per image: authentic, tampered, declared-ai, suspicious or no-evidence")
         {
-            paths, trust, watermarkTrust, c2paTrust, json, html, jobs,
+            paths, trust, watermarkTrust, c2paTrust, log, logKey, json, html, jobs,
         };
-        command.SetAction((r, ct) => RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [],
-            r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct));
+        command.SetAction(async (r, ct) =>
+        {
+            var logValue = r.GetValue(log);
+            var keyValue = r.GetValue(logKey);
+            if ((logValue is null) != (keyValue is null))
+            {
+                stderr.WriteLine("radseal: inspect: --log and --log-key go together: the log's checkpoint is only believed when it verifies with a key from elsewhere");
+                return ExitCodes.Usage;
+            }
+            RadSeal.Ledger.Checkpoints.NoteVerifier? verifier = null;
+            if (keyValue is not null)
+            {
+                try
+                {
+                    verifier = LogCli.ReadVerifier(keyValue.StartsWith("file:", StringComparison.Ordinal) ? LogCli.ReadFile(keyValue[5..]) : keyValue);
+                }
+                catch (LogVerbException e)
+                {
+                    stderr.WriteLine($"radseal: inspect: --log-key: {e.Message}");
+                    return e.ExitCode;
+                }
+            }
+            if (logValue is null)
+            {
+                return await RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [], null,
+                    r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
+            }
+            if (logValue.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || logValue.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                HttpClient client;
+                try
+                {
+                    client = LogHttp.Client(logValue, TimeSpan.FromSeconds(30));
+                }
+                catch (ArgumentException e)
+                {
+                    stderr.WriteLine($"radseal: inspect: --log: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+                using (client)
+                {
+                    return await RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [],
+                        LedgerSource.Http(client, verifier!), r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
+                }
+            }
+            // A local store: opened (which checks its own edge against its signed checkpoint), then read like a server.
+            ILogStore store;
+            TransparencyLog opened;
+            try
+            {
+                (store, opened) = await LogCli.OpenLocalAsync(logValue);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or LogIntegrityException or ArgumentException)
+            {
+                stderr.WriteLine($"radseal: inspect: --log {logValue}: {e.Message}");
+                return e is LogIntegrityException ? ExitCodes.CheckFailed : ExitCodes.IOError;
+            }
+            try
+            {
+                return await RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [],
+                    LedgerSource.Local(opened, verifier!, logValue), r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
+            }
+            finally
+            {
+                await LogCli.CloseAsync(store, opened);
+            }
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] paths, string[] trust, string[] watermarkTrust, string[] c2paTrust, bool json, string? htmlDir,
+    private static async Task<int> RunAsync(string[] paths, string[] trust, string[] watermarkTrust, string[] c2paTrust, LedgerSource? ledger, bool json, string? htmlDir,
         int jobs, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         InspectorOptions options;
@@ -44,6 +116,7 @@ internal static class InspectCommand
                 SignaturePolicy = trust.Length == 0 ? null : VerifyCommand.BuildPolicy(trust, [], [], [], null),
                 WatermarkTrust = Anchors(watermarkTrust),
                 C2paTrust = Anchors(c2paTrust),
+                Ledger = ledger,
                 Thumbnails = htmlDir is not null,
             };
         }
@@ -178,7 +251,7 @@ internal static class InspectCommand
         {
             var weighty = report.Findings.Where(f => f.Severity != Severity.Info).ToArray();
             var lines = weighty.Length > 0 ? weighty.Select(f => $"{f.Code}: {f.Message}")
-                : report.Findings.Where(f => f.Code is "C2PA_DECLARED_AI" or "SIGNATURE_VALID" or "WATERMARK_VALID" or "C2PA_PROVEN").Select(f => $"{f.Code}: {f.Message}");
+                : report.Findings.Where(f => f.Code is "C2PA_DECLARED_AI" or "SIGNATURE_VALID" or "WATERMARK_VALID" or "C2PA_PROVEN" or "LEDGER_INCLUDED").Select(f => $"{f.Code}: {f.Message}");
             table.AddRow(Markup.Escape(report.Path), Markup.Escape(report.Verdict.ToDisplay()), Markup.Escape(string.Join("\n", lines.DefaultIfEmpty("-"))));
         }
         console.Write(table);

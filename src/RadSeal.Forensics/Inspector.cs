@@ -16,6 +16,9 @@ public sealed record InspectorOptions
     /// <summary>Trust anchors for RadSeal watermark signers; null: watermark not checked.</summary>
     public X509Certificate2Collection? WatermarkTrust { get; init; }
 
+    /// <summary>A transparency log to check inclusion in (its URL or store, and its key); null: ledger not checked.</summary>
+    public LedgerSource? Ledger { get; init; }
+
     /// <summary>Trust anchors for C2PA signers. Without them a valid manifest is reported but never proves authenticity.</summary>
     public X509Certificate2Collection? C2paTrust { get; init; }
 
@@ -46,7 +49,7 @@ public sealed class Inspector
         this.options = options;
         EvidenceLayers =
         [
-            new RadSealProofLayer(options.SignaturePolicy, options.WatermarkTrust),
+            new RadSealProofLayer(options.SignaturePolicy, options.WatermarkTrust, options.Ledger),
             new C2paLayer(options.C2paTrust),
             new MetadataLayer(),
             new PixelEvidenceLayer(options.PixelDetector, options.PixelThreshold),

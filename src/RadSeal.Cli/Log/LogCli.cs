@@ -28,6 +28,11 @@ internal static class LogCli
             stderr.WriteLine($"radseal: {e.Message}");
             return e.ExitCode;
         }
+        catch (LogServerException e)
+        {
+            stderr.WriteLine($"radseal: {e.Message}");
+            return ExitCodes.ServiceError;
+        }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             stderr.WriteLine($"radseal: log server: {e.Message}");
@@ -73,33 +78,24 @@ internal static class LogCli
 
     public static HttpClient Client(string url)
     {
-        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        try
+        {
+            return LogHttp.Client(url);
+        }
+        catch (ArgumentException)
         {
             throw new LogVerbException(ExitCodes.Usage, $"--url '{url}' is not an http(s) URL");
         }
-        return new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    /// <summary>GETs a resource; null on 404; a <see cref="LogVerbException"/> on another error status.</summary>
-    public static async Task<byte[]?> GetAsync(HttpClient client, string path, CancellationToken cancellationToken = default)
-    {
-        using var response = await client.GetAsync(path.TrimStart('/'), cancellationToken);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new LogVerbException(ExitCodes.ServiceError, $"log server: GET /{path.TrimStart('/')}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
-        }
-        return body;
-    }
+    /// <summary>GETs a resource; null on 404; a <see cref="LogServerException"/> on another error status.</summary>
+    public static Task<byte[]?> GetAsync(HttpClient client, string path, CancellationToken cancellationToken = default) =>
+        LogHttp.GetAsync(client, path, cancellationToken);
 
     public static async Task<string> GetTextAsync(HttpClient client, string path) =>
-        System.Text.Encoding.UTF8.GetString(await GetAsync(client, path) ?? throw new LogVerbException(ExitCodes.ServiceError, $"log server: /{path} not found"));
+        System.Text.Encoding.UTF8.GetString(await GetAsync(client, path) ?? throw new LogServerException($"log server: /{path} not found"));
 
-    public static TileSource HttpTiles(HttpClient client) => (tile, ct) => GetAsync(client, tile.ToString(), ct);
+    public static TileSource HttpTiles(HttpClient client) => LogHttp.Tiles(client);
 
     public static TileSource LocalTiles(TransparencyLog log) => (tile, ct) => log.ReadTileAsync(tile, ct);
 

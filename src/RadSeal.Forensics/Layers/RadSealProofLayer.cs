@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using RadSeal.Dicom;
 using RadSeal.Imaging;
+using RadSeal.Provenance.Logging;
 using RadSeal.Provenance.Signatures;
 using RadSeal.Provenance.Verification;
 using RadSeal.Watermark;
@@ -10,22 +12,25 @@ namespace RadSeal.Forensics.Layers;
 /// <summary>
 /// RadSeal's own proof: the DICOM digital signature (verified with the `radseal verify` policy) and the reversible
 /// watermark. Either one valid under a trusted signer proves the image; a MAC or block mismatch proves a change.
-/// Each part reports "not checked" when it has no trust anchors.
+/// Each part reports "not checked" when it has no trust anchors. Ledger inclusion (with a log and its key) corroborates
+/// but never proves: the log records what it was given (docs/forensics.md).
 /// </summary>
 public sealed class RadSealProofLayer : IEvidenceLayer
 {
     private readonly SignatureVerifier? verifier;
     private readonly X509Certificate2Collection? watermarkTrust;
+    private readonly LedgerCheck? ledger;
 
-    public RadSealProofLayer(VerificationPolicy? signaturePolicy, X509Certificate2Collection? watermarkTrust)
+    public RadSealProofLayer(VerificationPolicy? signaturePolicy, X509Certificate2Collection? watermarkTrust, LedgerSource? ledger = null)
     {
         verifier = signaturePolicy is null ? null : new SignatureVerifier(signaturePolicy);
         this.watermarkTrust = watermarkTrust;
+        this.ledger = ledger is null ? null : new LedgerCheck(ledger);
     }
 
     public string Name => LayerNames.RadSeal;
 
-    public Task<LayerResult> InspectAsync(Subject subject, CancellationToken cancellationToken = default)
+    public async Task<LayerResult> InspectAsync(Subject subject, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
         var findings = new List<Finding>();
@@ -33,14 +38,40 @@ public sealed class RadSealProofLayer : IEvidenceLayer
         IReadOnlyList<BlockRect> blocks = [];
         CheckSignature(subject, findings, outcomes, cancellationToken);
         CheckWatermark(subject, findings, outcomes, ref blocks);
-        // Honest about the gap: ledger inclusion would need the ledger's keyed subject commitments; see docs/forensics.md.
-        findings.Add(Finding.Info(Name, "LEDGER_NOT_CHECKED", "ledger inclusion not checked: this version of inspect does not query a transparency log"));
+        await CheckLedgerAsync(subject, findings, outcomes, cancellationToken).ConfigureAwait(false);
         var outcome = outcomes.Contains(LayerOutcome.Tampered) ? LayerOutcome.Tampered
             : outcomes.Contains(LayerOutcome.Proven) ? LayerOutcome.Proven
             : outcomes.Contains(LayerOutcome.Suspicious) ? LayerOutcome.Suspicious
             : outcomes.Contains(LayerOutcome.Inconclusive) ? LayerOutcome.Inconclusive
             : LayerOutcome.NotChecked;
-        return Task.FromResult(new LayerResult(Name, outcome, findings) { TamperedBlocks = blocks });
+        return new LayerResult(Name, outcome, findings) { TamperedBlocks = blocks };
+    }
+
+    private async Task CheckLedgerAsync(Subject subject, List<Finding> findings, List<LayerOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        if (ledger is null)
+        {
+            findings.Add(Finding.Info(Name, "LEDGER_NOT_CHECKED", "ledger inclusion not checked: no transparency log given (--log, --log-key)"));
+            return;
+        }
+        if (subject.Dicom is not { } file)
+        {
+            findings.Add(Finding.Info(Name, "LEDGER_NOT_APPLICABLE", "ledger inclusion not checked: the ledger records DICOM images only"));
+            return;
+        }
+        ImageEntry image;
+        try
+        {
+            image = ImageEntries.Describe(file);
+        }
+        catch (DicomFormatException ex)
+        {
+            findings.Add(Finding.Info(Name, "LEDGER_NOT_APPLICABLE", $"ledger inclusion not checked: the file cannot be described as the ledger records images ({ex.Message})"));
+            return;
+        }
+        var (found, outcome) = await ledger.CheckAsync(image, cancellationToken).ConfigureAwait(false);
+        findings.AddRange(found);
+        outcomes.Add(outcome);
     }
 
     private void CheckSignature(Subject subject, List<Finding> findings, List<LayerOutcome> outcomes, CancellationToken cancellationToken)

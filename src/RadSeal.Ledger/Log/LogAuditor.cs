@@ -22,7 +22,10 @@ public sealed record AuditReport(long TreeSize, long EntriesChecked, int TilesCh
 public static class LogAuditor
 {
     /// <summary>Audits the tree of <paramref name="checkpoint"/> (already verified against the log's key).</summary>
-    public static async Task<AuditReport> AuditAsync(TileSource fetch, Checkpoint checkpoint, int maxProblems = 20, CancellationToken cancellationToken = default)
+    /// <param name="visitEntry">Sees each entry (index, bytes) as it is re-hashed; what it saw is only sound when the
+    /// report is consistent (readers that look entries up, like `radseal inspect --log`, use this to scan once).</param>
+    public static async Task<AuditReport> AuditAsync(TileSource fetch, Checkpoint checkpoint, int maxProblems = 20, Action<long, byte[]>? visitEntry = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fetch);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -75,6 +78,7 @@ public static class LogAuditor
                 {
                     Problem($"entry {n * TilePath.FullWidth + i} hashes to {leaf} but {tilePath} says {served}");
                 }
+                visitEntry?.Invoke(n * TilePath.FullWidth + i, entries[i]);
                 tree.Append(leaf, (id, hash) =>
                 {
                     if (id.Level > 0 && id.Level % TilePath.Height == 0)

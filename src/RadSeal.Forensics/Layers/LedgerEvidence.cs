@@ -1,0 +1,185 @@
+using System.Data.Common;
+using System.Globalization;
+using RadSeal.Ledger;
+using RadSeal.Ledger.Checkpoints;
+using RadSeal.Ledger.Entries;
+using RadSeal.Ledger.Log;
+using RadSeal.Ledger.Merkle;
+using RadSeal.Ledger.Storage;
+using RadSeal.Provenance.Logging;
+
+namespace RadSeal.Forensics.Layers;
+
+/// <summary>The proof hashes (leaf to root) a log gives for one leaf; null when it has none. Untrusted until verified.</summary>
+public delegate Task<Hash[]?> InclusionProver(long index, long treeSize, CancellationToken cancellationToken);
+
+/// <summary>
+/// A transparency log as a verifier sees it: public resources only (the signed checkpoint, tlog-tiles, inclusion proofs)
+/// and the log's verifier key, trusted out of band. Nothing the log serves is believed until it checks against that key.
+/// </summary>
+/// <param name="Name">How reports name the log (its URL or store path).</param>
+public sealed record LedgerSource(string Name, NoteVerifier LogKey, Func<CancellationToken, Task<string>> ReadCheckpoint, TileSource ReadTile, InclusionProver ProveInclusion)
+{
+    /// <summary>A log server (`radseal log serve` or the gateway's): `/checkpoint`, `/tile/…`, `/log/v1/proof/inclusion`.</summary>
+    public static LedgerSource Http(HttpClient client, NoteVerifier logKey)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return new LedgerSource(client.BaseAddress?.ToString() ?? "log server", logKey, ct => LogHttp.GetCheckpointAsync(client, ct), LogHttp.Tiles(client),
+            (index, size, ct) => LogHttp.GetInclusionProofAsync(client, index, size, ct));
+    }
+
+    /// <summary>A log opened from its store (offline use and tests); read through the same resources the server serves.</summary>
+    public static LedgerSource Local(TransparencyLog log, NoteVerifier logKey, string name)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return new LedgerSource(name, logKey, _ => Task.FromResult(log.Checkpoint.Format()), (tile, ct) => log.ReadTileAsync(tile, ct),
+            async (index, size, ct) => (await log.ProveInclusionAsync(index, size, ct).ConfigureAwait(false)).Hashes);
+    }
+}
+
+/// <summary>
+/// Ledger inclusion for the RadSeal proof layer. Once per run it verifies the signed checkpoint with the log's key and
+/// re-hashes every entry bundle (the audit of `radseal log audit`), keeping the entries by pixel hash: so "not found" means
+/// not in the tree that checkpoint signs, not merely "not served". Per image it looks up the entries with the image's
+/// pixel hash (and signature hash when signed), fetches each one's RFC 9162 inclusion proof and verifies it against the
+/// checkpoint's root. Fails closed: anything that does not verify is "unverifiable", never "included".
+/// </summary>
+internal sealed class LedgerCheck
+{
+    /// <summary>Entries of one image whose proofs are checked (re-logging the same image is normal; hundreds are not).</summary>
+    private const int MaxProofs = 16;
+
+    private readonly LedgerSource source;
+    private readonly Lazy<Task<Snapshot>> snapshot;
+
+    public LedgerCheck(LedgerSource source)
+    {
+        this.source = source;
+        // One scan serves every image of a run; a failure is kept too, so each image reports it.
+        snapshot = new Lazy<Task<Snapshot>>(() => ScanAsync(source), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private sealed record Snapshot(Checkpoint Checkpoint, Dictionary<Hash, List<(long Index, byte[] Entry, LogEntry Decoded)>> ByPixels, string? Problem);
+
+    private static bool IsLogFailure(Exception e) =>
+        e is HttpRequestException or LogServerException or TaskCanceledException or LedgerFormatException or InvalidSignatureException
+            or UnverifiedNoteException or LogIntegrityException or DbException or IOException or ArgumentOutOfRangeException;
+
+    private static async Task<Snapshot> ScanAsync(LedgerSource source)
+    {
+        Checkpoint checkpoint;
+        try
+        {
+            var text = await source.ReadCheckpoint(CancellationToken.None).ConfigureAwait(false);
+            checkpoint = SignedCheckpoint.Open(text, source.LogKey, source.LogKey.Name).Checkpoint;
+        }
+        catch (Exception e) when (IsLogFailure(e))
+        {
+            return new Snapshot(new Checkpoint("", 0, default), [], $"the log's checkpoint could not be read or does not verify with the given key ({e.Message})");
+        }
+        var byPixels = new Dictionary<Hash, List<(long, byte[], LogEntry)>>();
+        AuditReport report;
+        try
+        {
+            report = await LogAuditor.AuditAsync(source.ReadTile, checkpoint, maxProblems: 1, visitEntry: (index, bytes) =>
+            {
+                LogEntry decoded;
+                try
+                {
+                    decoded = LogEntry.Decode(bytes);
+                }
+                catch (LedgerFormatException)
+                {
+                    return; // a later format this reader does not know cannot describe this image; it still counts for the root
+                }
+                if (!byPixels.TryGetValue(decoded.Submission.PixelHash, out var list))
+                {
+                    byPixels[decoded.Submission.PixelHash] = list = [];
+                }
+                list.Add((index, bytes, decoded));
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsLogFailure(e))
+        {
+            return new Snapshot(checkpoint, [], $"the log's entries could not be read ({e.Message})");
+        }
+        return report.IsConsistent
+            ? new Snapshot(checkpoint, byPixels, null)
+            : new Snapshot(checkpoint, [], $"the entries the log serves do not hash to its signed checkpoint ({report.Problems[0]})");
+    }
+
+    /// <summary>The findings for one image described as the ledger describes it, and what they weigh.</summary>
+    public async Task<(IReadOnlyList<Finding> Findings, LayerOutcome Outcome)> CheckAsync(ImageEntry image, CancellationToken cancellationToken)
+    {
+        const string Layer = LayerNames.RadSeal;
+        var snap = await snapshot.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (snap.Problem is not null)
+        {
+            return Unverifiable(snap.Problem);
+        }
+        var size = snap.Checkpoint.Size;
+        var signed = image.SignatureHash != default;
+        var matches = snap.ByPixels.TryGetValue(image.PixelHash, out var all)
+            ? all.Where(m => !signed || m.Decoded.Submission.SignatureHash == image.SignatureHash)
+                // An unsigned copy is reported against an unsigned entry when there is one (a signed original's entry
+                // also matches its pixels: then the signature was stripped, or the image was logged both ways).
+                .OrderBy(m => m.Decoded.Submission.SignatureHash != default).ThenBy(m => m.Index).ToList()
+            : [];
+        if (matches.Count == 0)
+        {
+            var pixelsOnly = signed && all is { Count: > 0 } ? $" (entry {all[0].Index} records these pixels with a different signature)" : "";
+            return ([Finding.Warn(Layer, "LEDGER_NOT_FOUND",
+                $"not in the transparency log {source.Name}: none of the {size} entries behind its signed checkpoint records these pixels" +
+                (signed ? " with this signature" : "") + pixelsOnly + "; a site that logs every image it signs or accepts never saw this one")], LayerOutcome.Suspicious);
+        }
+        foreach (var (index, entry, _) in matches.Take(MaxProofs))
+        {
+            Hash[]? proof;
+            try
+            {
+                proof = await source.ProveInclusion(index, size, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsLogFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                return Unverifiable($"the inclusion proof of entry {index} could not be fetched ({e.Message})");
+            }
+            if (proof is null)
+            {
+                return Unverifiable($"the log serves entry {index} but no inclusion proof for it");
+            }
+            var result = Proofs.VerifyInclusion(index, size, TreeHasher.HashLeaf(entry), proof, snap.Checkpoint.Root);
+            if (!result.IsValid)
+            {
+                return Unverifiable($"the inclusion proof of entry {index} does not verify against the signed checkpoint of size {size} ({result.Failure}: {result.Message})");
+            }
+        }
+        var (first, _, logged) = matches[0];
+        var findings = new List<Finding>();
+        var outcome = LayerOutcome.Inconclusive;
+        string signer;
+        if (!signed)
+        {
+            signer = logged.Submission.SignatureHash == default
+                ? "; the image was logged unsigned"
+                : "; the logged image carried a digital signature that this copy does not";
+        }
+        else if (logged.Submission.DeviceCertificateFingerprint == image.DeviceCertificateFingerprint)
+        {
+            signer = "; the logged device certificate fingerprint matches the signer's certificate";
+        }
+        else
+        {
+            signer = "";
+            findings.Add(Finding.Warn(Layer, "LEDGER_DEVICE_MISMATCH",
+                $"entry {first} records device certificate {logged.Submission.DeviceCertificateFingerprint.ToHex()[..16]}…, but this file's signer certificate is {image.DeviceCertificateFingerprint.ToHex()[..16]}…: the certificate was replaced after logging"));
+            outcome = LayerOutcome.Suspicious;
+        }
+        var more = matches.Count > 1 ? $" ({matches.Count} entries record these pixels{(signed ? " and signature" : "")}; {Math.Min(matches.Count, MaxProofs)} proofs verified)" : "";
+        findings.Insert(0, Finding.Info(Layer, "LEDGER_INCLUDED", string.Create(CultureInfo.InvariantCulture,
+            $"in the transparency log {snap.Checkpoint.Origin}: entry {first}, integrated {logged.IntegratedAt:yyyy-MM-dd HH:mm:ss} UTC; inclusion proof verified against its signed checkpoint of size {size}{signer}{more}")));
+        return (findings, outcome);
+    }
+
+    private static (IReadOnlyList<Finding>, LayerOutcome) Unverifiable(string why) =>
+        ([Finding.Warn(LayerNames.RadSeal, "LEDGER_UNVERIFIABLE", $"ledger inclusion could not be verified: {why}; this is not proof either way")], LayerOutcome.Suspicious);
+}
