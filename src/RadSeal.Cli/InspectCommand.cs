@@ -5,6 +5,7 @@ using System.Text.Json;
 using RadSeal.Cli.Log;
 using RadSeal.Forensics;
 using RadSeal.Forensics.Layers;
+using RadSeal.Forensics.Pixels;
 using RadSeal.Ledger.Log;
 using RadSeal.Ledger.Storage;
 using RadSeal.Provenance.Pki;
@@ -30,10 +31,11 @@ internal static class InspectCommand
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey), trusted out of band: the key itself, or file:PATH" };
         var json = new Option<bool>("--json") { Description = "Machine-readable report: [{file, verdict, findings: [{layer, code, severity, message}]}]" };
         var html = new Option<string?>("--html") { Description = "Write an HTML report (index.html with thumbnails, verdicts, findings, tamper maps) into this folder" };
+        var noPixels = new Option<bool>("--no-pixels") { Description = "Skip the pixel detector (about 0.2 s of CPU per image); the pixel layer then reports 'not checked'" };
         var jobs = new Option<int>("--jobs") { Description = "Files inspected at once (default: processor count)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("inspect", "One explainable authenticity verdict per image: authentic, tampered, declared-ai, suspicious or no-evidence")
         {
-            paths, trust, watermarkTrust, c2paTrust, log, logKey, json, html, jobs,
+            paths, trust, watermarkTrust, c2paTrust, log, logKey, json, html, noPixels, jobs,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -60,7 +62,7 @@ internal static class InspectCommand
             if (logValue is null)
             {
                 return await RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [], null,
-                    r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
+                    r.GetValue(json), r.GetValue(html), !r.GetValue(noPixels), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
             }
             if (logValue.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || logValue.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             {
@@ -77,7 +79,7 @@ internal static class InspectCommand
                 using (client)
                 {
                     return await RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [],
-                        LedgerSource.Http(client, verifier!), r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
+                        LedgerSource.Http(client, verifier!), r.GetValue(json), r.GetValue(html), !r.GetValue(noPixels), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
                 }
             }
             // A local store: opened (which checks its own edge against its signed checkpoint), then read like a server.
@@ -95,7 +97,7 @@ internal static class InspectCommand
             try
             {
                 return await RunAsync(r.GetValue(paths)!, r.GetValue(trust) ?? [], r.GetValue(watermarkTrust) ?? [], r.GetValue(c2paTrust) ?? [],
-                    LedgerSource.Local(opened, verifier!, logValue), r.GetValue(json), r.GetValue(html), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
+                    LedgerSource.Local(opened, verifier!, logValue), r.GetValue(json), r.GetValue(html), !r.GetValue(noPixels), Math.Max(1, r.GetValue(jobs)), stdout, stderr, ct);
             }
             finally
             {
@@ -106,8 +108,9 @@ internal static class InspectCommand
     }
 
     private static async Task<int> RunAsync(string[] paths, string[] trust, string[] watermarkTrust, string[] c2paTrust, LedgerSource? ledger, bool json, string? htmlDir,
-        int jobs, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        bool pixels, int jobs, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        using var detector = pixels ? PixelDetector.LoadDefault() : null;
         InspectorOptions options;
         try
         {
@@ -117,6 +120,7 @@ internal static class InspectCommand
                 WatermarkTrust = Anchors(watermarkTrust),
                 C2paTrust = Anchors(c2paTrust),
                 Ledger = ledger,
+                PixelDetector = detector,
                 Thumbnails = htmlDir is not null,
             };
         }
