@@ -160,6 +160,11 @@ public static class GatewayEndpoints
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
+            if (stored.Count == 0 && ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                // Kestrel's request body limit (30 MB by default), refused from the Content-Length before the body is read.
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"the request body is too large: {ex.Message}");
+            }
             if (stored.Count == 0)
             {
                 return Problem(StatusCodes.Status400BadRequest, $"the multipart/related body is malformed: {ex.Message}");

@@ -34,7 +34,7 @@ public sealed class StowHostileTests(GatewayFixture fx) : IClassFixture<GatewayF
 
         // A Content-Length of a terabyte with a few bytes behind it: refused at once, without waiting for the body.
         var (hugeStatus, hugeHead) = await HugeContentLengthAsync(gw.BaseUri);
-        Assert.True(hugeStatus is >= 400 and < 500, $"a 1 TB Content-Length claim answered {hugeStatus}: {hugeHead}");
+        Assert.True(hugeStatus == 413, $"a 1 TB Content-Length claim answered {hugeStatus}: {hugeHead}");
 
         Assert.Equal(0, gw.Service.CountIn("incoming") + gw.Service.CountIn("outbox") + gw.Service.CountIn("quarantine") + gw.Service.CountIn("archive"));
         var tmp = Path.Combine(gw.Service.Root, "tmp");
