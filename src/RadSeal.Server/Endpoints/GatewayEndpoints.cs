@@ -35,6 +35,7 @@ public static class GatewayEndpoints
         app.MapGet("/dicom-web/studies/{study}/series/{series}/instances/{instance}", (GatewayService g, HttpContext h, string study, string series, string instance) =>
             RetrieveAsync(g, h, i => i.StudyInstanceUid == study && i.SeriesInstanceUid == series && i.SopInstanceUid == instance));
 
+        app.MapQuarantinePages();
         app.MapGet("/quarantine", (GatewayService g, HttpRequest r) =>
             Admin(g, r) ?? Results.Json(g.ListQuarantine(), GatewayJsonContext.Default.IReadOnlyListQuarantineRecord));
         app.MapGet("/quarantine/{id}", (GatewayService g, HttpRequest r, string id) =>
@@ -76,13 +77,19 @@ public static class GatewayEndpoints
         {
             return Problem(StatusCodes.Status401Unauthorized, "an administrator token is needed (Authorization: Bearer TOKEN)");
         }
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
+        return IsAdminToken(gateway, header["Bearer ".Length..].Trim()) ? null : Problem(StatusCodes.Status401Unauthorized, "wrong administrator token");
+    }
+
+    /// <summary>Whether the token is one of the server's administrator tokens (compared in constant time).</summary>
+    internal static bool IsAdminToken(GatewayService gateway, string presentedToken)
+    {
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(presentedToken));
         var ok = false;
         foreach (var token in gateway.Options.AdminTokens)
         {
             ok |= CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), presented);
         }
-        return ok ? null : Problem(StatusCodes.Status401Unauthorized, "wrong administrator token");
+        return ok && presentedToken.Length > 0;
     }
 
     /// <summary>Who acted, for the audit log: the X-RadSeal-Actor header (a name the admin gives), else "admin".</summary>
