@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using RadSeal.Forensics;
 using RadSeal.Server.Gateway;
 
@@ -22,7 +24,8 @@ public static class QuarantinePages
     private const string Cookie = "radseal-quarantine";
     private const string Root = "/quarantine/view";
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
-    private static readonly ConcurrentDictionary<string, Session> Sessions = new(StringComparer.Ordinal);
+    // Per gateway, so that two servers in one process (the tests) never accept each other's sessions.
+    private static readonly ConditionalWeakTable<GatewayService, ConcurrentDictionary<string, Session>> AllSessions = new();
 
     private sealed record Session(string Actor, string Csrf, DateTimeOffset Expires);
 
@@ -30,11 +33,11 @@ public static class QuarantinePages
     {
         app.MapGet(Root, (GatewayService g, HttpContext h) => SessionOf(h) is { } s ? List(g, s) : LoginPage(g, null));
         app.MapPost(Root + "/login", LoginAsync);
-        app.MapPost(Root + "/logout", async (HttpContext h) =>
+        app.MapPost(Root + "/logout", async (GatewayService g, HttpContext h) =>
         {
             if (SessionOf(h) is { } s && await CsrfOkAsync(h, s))
             {
-                Sessions.TryRemove(h.Request.Cookies[Cookie]!, out _);
+                Sessions(g).TryRemove(h.Request.Cookies[Cookie]!, out _);
                 h.Response.Cookies.Delete(Cookie, new CookieOptions { Path = Root });
             }
             return Results.Redirect(Root, permanent: false);
@@ -67,15 +70,19 @@ public static class QuarantinePages
         return app;
     }
 
+    private static ConcurrentDictionary<string, Session> Sessions(GatewayService gateway) =>
+        AllSessions.GetValue(gateway, _ => new ConcurrentDictionary<string, Session>(StringComparer.Ordinal));
+
     private static Session? SessionOf(HttpContext http)
     {
-        if (http.Request.Cookies[Cookie] is not { Length: > 0 } id || !Sessions.TryGetValue(id, out var s))
+        var sessions = Sessions(http.RequestServices.GetRequiredService<GatewayService>());
+        if (http.Request.Cookies[Cookie] is not { Length: > 0 } id || !sessions.TryGetValue(id, out var s))
         {
             return null;
         }
         if (s.Expires < DateTimeOffset.UtcNow)
         {
-            Sessions.TryRemove(id, out _);
+            sessions.TryRemove(id, out _);
             return null;
         }
         return s;
@@ -110,7 +117,7 @@ public static class QuarantinePages
         var name = form["name"].ToString();
         var actor = name.Length is > 0 and <= 64 && name.All(c => c is >= ' ' and <= '~') ? "admin:" + name : "admin";
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        Sessions[id] = new Session(actor, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), DateTimeOffset.UtcNow + Lifetime);
+        Sessions(gateway)[id] = new Session(actor, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), DateTimeOffset.UtcNow + Lifetime);
         http.Response.Cookies.Append(Cookie, id, new CookieOptions
         {
             HttpOnly = true,
