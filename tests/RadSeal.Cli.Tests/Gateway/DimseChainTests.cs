@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
-using RadSeal.Provenance.Signatures;
 using RadSeal.Server.Gateway;
-using RadSeal.Watermark;
 
 namespace RadSeal.Cli.Tests.Gateway;
 
@@ -25,10 +22,9 @@ public sealed class DimseChainTests(GatewayFixture fx) : IClassFixture<GatewayFi
             Policy = GatePolicy.Default with { Watermark = WatermarkRule.Require },
         });
         var gatePort = gate.App.Services.GetRequiredService<DicomListener>().EndPoint!.Port;
-        var ecdsa = ECDsa.Create();
-        ecdsa.ImportFromEncryptedPem(File.ReadAllText(fx.DeviceKey), GatewayFixture.Password);
-        using var key = SoftwareSignatureKey.Load(fx.DeviceKey, fx.DeviceCert, GatewayFixture.Password);
-        using var mark = new EcdsaSigner(ecdsa, key.Certificate);
+        var (key, mark) = fx.EdgeKeys();
+        using var keyScope = key;
+        using var markScope = mark;
         await using var edge = await fx.StartGatewayAsync("dimse-chain-edge", o => o with
         {
             Mode = GatewayMode.Edge,

@@ -39,17 +39,7 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
             using var client = new HttpClient { BaseAddress = new Uri(server.Url + "/"), Timeout = TimeSpan.FromSeconds(60) };
             if (round == kills)
             {
-                var started = DateTime.UtcNow;
-                while (true)
-                {
-                    using var state = JsonDocument.Parse(await client.GetStringAsync("gateway"));
-                    if (state.RootElement.GetProperty("incoming").GetInt32() + state.RootElement.GetProperty("outbox").GetInt32() == 0)
-                    {
-                        break;
-                    }
-                    Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(120), "the spool did not drain after the last restart: " + state.RootElement);
-                    await Task.Delay(200);
-                }
+                await DrainAsync(client);
                 server.Stop();
                 break;
             }
@@ -90,18 +80,8 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
             output.WriteLine($"round {round + 1}: killed with -9; {acked.Count} uploads acknowledged so far");
         }
 
-        var inOrthanc = (await fx.Orthanc.SopInstanceUidsAsync()).ToHashSet();
-        var quarantined = Directory.EnumerateFiles(Path.Combine(spool, "quarantine"), "*.json")
-            .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("sopInstanceUid").GetString()!).ToHashSet();
-        foreach (var (uid, signed) in acked)
-        {
-            Assert.True(signed ? inOrthanc.Contains(uid) : quarantined.Contains(uid),
-                $"acknowledged {(signed ? "signed" : "unsigned")} image {uid} is neither in {(signed ? "Orthanc" : "quarantine")} after the crashes");
-        }
-        Assert.Empty(inOrthanc.Intersect(sentUnsigned)); // nothing unverified forwarded
-        var journal = File.ReadAllLines(Path.Combine(spool, "forwarded.log")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
-        Assert.Equal(journal.Count, journal.Distinct().Count());
-        output.WriteLine($"after {kills} kills: {acked.Count} acknowledged, {inOrthanc.Intersect(sentSigned).Count()} signed in Orthanc, {quarantined.Count} quarantined, {journal.Count} forwards journalled");
+        var (inOrthanc, quarantined, journal) = await AssertNothingLostAsync(spool, acked, sentUnsigned);
+        output.WriteLine($"after {kills} kills: {acked.Count} acknowledged, {inOrthanc.Intersect(sentSigned).Count()} signed in Orthanc, {quarantined} quarantined, {journal} forwards journalled");
     }
 
     /// <summary>
@@ -136,17 +116,7 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
             using var client = new HttpClient { BaseAddress = new Uri(server.Url + "/"), Timeout = TimeSpan.FromSeconds(60) };
             if (round == kills)
             {
-                var started = DateTime.UtcNow;
-                while (true)
-                {
-                    using var state = JsonDocument.Parse(await client.GetStringAsync("gateway"));
-                    if (state.RootElement.GetProperty("incoming").GetInt32() + state.RootElement.GetProperty("outbox").GetInt32() == 0)
-                    {
-                        break;
-                    }
-                    Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(120), "the spool did not drain after the last restart: " + state.RootElement);
-                    await Task.Delay(200);
-                }
+                await DrainAsync(client);
                 server.Stop();
                 break;
             }
@@ -197,9 +167,36 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
             output.WriteLine($"round {round + 1}: killed with -9 after {roundAcked.Count} of {batch.Length} C-STOREs answered Success (storescu exit {storescu.ExitCode})");
         }
 
+        var (inOrthanc, quarantined, journal) = await AssertNothingLostAsync(spool, acked, sentUnsigned);
+        output.WriteLine($"after {kills} kills: {acked.Count} C-STOREs acknowledged, {inOrthanc.Intersect(images.Where(i => i.Signed).Select(i => i.Uid)).Count()} signed in Orthanc, {quarantined} quarantined, {journal} forwards journalled");
+    }
+
+    /// <summary>Waits until the restarted gateway has decided and forwarded everything in its spool.</summary>
+    private static async Task DrainAsync(HttpClient client)
+    {
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            using var state = JsonDocument.Parse(await client.GetStringAsync("gateway"));
+            if (state.RootElement.GetProperty("incoming").GetInt32() + state.RootElement.GetProperty("outbox").GetInt32() == 0)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(120), "the spool did not drain after the last restart: " + state.RootElement);
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Every acknowledged signed image is in Orthanc and every acknowledged unsigned one in quarantine; no unsigned image
+    /// reached Orthanc; Orthanc holds no UID twice; the forward journal names no spool entry twice.
+    /// </summary>
+    private async Task<(HashSet<string> InOrthanc, int Quarantined, int Journalled)> AssertNothingLostAsync(
+        string spool, IReadOnlyCollection<(string Uid, bool Signed)> acked, HashSet<string> sentUnsigned)
+    {
         var orthanc = await fx.Orthanc.SopInstanceUidsAsync();
         var inOrthanc = orthanc.ToHashSet();
-        Assert.Equal(orthanc.Count, inOrthanc.Count); // one instance per UID: no duplicates
+        Assert.Equal(orthanc.Count, inOrthanc.Count);
         var quarantined = Directory.EnumerateFiles(Path.Combine(spool, "quarantine"), "*.json")
             .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("sopInstanceUid").GetString()!).ToHashSet();
         Assert.NotEmpty(acked);
@@ -211,6 +208,6 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
         Assert.Empty(inOrthanc.Intersect(sentUnsigned)); // nothing unverified forwarded
         var journal = File.ReadAllLines(Path.Combine(spool, "forwarded.log")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
         Assert.Equal(journal.Count, journal.Distinct().Count());
-        output.WriteLine($"after {kills} kills: {acked.Count} C-STOREs acknowledged, {inOrthanc.Intersect(images.Where(i => i.Signed).Select(i => i.Uid)).Count()} signed in Orthanc, {quarantined.Count} quarantined, {journal.Count} forwards journalled");
+        return (inOrthanc, quarantined.Count, journal.Count);
     }
 }
