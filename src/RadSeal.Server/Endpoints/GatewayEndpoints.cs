@@ -35,6 +35,7 @@ public static class GatewayEndpoints
         app.MapGet("/dicom-web/studies/{study}/series/{series}/instances/{instance}", (GatewayService g, HttpContext h, string study, string series, string instance) =>
             RetrieveAsync(g, h, i => i.StudyInstanceUid == study && i.SeriesInstanceUid == series && i.SopInstanceUid == instance));
 
+        app.MapQuarantinePages();
         app.MapGet("/quarantine", (GatewayService g, HttpRequest r) =>
             Admin(g, r) ?? Results.Json(g.ListQuarantine(), GatewayJsonContext.Default.IReadOnlyListQuarantineRecord));
         app.MapGet("/quarantine/{id}", (GatewayService g, HttpRequest r, string id) =>
@@ -76,13 +77,19 @@ public static class GatewayEndpoints
         {
             return Problem(StatusCodes.Status401Unauthorized, "an administrator token is needed (Authorization: Bearer TOKEN)");
         }
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
+        return IsAdminToken(gateway, header["Bearer ".Length..].Trim()) ? null : Problem(StatusCodes.Status401Unauthorized, "wrong administrator token");
+    }
+
+    /// <summary>Whether the token is one of the server's administrator tokens (compared in constant time).</summary>
+    internal static bool IsAdminToken(GatewayService gateway, string presentedToken)
+    {
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(presentedToken));
         var ok = false;
         foreach (var token in gateway.Options.AdminTokens)
         {
             ok |= CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), presented);
         }
-        return ok ? null : Problem(StatusCodes.Status401Unauthorized, "wrong administrator token");
+        return ok && presentedToken.Length > 0;
     }
 
     /// <summary>Who acted, for the audit log: the X-RadSeal-Actor header (a name the admin gives), else "admin".</summary>
@@ -160,6 +167,11 @@ public static class GatewayEndpoints
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
+            if (stored.Count == 0 && ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                // Kestrel's request body limit (30 MB by default), refused from the Content-Length before the body is read.
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"the request body is too large: {ex.Message}");
+            }
             if (stored.Count == 0)
             {
                 return Problem(StatusCodes.Status400BadRequest, $"the multipart/related body is malformed: {ex.Message}");

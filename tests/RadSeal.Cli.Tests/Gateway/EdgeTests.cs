@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using RadSeal.Provenance.Signatures;
 using RadSeal.Server.Gateway;
-using RadSeal.Watermark;
 
 namespace RadSeal.Cli.Tests.Gateway;
 
@@ -20,10 +17,9 @@ public sealed class EdgeTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
             Forward = fx.Orthanc.DicomWeb,
             Policy = GatePolicy.Default with { Watermark = WatermarkRule.Require },
         });
-        var ecdsa = ECDsa.Create();
-        ecdsa.ImportFromEncryptedPem(File.ReadAllText(fx.DeviceKey), GatewayFixture.Password);
-        using var key = SoftwareSignatureKey.Load(fx.DeviceKey, fx.DeviceCert, GatewayFixture.Password);
-        using var mark = new EcdsaSigner(ecdsa, key.Certificate);
+        var (key, mark) = fx.EdgeKeys();
+        using var keyScope = key;
+        using var markScope = mark;
         await using var edge = await fx.StartGatewayAsync("chain-edge", o => o with
         {
             Mode = GatewayMode.Edge,

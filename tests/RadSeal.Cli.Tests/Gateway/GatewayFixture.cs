@@ -115,6 +115,15 @@ public sealed class GatewayFixture : IAsyncLifetime
         return (signed, uid);
     }
 
+    /// <summary>The device key for an edge gateway: the signature key and the watermark's ECDSA signer (dispose both).</summary>
+    public (RadSeal.Provenance.Signatures.SoftwareSignatureKey Key, RadSeal.Watermark.EcdsaSigner Mark) EdgeKeys()
+    {
+        var ecdsa = System.Security.Cryptography.ECDsa.Create();
+        ecdsa.ImportFromEncryptedPem(File.ReadAllText(DeviceKey), Password);
+        var key = RadSeal.Provenance.Signatures.SoftwareSignatureKey.Load(DeviceKey, DeviceCert, Password);
+        return (key, new RadSeal.Watermark.EcdsaSigner(ecdsa, key.Certificate));
+    }
+
     /// <summary>POSTs the files as one STOW-RS request with curl; returns the HTTP status and the body.</summary>
     public (int Status, string Body) StowWithCurl(Uri dicomWebRoot, params string[] files)
     {
