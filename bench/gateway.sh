@@ -15,6 +15,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Debian's DCMTK leaves Nagle's algorithm on unless TCP_NODELAY=1 is set; storescu -> storescp then stalls ~45 ms per
+# C-STORE on delayed ACKs (bench/dimse.sh, docs/performance.md), which would flatter the gateway. RadSeal sets it itself.
+export TCP_NODELAY=1
 ct=${1:-200}; dx=${2:-10}
 work=$(mktemp -d "${TMPDIR:-/tmp}/radseal-gateway-bench.XXXXXX")
 trap 'kill "${scp_pid:-}" "${gw_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -143,29 +143,11 @@ internal sealed class GatewayServeOptions
         {
             throw new LogVerbException(ExitCodes.SigningFailed, $"serve --mode edge: {ex.Message}");
         }
-        // The watermark signs with the same ECDSA key, loaded from the PEM file; a PKCS#11 or RSA device key signs the
-        // DICOM signature only (the watermark's signature is ECDSA).
-        if (s.Pkcs11 is null && s.Key is not null && key.Algorithm == SignerKeyAlgorithm.Ecdsa)
+        // The watermark signs with the same device key, in a PEM file or a PKCS#11 token; an RSA device key signs the
+        // DICOM signature only (the watermark's record is signed with ECDSA).
+        if (key.Algorithm == SignerKeyAlgorithm.Ecdsa)
         {
-            var ecdsa = ECDsa.Create();
-            try
-            {
-                var pem = File.ReadAllText(s.Key);
-                if (pem.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
-                {
-                    ecdsa.ImportFromEncryptedPem(pem, Secrets.ReadOptional(s.Password, "--password") ?? "");
-                }
-                else
-                {
-                    ecdsa.ImportFromPem(pem);
-                }
-                return new EdgeSigning(key, new EcdsaSigner(ecdsa, key.Certificate));
-            }
-            catch (Exception ex) when (ex is CryptographicException or ArgumentException or WatermarkException)
-            {
-                ecdsa.Dispose();
-                throw new LogVerbException(ExitCodes.SigningFailed, $"serve --mode edge: {s.Key}: cannot load the key for the watermark: {ex.Message}");
-            }
+            return new EdgeSigning(key, new DeviceKeyWatermarkSigner(key));
         }
         return new EdgeSigning(key, NoWatermark.Instance, Watermark: false);
     }

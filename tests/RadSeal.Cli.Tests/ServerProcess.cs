@@ -23,13 +23,17 @@ public sealed class ServerProcess : IDisposable
 
     public string Key { get; }
 
-    public static async Task<ServerProcess> StartAsync(string[] args, string readyPrefix)
+    public static async Task<ServerProcess> StartAsync(string[] args, string readyPrefix, IReadOnlyDictionary<string, string>? environment = null)
     {
         var apphost = Path.Combine(AppContext.BaseDirectory, "radseal");
         var start = File.Exists(apphost) ? new ProcessStartInfo(apphost) : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "radseal.dll") } };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
