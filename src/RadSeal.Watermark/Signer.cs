@@ -75,7 +75,8 @@ public sealed class EcdsaSigner : IWatermarkSigner, IDisposable
 
     public void Dispose() => key.Dispose();
 
-    internal static HashAlgorithmName HashFor(int keySize) => keySize switch
+    /// <summary>The hash a mark's ECDSA signature uses: the curve's size picks it (signers and the verifier share this rule).</summary>
+    public static HashAlgorithmName HashFor(int keySize) => keySize switch
     {
         <= 256 => HashAlgorithmName.SHA256,
         <= 384 => HashAlgorithmName.SHA384,

@@ -102,8 +102,9 @@ public static class LabelFile
         };
     }
 
-    /// <summary>RFC 4180 rows with their 1-based starting line numbers.</summary>
-    internal static List<(int Line, List<string> Cells)> ParseCsv(string text)
+    /// <summary>RFC 4180 rows (quoted fields may hold commas, doubled quotes and line breaks; a leading BOM is dropped)
+    /// with their 1-based starting line numbers. The training app's case-set import reads its CSV with this too.</summary>
+    public static List<(int Line, List<string> Cells)> ParseCsv(string text)
     {
         var rows = new List<(int, List<string>)>();
         var cells = new List<string>();

@@ -30,13 +30,8 @@ public sealed class DeviceKeyWatermarkSigner : IWatermarkSigner
         this.key = key;
         certificate = key.Certificate.RawData;
         fieldBytes = (publicKey.KeySize + 7) / 8;
-        // The same rule as the watermark's own file signer (and its verifier): the curve's size picks the hash.
-        hash = publicKey.KeySize switch
-        {
-            <= 256 => HashAlgorithmName.SHA256,
-            <= 384 => HashAlgorithmName.SHA384,
-            _ => HashAlgorithmName.SHA512,
-        };
+        // The same rule as the watermark's own file signer and its verifier.
+        hash = EcdsaSigner.HashFor(publicKey.KeySize);
     }
 
     public ReadOnlyMemory<byte> Certificate => certificate;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using RadSeal.Dicom;
+using RadSeal.Forensics.Evaluation;
 using RadSeal.Imaging;
 using RadSeal.Training.Studies;
 
@@ -216,66 +217,10 @@ public static class CaseSetImport
     }
 }
 
-/// <summary>RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks.</summary>
+/// <summary>CSV for case sets and exports: RFC 4180 reading (the evaluation harness's parser), and quoting.</summary>
 internal static class Csv
 {
-    public static List<List<string>> Parse(string text)
-    {
-        var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"' && field.Length == 0)
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c is '\n' or '\r')
-            {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-                {
-                    i++;
-                }
-                row.Add(field.ToString());
-                field.Clear();
-                rows.Add(row);
-                row = [];
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        if (field.Length > 0 || row.Count > 0)
-        {
-            row.Add(field.ToString());
-            rows.Add(row);
-        }
-        return rows;
-    }
+    public static List<List<string>> Parse(string text) => LabelFile.ParseCsv(text).ConvertAll(row => row.Cells);
 
     /// <summary>One CSV field, quoted when it must be (and when it starts like a spreadsheet formula, to defuse it).</summary>
     public static string Quote(string value)
