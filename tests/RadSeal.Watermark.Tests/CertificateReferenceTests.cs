@@ -116,4 +116,35 @@ public sealed class CertificateReferenceTests : IDisposable
             c.Dispose();
         }
     }
+
+    [Fact]
+    public void Format_3_marks_are_still_read_verified_and_restored()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "testdata", "format3");
+        var marked = DicomFile.Open(Path.Combine(folder, "marked.dcm"));
+        var original = DicomFile.Open(Path.Combine(folder, "original.dcm"));
+        var anchors = new X509Certificate2Collection();
+        anchors.ImportFromPemFile(Path.Combine(folder, "ca.pem"));
+        // Format 3 names its certificate by reference; the DICOM header keeps it, so the CA alone verifies it.
+        var report = DicomWatermark.Verify(marked, anchors);
+        Assert.True(report.Status == WatermarkStatus.Valid, $"{report.Status} {report.Reason} {report.Detail}");
+        Assert.Equal((16, 64), (report.BlockCount, report.BlockSize));
+        Assert.Equal(32, report.IdentityHash!.Length); // the first 16 bytes of the identity hash
+        Assert.Equal((WatermarkStatus.Tampered, "signer-untrusted"), (DicomWatermark.Verify(marked, pki.Anchors).Status, DicomWatermark.Verify(marked, pki.Anchors).Reason));
+        // Without the header's certificate the pixels alone are unverifiable.
+        var image = DicomPixels.Read(marked);
+        Assert.Equal(WatermarkStatus.Unverifiable, Watermarker.Verify(image, anchors, []).Status);
+        var restored = DicomWatermark.Restore(marked);
+        Assert.True(DicomPixels.Read(restored).SamplesEqual(DicomPixels.Read(original)));
+        Assert.Equal(original.DataSet.GetString(DicomTags.SOPInstanceUID), restored.DataSet.GetString(DicomTags.SOPInstanceUID));
+        // An edit still shows where it is.
+        image.Samples[200 * 256 + 30] ^= 4;
+        var edited = Watermarker.Verify(image, anchors, []);
+        Assert.Equal((WatermarkStatus.Tampered, "blocks-changed"), (edited.Status, edited.Reason));
+        Assert.Equal([new BlockRect(0, 0, 192, 64, 64)], edited.TamperedBlocks);
+        foreach (var c in anchors)
+        {
+            c.Dispose();
+        }
+    }
 }
