@@ -36,7 +36,7 @@ public sealed class SmallImageTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(89, s.RecordBytes);
             Assert.True(s.LostBlocks >= 1, $"{path}: the record survives losing {s.LostBlocks} blocks");
             Assert.Equal(1, s.LargestChange);
-            Assert.True(share <= 0.035, $"{path}: {share:P2} of pixels changed");
+            Assert.True(share <= 0.04, $"{path}: {share:P2} of pixels changed");
             var report = Watermarker.Verify(marked, pki.Anchors, Identity, pki.Certificates);
             Assert.True(report.Status == WatermarkStatus.Valid, $"{path}: {report.Status} {report.Reason} {report.Detail}");
             Assert.True(report.MapAuthenticated);
@@ -67,6 +67,100 @@ public sealed class SmallImageTests(ITestOutputHelper output) : IDisposable
             }
             Assert.Throws<WatermarkException>(() => Watermarker.Restore(edited));
         }
+    }
+
+    /// <summary>
+    /// Random edits (as in <see cref="TamperTests"/>: one LSB, a brightened region, copy-move, erase, faint noise) on a
+    /// marked 224² export: an edit within one block flags exactly that block; an edit across blocks is tampered and
+    /// flags exactly the blocks it touched, or, when it destroys two of the four blocks' marks (the record survives
+    /// losing one), is mark-unrecoverable and lists the unreadable blocks, all touched; an edit that destroys three
+    /// leaves the image absent (too little mark to tell from none). RADSEAL_TAMPER_EDITS sets the count (default 150).
+    /// </summary>
+    [Fact]
+    public void Edits_on_the_2x2_grid_flag_exactly_the_block_they_touch()
+    {
+        var edits = int.TryParse(Environment.GetEnvironmentVariable("RADSEAL_TAMPER_EDITS"), out var n) ? n : 150;
+        var (_, image) = Exports().First();
+        var marked = Watermarker.Embed(image, pki.Signer, Identity);
+        var grid = BlockGrid.For(224, 224, 1, Watermarker.Verify(marked, pki.Anchors, Identity, pki.Certificates).BlockSize);
+        Assert.Equal(4, grid.Blocks.Count);
+        var random = new Random(224);
+        int single = 0, across = 0, unrecoverable = 0, absent = 0, falseFlags = 0;
+        while (single + across < edits)
+        {
+            var edited = marked.Clone();
+            var pixels = edited.Samples;
+            var kind = random.Next(5);
+            int w = kind == 0 ? 1 : random.Next(1, 60), h = kind == 0 ? 1 : random.Next(1, 60);
+            int x0 = random.Next(0, 224 - w), y0 = random.Next(0, 224 - h);
+            int sx = random.Next(0, 224 - w), sy = random.Next(0, 224 - h);
+            for (var y = y0; y < y0 + h; y++)
+            {
+                for (var x = x0; x < x0 + w; x++)
+                {
+                    ref var p = ref pixels[y * 224 + x];
+                    p = kind switch
+                    {
+                        0 => (ushort)(p ^ 1),
+                        1 => (ushort)Math.Clamp(p + 40, 0, 255),
+                        2 => marked.Samples[(sy + y - y0) * 224 + sx + x - x0],
+                        3 => 0,
+                        _ => (ushort)Math.Clamp(p + random.Next(-3, 4), 0, 255),
+                    };
+                }
+            }
+            var touched = grid.Blocks.Where(b => Changed(marked, edited, b)).Select(b => (b.X, b.Y)).ToHashSet();
+            if (touched.Count == 0)
+            {
+                continue;
+            }
+            var report = Watermarker.Verify(edited, pki.Anchors, Identity, pki.Certificates);
+            if (report.Status == WatermarkStatus.Absent)
+            {
+                // Fewer than two of the four blocks still carry a readable mark: what is left cannot be told from an
+                // unmarked image (never valid; a DICOM header that records the mark makes it mark-removed).
+                Assert.True(touched.Count >= 3, $"an edit touching {touched.Count} blocks left the image absent");
+                across++;
+                absent++;
+                continue;
+            }
+            Assert.Equal(WatermarkStatus.Tampered, report.Status);
+            var flagged = report.TamperedBlocks.Select(b => (b.X, b.Y)).ToHashSet();
+            falseFlags += flagged.Except(touched).Count();
+            if (touched.Count == 1)
+            {
+                single++;
+                Assert.Equal("blocks-changed", report.Reason);
+                Assert.Equal(touched, flagged);
+            }
+            else
+            {
+                across++;
+                if (report.Reason == "mark-unrecoverable")
+                {
+                    unrecoverable++; // flagged: the unreadable blocks, all touched (counted above)
+                }
+                else
+                {
+                    Assert.Equal("blocks-changed", report.Reason);
+                    Assert.Equal(touched, flagged);
+                }
+            }
+        }
+        output.WriteLine($"{single} edits within one block, {across} across blocks ({unrecoverable} mark-unrecoverable, {absent} absent): {falseFlags} false flags");
+        Assert.Equal(0, falseFlags);
+    }
+
+    private static bool Changed(GrayImage a, GrayImage b, Block block)
+    {
+        for (var y = block.Y; y < block.Y + block.Height; y++)
+        {
+            if (!a.Samples.Slice(y * a.Width + block.X, block.Width).SequenceEqual(b.Samples.Slice(y * b.Width + block.X, block.Width)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     [Fact]
@@ -105,7 +199,7 @@ public sealed class SmallImageTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// Unmarked images stay absent on the grids format 4 added (2×2 on 224²): every fifth of the shared radiographs,
-    /// saturated versions of some of them (contrast stretched until a third of the pixels clip), and flat and binary images.
+    /// saturated versions of a tenth of those (contrast stretched: (v − 96) × 3, clipped to 0..255), and flat and binary images.
     /// </summary>
     [Fact]
     public void Unmarked_small_exports_and_saturated_images_are_absent()
