@@ -94,11 +94,7 @@ public sealed class CertificateReferenceTests : IDisposable
     [Fact]
     public void Format_2_marks_are_still_read_verified_and_restored()
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "testdata", "format2");
-        var marked = DicomFile.Open(Path.Combine(folder, "marked.dcm"));
-        var original = DicomFile.Open(Path.Combine(folder, "original.dcm"));
-        var anchors = new X509Certificate2Collection();
-        anchors.ImportFromPemFile(Path.Combine(folder, "ca.pem"));
+        var (marked, original, anchors) = Fixture("format2");
         // Format 2 carries its certificate in the pixels: the CA alone verifies it.
         var report = DicomWatermark.Verify(marked, anchors);
         Assert.True(report.Status == WatermarkStatus.Valid, $"{report.Status} {report.Reason} {report.Detail}");
@@ -113,20 +109,13 @@ public sealed class CertificateReferenceTests : IDisposable
         var edited = Watermarker.Verify(image, anchors, []);
         Assert.Equal((WatermarkStatus.Tampered, "blocks-changed"), (edited.Status, edited.Reason));
         Assert.Single(edited.TamperedBlocks);
-        foreach (var c in anchors)
-        {
-            c.Dispose();
-        }
+        Dispose(anchors);
     }
 
     [Fact]
     public void Format_3_marks_are_still_read_verified_and_restored()
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "testdata", "format3");
-        var marked = DicomFile.Open(Path.Combine(folder, "marked.dcm"));
-        var original = DicomFile.Open(Path.Combine(folder, "original.dcm"));
-        var anchors = new X509Certificate2Collection();
-        anchors.ImportFromPemFile(Path.Combine(folder, "ca.pem"));
+        var (marked, original, anchors) = Fixture("format3");
         // Format 3 names its certificate by reference; the DICOM header keeps it, so the CA alone verifies it.
         var report = DicomWatermark.Verify(marked, anchors);
         Assert.True(report.Status == WatermarkStatus.Valid, $"{report.Status} {report.Reason} {report.Detail}");
@@ -144,7 +133,21 @@ public sealed class CertificateReferenceTests : IDisposable
         var edited = Watermarker.Verify(image, anchors, []);
         Assert.Equal((WatermarkStatus.Tampered, "blocks-changed"), (edited.Status, edited.Reason));
         Assert.Equal([new BlockRect(0, 0, 192, 64, 64)], edited.TamperedBlocks);
-        foreach (var c in anchors)
+        Dispose(anchors);
+    }
+
+    /// <summary>A fixture kept in testdata/: the marked file, the original, and the CA that issued the signer (the caller disposes it).</summary>
+    private static (DicomFile Marked, DicomFile Original, X509Certificate2Collection Anchors) Fixture(string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "testdata", name);
+        var anchors = new X509Certificate2Collection();
+        anchors.ImportFromPemFile(Path.Combine(folder, "ca.pem"));
+        return (DicomFile.Open(Path.Combine(folder, "marked.dcm")), DicomFile.Open(Path.Combine(folder, "original.dcm")), anchors);
+    }
+
+    private static void Dispose(X509Certificate2Collection certificates)
+    {
+        foreach (var c in certificates)
         {
             c.Dispose();
         }
