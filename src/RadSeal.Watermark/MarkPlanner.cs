@@ -144,8 +144,9 @@ internal sealed class MarkPlanner
 
     /// <summary>
     /// The margin the first parity guess adds for rounding across codewords. With a handful of carriers the stream is
-    /// one codeword cut into equal runs (its length rounded up to a multiple of the carriers), so the lost share is exact and no margin is needed (a 2×2 grid's record needs
-    /// 4/16 parity, not 5/16); either way the plan is checked and the parity raised until it survives the loss.
+    /// one codeword cut into equal runs (its length rounded up to a multiple of the carriers), so the lost share is
+    /// exact and no margin is needed (a 2×2 grid's record needs 4/16 parity, not 5/16); either way the plan is checked
+    /// and the parity raised until it survives the loss.
     /// </summary>
     private static double MarginFor(int carriers) => carriers <= 4 ? 0 : 0.06;
 

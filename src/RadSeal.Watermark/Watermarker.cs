@@ -450,7 +450,9 @@ public static class Watermarker
             .ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).Select(g => g.Key).Take(4).ToList();
         foreach (var (descriptor, tag) in groups)
         {
-            if (DecodeRecord(data, descriptor, tag) is { } record)
+            // A record without the full-MAC root is format 4's on a coarse grid only: elsewhere it would let restore
+            // skip the root check, so it is not taken for this image's record.
+            if (DecodeRecord(data, descriptor, tag) is { } record && (record.FullRoot is not null || MarkRecord.OmitsFullRoot(grid)))
             {
                 analysis.Record = record;
                 for (var i = 0; i < data.Length; i++)
