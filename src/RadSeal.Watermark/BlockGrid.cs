@@ -58,7 +58,7 @@ public sealed class BlockGrid
 
     /// <summary>
     /// The block sizes a mark may use, finest first: the base size (64, or a quarter of the shorter side on small
-    /// images) times 1, 1.5, 2, 3, 4, 6, 8, 12 or 16, while the image still holds at least 3×3 blocks, then the coarsest
+    /// images) times 1, 2, 3, 4, 6, 8, 12 or 16, while the image still holds at least 3×3 blocks, then the coarsest
     /// 3×3 and 2×2 grids (up to 16 times the base size; format 3 stopped at 3×3). The embedder picks one
     /// (the finest whose mark stays within the distortion budget); the verifier finds it from the block headers.
     /// </summary>

@@ -32,7 +32,7 @@ internal sealed class MarkPlanner
         Func<BlockGrid, int> recordLength)
     {
         (this.width, this.height, this.frames, this.tagBytes, this.carrierBytes, this.recordLength) = (width, height, frames, tagBytes, carrierBytes, recordLength);
-        // Tiles of half the base size: every block size (base × 1, 1.5, 2, 3 …) is a union of them.
+        // Tiles of half the base size: every block size (base × 1, 2, 3, 4 …) is a union of them.
         baseGrid = BlockGrid.For(width, height, frames, BlockGrid.Sizes(width, height)[0] / 2);
         tiles = TileStatistics(samples, baseGrid, bitsStored);
     }

@@ -22,6 +22,26 @@ public sealed class SmallImageTests(ITestOutputHelper output) : IDisposable
         return sample.Take(3).Concat(sample.Skip(6).Take(1)).Select(p => (p, ImageFiles.Load(p)));
     }
 
+    [Theory]
+    [InlineData(224, 224, new[] { 56, 112 })]
+    [InlineData(256, 256, new[] { 64, 128 })]
+    [InlineData(1024, 1024, new[] { 64, 128, 192, 256, 320, 512 })]
+    [InlineData(3000, 3000, new[] { 64, 128, 192, 256, 384, 512, 768, 992 })]
+    public void The_2x2_grid_is_offered_up_to_16_times_the_base_size(int width, int height, int[] sizes) =>
+        Assert.Equal(sizes, BlockGrid.Sizes(width, height));
+
+    [Theory]
+    [InlineData(4, 1)]
+    [InlineData(6, 2)]
+    [InlineData(9, 3)]
+    [InlineData(15, 4)]
+    [InlineData(16, 4)]
+    [InlineData(25, 6)]
+    [InlineData(121, 30)]
+    [InlineData(2116, 32)]
+    public void The_record_is_planned_to_survive_losing_a_quarter_of_the_blocks(int blocks, int lost) =>
+        Assert.Equal(lost, MarkPlanner.LostBlocks(blocks));
+
     [Fact]
     public void A_224_export_is_marked_on_the_2x2_grid_at_plus_minus_1_within_the_budget()
     {
