@@ -58,7 +58,8 @@ public sealed class BlockGrid
 
     /// <summary>
     /// The block sizes a mark may use, finest first: the base size (64, or a quarter of the shorter side on small
-    /// images) times 1, 1.5, 2, 3, 4, 6, 8, 12 or 16, while the image still holds at least 3×3 blocks, and the coarsest 3×3 grid. The embedder picks one
+    /// images) times 1, 2, 3, 4, 6, 8, 12 or 16, while the image still holds at least 3×3 blocks, then the coarsest
+    /// 3×3 and 2×2 grids (up to 16 times the base size; format 3 stopped at 3×3). The embedder picks one
     /// (the finest whose mark stays within the distortion budget); the verifier finds it from the block headers.
     /// </summary>
     public static IReadOnlyList<int> Sizes(int width, int height)
@@ -77,11 +78,16 @@ public sealed class BlockGrid
                 sizes.Add(size * factor / 2);
             }
         }
-        // And the coarsest 3×3 grid (in steps of half the base size), for very noisy images.
-        var coarsest = shorter / 3 / (size / 2) * (size / 2);
-        if (coarsest > sizes[^1] && coarsest <= 16 * size)
+        // And the coarsest 3×3 and 2×2 grids (in steps of half the base size), for very noisy or small images: the
+        // planner takes them only when no finer grid keeps the mark within the distortion budget (on 224² exports the
+        // per-block overhead of 16 blocks alone is over it), trading localisation for distortion.
+        foreach (var parts in new[] { 3, 2 })
         {
-            sizes.Add(coarsest);
+            var coarsest = shorter / parts / (size / 2) * (size / 2);
+            if (coarsest > sizes[^1] && coarsest <= 16 * size)
+            {
+                sizes.Add(coarsest);
+            }
         }
         return sizes;
     }

@@ -12,18 +12,20 @@ namespace RadSeal.Watermark;
 /// The mark is bound to the new UID (a mark moved into another instance fails with identity-mismatch). What embedding
 /// changed in the header is kept in a private block so that restore gives back the original instance exactly:
 /// <code>
-/// (0009,0010) LO  "RADSEAL WATERMARK 3"         private creator ("RADSEAL WATERMARK 2" on format-2 files, still read)
-/// (0009,1001) CS  "PEE_RHOMBUS_V3"              the method (the pixels carry a RadSeal reversible watermark)
+/// (0009,0010) LO  "RADSEAL WATERMARK 4"         private creator ("RADSEAL WATERMARK 3" / "2" on format-3 / -2 files, still read)
+/// (0009,1001) CS  "PEE_RHOMBUS_V4"              the method (the pixels carry a RadSeal reversible watermark; V3 / V2 on older files)
 /// (0009,1002) UI  original SOP Instance UID
 /// (0009,1003) CS  original Image Type values
 /// (0009,1004) ST  original Derivation Description (absent when there was none)
-/// (0009,1005) OB  the signer's certificate (DER): format-3 pixels carry only a reference to it, so DICOM stays self-contained
+/// (0009,1005) OB  the signer's certificate (DER): format-3 and -4 pixels carry only a reference to it, so DICOM stays self-contained
 /// </code>
 /// </summary>
 public static class DicomWatermark
 {
-    public const string PrivateCreator = "RADSEAL WATERMARK 3";
-    public const string Method = "PEE_RHOMBUS_V3";
+    public const string PrivateCreator = "RADSEAL WATERMARK 4";
+    public const string Method = "PEE_RHOMBUS_V4";
+    private const string PrivateCreatorV3 = "RADSEAL WATERMARK 3";
+    private const string MethodV3 = "PEE_RHOMBUS_V3";
     private const string PrivateCreatorV2 = "RADSEAL WATERMARK 2";
     private const string MethodV2 = "PEE_RHOMBUS_V2";
     private static readonly DicomTag CreatorTag = new(0x0009, 0x0010);
@@ -40,7 +42,7 @@ public static class DicomWatermark
     public static bool IsRecordedAsMarked(DicomDataSet ds)
     {
         ArgumentNullException.ThrowIfNull(ds);
-        return (ds.GetString(CreatorTag)?.Trim(), ds.GetString(MethodTag)?.Trim()) is (PrivateCreator, Method) or (PrivateCreatorV2, MethodV2);
+        return (ds.GetString(CreatorTag)?.Trim(), ds.GetString(MethodTag)?.Trim()) is (PrivateCreator, Method) or (PrivateCreatorV3, MethodV3) or (PrivateCreatorV2, MethodV2);
     }
 
     public static (DicomFile File, EmbedStatistics Statistics) Embed(DicomFile file, IWatermarkSigner signer, CancellationToken cancellationToken = default)
@@ -79,7 +81,7 @@ public static class DicomWatermark
         }
         ds.Set(new DicomElement(SignerCertificateTag, DicomVR.OB, PadEven(signer.Certificate.Span)));
         ds.SetString(DicomTags.DerivationDescription, DicomVR.ST,
-            "Reversible watermark (RadSeal PEE_RHOMBUS_V3); original pixels restorable bit for bit");
+            $"Reversible watermark (RadSeal {Method}); original pixels restorable bit for bit");
         result.Meta.SetString(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, uid);
         return (result, statistics);
     }
@@ -128,7 +130,7 @@ public static class DicomWatermark
         return report;
     }
 
-    /// <summary>The certificate the header keeps for a format-3 mark; null when there is none or it cannot be read (then it is simply not a candidate).</summary>
+    /// <summary>The certificate the header keeps for a format-3 or -4 mark; null when there is none or it cannot be read (then it is simply not a candidate).</summary>
     private static X509Certificate2? HeaderCertificate(DicomDataSet ds)
     {
         if (!IsRecordedAsMarked(ds) || ds.FindElement(SignerCertificateTag) is not { } element)

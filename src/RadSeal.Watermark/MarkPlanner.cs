@@ -22,23 +22,27 @@ internal sealed class MarkPlanner
 
     private const int Classes = 80;
 
-    private readonly int width, height, frames, tagBytes, carrierBytes, recordLength;
+    private readonly int width, height, frames, tagBytes, carrierBytes;
+    private readonly Func<BlockGrid, int> recordLength;
     private readonly BlockGrid baseGrid;
     private readonly int[][] tiles;
 
-    public MarkPlanner(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes, int carrierBytes, int recordLength)
+    /// <param name="recordLength">The record's length on a grid (format 4 leaves the full-MAC root out on coarse grids).</param>
+    public MarkPlanner(ReadOnlySpan<ushort> samples, int width, int height, int frames, int bitsStored, int tagBytes, int carrierBytes,
+        Func<BlockGrid, int> recordLength)
     {
         (this.width, this.height, this.frames, this.tagBytes, this.carrierBytes, this.recordLength) = (width, height, frames, tagBytes, carrierBytes, recordLength);
-        // Tiles of half the base size: every block size (base × 1, 1.5, 2, 3 …) is a union of them.
+        // Tiles of half the base size: every block size (base × 1, 2, 3, 4 …) is a union of them.
         baseGrid = BlockGrid.For(width, height, frames, BlockGrid.Sizes(width, height)[0] / 2);
         tiles = TileStatistics(samples, baseGrid, bitsStored);
     }
 
     /// <summary>
-    /// How many blocks the record must survive losing: at least the 4 an edit up to a block wide can touch, and on finer
-    /// grids (where an edit spans more blocks) a quarter of them, up to 32 (format 2 stopped at 9).
+    /// How many blocks the record must survive losing: a quarter of them, up to 32 (format 2 stopped at 9) — at least
+    /// the 4 an edit up to a block wide can touch from 16 blocks on, and a quarter rounded up on the coarse grids of
+    /// small images (2×2: 1, 3×3: 3; format 3 asked for 4 there, which on a 2×2 grid would be every block).
     /// </summary>
-    public static int LostBlocks(int blocks) => Math.Clamp(blocks / 4, 4, MaxLostBlocks);
+    public static int LostBlocks(int blocks) => blocks < 16 ? Math.Max(1, (blocks + 3) / 4) : Math.Clamp(blocks / 4, 4, MaxLostBlocks);
 
     /// <summary>The most lost blocks a plan provides for: beyond it, parity would outweigh the rest of the mark on fine grids.</summary>
     public const int MaxLostBlocks = 32;
@@ -108,16 +112,23 @@ internal sealed class MarkPlanner
         // than the carrier count has only that many carriers. The plan is then checked the way EmbedStatistics reports
         // it (losing the blocks with the longest runs) and the parity raised until it holds.
         var lost = LostBlocks(grid.Blocks.Count);
-        var parity = (int)Math.Ceiling(16 * ((double)lost / carriers + 0.06));
+        var recordLength = this.recordLength(grid);
+        var margin = MarginFor(carriers);
+        var parity = (int)Math.Ceiling(16 * ((double)lost / carriers + margin));
         if (RecordStream.For(recordLength, Math.Clamp(parity, 1, 15)) is { } first && first.Length < carriers)
         {
-            parity = (int)Math.Ceiling(16 * ((double)lost / first.Length + 0.06));
+            parity = (int)Math.Ceiling(16 * ((double)lost / first.Length + margin));
         }
         for (; parity <= 15; parity++)
         {
             if (RecordStream.For(recordLength, Math.Max(1, parity)) is not { } stream)
             {
                 return null;
+            }
+            if (carriers <= 4 && stream.Length % carriers != 0 && stream.Length / carriers * carriers + carriers <= RecordStream.MaxLength)
+            {
+                // A few symbols longer, so that the carriers' runs are equal and the parity share covers one exactly.
+                stream = new RecordStream(stream.Length / carriers * carriers + carriers, stream.ParitySixteenths);
             }
             if (PlanFor(grid, carriers, excluded, stream) is not { } plan)
             {
@@ -130,6 +141,14 @@ internal sealed class MarkPlanner
         }
         return null;
     }
+
+    /// <summary>
+    /// The margin the first parity guess adds for rounding across codewords. With a handful of carriers the stream is
+    /// one codeword cut into equal runs (its length rounded up to a multiple of the carriers), so the lost share is
+    /// exact and no margin is needed (a 2×2 grid's record needs 4/16 parity, not 5/16); either way the plan is checked
+    /// and the parity raised until it survives the loss.
+    /// </summary>
+    private static double MarginFor(int carriers) => carriers <= 4 ? 0 : 0.06;
 
     private MarkPlan? PlanFor(BlockGrid grid, int carriers, IReadOnlySet<int> excluded, RecordStream stream)
     {

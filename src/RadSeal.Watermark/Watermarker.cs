@@ -19,7 +19,7 @@ public enum WatermarkStatus
     Absent,
 
     /// <summary>
-    /// A mark is there and no block was changed, but the signer's certificate (which format 3 marks name by reference,
+    /// A mark is there and no block was changed, but the signer's certificate (which format 3 and 4 marks name by reference,
     /// not carry) is not among the certificates the verifier holds, so the signature cannot be checked. Never valid.
     /// </summary>
     Unverifiable,
@@ -82,14 +82,15 @@ public static class Watermarker
         }
         var maxValue = (1 << bitsStored) - 1;
         var certificate = signer.Certificate.ToArray();
-        // The record's length does not depend on the grid (the signature has a fixed size per key), so the stream
-        // length is known before the grid is chosen.
-        var recordLength = MarkRecord.Length(SignatureLength(certificate));
-        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, recordLength);
+        // The record's length depends only on the grid (whether it carries the full-MAC root) and the key (the
+        // signature has a fixed size per key), so each grid's stream length is known before the grid is chosen.
+        var signatureLength = SignatureLength(certificate);
+        var planner = new MarkPlanner(samples, width, height, frames, bitsStored, TagBytes, CarrierBytes, grid => MarkRecord.Length(signatureLength, grid));
         var plans = planner.Plans(blockSize);
         if (plans.Count == 0)
         {
-            throw new WatermarkException($"No room for the mark: its record ({recordLength} bytes before parity) does not fit in the blocks of a {width}x{height} image.");
+            throw new WatermarkException($"No room for the mark: its record ({MarkRecord.Length(signatureLength, BlockGrid.For(width, height, frames))} bytes " +
+                $"before parity) does not fit in the blocks of a {width}x{height} image.");
         }
         var scratch = new BlockCodec.Scratch();
         var undo = new UndoLog();
@@ -150,7 +151,7 @@ public static class Watermarker
         var grid = plan.Grid;
         var stream = plan.Stream;
         scratch.Ensure(grid.Blocks.Max(b => b.Width * b.Height), grid.Blocks.Max(b => b.Width));
-        var draft = MarkRecord.Create(identityHash, new byte[32], certificate, []);
+        var draft = MarkRecord.Create(identityHash, null, certificate, []);
         var key = draft.BlockKey(grid, bitsStored);
         var leaves = new byte[grid.Blocks.Count][];
         var tags = new byte[grid.Blocks.Count][];
@@ -166,7 +167,7 @@ public static class Watermarker
         var fullRoot = Merkle.Root(leaves);
         var signature = signer.Sign(MarkRecord.SignedMessage(MarkRecord.Current, grid, bitsStored, isSigned, draft.IdentityHash, certificate,
             fullRoot, Merkle.Root(tags)));
-        var record = (draft with { FullRoot = fullRoot, Signature = signature }).Serialize();
+        var record = (draft with { FullRoot = MarkRecord.OmitsFullRoot(grid) ? null : fullRoot, Signature = signature }).Serialize();
         if (stream.Capacity < record.Length + 2)
         {
             throw new WatermarkException($"The signer returned a {signature.Length}-byte signature; its certificate's key gives {SignatureLength(certificate)} (IEEE P1363).");
@@ -364,7 +365,9 @@ public static class Watermarker
         {
             throw new WatermarkException($"{changed.Count} block(s) were changed after marking (first at {changed[0].X},{changed[0].Y}); restoring would not give the original.");
         }
-        if (!Merkle.Root(leaves).AsSpan().SequenceEqual(analysis.Record.FullRoot))
+        // A record that carries the full-MAC root (all but format 4's coarse grids) is checked against it too; without
+        // it, only the signature (which restore, needing no certificate, does not check) covers the full MACs.
+        if (analysis.Record.FullRoot is { } fullRoot && !Merkle.Root(leaves).AsSpan().SequenceEqual(fullRoot))
         {
             throw new WatermarkException("The restored pixels do not match the signed block MACs; restoring would not give the original.");
         }
@@ -447,7 +450,9 @@ public static class Watermarker
             .ThenBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2).Select(g => g.Key).Take(4).ToList();
         foreach (var (descriptor, tag) in groups)
         {
-            if (DecodeRecord(data, descriptor, tag) is { } record)
+            // A record without the full-MAC root is format 4's on a coarse grid only: elsewhere it would let restore
+            // skip the root check, so it is not taken for this image's record.
+            if (DecodeRecord(data, descriptor, tag) is { } record && (record.FullRoot is not null || MarkRecord.OmitsFullRoot(grid)))
             {
                 analysis.Record = record;
                 for (var i = 0; i < data.Length; i++)
@@ -540,7 +545,7 @@ public static class Watermarker
                 $"{analysis.Readable} of {grid.Blocks.Count} blocks carry a mark, but too many are damaged to recover the signature.",
                 grid.Blocks.Where(b => analysis.Data[b.Index] is null));
         }
-        // The block tags need only the record (format 3 keys them by the certificate reference), so changed blocks are
+        // The block tags need only the record (formats 3 and 4 key them by the certificate reference), so changed blocks are
         // found and reported whether or not the signer's certificate is at hand.
         var (changed, leaves) = ChangedBlocks(image, analysis);
         var reference = Convert.ToHexStringLower(record.CertificateReference);
@@ -553,7 +558,7 @@ public static class Watermarker
         {
             return Report(WatermarkStatus.Tampered, "signature-invalid", "The certificate in the mark cannot be read.", [], identity: record.IdentityHash);
         }
-        // Format 3 carries the first 16 bytes of the identity hash (2^128 against a second preimage), format 2 all 32.
+        // Formats 3 and 4 carry the first 16 bytes of the identity hash (2^128 against a second preimage), format 2 all 32.
         var identityMatches = expectedIdentity.IsEmpty
             || expectedIdentity[..Math.Min(expectedIdentity.Length, record.IdentityHash.Length)].SequenceEqual(record.IdentityHash);
         if (certificate is null)
@@ -579,11 +584,14 @@ public static class Watermarker
         {
             var signer = certificate.Subject;
             using var publicKey = certificate.GetECDsaPublicKey();
-            // The signature covers the record's full-MAC root and the root of the tags the blocks carry.
+            // The signature covers the full-MAC root and the root of the tags the blocks carry. The full-MAC root is the
+            // record's where it carries one, else the one recomputed from the restored pixels (format 4 on coarse grids:
+            // then changed blocks make the signature fail, and the map is not authenticated).
             var carried = analysis.Data.Select(d => d is null ? null : d.AsSpan(0, TagBytes).ToArray()).ToList();
+            var recomputed = Merkle.Root(leaves);
             var signatureCovers = carried.All(t => t is not null) && publicKey is not null && publicKey.VerifyData(
-                MarkRecord.SignedMessage(record.Version, grid, image.BitsStored, image.IsSigned, record.IdentityHash, certificate.RawData, record.FullRoot,
-                    Merkle.Root(carried!)),
+                MarkRecord.SignedMessage(record.Version, grid, image.BitsStored, image.IsSigned, record.IdentityHash, certificate.RawData,
+                    record.FullRoot ?? recomputed, Merkle.Root(carried!)),
                 record.Signature, EcdsaSigner.HashFor(publicKey.KeySize), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             if (changed.Count > 0)
             {
@@ -592,7 +600,7 @@ public static class Watermarker
                     changed, signer, record.IdentityHash, signatureCovers);
             }
             // Every tag matches; validity rests on the full 256-bit MACs: their Merkle root must be the signed one.
-            if (!signatureCovers || !Merkle.Root(leaves).AsSpan().SequenceEqual(record.FullRoot))
+            if (!signatureCovers || !recomputed.AsSpan().SequenceEqual(record.FullRoot ?? recomputed))
             {
                 return Report(WatermarkStatus.Tampered, "signature-invalid",
                     "The signature does not cover these pixels (the mark was rewritten or moved); the change cannot be localised.",

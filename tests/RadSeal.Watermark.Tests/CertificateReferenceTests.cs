@@ -6,7 +6,7 @@ using RadSeal.Imaging.Phantom;
 
 namespace RadSeal.Watermark.Tests;
 
-/// <summary>Format 3: the pixels name the signer's certificate by reference; the verifier resolves it or says it cannot verify.</summary>
+/// <summary>Formats 3 and 4: the pixels name the signer's certificate by reference; the verifier resolves it or says it cannot verify.</summary>
 public sealed class CertificateReferenceTests : IDisposable
 {
     private readonly TestPki pki = new();
@@ -17,10 +17,12 @@ public sealed class CertificateReferenceTests : IDisposable
     [Fact]
     public void The_record_carries_a_reference_not_the_certificate()
     {
-        var image = Images.Phantom(PhantomRegion.Chest, 12);
+        var image = Images.Phantom(PhantomRegion.Chest, 12, 512);
         var marked = image.Clone();
         var statistics = Watermarker.EmbedInPlace(marked.Samples, image.Width, image.Height, 1, 12, false, pki.Signer, Identity);
-        // version, 16-byte identity, 32-byte full-MAC root, 8-byte reference, 64-byte P-256 signature.
+        // version, 16-byte identity, 32-byte full-MAC root, 8-byte reference, 64-byte P-256 signature (format 4 leaves
+        // the root out only on 2×2 grids: SmallImageTests).
+        Assert.True(statistics.Blocks >= 16, $"{statistics.Blocks} blocks");
         Assert.Equal(121, statistics.RecordBytes);
         Assert.True(statistics.RecordBytes < pki.Device.RawData.Length / 2, "the record must be far smaller than the certificate it replaces");
         Assert.True(statistics.LostBlocks >= 4, $"the record survives losing only {statistics.LostBlocks} blocks");
@@ -92,11 +94,7 @@ public sealed class CertificateReferenceTests : IDisposable
     [Fact]
     public void Format_2_marks_are_still_read_verified_and_restored()
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "testdata", "format2");
-        var marked = DicomFile.Open(Path.Combine(folder, "marked.dcm"));
-        var original = DicomFile.Open(Path.Combine(folder, "original.dcm"));
-        var anchors = new X509Certificate2Collection();
-        anchors.ImportFromPemFile(Path.Combine(folder, "ca.pem"));
+        var (marked, original, anchors) = Fixture("format2");
         // Format 2 carries its certificate in the pixels: the CA alone verifies it.
         var report = DicomWatermark.Verify(marked, anchors);
         Assert.True(report.Status == WatermarkStatus.Valid, $"{report.Status} {report.Reason} {report.Detail}");
@@ -111,7 +109,45 @@ public sealed class CertificateReferenceTests : IDisposable
         var edited = Watermarker.Verify(image, anchors, []);
         Assert.Equal((WatermarkStatus.Tampered, "blocks-changed"), (edited.Status, edited.Reason));
         Assert.Single(edited.TamperedBlocks);
-        foreach (var c in anchors)
+        Dispose(anchors);
+    }
+
+    [Fact]
+    public void Format_3_marks_are_still_read_verified_and_restored()
+    {
+        var (marked, original, anchors) = Fixture("format3");
+        // Format 3 names its certificate by reference; the DICOM header keeps it, so the CA alone verifies it.
+        var report = DicomWatermark.Verify(marked, anchors);
+        Assert.True(report.Status == WatermarkStatus.Valid, $"{report.Status} {report.Reason} {report.Detail}");
+        Assert.Equal((16, 64), (report.BlockCount, report.BlockSize));
+        Assert.Equal(32, report.IdentityHash!.Length); // the first 16 bytes of the identity hash
+        Assert.Equal((WatermarkStatus.Tampered, "signer-untrusted"), (DicomWatermark.Verify(marked, pki.Anchors).Status, DicomWatermark.Verify(marked, pki.Anchors).Reason));
+        // Without the header's certificate the pixels alone are unverifiable.
+        var image = DicomPixels.Read(marked);
+        Assert.Equal(WatermarkStatus.Unverifiable, Watermarker.Verify(image, anchors, []).Status);
+        var restored = DicomWatermark.Restore(marked);
+        Assert.True(DicomPixels.Read(restored).SamplesEqual(DicomPixels.Read(original)));
+        Assert.Equal(original.DataSet.GetString(DicomTags.SOPInstanceUID), restored.DataSet.GetString(DicomTags.SOPInstanceUID));
+        // An edit still shows where it is.
+        image.Samples[200 * 256 + 30] ^= 4;
+        var edited = Watermarker.Verify(image, anchors, []);
+        Assert.Equal((WatermarkStatus.Tampered, "blocks-changed"), (edited.Status, edited.Reason));
+        Assert.Equal([new BlockRect(0, 0, 192, 64, 64)], edited.TamperedBlocks);
+        Dispose(anchors);
+    }
+
+    /// <summary>A fixture kept in testdata/: the marked file, the original, and the CA that issued the signer (the caller disposes it).</summary>
+    private static (DicomFile Marked, DicomFile Original, X509Certificate2Collection Anchors) Fixture(string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "testdata", name);
+        var anchors = new X509Certificate2Collection();
+        anchors.ImportFromPemFile(Path.Combine(folder, "ca.pem"));
+        return (DicomFile.Open(Path.Combine(folder, "marked.dcm")), DicomFile.Open(Path.Combine(folder, "original.dcm")), anchors);
+    }
+
+    private static void Dispose(X509Certificate2Collection certificates)
+    {
+        foreach (var c in certificates)
         {
             c.Dispose();
         }

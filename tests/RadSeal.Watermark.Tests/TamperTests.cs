@@ -12,8 +12,6 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => pki.Dispose();
 
-    /// <summary>The suite runs 150 edits; RADSEAL_TAMPER_EDITS=1000 runs the full count.</summary>
-    private static int Edits => int.TryParse(Environment.GetEnvironmentVariable("RADSEAL_TAMPER_EDITS"), out var n) ? n : 150;
 
     [Fact]
     public void Each_edit_flags_exactly_the_blocks_it_touches()
@@ -24,31 +22,10 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         // The embedder picks the block size (finest within the distortion budget); the verifier reports it.
         var grid = BlockGrid.For(512, 512, 1, Watermarker.Verify(marked, pki.Anchors, Identity, pki.Certificates).BlockSize);
         int falseFlags = 0, missed = 0, edits = 0;
-        while (edits < Edits)
+        while (edits < Edits.Count)
         {
-            var edited = marked.Clone();
-            var pixels = edited.Samples;
-            var kind = random.Next(5);
-            int w = kind == 0 ? 1 : random.Next(1, 90), h = kind == 0 ? 1 : random.Next(1, 90);
-            int x0 = random.Next(0, 512 - w), y0 = random.Next(0, 512 - h);
-            int sx = random.Next(0, 512 - w), sy = random.Next(0, 512 - h);
-            var source = marked.Samples.ToArray();
-            for (var y = y0; y < y0 + h; y++)
-            {
-                for (var x = x0; x < x0 + w; x++)
-                {
-                    ref var p = ref pixels[y * 512 + x];
-                    p = kind switch
-                    {
-                        0 => (ushort)(p ^ 1), // one LSB
-                        1 => (ushort)Math.Clamp(p + 40, 0, 4095), // brighten a region (a "nodule")
-                        2 => source[(sy + y - y0) * 512 + sx + x - x0], // copy-move
-                        3 => 0, // erase
-                        _ => (ushort)Math.Clamp(p + random.Next(-3, 4), 0, 4095), // faint noise
-                    };
-                }
-            }
-            var touched = grid.Blocks.Where(b => Changed(marked, edited, b)).Select(b => (b.X, b.Y)).ToHashSet();
+            var edited = Edits.Random(marked, random, 90);
+            var touched = Edits.Touched(grid, marked, edited);
             if (touched.Count == 0)
             {
                 continue;
@@ -63,18 +40,6 @@ public sealed class TamperTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{edits} edits: {falseFlags} false flags, {missed} missed blocks");
         Assert.Equal(0, falseFlags);
         Assert.Equal(0, missed);
-    }
-
-    private static bool Changed(GrayImage a, GrayImage b, Block block)
-    {
-        for (var y = block.Y; y < block.Y + block.Height; y++)
-        {
-            if (!a.Samples.Slice(y * a.Width + block.X, block.Width).SequenceEqual(b.Samples.Slice(y * b.Width + block.X, block.Width)))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     [Fact]

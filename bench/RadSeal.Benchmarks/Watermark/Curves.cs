@@ -119,7 +119,7 @@ internal static class Curves
     private static void Deployed(List<(string Name, List<GrayImage> Images)> deployed)
     {
         var invariant = CultureInfo.InvariantCulture;
-        Console.WriteLine("\n### The deployed mark (format 3: per-block tags, Merkle roots, ECDSA P-256 record with a certificate reference)\n");
+        Console.WriteLine("\n### The deployed mark (format 4: per-block tags, Merkle roots, ECDSA P-256 record with a certificate reference)\n");
         Console.WriteLine("| image | block size | blocks | record survives losing any | payload (bits) | PSNR (dB) | largest change | pixels changed | steps used |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         using var signer = BenchSigner.Create();
