@@ -45,10 +45,10 @@ public sealed record GatewayOptions
     public EdgeSigning? Edge { get; init; }
 
     /// <summary>
-    /// Images checked or forwarded at once: twice the cores, so that while some wait on a flush (shared with the others
-    /// by group commit) or on the ledger's batch, others use the CPU.
+    /// Images checked or forwarded at once: twice the cores (at most 16, since each holds its image in memory), so that
+    /// while some wait on a flush (shared with the others by group commit) or on the ledger's batch, others use the CPU.
     /// </summary>
-    public int Workers { get; init; } = 2 * Math.Max(1, Environment.ProcessorCount);
+    public int Workers { get; init; } = Math.Clamp(2 * Environment.ProcessorCount, 2, 16);
 
     /// <summary>How long a failed forward waits before it is tried again.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(5);
