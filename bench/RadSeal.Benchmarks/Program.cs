@@ -57,6 +57,10 @@ public static class Program
         {
             return Dicom.StoreScp.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2], args.Length == 4 && args[3] == "durable");
         }
+        if (args.Length == 3 && args[0] == "gate-costs")
+        {
+            return Gateway.GateCosts.Run(args[1], args[2]);
+        }
         if (args.Length >= 1 && args[0].StartsWith("ledger-", StringComparison.Ordinal))
         {
             return Ledger.LedgerRunner.Run(args);
