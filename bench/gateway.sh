@@ -36,6 +36,9 @@ $radseal device enroll --ca "$work/ca" --ca-password env:RADSEAL_BENCH_PW --seri
 # Signed in one process (as bench/signatures.sh does), stamping the device's serial: the default, fail-closed policy.
 $bench sign-corpus "$work/corpus" "$work/signed" "$work/device.key" "$work/device.pem" "$RADSEAL_BENCH_PW" BENCH-0001
 
+# Where a decision's CPU goes, per step, one thread (bench gate-costs): read, parse, signature, watermark, ledger entry.
+$bench gate-costs "$work/signed" "$work/ca/trust.pem"
+
 port_gw=11163; port_dcmtk=11164; port_floor=11165; web=5093
 $radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/ca/trust.pem" \
   --dicom-port "$port_gw" > "$work/gw.out" 2> "$work/gw.err" & gw_pid=$!
