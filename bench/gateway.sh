@@ -3,7 +3,9 @@
 # trusted CA, watermark verified if present, every decision logged in the ledger, accepted images kept in the embedded
 # archive) and to DCMTK's storescp writing files, timed as whole runs with hyperfine. The gateway's run lasts until its
 # spool is drained (every image checked, logged and archived), not only until storescu has its Success statuses.
-# Usage: bash bench/gateway.sh [CT_COUNT] [DX_COUNT]   (defaults 200 CT-like 0.5 MB + 10 DX-like 20 MB); RUNS=N
+# A third SCP gives the floor: RadSeal's storage SCP that only fsyncs each file and its folder before Success.
+# Usage: bash bench/gateway.sh [CT_COUNT] [DX_COUNT]   (defaults 200 CT-like 0.5 MB + 10 DX-like 20 MB); RUNS=N;
+# PARALLEL=N also times N storescu processes at once (each a share of the files) against each SCP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -20,7 +22,7 @@ fi
 export TCP_NODELAY=1
 ct=${1:-200}; dx=${2:-10}
 work=$(mktemp -d "${TMPDIR:-/tmp}/radseal-gateway-bench.XXXXXX")
-trap 'kill "${scp_pid:-}" "${gw_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${scp_pid:-}" "${gw_pid:-}" "${floor_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 dotnet build bench/RadSeal.Benchmarks -c Release --verbosity quiet -nologo
 dotnet build src/RadSeal.Cli -c Release --verbosity quiet -nologo
 bench="dotnet bench/RadSeal.Benchmarks/bin/Release/net10.0/RadSeal.Benchmarks.dll"
@@ -34,11 +36,18 @@ $radseal device enroll --ca "$work/ca" --ca-password env:RADSEAL_BENCH_PW --seri
 # Signed in one process (as bench/signatures.sh does), stamping the device's serial: the default, fail-closed policy.
 $bench sign-corpus "$work/corpus" "$work/signed" "$work/device.key" "$work/device.pem" "$RADSEAL_BENCH_PW" BENCH-0001
 
-port_gw=11163; port_dcmtk=11164; web=5093
+# Where a decision's CPU goes, per step, one thread (bench gate-costs): read, parse, signature, watermark, ledger entry.
+$bench gate-costs "$work/signed" "$work/ca/trust.pem"
+
+port_gw=11163; port_dcmtk=11164; port_floor=11165; web=5093
 $radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/ca/trust.pem" \
   --dicom-port "$port_gw" > "$work/gw.out" 2> "$work/gw.err" & gw_pid=$!
 mkdir -p "$work/out-storescp"
 storescp -od "$work/out-storescp" "$port_dcmtk" & scp_pid=$!
+# The floor under any spool that answers Success only for data on disk: RadSeal's SCP with a handler that fsyncs the
+# file, renames it and fsyncs the folder, and does nothing else (no checks, no ledger). storescp does not sync at all.
+mkdir -p "$work/out-floor"; mkfifo "$work/hold"; sleep 100000 > "$work/hold" & hold_pid=$!
+$bench dimse-scp "$port_floor" "$work/out-floor" durable < "$work/hold" 2> "$work/floor.log" & floor_pid=$!
 sleep 5
 cat > "$work/drained.sh" <<DRAIN
 until curl -sf http://127.0.0.1:$web/gateway | grep -q '"incoming":0,"outbox":0'; do sleep 0.02; done
@@ -46,7 +55,22 @@ DRAIN
 
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result.md" \
   -n "storescu -> radseal gate (checked, logged, archived)" "storescu -xe -aec RADSEAL 127.0.0.1 $port_gw $work/signed/*.dcm && bash $work/drained.sh" \
+  -n "storescu -> radseal SCP, fsync before Success, no checks (the floor)" "storescu -xe -aec FLOOR 127.0.0.1 $port_floor $work/signed/*.dcm" \
   -n "storescu -> storescp (files written)" "storescu -xe -aec STORESCP 127.0.0.1 $port_dcmtk $work/signed/*.dcm"
 cat "$work/result.md"
+if [ "${PARALLEL:-0}" -gt 1 ]; then
+  # Several modalities at once (PARALLEL storescu processes, each a share of the files): the gateway's flushes are
+  # group commits, so concurrent associations share them.
+  split=$(mktemp -d "$work/split.XXXX"); i=0
+  for f in "$work"/signed/*.dcm; do mkdir -p "$split/$((i % PARALLEL))"; ln -s "$f" "$split/$((i % PARALLEL))/"; i=$((i + 1)); done
+  par() { local aec=$1 port=$2; for d in "$split"/*; do storescu -xe -aec "$aec" 127.0.0.1 "$port" "$d"/*.dcm & done; wait; }
+  export -f par; export split
+  hyperfine --shell bash --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result-parallel.md" \
+    -n "$PARALLEL x storescu -> radseal gate (checked, logged, archived)" "par RADSEAL $port_gw && bash $work/drained.sh" \
+    -n "$PARALLEL x storescu -> radseal SCP, fsync before Success (the floor)" "par FLOOR $port_floor" \
+    -n "$PARALLEL x storescu -> storescp" "par STORESCP $port_dcmtk"
+  cat "$work/result-parallel.md"
+fi
+kill "$hold_pid" 2>/dev/null || true
 echo "gateway: $(curl -s http://127.0.0.1:$web/gateway)"
 echo "files: $(ls "$work/signed" | wc -l) signed, $(du -sh "$work/signed" | cut -f1)"

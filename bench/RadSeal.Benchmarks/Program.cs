@@ -9,7 +9,7 @@ public static class Program
     /// watermark capacity–distortion tables; `ledger-append`, `ledger-append-http` and `ledger-build` are the ledger's
     /// throughput runners (bench/ledger.sh); anything else goes to BenchmarkDotNet
     /// (e.g. `--filter '*'`). `sign-corpus IN OUT KEY CERT PASSWORD SERIAL` and `verify-throughput DIR` serve
-    /// bench/signatures.sh. `dimse-scp PORT OUTDIR` is RadSeal's storage SCP for bench/dimse.sh.
+    /// bench/signatures.sh. `dimse-scp PORT OUTDIR [durable]` is RadSeal's storage SCP for bench/dimse.sh and bench/gateway.sh.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -53,9 +53,13 @@ public static class Program
             Signatures.VerifyThroughput.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
             return 0;
         }
-        if (args.Length == 3 && args[0] == "dimse-scp")
+        if (args.Length is 3 or 4 && args[0] == "dimse-scp")
         {
-            return Dicom.StoreScp.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]);
+            return Dicom.StoreScp.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2], args.Length == 4 && args[3] == "durable");
+        }
+        if (args.Length == 3 && args[0] == "gate-costs")
+        {
+            return Gateway.GateCosts.Run(args[1], args[2]);
         }
         if (args.Length >= 1 && args[0].StartsWith("ledger-", StringComparison.Ordinal))
         {

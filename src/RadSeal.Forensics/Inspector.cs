@@ -1,9 +1,9 @@
+using System.Security.Cryptography.X509Certificates;
 using RadSeal.Forensics.C2pa;
 using RadSeal.Forensics.Layers;
 using RadSeal.Forensics.Metadata;
 using RadSeal.Forensics.Pixels;
 using RadSeal.Provenance.Verification;
-using System.Security.Cryptography.X509Certificates;
 
 namespace RadSeal.Forensics;
 

@@ -324,7 +324,7 @@ public static class Watermarker
         {
             return new WatermarkReport(WatermarkStatus.Absent, "no-mark", "The image is too small to carry the mark.", [], 0, 0, null, null, false);
         }
-        var analysis = Analyse(image);
+        var analysis = Analyse(image, verdictOnly: true);
         return Judge(image, analysis, trustAnchors, expectedIdentity, certificates);
     }
 
@@ -338,7 +338,7 @@ public static class Watermarker
         {
             return (Verify(image, trustAnchors, expectedIdentity, certificates), null);
         }
-        var analysis = Analyse(image);
+        var analysis = Analyse(image, verdictOnly: true);
         var report = Judge(image, analysis, trustAnchors, expectedIdentity, certificates);
         return (report, report.Status == WatermarkStatus.Valid ? image.WithSamples(analysis.Restored) : null);
     }
@@ -383,6 +383,20 @@ public static class Watermarker
         public MarkRecord? Record { get; set; }
     }
 
+    /// <summary>How many blocks of <paramref name="grid"/> pass their header CRC, counting up to <paramref name="enough"/>.</summary>
+    private static int HeaderPasses(GrayImage image, BlockGrid grid, int enough)
+    {
+        var passes = 0;
+        foreach (var b in grid.Blocks)
+        {
+            if (BlockCodec.HeaderPasses(image.Frame(b.Frame), image.Width, b) && ++passes >= enough)
+            {
+                break;
+            }
+        }
+        return passes;
+    }
+
     /// <summary>The grid the mark uses: the block size whose block headers check out most often (the finest on a tie or when none do).</summary>
     private static BlockGrid FindGrid(GrayImage image)
     {
@@ -413,9 +427,20 @@ public static class Watermarker
         return best!;
     }
 
-    private static Analysis Analyse(GrayImage image)
+    /// <summary>
+    /// Reads every block of the mark's grid. With <paramref name="verdictOnly"/> (verify: only the verdict and, when
+    /// valid, the restored pixels are used) an image whose grid has fewer header-passing blocks than
+    /// <see cref="Judge"/> needs readable ones is answered at once: it can only be absent, and copying and decoding
+    /// it would change nothing. That is every unmarked image the gateway checks.
+    /// </summary>
+    private static Analysis Analyse(GrayImage image, bool verdictOnly = false)
     {
         var grid = FindGrid(image);
+        var needed = Math.Min(2, grid.Blocks.Count);
+        if (verdictOnly && HeaderPasses(image, grid, needed) < needed)
+        {
+            return new Analysis { Grid = grid, Restored = [], Data = new byte[]?[grid.Blocks.Count], Readable = 0 };
+        }
         var restored = image.Samples.ToArray();
         var data = new byte[]?[grid.Blocks.Count];
         var scratch = new BlockCodec.Scratch();

@@ -151,7 +151,7 @@ internal static class Curves
                 .Select(g => $"T={g.Key}: {g.Sum(k => k.Value)}"));
             var changed = results.Count == 1
                 ? string.Create(invariant, $"{100 * results[0].Changed:F2} %")
-                : string.Create(invariant, $"{100 * results.Average(r => r.Changed):F2} % (max {100 * results.Max(r => r.Changed):F2} %)");
+                : string.Create(invariant, $"{100 * results.Average(r => r.Changed):F2} % (max {100 * results.Max(r => r.Changed):F2} %; {results.Count(r => r.Changed > 0.03)} of {results.Count} over 3 %)");
             Console.WriteLine(string.Create(invariant,
                 $"| {name} | {Range(results.Select(r => r.Stats.BlockSize))} | {Range(results.Select(r => r.Stats.Blocks))} | {Range(results.Select(r => r.Stats.LostBlocks))} blocks | {results.Average(r => r.Stats.PayloadBits):F0} | {results.Average(r => r.Psnr):F2} | {results.Max(r => r.Stats.LargestChange)} | {changed} | {steps} |"));
         }

@@ -45,6 +45,13 @@ public sealed record DicomServerOptions
     /// <summary>Where received data sets are written; the system temp folder when null.</summary>
     public string? TempFolder { get; init; }
 
+    /// <summary>
+    /// Start writing a received data set to disk while it still streams in (Linux: sync_file_range, every 4 MiB), for a
+    /// handler that fsyncs each file before answering: the flush then only waits for the tail, not the whole file.
+    /// Off by default: a handler that does not sync would only add disk traffic.
+    /// </summary>
+    public bool EarlyWriteBack { get; init; }
+
     /// <summary>DICOM TLS (PS3.15 Annex B.1): when set, every connection starts with a TLS handshake.</summary>
     public SslServerAuthenticationOptions? Tls { get; init; }
 

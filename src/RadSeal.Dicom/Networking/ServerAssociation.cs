@@ -30,6 +30,7 @@ internal sealed class ServerAssociation : IDisposable
     private string? tempFile;
     private FileStream? dataFile;
     private long dataBytes;
+    private long writeBackFrom;
 
     public ServerAssociation(DicomServerOptions options, IStoreHandler handler, string remote, string tempFolder, bool overLimit, Action<string> log)
     {
@@ -263,6 +264,12 @@ internal sealed class ServerAssociation : IDisposable
             throw new DicomNetworkException($"The data set of instance {pendingStore.AffectedSopInstanceUid} exceeds the limit of {options.MaxDataSetBytes} bytes.");
         }
         await dataFile.WriteAsync(data, timer.Token).ConfigureAwait(false);
+        if (options.EarlyWriteBack && dataBytes - writeBackFrom >= WriteBack.Chunk)
+        {
+            // From a little before the last start (FileStream may have held those bytes back) to the end of the file.
+            WriteBack.Start(dataFile.SafeFileHandle, Math.Max(0, writeBackFrom - WriteBack.Overlap));
+            writeBackFrom = dataBytes;
+        }
         if (end && pdv.IsLast)
         {
             await CompleteStoreAsync(channel, context, timer, stopping).ConfigureAwait(false);
@@ -281,6 +288,7 @@ internal sealed class ServerAssociation : IDisposable
                 pendingStore = command;
                 pendingContext = context.Id;
                 dataBytes = 0;
+                writeBackFrom = 0;
                 tempFile = Path.Combine(tempFolder, $"radseal-{Guid.NewGuid():N}.dcm");
                 dataFile = new FileStream(tempFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
                 await WriteMetaAsync(dataFile, command, context, token).ConfigureAwait(false);

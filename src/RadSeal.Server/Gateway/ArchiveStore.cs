@@ -56,10 +56,10 @@ public sealed class ArchiveStore
     public ArchivedInstance? Find(string sopInstanceUid) => _instances.TryGetValue(sopInstanceUid, out var i) ? i : null;
 
     /// <summary>Moves a spooled file into the archive, durably.</summary>
-    internal void Put(string path, string sopInstanceUid)
+    internal async Task PutAsync(string path, string sopInstanceUid)
     {
         var target = System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
-        DurableFiles.Move(path, target);
+        await DurableFiles.MoveAsync(path, target);
         if (Describe(target) is { } instance)
         {
             _instances[instance.SopInstanceUid] = instance;

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace RadSeal.Server.Gateway;
 
 /// <summary>
-/// The gateway's hash-chained audit log: one JSON line per event, fsynced before the event takes effect. The ledger
+/// The gateway's hash-chained audit log: one JSON line per event, fsynced before the event takes effect (group commit:
+/// events appended at the same time share one fsync). The ledger
 /// entry of each decision (docs/gateway.md) fixes its time and image hashes in the transparency log; this log says
 /// which decision it was and why.
 /// </summary>
@@ -13,11 +14,13 @@ internal sealed class AuditLog : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly FileStream _stream;
+    private readonly GroupCommit _sync;
     private string _previous;
     private long _seq;
 
     public AuditLog(string path)
     {
+        _sync = new GroupCommit(Flush);
         _previous = new string('0', 64);
         if (File.Exists(path))
         {
@@ -57,22 +60,36 @@ internal sealed class AuditLog : IDisposable
         }
     }
 
-    /// <summary>Appends an event durably and returns it as written.</summary>
-    public AuditRecord Append(string @event, string? id, string? sopInstanceUid, IReadOnlyList<string> codes, string actor, string? detail,
+    /// <summary>Appends an event and returns it as written, once it is durable.</summary>
+    public async Task<AuditRecord> AppendAsync(string @event, string? id, string? sopInstanceUid, IReadOnlyList<string> codes, string actor, string? detail,
         long? ledgerIndex, string? leafHash)
     {
+        AuditRecord record;
         lock (_gate)
         {
-            var record = new AuditRecord(_seq + 1, DateTimeOffset.UtcNow, @event, id, sopInstanceUid, codes, actor, detail, ledgerIndex, leafHash, _previous);
+            record = new AuditRecord(_seq + 1, DateTimeOffset.UtcNow, @event, id, sopInstanceUid, codes, actor, detail, ledgerIndex, leafHash, _previous);
             var line = JsonSerializer.Serialize(record, GatewayJsonContext.Default.AuditRecord);
             var bytes = Encoding.UTF8.GetBytes(line + "\n");
             _stream.Write(bytes);
-            _stream.Flush(flushToDisk: true);
             _seq = record.Seq;
             _previous = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, bytes.Length - 1)));
-            return record;
+        }
+        await _sync.CommitAsync().ConfigureAwait(false);
+        return record;
+    }
+
+    // Under the lock, so that no append is half-way through the stream's buffer while it is written out.
+    private void Flush()
+    {
+        lock (_gate)
+        {
+            _stream.Flush(flushToDisk: true);
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _sync.Dispose();
+    }
 }

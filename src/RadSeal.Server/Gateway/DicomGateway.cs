@@ -44,6 +44,7 @@ public sealed partial class DicomListener(GatewayService gateway, ILogger<DicomL
             BindAddress = options.DicomBindAddress,
             AeTitle = options.AeTitle,
             TempFolder = Path.Combine(gateway.Root, "tmp"), // same file system as the spool: ingest is a rename
+            EarlyWriteBack = true, // every file is fsynced before its Success status
             Log = message => LogDimse(message),
         }, new GatewayStoreHandler(gateway), cancellationToken);
     }

@@ -5,39 +5,71 @@ namespace RadSeal.Server.Gateway;
 /// <summary>
 /// Writes that survive a power cut once they return: file contents fsynced, then the rename, then the directory
 /// fsynced (a rename is only durable once its directory is). POSIX only; elsewhere directories are not synced.
+/// Directory syncs are group commits (<see cref="GroupCommit"/>): images moving through the same folder at the same
+/// time share one fsync, which is what keeps the spool's durability from costing a flush per step per image.
 /// </summary>
 internal static partial class DurableFiles
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, GroupCommit> Directories = new(StringComparer.Ordinal);
+
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically and durably.</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static async Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> bytes)
     {
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            stream.Write(bytes);
+            stream.Write(bytes.Span);
             stream.Flush(flushToDisk: true);
         }
-        Move(temp, path);
+        await MoveAsync(temp, path);
     }
 
     /// <summary>Renames a file (replacing the target) and syncs the directories involved.</summary>
-    public static void Move(string from, string to)
+    public static async Task MoveAsync(string from, string to)
     {
         File.Move(from, to, overwrite: true);
         var toDir = Path.GetDirectoryName(Path.GetFullPath(to))!;
         var fromDir = Path.GetDirectoryName(Path.GetFullPath(from))!;
-        SyncDirectory(toDir);
+        await SyncDirectoryAsync(toDir);
         if (fromDir != toDir)
         {
-            SyncDirectory(fromDir);
+            await SyncDirectoryAsync(fromDir);
         }
     }
 
+    /// <summary>
+    /// Renames a file and syncs only the target's directory: for a source that needs no durable removal (a temp folder
+    /// emptied at every start), this saves a flush on the path that answers the sender.
+    /// </summary>
+    public static async Task MoveIntoAsync(string from, string to)
+    {
+        File.Move(from, to, overwrite: true);
+        await SyncDirectoryAsync(Path.GetDirectoryName(Path.GetFullPath(to))!);
+    }
+
     /// <summary>Deletes a file and syncs its directory.</summary>
-    public static void Delete(string path)
+    public static async Task DeleteAsync(string path)
     {
         File.Delete(path);
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await SyncDirectoryAsync(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>fsync(2) on a file's contents, from its path.</summary>
+    public static void SyncFile(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Makes the names created, renamed or removed in <paramref name="directory"/> durable (group commit).</summary>
+    public static Task SyncDirectoryAsync(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Task.CompletedTask;
+        }
+        var full = Path.GetFullPath(directory);
+        return Directories.GetOrAdd(full, d => new GroupCommit(() => SyncDirectory(d))).CommitAsync();
     }
 
     /// <summary>fsync(2) on a directory, so that names created, renamed or removed in it are on disk.</summary>

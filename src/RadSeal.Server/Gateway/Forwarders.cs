@@ -106,9 +106,9 @@ internal sealed class ArchiveForwarder(ArchiveStore archive) : IForwarder
 {
     public string Target => "archive";
 
-    public Task<ForwardResult> ForwardAsync(string path, string sopInstanceUid, CancellationToken cancellationToken)
+    public async Task<ForwardResult> ForwardAsync(string path, string sopInstanceUid, CancellationToken cancellationToken)
     {
-        archive.Put(path, sopInstanceUid);
-        return Task.FromResult(new ForwardResult(ForwardStatus.Delivered, "archived"));
+        await archive.PutAsync(path, sopInstanceUid);
+        return new ForwardResult(ForwardStatus.Delivered, "archived");
     }
 }

@@ -44,8 +44,11 @@ public sealed record GatewayOptions
     /// <summary>Edge mode: the device's signing key and watermark signer.</summary>
     public EdgeSigning? Edge { get; init; }
 
-    /// <summary>Images checked or forwarded at once.</summary>
-    public int Workers { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>
+    /// Images checked or forwarded at once: twice the cores (at most 16, since each holds its image in memory), so that
+    /// while some wait on a flush (shared with the others by group commit) or on the ledger's batch, others use the CPU.
+    /// </summary>
+    public int Workers { get; init; } = Math.Clamp(2 * Environment.ProcessorCount, 2, 16);
 
     /// <summary>How long a failed forward waits before it is tried again.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(5);

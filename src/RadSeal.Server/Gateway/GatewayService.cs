@@ -36,6 +36,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private readonly HttpClient? _http;
     private AuditLog? _audit;
     private FileStream? _forwardJournal;
+    private GroupCommit? _journalSync;
     private Task[] _tasks = [];
     private long _sequence;
 
@@ -125,6 +126,13 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
         }
         _forwardJournal = new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read);
+        _journalSync = new GroupCommit(() =>
+        {
+            lock (_forwardGate)
+            {
+                _forwardJournal.Flush(flushToDisk: true);
+            }
+        });
         _audit = new AuditLog(Path.Combine(Root, "audit.log"));
         Resume();
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(WorkAsync, CancellationToken.None));
@@ -150,6 +158,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     {
         _audit?.Dispose();
         _forwardJournal?.Dispose();
+        _journalSync?.Dispose();
         _http?.Dispose();
         _stopping.Dispose();
     }
@@ -258,11 +267,11 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 await file.FlushAsync(cancellationToken);
                 file.Flush(flushToDisk: true);
             }
-            return Admit(id, temp);
+            return await AdmitAsync(id, temp);
         }
         catch (InvalidDataException ex)
         {
-            return Reject(temp, ex.Message);
+            return await RejectAsync(temp, ex.Message);
         }
         catch
         {
@@ -282,31 +291,26 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Takes a received file the caller gives up (the DICOM listener's temp file): moved into the spool (a rename when
-    /// both are on one file system), synced, and admitted like an upload.
+    /// Takes a received file the caller gives up (the DICOM listener's temp file, in the spool's tmp/): synced where it
+    /// lies, then renamed into incoming/ and admitted like an upload. Two flushes stand between the last byte and the
+    /// Success status (the file, then incoming/), the least a rename-based spool can do.
     /// </summary>
-    public Task<IngestResult> IngestOwnedFileAsync(string receivedFile, CancellationToken cancellationToken)
+    public async Task<IngestResult> IngestOwnedFileAsync(string receivedFile, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var id = NewId();
-        var temp = Path.Combine(Tmp, id + ".part");
-        File.Move(receivedFile, temp);
         try
         {
-            using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
-            {
-                file.Flush(flushToDisk: true);
-            }
-            return Task.FromResult(Admit(id, temp));
+            DurableFiles.SyncFile(receivedFile);
+            return await AdmitAsync(NewId(), receivedFile);
         }
         catch
         {
-            File.Delete(temp);
+            File.Delete(receivedFile);
             throw;
         }
     }
 
-    private IngestResult Admit(string id, string temp)
+    private async Task<IngestResult> AdmitAsync(string id, string temp)
     {
         string uid;
         string? sopClass;
@@ -319,24 +323,25 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             study = ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' ');
             if (!SubjectCommitments.IsUidShaped(uid))
             {
-                return Reject(temp, uid.Length == 0 ? "no SOP Instance UID (0008,0018)" : $"SOP Instance UID '{uid}' is not a UID");
+                return await RejectAsync(temp, uid.Length == 0 ? "no SOP Instance UID (0008,0018)" : $"SOP Instance UID '{uid}' is not a UID");
             }
         }
         catch (Exception ex) when (ex is DicomFormatException or EndOfStreamException)
         {
-            return Reject(temp, $"not a DICOM Part-10 instance: {ex.Message}");
+            return await RejectAsync(temp, $"not a DICOM Part-10 instance: {ex.Message}");
         }
-        DurableFiles.Move(temp, Path.Combine(Incoming, id + ".dcm"));
+        // tmp/ is emptied at every start, so only the new name needs to be durable.
+        await DurableFiles.MoveIntoAsync(temp, Path.Combine(Incoming, id + ".dcm"));
         _metrics.Received.Add(1);
         Enqueue(id);
         return new IngestResult(true, id, uid, sopClass, study, null);
     }
 
-    private IngestResult Reject(string temp, string why)
+    private async Task<IngestResult> RejectAsync(string temp, string why)
     {
         File.Delete(temp);
         _metrics.Rejected.Add(1);
-        _audit!.Append(AuditEvents.Rejected, null, null, [GateReasonCodes.Unreadable], "ingest", why, null, null);
+        await _audit!.AppendAsync(AuditEvents.Rejected, null, null, [GateReasonCodes.Unreadable], "ingest", why, null, null);
         LogRejected(why);
         return new IngestResult(false, null, null, null, null, why);
     }
@@ -352,7 +357,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             if (File.Exists(outbox))
             {
                 // Edge: signed and written, then the crash came before the received copy was removed.
-                DurableFiles.Delete(incoming);
+                await DurableFiles.DeleteAsync(incoming);
             }
             else if (_options.Mode == GatewayMode.Edge)
             {
@@ -399,7 +404,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         if (codes.Length == 0)
         {
             await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
-            DurableFiles.Move(incoming, outbox);
+            await DurableFiles.MoveAsync(incoming, outbox);
             _metrics.Accepted.Add(1);
             LogAccepted(id, uid);
             return;
@@ -408,8 +413,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         var record = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
             ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, codes, results);
         await RecordAsync(AuditEvents.Quarantined, id, file, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)), cancellationToken);
-        DurableFiles.WriteAllBytes(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
-        DurableFiles.Move(incoming, Path.Combine(Quarantine, id + ".dcm"));
+        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
+        await DurableFiles.MoveAsync(incoming, Path.Combine(Quarantine, id + ".dcm"));
         _metrics.Quarantined.Add(1);
         LogQuarantined(id, uid, string.Join(' ', codes));
     }
@@ -427,8 +432,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         using var encoded = new MemoryStream();
         file.Save(encoded, new WriteOptions { TransferSyntax = DicomSigner.OutputSyntax(file.TransferSyntax) });
         await RecordAsync(AuditEvents.SignedAtEdge, id, file, [], "edge", $"signed by {edge.SignatureKey.Certificate.Subject}", cancellationToken);
-        DurableFiles.WriteAllBytes(outbox, encoded.GetBuffer().AsSpan(0, (int)encoded.Length));
-        DurableFiles.Delete(incoming);
+        await DurableFiles.WriteAllBytesAsync(outbox, encoded.GetBuffer().AsMemory(0, (int)encoded.Length));
+        await DurableFiles.DeleteAsync(incoming);
         _metrics.Accepted.Add(1);
     }
 
@@ -461,15 +466,18 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             lock (_forwardGate)
             {
                 _forwardJournal!.Write(Encoding.UTF8.GetBytes(line + "\n"));
-                _forwardJournal.Flush(flushToDisk: true);
+            }
+            await _journalSync!.CommitAsync();
+            lock (_forwardGate)
+            {
                 _forwarded.Add(id);
             }
-            _audit!.Append(Forwarder is ArchiveForwarder ? AuditEvents.Archived : AuditEvents.Forwarded, id, uid, [], "gateway", result.Detail, null, null);
+            await _audit!.AppendAsync(Forwarder is ArchiveForwarder ? AuditEvents.Archived : AuditEvents.Forwarded, id, uid, [], "gateway", result.Detail, null, null);
             _metrics.Forwarded.Add(1);
         }
         if (File.Exists(outbox))
         {
-            DurableFiles.Delete(outbox);
+            await DurableFiles.DeleteAsync(outbox);
         }
     }
 
@@ -481,8 +489,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         await RecordAsync(AuditEvents.Quarantined, id, file, [GateReasonCodes.ForwardRefused], "gateway", detail, cancellationToken);
         var record = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
             ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, [GateReasonCodes.ForwardRefused], results);
-        DurableFiles.WriteAllBytes(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
-        DurableFiles.Move(outbox, Path.Combine(Quarantine, id + ".dcm"));
+        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
+        await DurableFiles.MoveAsync(outbox, Path.Combine(Quarantine, id + ".dcm"));
         _metrics.Quarantined.Add(1);
         LogQuarantined(id, uid, GateReasonCodes.ForwardRefused);
     }
@@ -504,7 +512,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             index = receipt.Index;
             leaf = receipt.LeafHash.ToHex();
         }
-        _audit!.Append(@event, id, uid, codes, actor, detail, index, leaf);
+        await _audit!.AppendAsync(@event, id, uid, codes, actor, detail, index, leaf);
     }
 
     // ---------------------------------------------------------------- quarantine
@@ -556,8 +564,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             var path = Path.Combine(Quarantine, id + ".dcm");
             await RecordAsync(AuditEvents.Released, id, Load(path), record.Codes, actor, "released from quarantine by an administrator", cancellationToken);
-            DurableFiles.Move(path, Path.Combine(Outbox, id + ".dcm"));
-            DurableFiles.Delete(Path.Combine(Quarantine, id + ".json"));
+            await DurableFiles.MoveAsync(path, Path.Combine(Outbox, id + ".dcm"));
+            await DurableFiles.DeleteAsync(Path.Combine(Quarantine, id + ".json"));
         }
         finally
         {
@@ -578,8 +586,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             var path = Path.Combine(Quarantine, id + ".dcm");
             await RecordAsync(AuditEvents.Deleted, id, Load(path), record.Codes, actor, "deleted from quarantine by an administrator", cancellationToken);
-            DurableFiles.Delete(path);
-            DurableFiles.Delete(Path.Combine(Quarantine, id + ".json"));
+            await DurableFiles.DeleteAsync(path);
+            await DurableFiles.DeleteAsync(Path.Combine(Quarantine, id + ".json"));
         }
         finally
         {

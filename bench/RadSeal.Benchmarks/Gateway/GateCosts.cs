@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using RadSeal.Dicom;
+using RadSeal.Provenance.Logging;
+using RadSeal.Provenance.Pki;
+using RadSeal.Provenance.Verification;
+using RadSeal.Watermark;
+
+namespace RadSeal.Benchmarks.Gateway;
+
+/// <summary>
+/// `gate-costs DIR TRUST.pem`: what each step of the gate's decision costs per image, one thread, files from the page
+/// cache — where the gateway's time goes in bench/gateway.sh (docs/performance.md).
+/// </summary>
+public static class GateCosts
+{
+    public static int Run(string dir, string trust)
+    {
+        var files = Directory.GetFiles(dir, "*.dcm").Order(StringComparer.Ordinal).ToArray();
+        var anchors = PemFiles.LoadCertificates(trust);
+        var verifier = new SignatureVerifier(new VerificationPolicy { TrustAnchors = anchors });
+        var steps = new[] { "read bytes", "parse", "signature", "watermark", "ledger entry", "header re-parse", "(wm: pixels)", "(wm: mark)" };
+        var ticks = new long[steps.Length];
+        long bytes = 0;
+        for (var pass = 0; pass < 2; pass++) // the first pass warms the JIT and the page cache
+        {
+            Array.Clear(ticks);
+            bytes = 0;
+            foreach (var path in files)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var raw = File.ReadAllBytes(path);
+                bytes += raw.Length;
+                ticks[0] += Lap(ref t);
+                var file = DicomFile.Read(new MemoryStream(raw, writable: false));
+                ticks[1] += Lap(ref t);
+                _ = verifier.Verify(file.DataSet);
+                ticks[2] += Lap(ref t);
+                try
+                {
+                    _ = DicomWatermark.Verify(file, anchors);
+                }
+                catch (Exception ex) when (ex is WatermarkException or NotSupportedException)
+                {
+                }
+                ticks[3] += Lap(ref t);
+                _ = ImageEntries.Describe(file, requirePixelData: false);
+                ticks[4] += Lap(ref t);
+                _ = DicomFile.Open(path).DataSet.GetString(DicomTags.SOPInstanceUID);
+                ticks[5] += Lap(ref t);
+                // The watermark check split: decoding the pixels, then looking for the mark in them.
+                var image = RadSeal.Imaging.DicomPixels.Read(file);
+                ticks[6] += Lap(ref t);
+                _ = Watermarker.Verify(image, anchors, new byte[32]);
+                ticks[7] += Lap(ref t);
+            }
+        }
+        Console.WriteLine($"{files.Length} files, {bytes / 1e6:F0} MB, one thread");
+        double total = 0;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var ms = ticks[i] * 1000.0 / Stopwatch.Frequency;
+            total += steps[i].StartsWith('(') ? 0 : ms;
+            Console.WriteLine($"{steps[i],-16} {ms,9:F1} ms total  {ms / files.Length,7:F3} ms/image");
+        }
+        Console.WriteLine($"{"all",-16} {total,9:F1} ms total  {total / files.Length,7:F3} ms/image");
+        return 0;
+    }
+
+    private static long Lap(ref long t)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var d = now - t;
+        t = now;
+        return d;
+    }
+}
