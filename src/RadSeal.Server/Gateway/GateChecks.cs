@@ -104,11 +104,12 @@ public sealed class InspectGateCheck(Inspector inspector, IReadOnlySet<Verdict> 
         {
             return new CheckResult(Name, false, [GateReasonCodes.Unreadable], $"the inspector cannot read the file: {report.Error}");
         }
-        var weighty = report.Findings.Where(f => f.Severity != Severity.Info).Select(f => $"{f.Code}: {f.Message}").ToArray();
-        var why = weighty.Length == 0 ? "" : " (" + string.Join("; ", weighty) + ")";
+        // Every finding's code (which layers ran and what they said), then the sentences of the warnings and failures.
+        var weighty = report.Findings.Where(f => f.Severity != Severity.Info).Select(f => $"; {f.Code}: {f.Message}");
+        var detail = $"inspect verdict {report.Verdict.ToJson()} ({string.Join(' ', report.Findings.Select(f => f.Code))}){string.Concat(weighty)}";
         return quarantine.Contains(report.Verdict)
-            ? new CheckResult(Name, false, [GateReasonCodes.Inspect(report.Verdict)], $"inspect verdict {report.Verdict.ToJson()}{why}")
-            : new CheckResult(Name, true, [], $"inspect verdict {report.Verdict.ToJson()}{why}");
+            ? new CheckResult(Name, false, [GateReasonCodes.Inspect(report.Verdict)], detail)
+            : new CheckResult(Name, true, [], detail);
     }
 }
 

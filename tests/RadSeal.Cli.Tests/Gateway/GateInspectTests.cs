@@ -174,6 +174,17 @@ public sealed class GateInspectTests(GatewayFixture fx) : IClassFixture<GatewayF
         Bad("""{ "inspect": { "quarantine": ["tampered"], "pixels": "no" } }""");
         Bad("""{ "inspect": true }""");
 
+        // `pixels` decides whether the inspector's pixel layer runs (the check's detail lists every finding's code).
+        var signed = fx.Image(GatewayFixture.Kind.Trusted);
+        var item = new GateItem("pixels", signed.Path, DicomFile.Open(signed.Path), signed.Uid);
+        var anchors = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        anchors.AddRange(RadSeal.Provenance.Pki.PemFiles.LoadCertificates(fx.Trust));
+        string InspectDetail(string json) => GateChecks.Run(GateChecks.For(GatePolicy.Parse(json), anchors), item, default).Single(r => r.Check == "inspect").Detail;
+        var withPixels = InspectDetail("""{ "inspect": { "quarantine": ["tampered"], "pixels": true } }""");
+        Assert.Matches("PIXELS_(SCORE|SYNTHETIC)", withPixels);
+        Assert.StartsWith("inspect verdict authentic (", withPixels, StringComparison.Ordinal);
+        Assert.Contains("PIXELS_NOT_CHECKED", InspectDetail("""{ "inspect": { "quarantine": ["tampered"] } }"""), StringComparison.Ordinal);
+
         // The default policy runs exactly the signature and watermark checks: no inspector, no pixel detector.
         Assert.Null(GatePolicy.Default.Inspect);
         Assert.Null(GatePolicy.Default.RequireLedgerInclusion);
