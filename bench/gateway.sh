@@ -36,7 +36,8 @@ $radseal device enroll --ca "$work/ca" --ca-password env:RADSEAL_BENCH_PW --seri
 # Signed in one process (as bench/signatures.sh does), stamping the device's serial: the default, fail-closed policy.
 $bench sign-corpus "$work/corpus" "$work/signed" "$work/device.key" "$work/device.pem" "$RADSEAL_BENCH_PW" BENCH-0001
 
-# Where a decision's CPU goes, per step, one thread (bench gate-costs): read, parse, signature, watermark, ledger entry.
+# Where a decision's CPU goes, per step, one thread (bench gate-costs): read, parse, signature, watermark, ledger entry;
+# the opt-in inspect check in parentheses.
 $bench gate-costs "$work/signed" "$work/ca/trust.pem"
 
 port_gw=11163; port_dcmtk=11164; port_floor=11165; web=5093

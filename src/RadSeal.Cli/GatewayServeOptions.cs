@@ -94,7 +94,7 @@ internal sealed class GatewayServeOptions
         var anchors = new X509Certificate2Collection();
         try
         {
-            policy = s.Policy is null ? GatePolicy.Default : GatePolicy.Parse(File.ReadAllText(s.Policy));
+            policy = s.Policy is null ? GatePolicy.Default : GatePolicy.Load(s.Policy);
             foreach (var t in s.Trust)
             {
                 anchors.AddRange(PemFiles.LoadCertificates(t));

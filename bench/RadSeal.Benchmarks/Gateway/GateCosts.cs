@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RadSeal.Dicom;
+using RadSeal.Forensics;
 using RadSeal.Provenance.Logging;
 using RadSeal.Provenance.Pki;
 using RadSeal.Provenance.Verification;
@@ -18,7 +19,9 @@ public static class GateCosts
         var files = Directory.GetFiles(dir, "*.dcm").Order(StringComparer.Ordinal).ToArray();
         var anchors = PemFiles.LoadCertificates(trust);
         var verifier = new SignatureVerifier(new VerificationPolicy { TrustAnchors = anchors });
-        var steps = new[] { "read bytes", "parse", "signature", "watermark", "ledger entry", "header re-parse", "(wm: pixels)", "(wm: mark)" };
+        // The opt-in inspect check as the gate configures it (policy `inspect`, pixels off): every layer over the file.
+        var inspector = new Inspector(new InspectorOptions { SignaturePolicy = new VerificationPolicy { TrustAnchors = anchors }, WatermarkTrust = anchors });
+        var steps = new[] { "read bytes", "parse", "signature", "watermark", "ledger entry", "header re-parse", "(wm: pixels)", "(wm: mark)", "(inspect check)" };
         var ticks = new long[steps.Length];
         long bytes = 0;
         for (var pass = 0; pass < 2; pass++) // the first pass warms the JIT and the page cache
@@ -52,6 +55,8 @@ public static class GateCosts
                 ticks[6] += Lap(ref t);
                 _ = Watermarker.Verify(image, anchors, new byte[32]);
                 ticks[7] += Lap(ref t);
+                _ = inspector.InspectAsync(path).GetAwaiter().GetResult();
+                ticks[8] += Lap(ref t);
             }
         }
         Console.WriteLine($"{files.Length} files, {bytes / 1e6:F0} MB, one thread");

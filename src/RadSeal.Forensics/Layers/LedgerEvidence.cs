@@ -183,3 +183,70 @@ internal sealed class LedgerCheck
     private static (IReadOnlyList<Finding>, LayerOutcome) Unverifiable(string why) =>
         ([Finding.Warn(LayerNames.RadSeal, "LEDGER_UNVERIFIABLE", $"ledger inclusion could not be verified: {why}; this is not proof either way")], LayerOutcome.Suspicious);
 }
+
+/// <summary>
+/// Ledger inclusion as a standing question, for a long-running reader such as the gate (`requireLedgerInclusion`): the
+/// same verification as `radseal inspect --log` (<see cref="LedgerCheck"/>), but an image not found in the scanned tree,
+/// or a log that could not be verified, is asked again against a fresh scan begun after the question was, because the
+/// log grows while the reader runs. Concurrent misses share one fresh scan. Fails closed like the inspector: only
+/// LEDGER_INCLUDED without warnings is inclusion.
+/// </summary>
+public sealed class LedgerInclusion
+{
+    private readonly LedgerSource source;
+    private readonly Lock gate = new();
+    private LedgerCheck current;
+    private long currentCreated;
+
+    public LedgerInclusion(LedgerSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        this.source = source;
+        current = new LedgerCheck(source);
+        currentCreated = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>How reports name the log.</summary>
+    public string Name => source.Name;
+
+    /// <summary>The ledger findings for one DICOM image (codes as in docs/forensics.md) and whether it is included.</summary>
+    public async Task<(IReadOnlyList<Finding> Findings, bool Included)> CheckAsync(RadSeal.Dicom.DicomFile file, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ImageEntry image;
+        try
+        {
+            image = ImageEntries.Describe(file);
+        }
+        catch (RadSeal.Dicom.DicomFormatException ex)
+        {
+            return ([Finding.Warn(LayerNames.RadSeal, "LEDGER_NOT_APPLICABLE", $"the file cannot be described as the ledger records images ({ex.Message})")], false);
+        }
+        var asked = System.Diagnostics.Stopwatch.GetTimestamp();
+        LedgerCheck check;
+        lock (gate)
+        {
+            check = current;
+        }
+        var (findings, _) = await check.CheckAsync(image, cancellationToken).ConfigureAwait(false);
+        if (Included(findings))
+        {
+            return (findings, true);
+        }
+        lock (gate)
+        {
+            // A scan created after this question began has seen everything logged before the image arrived.
+            if (currentCreated <= asked)
+            {
+                current = new LedgerCheck(source);
+                currentCreated = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            check = current;
+        }
+        (findings, _) = await check.CheckAsync(image, cancellationToken).ConfigureAwait(false);
+        return (findings, Included(findings));
+    }
+
+    private static bool Included(IReadOnlyList<Finding> findings) =>
+        findings.Any(f => f.Code == "LEDGER_INCLUDED") && findings.All(f => f.Severity == Severity.Info);
+}

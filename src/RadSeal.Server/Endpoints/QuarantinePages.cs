@@ -54,12 +54,7 @@ public static class QuarantinePages
             {
                 return Page("Not found", $"<p>No quarantined image '{E(id)}'.</p>", 404);
             }
-            var inspector = new Inspector(new InspectorOptions
-            {
-                SignaturePolicy = g.Options.Policy.Verification with { TrustAnchors = g.Options.TrustAnchors },
-                WatermarkTrust = g.Options.TrustAnchors,
-                Thumbnails = true,
-            });
+            var inspector = new Inspector(GateChecks.InspectorOptions(g.Options.Policy, g.Options.TrustAnchors) with { Thumbnails = true });
             var report = await inspector.InspectAsync(path, ct);
             return Results.Content(HtmlReport.Render([report], DateTimeOffset.UtcNow), "text/html; charset=utf-8");
         });

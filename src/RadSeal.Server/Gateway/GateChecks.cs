@@ -1,5 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using RadSeal.Dicom;
+using RadSeal.Forensics;
+using RadSeal.Forensics.Layers;
+using RadSeal.Forensics.Pixels;
+using RadSeal.Ledger.Log;
 using RadSeal.Provenance.Verification;
 using RadSeal.Watermark;
 
@@ -82,9 +86,74 @@ public sealed class WatermarkGateCheck(X509Certificate2Collection trustAnchors, 
     }
 }
 
+/// <summary>
+/// The Forensics inspector (every layer of evidence, one verdict, as `radseal inspect`) over the spooled file, with the
+/// gate's signature policy and trust anchors; the image fails when its verdict is one the policy quarantines
+/// (INSPECT_TAMPERED, INSPECT_DECLARED_AI, INSPECT_SUSPICIOUS, INSPECT_NO_EVIDENCE).
+/// </summary>
+public sealed class InspectGateCheck(Inspector inspector, IReadOnlySet<Verdict> quarantine) : IGateCheck
+{
+    public string Name => "inspect";
+
+    public CheckResult Check(GateItem item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        // The gate's checks are synchronous steps of one decision; the inspector's layers do no I/O but the file read.
+        var report = inspector.InspectAsync(item.Path, cancellationToken).GetAwaiter().GetResult();
+        if (report.Error is not null)
+        {
+            return new CheckResult(Name, false, [GateReasonCodes.Unreadable], $"the inspector cannot read the file: {report.Error}");
+        }
+        // Every finding's code (which layers ran and what they said), then the sentences of the warnings and failures.
+        var weighty = report.Findings.Where(f => f.Severity != Severity.Info).Select(f => $"; {f.Code}: {f.Message}");
+        var detail = $"inspect verdict {report.Verdict.ToJson()} ({string.Join(' ', report.Findings.Select(f => f.Code))}){string.Concat(weighty)}";
+        return quarantine.Contains(report.Verdict)
+            ? new CheckResult(Name, false, [GateReasonCodes.Inspect(report.Verdict)], detail)
+            : new CheckResult(Name, true, [], detail);
+    }
+}
+
+/// <summary>
+/// Ledger inclusion in another transparency log (an edge's, or the site's `radseal log serve`): the log's signed
+/// checkpoint verified with the policy's key and the image's inclusion proof verified against it, by the code of
+/// `radseal inspect --log` (<see cref="LedgerInclusion"/>). Fails closed: not found, unreachable or not verifying all
+/// quarantine, with the inspector's LEDGER_* codes.
+/// </summary>
+public sealed class LedgerInclusionGateCheck(LedgerInclusion inclusion) : IGateCheck
+{
+    public string Name => "ledger-inclusion";
+
+    public CheckResult Check(GateItem item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var (findings, included) = inclusion.CheckAsync(item.File, cancellationToken).GetAwaiter().GetResult();
+        var detail = string.Join("; ", findings.Select(f => f.Message));
+        if (included)
+        {
+            return new CheckResult(Name, true, [], detail);
+        }
+        var codes = findings.Where(f => f.Severity != Severity.Info).Select(f => f.Code).Distinct().ToArray();
+        return new CheckResult(Name, false, codes.Length > 0 ? codes : [GateReasonCodes.LedgerUnverifiable], detail);
+    }
+}
+
 /// <summary>Builds the gate's check list from the policy.</summary>
 public static class GateChecks
 {
+    /// <summary>
+    /// The inspector configuration the gateway uses wherever it inspects (the inspect check, the quarantine pages): the
+    /// gate's signature policy and trust anchors for signatures and the watermark; no C2PA trust, no ledger.
+    /// </summary>
+    public static InspectorOptions InspectorOptions(GatePolicy policy, X509Certificate2Collection trustAnchors)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new InspectorOptions
+        {
+            SignaturePolicy = policy.Verification with { TrustAnchors = trustAnchors },
+            WatermarkTrust = trustAnchors,
+        };
+    }
+
     public static IReadOnlyList<IGateCheck> For(GatePolicy policy, X509Certificate2Collection trustAnchors)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -95,6 +164,17 @@ public static class GateChecks
         if (policy.Watermark != WatermarkRule.Ignore)
         {
             checks.Add(new WatermarkGateCheck(trustAnchors, policy.Watermark));
+        }
+        if (policy.Inspect is { } inspect)
+        {
+            // The detector is loaded once and lives as long as the gateway (its model is read-only and thread-safe).
+            var detector = inspect.Pixels ? PixelDetector.LoadDefault() : null;
+            checks.Add(new InspectGateCheck(new Inspector(InspectorOptions(policy, trustAnchors) with { PixelDetector = detector }), inspect.Quarantine));
+        }
+        if (policy.RequireLedgerInclusion is { } rule)
+        {
+            var client = LogHttp.Client(rule.Log.ToString(), TimeSpan.FromSeconds(30));
+            checks.Add(new LedgerInclusionGateCheck(new LedgerInclusion(LedgerSource.Http(client, rule.Key))));
         }
         return checks;
     }
