@@ -52,20 +52,63 @@ internal sealed class LedgerCheck
     private readonly LedgerSource source;
     private readonly Lazy<Task<Snapshot>> snapshot;
 
-    public LedgerCheck(LedgerSource source)
+    /// <param name="previous">
+    /// A check of the same log made earlier: its last verified tree is extended to the log's new checkpoint (only the new
+    /// entries are fetched and re-hashed) instead of scanning the whole log again. Null: a full audit.
+    /// </param>
+    public LedgerCheck(LedgerSource source, LedgerCheck? previous = null)
     {
         this.source = source;
         // One scan serves every image of a run; a failure is kept too, so each image reports it.
-        snapshot = new Lazy<Task<Snapshot>>(() => ScanAsync(source), LazyThreadSafetyMode.ExecutionAndPublication);
+        snapshot = new Lazy<Task<Snapshot>>(
+            async () => await ScanAsync(source, previous is null ? null : (await previous.snapshot.Value.ConfigureAwait(false)).Verified).ConfigureAwait(false),
+            LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private sealed record Snapshot(Checkpoint Checkpoint, Dictionary<Hash, List<(long Index, byte[] Entry, LogEntry Decoded)>> ByPixels, string? Problem);
+    /// <summary>A tree this reader verified (checkpoint, compact range) and the entries it holds, indexed by pixel hash.</summary>
+    private sealed record VerifiedTree(Checkpoint Checkpoint, CompactRange Tree, EntryIndex Index);
+
+    /// <summary>What one scan gives: the tree to answer from (null with a problem), and the last tree verified so far.</summary>
+    private sealed record Snapshot(VerifiedTree? Current, VerifiedTree? Verified, string? Problem);
+
+    /// <summary>
+    /// The entries of the verified trees by pixel hash, shared by a check and the checks that extend it: entries are only
+    /// added once the tree they belong to has verified, and each reader sees only those below its own checkpoint's size.
+    /// </summary>
+    private sealed class EntryIndex
+    {
+        private readonly Lock gate = new();
+        private readonly Dictionary<Hash, List<(long Index, byte[] Entry, LogEntry Decoded)>> byPixels = [];
+
+        public void Add(IEnumerable<(long Index, byte[] Entry, LogEntry Decoded)> entries)
+        {
+            lock (gate)
+            {
+                foreach (var e in entries)
+                {
+                    if (!byPixels.TryGetValue(e.Decoded.Submission.PixelHash, out var list))
+                    {
+                        byPixels[e.Decoded.Submission.PixelHash] = list = [];
+                    }
+                    list.Add(e);
+                }
+            }
+        }
+
+        public List<(long Index, byte[] Entry, LogEntry Decoded)>? Find(Hash pixels, long size)
+        {
+            lock (gate)
+            {
+                return byPixels.TryGetValue(pixels, out var list) ? [.. list.Where(e => e.Index < size)] : null;
+            }
+        }
+    }
 
     private static bool IsLogFailure(Exception e) =>
         e is HttpRequestException or LogServerException or TaskCanceledException or LedgerFormatException or InvalidSignatureException
             or UnverifiedNoteException or LogIntegrityException or DbException or IOException or ArgumentOutOfRangeException;
 
-    private static async Task<Snapshot> ScanAsync(LedgerSource source)
+    private static async Task<Snapshot> ScanAsync(LedgerSource source, VerifiedTree? verified)
     {
         Checkpoint checkpoint;
         try
@@ -75,37 +118,40 @@ internal sealed class LedgerCheck
         }
         catch (Exception e) when (IsLogFailure(e))
         {
-            return new Snapshot(new Checkpoint("", 0, default), [], $"the log's checkpoint could not be read or does not verify with the given key ({e.Message})");
+            return new Snapshot(null, verified, $"the log's checkpoint could not be read or does not verify with the given key ({e.Message})");
         }
-        var byPixels = new Dictionary<Hash, List<(long, byte[], LogEntry)>>();
+        var seen = new List<(long, byte[], LogEntry)>();
+        void Visit(long index, byte[] bytes)
+        {
+            try
+            {
+                seen.Add((index, bytes, LogEntry.Decode(bytes)));
+            }
+            catch (LedgerFormatException)
+            {
+                // A later format this reader does not know cannot describe this image; it still counts for the root.
+            }
+        }
         AuditReport report;
+        CompactRange? tree;
         try
         {
-            report = await LogAuditor.AuditAsync(source.ReadTile, checkpoint, maxProblems: 1, visitEntry: (index, bytes) =>
-            {
-                LogEntry decoded;
-                try
-                {
-                    decoded = LogEntry.Decode(bytes);
-                }
-                catch (LedgerFormatException)
-                {
-                    return; // a later format this reader does not know cannot describe this image; it still counts for the root
-                }
-                if (!byPixels.TryGetValue(decoded.Submission.PixelHash, out var list))
-                {
-                    byPixels[decoded.Submission.PixelHash] = list = [];
-                }
-                list.Add((index, bytes, decoded));
-            }).ConfigureAwait(false);
+            (report, tree) = verified is null
+                ? await LogAuditor.AuditTreeAsync(source.ReadTile, checkpoint, maxProblems: 1, visitEntry: Visit).ConfigureAwait(false)
+                : await LogAuditor.ExtendAsync(source.ReadTile, verified.Tree, checkpoint, maxProblems: 1, visitEntry: Visit).ConfigureAwait(false);
         }
         catch (Exception e) when (IsLogFailure(e))
         {
-            return new Snapshot(checkpoint, [], $"the log's entries could not be read ({e.Message})");
+            return new Snapshot(null, verified, $"the log's entries could not be read ({e.Message})");
         }
-        return report.IsConsistent
-            ? new Snapshot(checkpoint, byPixels, null)
-            : new Snapshot(checkpoint, [], $"the entries the log serves do not hash to its signed checkpoint ({report.Problems[0]})");
+        if (!report.IsConsistent || tree is null)
+        {
+            return new Snapshot(null, verified, $"the entries the log serves do not hash to its signed checkpoint ({report.Problems[0]})");
+        }
+        var index = verified?.Index ?? new EntryIndex();
+        index.Add(seen);
+        var now = new VerifiedTree(checkpoint, tree, index);
+        return new Snapshot(now, now, null);
     }
 
     /// <summary>The findings for one image described as the ledger describes it, and what they weigh.</summary>
@@ -113,13 +159,14 @@ internal sealed class LedgerCheck
     {
         const string Layer = LayerNames.RadSeal;
         var snap = await snapshot.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (snap.Problem is not null)
+        if (snap.Current is not { } tree)
         {
-            return Unverifiable(snap.Problem);
+            return Unverifiable(snap.Problem ?? "the log was not verified");
         }
-        var size = snap.Checkpoint.Size;
+        var size = tree.Checkpoint.Size;
         var signed = image.SignatureHash != default;
-        var matches = snap.ByPixels.TryGetValue(image.PixelHash, out var all)
+        var all = tree.Index.Find(image.PixelHash, size);
+        var matches = all is not null
             ? all.Where(m => !signed || m.Decoded.Submission.SignatureHash == image.SignatureHash)
                 // An unsigned copy is reported against an unsigned entry when there is one (a signed original's entry
                 // also matches its pixels: then the signature was stripped, or the image was logged both ways).
@@ -147,7 +194,7 @@ internal sealed class LedgerCheck
             {
                 return Unverifiable($"the log serves entry {index} but no inclusion proof for it");
             }
-            var result = Proofs.VerifyInclusion(index, size, TreeHasher.HashLeaf(entry), proof, snap.Checkpoint.Root);
+            var result = Proofs.VerifyInclusion(index, size, TreeHasher.HashLeaf(entry), proof, tree.Checkpoint.Root);
             if (!result.IsValid)
             {
                 return Unverifiable($"the inclusion proof of entry {index} does not verify against the signed checkpoint of size {size} ({result.Failure}: {result.Message})");
@@ -176,7 +223,7 @@ internal sealed class LedgerCheck
         }
         var more = matches.Count > 1 ? $" ({matches.Count} entries record these pixels{(signed ? " and signature" : "")}; {Math.Min(matches.Count, MaxProofs)} proofs verified)" : "";
         findings.Insert(0, Finding.Info(Layer, "LEDGER_INCLUDED", string.Create(CultureInfo.InvariantCulture,
-            $"in the transparency log {snap.Checkpoint.Origin}: entry {first}, integrated {logged.IntegratedAt:yyyy-MM-dd HH:mm:ss} UTC; inclusion proof verified against its signed checkpoint of size {size}{signer}{more}")));
+            $"in the transparency log {tree.Checkpoint.Origin}: entry {first}, integrated {logged.IntegratedAt:yyyy-MM-dd HH:mm:ss} UTC; inclusion proof verified against its signed checkpoint of size {size}{signer}{more}")));
         return (findings, outcome);
     }
 
@@ -238,7 +285,8 @@ public sealed class LedgerInclusion
             // A scan created after this question began has seen everything logged before the image arrived.
             if (currentCreated <= asked)
             {
-                current = new LedgerCheck(source);
+                // Extends the last verified tree: only what was logged since is fetched and re-hashed.
+                current = new LedgerCheck(source, previous: current);
                 currentCreated = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             check = current;

@@ -25,14 +25,51 @@ public static class LogAuditor
     /// <param name="visitEntry">Sees each entry (index, bytes) as it is re-hashed; what it saw is only sound when the
     /// report is consistent (readers that look entries up, like `radseal inspect --log`, use this to scan once).</param>
     public static async Task<AuditReport> AuditAsync(TileSource fetch, Checkpoint checkpoint, int maxProblems = 20, Action<long, byte[]>? visitEntry = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        (await AuditTreeAsync(fetch, checkpoint, maxProblems, visitEntry, cancellationToken).ConfigureAwait(false)).Report;
+
+    /// <summary>
+    /// <see cref="AuditAsync"/>, also giving the recomputed tree (its compact range), which <see cref="ExtendAsync"/> can
+    /// carry forward when the log grows; null unless the report is consistent.
+    /// </summary>
+    public static Task<(AuditReport Report, CompactRange? Tree)> AuditTreeAsync(TileSource fetch, Checkpoint checkpoint, int maxProblems = 20,
+        Action<long, byte[]>? visitEntry = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fetch);
         ArgumentNullException.ThrowIfNull(checkpoint);
+        return CoreAsync(fetch, new CompactRange(), checkpoint, maxProblems, visitEntry, checkUpperTiles: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Extends a tree this reader verified before (<paramref name="verified"/>, from <see cref="AuditTreeAsync"/> or an
+    /// earlier extension; left unchanged) to the grown log of <paramref name="checkpoint"/> (already verified against the
+    /// log's key): only the entries from <c>verified.Size</c> on are fetched and re-hashed. The root recomputed from the
+    /// old compact range plus the new leaves must equal the signed one, which also proves the log only grew (the old
+    /// leaves enter the root through nothing but their verified range); a smaller checkpoint is a problem, never a
+    /// restart. Tiles above level 0 are not compared here (the full audit does that); the root decides.
+    /// </summary>
+    public static Task<(AuditReport Report, CompactRange? Tree)> ExtendAsync(TileSource fetch, CompactRange verified, Checkpoint checkpoint,
+        int maxProblems = 20, Action<long, byte[]>? visitEntry = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        ArgumentNullException.ThrowIfNull(verified);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Size < verified.Size)
+        {
+            var problem = $"the log's checkpoint has size {checkpoint.Size}, smaller than the {verified.Size} entries already verified: the log is not append-only";
+            return Task.FromResult<(AuditReport, CompactRange?)>((new AuditReport(checkpoint.Size, 0, 0, [problem]), null));
+        }
+        return CoreAsync(fetch, verified.Clone(), checkpoint, maxProblems, visitEntry, checkUpperTiles: false, cancellationToken);
+    }
+
+    private static async Task<(AuditReport Report, CompactRange? Tree)> CoreAsync(TileSource fetch, CompactRange tree, Checkpoint checkpoint,
+        int maxProblems, Action<long, byte[]>? visitEntry, bool checkUpperTiles, CancellationToken cancellationToken)
+    {
         var size = checkpoint.Size;
+        var from = tree.Size;
+        var checkedEntries = 0L;
         var problems = new List<string>();
         var tilesChecked = 0;
-        var tree = new CompactRange();
         // Hashes at tree levels 8, 16, ... that the audit recomputed, to compare with the tiles of levels 1, 2, ...
         var upper = new Dictionary<NodeId, Hash>();
         void Problem(string p)
@@ -42,7 +79,7 @@ public static class LogAuditor
                 problems.Add(p);
             }
         }
-        for (long n = 0; n * TilePath.FullWidth < size && problems.Count < maxProblems; n++)
+        for (long n = from / TilePath.FullWidth; n * TilePath.FullWidth < size && problems.Count < maxProblems; n++)
         {
             var width = TilePath.WidthAt(0, n, size);
             var bundlePath = TilePath.Entries(n, width);
@@ -70,9 +107,11 @@ public static class LogAuditor
                 Problem($"{bundlePath} holds {entries.Count} entries and {tilePath} {tile.Length / Hash.Size} hashes; both should hold {width}");
                 break;
             }
-            for (var i = 0; i < width; i++)
+            // An extension starts inside the tile that was partial: the entries before it are in the verified range.
+            for (var i = (int)Math.Max(0, from - n * TilePath.FullWidth); i < width; i++)
             {
                 var leaf = TreeHasher.HashLeaf(entries[i]);
+                checkedEntries++;
                 var served = Hash.FromBytes(tile.AsSpan(i * Hash.Size, Hash.Size));
                 if (leaf != served)
                 {
@@ -90,9 +129,9 @@ public static class LogAuditor
         }
         if (problems.Count > 0)
         {
-            return new AuditReport(size, tree.Size, tilesChecked, problems);
+            return (new AuditReport(size, checkedEntries, tilesChecked, problems), null);
         }
-        for (var level = 1; (size >> (level * TilePath.Height)) > 0; level++)
+        for (var level = 1; checkUpperTiles && (size >> (level * TilePath.Height)) > 0; level++)
         {
             var count = size >> (level * TilePath.Height);
             for (long n = 0; n * TilePath.FullWidth < count; n++)
@@ -122,6 +161,6 @@ public static class LogAuditor
         {
             Problem($"the entries give root {root}; the signed checkpoint says {checkpoint.Root}");
         }
-        return new AuditReport(size, tree.Size, tilesChecked, problems);
+        return (new AuditReport(size, checkedEntries, tilesChecked, problems), problems.Count == 0 ? tree : null);
     }
 }

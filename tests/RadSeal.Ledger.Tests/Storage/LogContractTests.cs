@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using RadSeal.Ledger.Entries;
 using RadSeal.Ledger.Log;
+using RadSeal.Ledger.Merkle;
 using RadSeal.Ledger.Storage;
 using RadSeal.Ledger.Tests.Support;
 using RadSeal.Ledger.Tiles;
@@ -226,6 +227,49 @@ public abstract class LogContractTests
             await TamperEntryAsync(db, 20, entry);
             audit = await LogAuditor.AuditAsync((t, ct) => log.ReadTileAsync(t, ct), head);
             Assert.Contains(audit.Problems, p => p.Contains("entry 20 ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await CloseAsync(log);
+        }
+    }
+
+    [Fact]
+    public async Task An_audited_tree_extends_to_the_grown_log_from_the_new_entries_alone()
+    {
+        var db = await NewDbAsync();
+        var log = await OpenLogAsync(db, maxBatch: 100);
+        try
+        {
+            TileSource tiles = (t, ct) => log.ReadTileAsync(t, ct);
+            await AppendAsync(log, 0, 300); // the second level-0 tile is partial (44 of 256)
+            var first = log.Checkpoint.Checkpoint;
+            var (audit, tree) = await LogAuditor.AuditTreeAsync(tiles, first);
+            Assert.True(audit.IsConsistent);
+            Assert.NotNull(tree);
+            Assert.Equal(first.Root, tree.Root());
+
+            var receipts = await AppendAsync(log, 300, 310);
+            var grown = log.Checkpoint.Checkpoint;
+            var visited = new List<long>();
+            var (extension, extended) = await LogAuditor.ExtendAsync(tiles, tree, grown, visitEntry: (i, _) => visited.Add(i));
+            Assert.True(extension.IsConsistent, string.Join("; ", extension.Problems));
+            Assert.Equal(grown.Root, extended!.Root());
+            Assert.Equal(Enumerable.Range(300, 310).Select(i => (long)i), visited); // the new entries, and only those
+            Assert.Equal(310, extension.EntriesChecked);
+            Assert.Equal(300, tree.Size); // the verified range given in is left as it was
+
+            // Going back is not growing: a checkpoint smaller than what was verified is refused.
+            var (back, _) = await LogAuditor.ExtendAsync(tiles, extended, first);
+            Assert.Contains(back.Problems, p => p.Contains("not append-only", StringComparison.Ordinal));
+
+            // An entry changed among the new ones: the extension does not verify (the old range cannot hide it).
+            var entry = (byte[])receipts.Single(r => r.Index == 450).Entry.Clone();
+            entry[^1] ^= 1;
+            await TamperEntryAsync(db, 450, entry);
+            var (tampered, none) = await LogAuditor.ExtendAsync(tiles, tree, grown);
+            Assert.False(tampered.IsConsistent);
+            Assert.Null(none);
         }
         finally
         {
