@@ -12,20 +12,26 @@ public static class LogStores
     public static ILogStore Open(string db)
     {
         ArgumentException.ThrowIfNullOrEmpty(db);
-        if (db.StartsWith("pg:", StringComparison.Ordinal))
-        {
-            return new PostgresLogStore(db[3..]);
-        }
-        if (db.StartsWith("postgresql://", StringComparison.Ordinal) || db.StartsWith("postgres://", StringComparison.Ordinal))
-        {
-            return new PostgresLogStore(FromUri(new Uri(db)));
-        }
-        return new SqliteLogStore(db);
+        return PostgresConnectionString(db) is { } postgres ? new PostgresLogStore(postgres) : new SqliteLogStore(db);
     }
 
     /// <summary>True when <paramref name="db"/> names a PostgreSQL database.</summary>
     public static bool IsPostgres(string db) =>
         db.StartsWith("pg:", StringComparison.Ordinal) || db.StartsWith("postgresql://", StringComparison.Ordinal) || db.StartsWith("postgres://", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The Npgsql connection string a <c>--db</c> value names, or null for a SQLite path. One reading of the string for
+    /// every store `radseal serve` opens from it (the ledger here, the training app's store), so they never disagree.
+    /// </summary>
+    public static string? PostgresConnectionString(string db)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(db);
+        if (db.StartsWith("pg:", StringComparison.Ordinal))
+        {
+            return db[3..];
+        }
+        return IsPostgres(db) ? FromUri(new Uri(db)) : null;
+    }
 
     private static string FromUri(Uri uri)
     {

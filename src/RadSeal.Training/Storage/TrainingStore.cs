@@ -7,6 +7,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using RadSeal.Imaging;
+using RadSeal.Ledger.Storage;
 using RadSeal.Training.Accounts;
 using RadSeal.Training.CaseSets;
 using RadSeal.Training.Studies;
@@ -42,35 +43,15 @@ public sealed class TrainingStore
     public static TrainingStore Open(string db)
     {
         ArgumentException.ThrowIfNullOrEmpty(db);
-        if (db.StartsWith("pg:", StringComparison.Ordinal))
+        // The same reading of --db as the ledger's (one database can hold both).
+        if (LogStores.PostgresConnectionString(db) is { } postgres)
         {
-            return Postgres(db[3..]);
-        }
-        if (db.StartsWith("postgresql://", StringComparison.Ordinal) || db.StartsWith("postgres://", StringComparison.Ordinal))
-        {
-            var uri = new Uri(db);
-            var builder = new NpgsqlConnectionStringBuilder
-            {
-                Host = uri.Host,
-                Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
-                Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
-            };
-            var user = uri.UserInfo.Split(':', 2);
-            if (user[0].Length > 0)
-            {
-                builder.Username = Uri.UnescapeDataString(user[0]);
-            }
-            if (user.Length == 2)
-            {
-                builder.Password = Uri.UnescapeDataString(user[1]);
-            }
-            return Postgres(builder.ToString());
+            return new TrainingStore(() => new NpgsqlConnection(postgres), Dialect.Postgres);
         }
         var sqlite = new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
         return new TrainingStore(() => new SqliteConnection(sqlite), Dialect.Sqlite);
     }
 
-    private static TrainingStore Postgres(string connectionString) => new(() => new NpgsqlConnection(connectionString), Dialect.Postgres);
 
     private enum Dialect
     {
