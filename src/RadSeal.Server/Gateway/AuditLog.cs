@@ -13,14 +13,12 @@ namespace RadSeal.Server.Gateway;
 internal sealed class AuditLog : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly FileStream _stream;
-    private readonly GroupCommit _sync;
+    private readonly DurableAppendFile _file;
     private string _previous;
     private long _seq;
 
     public AuditLog(string path)
     {
-        _sync = new GroupCommit(Flush);
         _previous = new string('0', 64);
         if (File.Exists(path))
         {
@@ -49,13 +47,14 @@ internal sealed class AuditLog : IDisposable
                     good += Encoding.UTF8.GetByteCount(line) + 1;
                 }
             }
-            _stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
-            _stream.SetLength(good);
-            _stream.Seek(good, SeekOrigin.Begin);
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+            stream.SetLength(good);
+            stream.Seek(good, SeekOrigin.Begin);
+            _file = new DurableAppendFile(stream);
         }
         else
         {
-            _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            _file = new DurableAppendFile(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read));
             DurableFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
     }
@@ -70,26 +69,13 @@ internal sealed class AuditLog : IDisposable
             record = new AuditRecord(_seq + 1, DateTimeOffset.UtcNow, @event, id, sopInstanceUid, codes, actor, detail, ledgerIndex, leafHash, _previous);
             var line = JsonSerializer.Serialize(record, GatewayJsonContext.Default.AuditRecord);
             var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            _stream.Write(bytes);
+            _file.Write(bytes); // under the chain's lock: lines reach the file in chain order
             _seq = record.Seq;
             _previous = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, bytes.Length - 1)));
         }
-        await _sync.CommitAsync().ConfigureAwait(false);
+        await _file.CommitAsync().ConfigureAwait(false);
         return record;
     }
 
-    // Under the lock, so that no append is half-way through the stream's buffer while it is written out.
-    private void Flush()
-    {
-        lock (_gate)
-        {
-            _stream.Flush(flushToDisk: true);
-        }
-    }
-
-    public void Dispose()
-    {
-        _stream.Dispose();
-        _sync.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -35,8 +35,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly HttpClient? _http;
     private AuditLog? _audit;
-    private FileStream? _forwardJournal;
-    private GroupCommit? _journalSync;
+    private DurableAppendFile? _forwardJournal;
     private Task[] _tasks = [];
     private long _sequence;
 
@@ -125,14 +124,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 }
             }
         }
-        _forwardJournal = new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read);
-        _journalSync = new GroupCommit(() =>
-        {
-            lock (_forwardGate)
-            {
-                _forwardJournal.Flush(flushToDisk: true);
-            }
-        });
+        _forwardJournal = new DurableAppendFile(new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read));
         _audit = new AuditLog(Path.Combine(Root, "audit.log"));
         Resume();
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(WorkAsync, CancellationToken.None));
@@ -158,7 +150,6 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     {
         _audit?.Dispose();
         _forwardJournal?.Dispose();
-        _journalSync?.Dispose();
         _http?.Dispose();
         _stopping.Dispose();
     }
@@ -463,11 +454,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             // Recorded before the spool copy goes: a restart between the two finds the id in the journal and does not
             // send again. Only a crash between the target's acknowledgement and this sync can repeat a send.
             var line = JsonSerializer.Serialize(new ForwardRecord(id, uid, Forwarder.Target, DateTimeOffset.UtcNow), GatewayJsonContext.Default.ForwardRecord);
-            lock (_forwardGate)
-            {
-                _forwardJournal!.Write(Encoding.UTF8.GetBytes(line + "\n"));
-            }
-            await _journalSync!.CommitAsync();
+            await _forwardJournal!.AppendAsync(Encoding.UTF8.GetBytes(line + "\n"));
             lock (_forwardGate)
             {
                 _forwarded.Add(id);

@@ -37,3 +37,52 @@ internal sealed class GroupCommit(Action flush) : IDisposable
 
     public void Dispose() => _leader.Dispose();
 }
+
+/// <summary>
+/// An append-only file (the audit log, the forward journal) whose appends are acknowledged only once durable; appends
+/// made at the same time share one fsync through a <see cref="GroupCommit"/>. Writes and the flush take the same lock,
+/// so no append is half-way through the stream's buffer while it is written out.
+/// </summary>
+internal sealed class DurableAppendFile : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly FileStream _stream;
+    private readonly GroupCommit _sync;
+
+    public DurableAppendFile(FileStream stream)
+    {
+        _stream = stream;
+        _sync = new GroupCommit(() =>
+        {
+            lock (_gate)
+            {
+                _stream.Flush(flushToDisk: true);
+            }
+        });
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> at the end, in call order; durable only after <see cref="CommitAsync"/>.</summary>
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        lock (_gate)
+        {
+            _stream.Write(bytes);
+        }
+    }
+
+    /// <summary>Returns once everything written before this call is on disk.</summary>
+    public Task CommitAsync() => _sync.CommitAsync();
+
+    /// <summary><see cref="Write"/> then <see cref="CommitAsync"/>.</summary>
+    public Task AppendAsync(ReadOnlySpan<byte> bytes)
+    {
+        Write(bytes);
+        return CommitAsync();
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _sync.Dispose();
+    }
+}

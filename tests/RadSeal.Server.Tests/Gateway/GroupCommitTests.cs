@@ -68,4 +68,24 @@ public sealed class GroupCommitTests
         }
         Assert.Equal(5, calls);
     }
+
+    [Fact]
+    public async Task Concurrent_appends_all_land_whole_and_on_disk_when_acknowledged()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"radseal-append-{Guid.NewGuid():N}.log");
+        try
+        {
+            using (var file = new DurableAppendFile(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read)))
+            {
+                await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => file.AppendAsync(System.Text.Encoding.UTF8.GetBytes($"line {i:D3} {new string('x', 100)}\n")))));
+                // Acknowledged means written out: another reader sees every line before the file is closed.
+                var lines = File.ReadAllLines(path);
+                Assert.Equal(Enumerable.Range(0, 200).Select(i => $"line {i:D3} {new string('x', 100)}").Order(), lines.Order());
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
