@@ -68,8 +68,11 @@ internal sealed class LedgerCheck
     /// <summary>A tree this reader verified (checkpoint, compact range) and the entries it holds, indexed by pixel hash.</summary>
     private sealed record VerifiedTree(Checkpoint Checkpoint, CompactRange Tree, EntryIndex Index);
 
-    /// <summary>What one scan gives: the tree to answer from (null with a problem), and the last tree verified so far.</summary>
-    private sealed record Snapshot(VerifiedTree? Current, VerifiedTree? Verified, string? Problem);
+    /// <summary>
+    /// What one scan gives: the last tree verified so far, and why this scan could not verify the log (null when it
+    /// did: then that tree is this scan's and the one to answer from).
+    /// </summary>
+    private sealed record Snapshot(VerifiedTree? Verified, string? Problem);
 
     /// <summary>
     /// The entries of the verified trees by pixel hash, shared by a check and the checks that extend it: entries are only
@@ -118,7 +121,7 @@ internal sealed class LedgerCheck
         }
         catch (Exception e) when (IsLogFailure(e))
         {
-            return new Snapshot(null, verified, $"the log's checkpoint could not be read or does not verify with the given key ({e.Message})");
+            return new Snapshot(verified, $"the log's checkpoint could not be read or does not verify with the given key ({e.Message})");
         }
         var seen = new List<(long, byte[], LogEntry)>();
         void Visit(long index, byte[] bytes)
@@ -142,16 +145,16 @@ internal sealed class LedgerCheck
         }
         catch (Exception e) when (IsLogFailure(e))
         {
-            return new Snapshot(null, verified, $"the log's entries could not be read ({e.Message})");
+            return new Snapshot(verified, $"the log's entries could not be read ({e.Message})");
         }
         if (!report.IsConsistent || tree is null)
         {
-            return new Snapshot(null, verified, $"the entries the log serves do not hash to its signed checkpoint ({report.Problems[0]})");
+            return new Snapshot(verified, $"the entries the log serves do not hash to its signed checkpoint ({report.Problems[0]})");
         }
         var index = verified?.Index ?? new EntryIndex();
         index.Add(seen);
         var now = new VerifiedTree(checkpoint, tree, index);
-        return new Snapshot(now, now, null);
+        return new Snapshot(now, null);
     }
 
     /// <summary>The findings for one image described as the ledger describes it, and what they weigh.</summary>
@@ -159,7 +162,7 @@ internal sealed class LedgerCheck
     {
         const string Layer = LayerNames.RadSeal;
         var snap = await snapshot.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (snap.Current is not { } tree)
+        if (snap.Problem is not null || snap.Verified is not { } tree)
         {
             return Unverifiable(snap.Problem ?? "the log was not verified");
         }
