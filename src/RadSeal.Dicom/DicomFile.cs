@@ -37,6 +37,13 @@ public sealed class DicomFile
     public static DicomFile Read(Stream stream, ReadOptions? options = null) => DicomReader.Read(stream, options ?? ReadOptions.Default);
 
     /// <summary>
+    /// Reads from memory without copying: the values are slices of <paramref name="bytes"/>, which must stay unchanged
+    /// (and, for memory the caller frees, alive) while the file is in use. <see cref="DicomFileMapping"/> reads a file
+    /// this way.
+    /// </summary>
+    public static DicomFile Read(ReadOnlyMemory<byte> bytes, ReadOptions? options = null) => DicomReader.Read(bytes, options ?? ReadOptions.Default);
+
+    /// <summary>
     /// Writes the file to <paramref name="path"/> atomically: a temporary file beside it is written, flushed to disk and
     /// renamed, so a failure never leaves a half-written file.
     /// </summary>

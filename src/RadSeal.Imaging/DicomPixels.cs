@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
@@ -20,7 +21,21 @@ public static class DicomPixels
         return Read(file.DataSet, file.TransferSyntax);
     }
 
-    public static GrayImage Read(DicomDataSet ds, TransferSyntax syntax)
+    public static GrayImage Read(DicomDataSet ds, TransferSyntax syntax) => Read(ds, syntax, pool: null);
+
+    /// <summary>
+    /// The pixels of <paramref name="file"/> in a buffer rented from <see cref="ArrayPool{T}.Shared"/>: for a caller that
+    /// reads an image, looks at it and lets it go (the gateway's watermark check), so that checking a stream of large
+    /// images does not allocate one large buffer per image. The image must not be used after the lease is disposed.
+    /// </summary>
+    public static PixelLease ReadPooled(DicomFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var pool = ArrayPool<ushort>.Shared;
+        return new PixelLease(Read(file.DataSet, file.TransferSyntax, pool), pool);
+    }
+
+    private static GrayImage Read(DicomDataSet ds, TransferSyntax syntax, ArrayPool<ushort>? pool)
     {
         ArgumentNullException.ThrowIfNull(ds);
         ArgumentNullException.ThrowIfNull(syntax);
@@ -35,7 +50,7 @@ public static class DicomPixels
                 {
                     throw new PixelDataException($"Pixel Data has {bytes.Length} bytes; {layout.Width}x{layout.Height}x{layout.Frames} samples of {layout.BitsAllocated} bits need {needed}.");
                 }
-                return Unpack(bytes[..(int)needed], layout); // straight from the element's value: no intermediate copy
+                return Unpack(bytes[..(int)needed], layout, pool); // straight from the element's value: no intermediate copy
             case DicomFragmentSequence fragments when syntax.Uid == TransferSyntax.RleLossless.Uid:
                 var raw = new byte[needed];
                 var frames = FramesOf(fragments, layout.Frames);
@@ -43,7 +58,7 @@ public static class DicomPixels
                 {
                     RleCodec.DecodeFrame(frames[f], layout.Width, layout.Height, layout.BytesPerSample).CopyTo(raw, (long)f * frameBytes);
                 }
-                return Unpack(raw, layout);
+                return Unpack(raw, layout, pool);
             case DicomFragmentSequence:
                 throw new PixelDataException($"Pixel data in {syntax.Name} cannot be decoded: RadSeal decodes the uncompressed syntaxes and RLE Lossless.");
             case null:
@@ -177,10 +192,10 @@ public static class DicomPixels
         return result;
     }
 
-    private static GrayImage Unpack(ReadOnlySpan<byte> raw, PixelLayout layout)
+    private static GrayImage Unpack(ReadOnlySpan<byte> raw, PixelLayout layout, ArrayPool<ushort>? pool)
     {
         var count = layout.Width * layout.Height * layout.Frames;
-        var samples = GC.AllocateUninitializedArray<ushort>(count);
+        var samples = pool is null ? GC.AllocateUninitializedArray<ushort>(count) : pool.Rent(count);
         var shift = layout.HighBit - layout.BitsStored + 1;
         var mask = (1 << layout.BitsStored) - 1;
         // Two's complement within BitsStored becomes offset binary by flipping its top bit: order is preserved.
@@ -199,7 +214,7 @@ public static class DicomPixels
             var words = MemoryMarshal.Cast<byte, ushort>(raw[..(2 * count)]);
             if (shift == 0 && mask == ushort.MaxValue && flip == 0)
             {
-                words.CopyTo(samples);
+                words.CopyTo(samples.AsSpan(0, count));
                 i = count;
             }
             else if (Vector.IsHardwareAccelerated)
@@ -224,7 +239,9 @@ public static class DicomPixels
                 samples[i] = (ushort)(((v >> shift) & mask) ^ flip);
             }
         }
-        return new GrayImage(layout.Width, layout.Height, layout.BitsStored, layout.IsSigned, layout.Frames, layout.Photometric, samples);
+        return pool is null
+            ? new GrayImage(layout.Width, layout.Height, layout.BitsStored, layout.IsSigned, layout.Frames, layout.Photometric, samples)
+            : new GrayImage(layout.Width, layout.Height, layout.BitsStored, layout.IsSigned, layout.Frames, layout.Photometric, samples, count);
     }
 
     private static byte[] Pack(GrayImage image, int bitsAllocated)
@@ -316,5 +333,29 @@ public sealed record PixelLayout(int Width, int Height, int Frames, int BitsAllo
             throw new PixelDataException($"{columns}x{rows}x{frames} pixels are too many to decode in memory.");
         }
         return new PixelLayout(columns, rows, frames, allocated, stored, highBit, representation == 1, photometric);
+    }
+}
+
+/// <summary>An image whose samples are rented (<see cref="DicomPixels.ReadPooled"/>); disposing returns them.</summary>
+public sealed class PixelLease : IDisposable
+{
+    private readonly ArrayPool<ushort> pool;
+    private GrayImage? image;
+
+    internal PixelLease(GrayImage image, ArrayPool<ushort> pool)
+    {
+        this.image = image;
+        this.pool = pool;
+    }
+
+    public GrayImage Image => image ?? throw new ObjectDisposedException(nameof(PixelLease));
+
+    public void Dispose()
+    {
+        if (image is { } leased)
+        {
+            image = null;
+            pool.Return(leased.Buffer);
+        }
     }
 }

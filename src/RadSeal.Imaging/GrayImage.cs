@@ -17,8 +17,44 @@ public sealed class GrayImage
 {
     private readonly ushort[] samples;
 
+    /// <summary>How many of <see cref="samples"/> are the image (a pooled buffer may be longer).</summary>
+    private readonly int count;
+
     public GrayImage(int width, int height, int bitsStored, bool isSigned = false, int frames = 1,
         Photometric photometric = Photometric.Monochrome2, ushort[]? samples = null)
+    {
+        count = Validate(width, height, bitsStored, frames);
+        if (samples is not null && samples.Length != count)
+        {
+            throw new ArgumentException($"Expected {count} samples, got {samples.Length}.", nameof(samples));
+        }
+        Width = width;
+        Height = height;
+        Frames = frames;
+        BitsStored = bitsStored;
+        IsSigned = isSigned;
+        Photometric = photometric;
+        this.samples = samples ?? new ushort[count];
+    }
+
+    /// <summary>An image over the first width×height×frames samples of a longer buffer (one rented from a pool).</summary>
+    internal GrayImage(int width, int height, int bitsStored, bool isSigned, int frames, Photometric photometric, ushort[] buffer, int count)
+    {
+        this.count = Validate(width, height, bitsStored, frames);
+        if (count != this.count || buffer.Length < count)
+        {
+            throw new ArgumentException($"Expected a buffer of at least {this.count} samples, got {buffer.Length}.", nameof(buffer));
+        }
+        Width = width;
+        Height = height;
+        Frames = frames;
+        BitsStored = bitsStored;
+        IsSigned = isSigned;
+        Photometric = photometric;
+        samples = buffer;
+    }
+
+    private static int Validate(int width, int height, int bitsStored, int frames)
     {
         if (width <= 0 || height <= 0 || frames <= 0)
         {
@@ -33,17 +69,7 @@ public sealed class GrayImage
         {
             throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height}x{frames} samples do not fit in one buffer.");
         }
-        if (samples is not null && samples.Length != count)
-        {
-            throw new ArgumentException($"Expected {count} samples, got {samples.Length}.", nameof(samples));
-        }
-        Width = width;
-        Height = height;
-        Frames = frames;
-        BitsStored = bitsStored;
-        IsSigned = isSigned;
-        Photometric = photometric;
-        this.samples = samples ?? new ushort[count];
+        return (int)count;
     }
 
     public int Width { get; }
@@ -61,8 +87,11 @@ public sealed class GrayImage
 
     public int FrameLength => Width * Height;
 
+    /// <summary>The array behind <see cref="Samples"/>, for returning a rented one to its pool.</summary>
+    internal ushort[] Buffer => samples;
+
     /// <summary>All samples, frame after frame.</summary>
-    public Span<ushort> Samples => samples;
+    public Span<ushort> Samples => samples.AsSpan(0, count);
 
     public Span<ushort> Frame(int frame) => samples.AsSpan(CheckFrame(frame) * FrameLength, FrameLength);
 
@@ -81,7 +110,7 @@ public sealed class GrayImage
     /// <summary>The sample for a DICOM stored value (inverse of <see cref="ToStoredValue"/>).</summary>
     public ushort FromStoredValue(int value) => (ushort)(IsSigned ? value + (1 << (BitsStored - 1)) : value);
 
-    public GrayImage Clone() => new(Width, Height, BitsStored, IsSigned, Frames, Photometric, (ushort[])samples.Clone());
+    public GrayImage Clone() => new(Width, Height, BitsStored, IsSigned, Frames, Photometric, Samples.ToArray());
 
     /// <summary>Same geometry and format, other samples.</summary>
     public GrayImage WithSamples(ushort[] newSamples) => new(Width, Height, BitsStored, IsSigned, Frames, Photometric, newSamples);
@@ -90,7 +119,7 @@ public sealed class GrayImage
     {
         ArgumentNullException.ThrowIfNull(other);
         return Width == other.Width && Height == other.Height && Frames == other.Frames && BitsStored == other.BitsStored
-            && IsSigned == other.IsSigned && samples.AsSpan().SequenceEqual(other.samples);
+            && IsSigned == other.IsSigned && Samples.SequenceEqual(other.Samples);
     }
 
     private int CheckFrame(int frame) =>

@@ -104,7 +104,10 @@ public static class DicomWatermark
     public static WatermarkReport Verify(DicomFile file, X509Certificate2Collection trustAnchors, X509Certificate2Collection? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var image = DicomPixels.Read(file);
+        // Verify keeps nothing of the pixels, so they are read into a rented buffer: a gateway checking a stream of
+        // large images would otherwise allocate one large buffer per image.
+        using var pixels = DicomPixels.ReadPooled(file);
+        var image = pixels.Image;
         var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID) ?? "";
         var candidates = new X509Certificate2Collection();
         using var fromHeader = HeaderCertificate(file.DataSet);

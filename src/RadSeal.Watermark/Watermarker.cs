@@ -383,19 +383,46 @@ public static class Watermarker
         public MarkRecord? Record { get; set; }
     }
 
-    /// <summary>How many blocks of <paramref name="grid"/> pass their header CRC, counting up to <paramref name="enough"/>.</summary>
-    private static int HeaderPasses(GrayImage image, BlockGrid grid, int enough)
+    /// <summary>
+    /// How many blocks of <paramref name="grid"/> decode to a block payload (as <see cref="Analyse"/> counts them),
+    /// counting up to <paramref name="enough"/>. Only blocks whose header passes its CRC are decoded, each from a copy of
+    /// its own pixels: a block's codec reads nothing outside the block and its CRCs are seeded by index and shape, not
+    /// position. So an unmarked image in which a few headers pass by chance (about 1 in 256 blocks) is answered without
+    /// copying and decoding the whole image.
+    /// </summary>
+    private static int ReadableBlocks(GrayImage image, BlockGrid grid, int enough)
     {
-        var passes = 0;
+        var readable = 0;
+        BlockCodec.Scratch? scratch = null;
+        ushort[]? copy = null;
         foreach (var b in grid.Blocks)
         {
-            if (BlockCodec.HeaderPasses(image.Frame(b.Frame), image.Width, b) && ++passes >= enough)
+            var frame = image.Frame(b.Frame);
+            if (!BlockCodec.HeaderPasses(frame, image.Width, b))
+            {
+                continue;
+            }
+            var size = b.Width * b.Height;
+            if (copy is null || copy.Length < size)
+            {
+                copy = new ushort[size];
+            }
+            for (var y = 0; y < b.Height; y++)
+            {
+                frame.Slice((b.Y + y) * image.Width + b.X, b.Width).CopyTo(copy.AsSpan(y * b.Width, b.Width));
+            }
+            scratch ??= new BlockCodec.Scratch();
+            if (BlockCodec.TryExtract(copy.AsSpan(0, size), b.Width, b with { Frame = 0, X = 0, Y = 0 }, image.MaxValue, image.BitsStored, scratch, out var bytes)
+                && IsBlockPayload(bytes) && ++readable >= enough)
             {
                 break;
             }
         }
-        return passes;
+        return readable;
     }
+
+    /// <summary>A decoded block payload: a tag alone, or a tag and a carrier.</summary>
+    private static bool IsBlockPayload(byte[] bytes) => bytes.Length == TagBytes || bytes.Length > TagBytes + CarrierBytes;
 
     /// <summary>The grid the mark uses: the block size whose block headers check out most often (the finest on a tie or when none do).</summary>
     private static BlockGrid FindGrid(GrayImage image)
@@ -429,15 +456,15 @@ public static class Watermarker
 
     /// <summary>
     /// Reads every block of the mark's grid. With <paramref name="verdictOnly"/> (verify: only the verdict and, when
-    /// valid, the restored pixels are used) an image whose grid has fewer header-passing blocks than
-    /// <see cref="Judge"/> needs readable ones is answered at once: it can only be absent, and copying and decoding
-    /// it would change nothing. That is every unmarked image the gateway checks.
+    /// valid, the restored pixels are used) an image whose grid has fewer readable blocks than <see cref="Judge"/>
+    /// needs is answered from those alone (<see cref="ReadableBlocks"/>): it can only be absent, and copying and
+    /// decoding it whole would change nothing. That is every unmarked image the gateway checks.
     /// </summary>
     private static Analysis Analyse(GrayImage image, bool verdictOnly = false)
     {
         var grid = FindGrid(image);
         var needed = Math.Min(2, grid.Blocks.Count);
-        if (verdictOnly && HeaderPasses(image, grid, needed) < needed)
+        if (verdictOnly && ReadableBlocks(image, grid, needed) < needed)
         {
             return new Analysis { Grid = grid, Restored = [], Data = new byte[]?[grid.Blocks.Count], Readable = 0 };
         }
@@ -451,8 +478,7 @@ public static class Watermarker
         {
             // Each block is decoded in place in the copy: an unreadable block is left as it was.
             var frame = restored.AsSpan(b.Frame * frameLength, frameLength);
-            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, out var bytes)
-                && (bytes.Length == TagBytes || bytes.Length > TagBytes + CarrierBytes))
+            if (BlockCodec.TryExtract(frame, image.Width, b, image.MaxValue, image.BitsStored, scratch, out var bytes) && IsBlockPayload(bytes))
             {
                 data[b.Index] = bytes;
                 readable++;

@@ -136,6 +136,25 @@ public class DicomPixelsTests
     }
 
     [Theory]
+    [InlineData(1003, 1, 12, false, 1)] // a length no pool bucket has: the rented buffer is longer than the image
+    [InlineData(64, 48, 16, true, 3)]
+    [InlineData(37, 5, 8, false, 2)]
+    public void Pooled_pixels_equal_the_allocated_ones_and_go_back_on_dispose(int width, int height, int bits, bool isSigned, int frames)
+    {
+        var image = RandomImage(width * height + bits, width, height, bits, isSigned, frames, Photometric.Monochrome2);
+        var file = Wrap(image, TransferSyntax.ExplicitVRLittleEndian);
+        var lease = DicomPixels.ReadPooled(file);
+        var pooled = lease.Image;
+        Assert.Equal(width * height * frames, pooled.Samples.Length); // only the image's samples, not the whole buffer
+        Assert.True(pooled.SamplesEqual(DicomPixels.Read(file)));
+        Assert.True(pooled.Clone().SamplesEqual(image));
+        Assert.Equal(image.Samples.Slice((height - 1) * width, width).ToArray(), pooled.Row(0, height - 1).ToArray());
+        lease.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => lease.Image);
+        lease.Dispose(); // twice is harmless: the buffer goes back once
+    }
+
+    [Theory]
     [InlineData("Rows", "Rows")]
     [InlineData("Samples", "Samples per Pixel")]
     [InlineData("Bits", "Bits Allocated")]

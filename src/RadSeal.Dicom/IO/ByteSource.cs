@@ -17,6 +17,9 @@ internal sealed class ByteSource : IDisposable
     private int len;
     private long bufferStart;
 
+    /// <summary>When not empty, the very bytes the stream reads (from its position 0): values are sliced out of it instead of copied.</summary>
+    private readonly ReadOnlyMemory<byte> alias;
+
     public ByteSource(Stream stream, long baseOffset = 0)
     {
         this.stream = stream;
@@ -24,6 +27,17 @@ internal sealed class ByteSource : IDisposable
         TotalLength = stream.CanSeek ? stream.Length - stream.Position : -1;
         var size = TotalLength is >= 0 and < BufferSize ? (int)Math.Max(TotalLength, 16) : BufferSize;
         buffer = ArrayPool<byte>.Shared.Rent(size);
+    }
+
+    /// <summary>A source over bytes in memory that values may alias: <paramref name="stream"/> must read exactly <paramref name="bytes"/>.</summary>
+    public ByteSource(Stream stream, ReadOnlyMemory<byte> bytes)
+        : this(stream)
+    {
+        if (TotalLength != bytes.Length)
+        {
+            throw new ArgumentException("The stream does not read the aliased bytes.", nameof(stream));
+        }
+        alias = bytes;
     }
 
     /// <summary>Length of the readable content, or -1 for a stream of unknown length (deflated data).</summary>
@@ -145,6 +159,25 @@ internal sealed class ByteSource : IDisposable
             have += got;
         }
         return grown;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="count"/> bytes as a slice of the aliased memory when there is one (no copy), else into a
+    /// new array as <see cref="ReadBytes"/> does.
+    /// </summary>
+    public ReadOnlyMemory<byte> ReadMemory(long count)
+    {
+        if (alias.IsEmpty)
+        {
+            return ReadBytes(count);
+        }
+        if (count > Remaining)
+        {
+            throw new EndOfStreamException();
+        }
+        var slice = alias.Slice((int)Position, (int)count);
+        Skip(count);
+        return slice;
     }
 
     private int Fill(Span<byte> destination, bool allowShort = false)

@@ -188,7 +188,7 @@ internal sealed class DicomParser(ByteSource source, ReadOptions options, FileOr
         {
             throw Fail($"The data set needs more than {options.MaxBytesInMemory} bytes in memory (ReadOptions.MaxBytesInMemory)", start, tag);
         }
-        return ValueBuffer.From(source.ReadBytes(length));
+        return ValueBuffer.From(source.ReadMemory(length));
     }
 
     private DicomSequence ReadSequence(DicomTag tag, DicomVR vr, uint length, TransferSyntax syntax, int depth, long start)

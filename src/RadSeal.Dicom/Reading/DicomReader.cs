@@ -36,9 +36,32 @@ public static class DicomReader
         return Read(stream, options, origin: null);
     }
 
+    /// <summary>Reads from memory without copying values: they are slices of <paramref name="bytes"/>.</summary>
+    public static unsafe DicomFile Read(ReadOnlyMemory<byte> bytes, ReadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment))
+        {
+            using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+            using var source = new ByteSource(stream, bytes);
+            return Read(stream, source, options, origin: null);
+        }
+        using var pin = bytes.Pin();
+        using (var stream = new UnmanagedMemoryStream((byte*)pin.Pointer, bytes.Length))
+        {
+            using var source = new ByteSource(stream, bytes);
+            return Read(stream, source, options, origin: null);
+        }
+    }
+
     private static DicomFile Read(Stream stream, ReadOptions options, FileOrigin? origin)
     {
         using var source = new ByteSource(stream);
+        return Read(stream, source, options, origin);
+    }
+
+    private static DicomFile Read(Stream stream, ByteSource source, ReadOptions options, FileOrigin? origin)
+    {
         try
         {
             return ReadCore(stream, source, options, origin);

@@ -55,11 +55,14 @@ public sealed class ArchiveStore
 
     public ArchivedInstance? Find(string sopInstanceUid) => _instances.TryGetValue(sopInstanceUid, out var i) ? i : null;
 
-    /// <summary>Moves a spooled file into the archive, durably.</summary>
+    /// <summary>
+    /// Moves a spooled file into the archive, durably. Only the archive's folder is synced: a source whose removal is lost
+    /// in a crash (the outbox) is sent again, which replaces the archived copy with the same file.
+    /// </summary>
     internal async Task PutAsync(string path, string sopInstanceUid)
     {
         var target = System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
-        await DurableFiles.MoveAsync(path, target);
+        await DurableFiles.MoveIntoAsync(path, target);
         if (Describe(target) is { } instance)
         {
             _instances[instance.SopInstanceUid] = instance;

@@ -38,8 +38,9 @@ internal static partial class DurableFiles
     }
 
     /// <summary>
-    /// Renames a file and syncs only the target's directory: for a source that needs no durable removal (a temp folder
-    /// emptied at every start), this saves a flush on the path that answers the sender.
+    /// Renames a file and syncs only the target's directory: for a source whose removal need not be durable (a temp
+    /// folder emptied at every start, or a spool folder whose leftover copy a restart recognises and removes), this
+    /// saves a flush, and keeps the caller off the source folder's group commit.
     /// </summary>
     public static async Task MoveIntoAsync(string from, string to)
     {

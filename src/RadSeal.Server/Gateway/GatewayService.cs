@@ -37,6 +37,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private AuditLog? _audit;
     private DurableAppendFile? _forwardJournal;
     private Task[] _tasks = [];
+    private BackgroundScheduler? _workerThreads;
     private long _sequence;
 
     public GatewayService(GatewayOptions options, IServiceProvider services, ILogger<GatewayService> logger, GatewayMetrics metrics)
@@ -127,7 +128,9 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         _forwardJournal = new DurableAppendFile(new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read));
         _audit = new AuditLog(Path.Combine(Root, "audit.log"));
         Resume();
-        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(WorkAsync, CancellationToken.None));
+        _workerThreads = new BackgroundScheduler(Math.Max(1, _options.Workers), "gateway worker");
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
+            .Select(_ => Task.Factory.StartNew(WorkAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _workerThreads).Unwrap());
         _tasks = [.. workers, Task.Run(RetryLoopAsync, CancellationToken.None)];
         return Task.CompletedTask;
     }
@@ -148,6 +151,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
 
     public void Dispose()
     {
+        _workerThreads?.Dispose();
         _audit?.Dispose();
         _forwardJournal?.Dispose();
         _http?.Dispose();
@@ -375,36 +379,58 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private async Task DecideAsync(string id, string incoming, string outbox, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        DicomFile file;
-        IReadOnlyList<CheckResult> results;
         string uid;
+        string[] codes;
+        QuarantineRecord? quarantined = null;
+        // The image is read through a mapping of the spooled file, not copied in: the checks and the ledger entry see
+        // the page cache. The mapping ends before the file moves on.
+        DicomFileMapping? mapping = null;
         try
         {
-            file = Load(incoming);
-            uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ') ?? "";
-            results = GateChecks.Run(_checks, new GateItem(id, incoming, file, uid), cancellationToken);
+            DicomFile file;
+            IReadOnlyList<CheckResult> results;
+            try
+            {
+                mapping = DicomFileMapping.Open(incoming);
+                file = mapping.File;
+                uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ') ?? "";
+                results = GateChecks.Run(_checks, new GateItem(id, incoming, file, uid), cancellationToken);
+            }
+            catch (DicomFormatException ex)
+            {
+                file = new DicomFile(new DicomDataSet(), new DicomDataSet(), TransferSyntax.ExplicitVRLittleEndian);
+                uid = "";
+                results = [new CheckResult("read", false, [GateReasonCodes.Unreadable], ex.Message)];
+            }
+            _metrics.CheckSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            codes = results.Where(r => !r.Passed).SelectMany(r => r.Codes).Distinct().ToArray();
+            if (codes.Length == 0)
+            {
+                await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
+            }
+            else
+            {
+                var ds = file.DataSet;
+                quarantined = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
+                    ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, codes, results);
+                await RecordAsync(AuditEvents.Quarantined, id, file, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)), cancellationToken);
+            }
         }
-        catch (DicomFormatException ex)
+        finally
         {
-            file = new DicomFile(new DicomDataSet(), new DicomDataSet(), TransferSyntax.ExplicitVRLittleEndian);
-            uid = "";
-            results = [new CheckResult("read", false, [GateReasonCodes.Unreadable], ex.Message)];
+            mapping?.Dispose();
         }
-        _metrics.CheckSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-        var codes = results.Where(r => !r.Passed).SelectMany(r => r.Codes).Distinct().ToArray();
-        if (codes.Length == 0)
+        if (quarantined is null)
         {
-            await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
-            await DurableFiles.MoveAsync(incoming, outbox);
+            // Only outbox/ is synced: should the removal from incoming/ not survive a crash, ProcessAsync finds the image
+            // in both and deletes the incoming copy. Not syncing incoming/ here keeps the workers off the folder whose
+            // sync the sender's Success status waits for.
+            await DurableFiles.MoveIntoAsync(incoming, outbox);
             _metrics.Accepted.Add(1);
             LogAccepted(id, uid);
             return;
         }
-        var ds = file.DataSet;
-        var record = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
-            ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, codes, results);
-        await RecordAsync(AuditEvents.Quarantined, id, file, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)), cancellationToken);
-        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
+        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(quarantined, GatewayJsonContext.Default.QuarantineRecord));
         await DurableFiles.MoveAsync(incoming, Path.Combine(Quarantine, id + ".dcm"));
         _metrics.Quarantined.Add(1);
         LogQuarantined(id, uid, string.Join(' ', codes));
@@ -464,7 +490,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
         if (File.Exists(outbox))
         {
-            await DurableFiles.DeleteAsync(outbox);
+            // Not synced: the journal already holds the id, so a copy that reappears after a crash is deleted then.
+            File.Delete(outbox);
         }
     }
 

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace RadSeal.Server.Gateway;
+
+/// <summary>
+/// Runs the gateway's checking workers on threads of their own at a lower CPU priority (nice +10 on Linux), so that a
+/// sender waiting for its Success status is served first: receiving and syncing an image is what the sender waits on,
+/// while checks, ledger entries and forwarding can lag behind in the durable spool and use whatever CPU is left. On a
+/// machine with cores to spare the priority changes nothing. Awaits inside the workers resume here (the scheduler is
+/// captured), except inside libraries that leave it (ConfigureAwait(false)).
+/// </summary>
+internal sealed partial class BackgroundScheduler : TaskScheduler, IDisposable
+{
+    /// <summary>The workers' nice value: 10 gives them about a tenth of a busy core's share against the receivers.</summary>
+    public const int Nice = 10;
+
+    private readonly BlockingCollection<Task> _queue = [];
+    private readonly Thread[] _threads;
+
+    [ThreadStatic]
+    private static BackgroundScheduler? _current;
+
+    public BackgroundScheduler(int threads, string name)
+    {
+        _threads = new Thread[Math.Max(1, threads)];
+        for (var i = 0; i < _threads.Length; i++)
+        {
+            _threads[i] = new Thread(Run) { IsBackground = true, Name = $"{name} {i}" };
+            _threads[i].Start();
+        }
+    }
+
+    public override int MaximumConcurrencyLevel => _threads.Length;
+
+    public void Dispose() => _queue.CompleteAdding();
+
+    protected override void QueueTask(Task task) => _queue.Add(task);
+
+    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
+        _current == this && TryExecuteTask(task);
+
+    protected override IEnumerable<Task> GetScheduledTasks() => _queue.ToArray();
+
+    private void Run()
+    {
+        _current = this;
+        if (OperatingSystem.IsLinux())
+        {
+            // On Linux a thread is a process to setpriority(2): this lowers this thread alone. Raising needs no right
+            // we lack; if it fails anyway the workers simply run at normal priority.
+            _ = SetPriority(PrioProcess, GetTid(), Nice);
+        }
+        foreach (var task in _queue.GetConsumingEnumerable())
+        {
+            TryExecuteTask(task);
+        }
+    }
+
+    private const int PrioProcess = 0;
+
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
+}
