@@ -80,22 +80,11 @@ public sealed class DicomSignature
 
     public MacAlgorithm? MacAlgorithm => MacAlgorithm.FromTerm(MacAlgorithmTerm);
 
-    /// <summary>The signer's certificate, or null when the bytes are not an X.509 certificate.</summary>
-    public X509Certificate2? TryGetCertificate()
-    {
-        if (CertificateBytes.IsEmpty)
-        {
-            return null;
-        }
-        try
-        {
-            return X509CertificateLoader.LoadCertificate(CertificateBytes.Span);
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// The signer's certificate, or null when the bytes are not an X.509 certificate. The instance is shared with every
+    /// other signature by the same certificate (parsed once): do not dispose it.
+    /// </summary>
+    public X509Certificate2? TryGetCertificate() => SignerCertificates.TryLoad(CertificateBytes.Span);
 
     /// <summary>
     /// The signature value without the pad byte an odd-length DER ECDSA signature gets to reach even length (DCMTK
