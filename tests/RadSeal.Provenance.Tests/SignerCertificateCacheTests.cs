@@ -4,7 +4,7 @@ using RadSeal.Provenance.Signatures;
 
 namespace RadSeal.Provenance.Tests;
 
-/// <summary>Signer certificates are parsed once per distinct DER and shared; the cache never mixes two certificates up.</summary>
+/// <summary>Signer certificates are parsed once per distinct DER and thread; the cache never mixes two certificates up.</summary>
 public class SignerCertificateCacheTests
 {
     private static byte[] Certificate(ECDsa key, string subject, int serial)
@@ -31,6 +31,13 @@ public class SignerCertificateCacheTests
         Assert.Equal(b, other!.RawData);
         Assert.Null(SignerCertificates.TryLoad([0x30, 0x03, 0x02, 0x01, 0x00]));
         Assert.Null(SignerCertificates.TryLoad([]));
+        // Another thread gets an instance of its own: an X509Certificate2 is not safe to share between threads.
+        X509Certificate2? elsewhere = null;
+        var thread = new Thread(() => elsewhere = SignerCertificates.TryLoad(a));
+        thread.Start();
+        thread.Join();
+        Assert.NotSame(first, elsewhere);
+        Assert.Equal(a, elsewhere!.RawData);
     }
 
     [Fact]

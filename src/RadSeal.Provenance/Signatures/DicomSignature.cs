@@ -81,8 +81,9 @@ public sealed class DicomSignature
     public MacAlgorithm? MacAlgorithm => MacAlgorithm.FromTerm(MacAlgorithmTerm);
 
     /// <summary>
-    /// The signer's certificate, or null when the bytes are not an X.509 certificate. The instance is shared with every
-    /// other signature by the same certificate (parsed once): do not dispose it.
+    /// The signer's certificate, or null when the bytes are not an X.509 certificate. The instance is reused for other
+    /// signatures by the same certificate on this thread (parsed once): do not dispose it, and do not hand it to another
+    /// thread that uses it while this one may.
     /// </summary>
     public X509Certificate2? TryGetCertificate() => SignerCertificates.TryLoad(CertificateBytes.Span);
 

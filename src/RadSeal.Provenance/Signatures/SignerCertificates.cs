@@ -1,21 +1,23 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace RadSeal.Provenance.Signatures;
 
 /// <summary>
-/// Parsed signer certificates, shared by their DER bytes. A gateway checks thousands of images from a handful of
+/// Parsed signer certificates, reused by their DER bytes. A gateway checks thousands of images from a handful of
 /// devices; parsing each image's certificate again (its names, extensions and dates decoded anew) cost more than
-/// hashing a half-megabyte image. The instances are shared, so nobody may dispose them. Bounded: past
-/// <see cref="Capacity"/> distinct certificates the cache starts over (images with ever-new certificates are parsed
-/// each time, as without it).
+/// hashing a half-megabyte image. Each thread keeps its own instances: an <see cref="X509Certificate2"/> decodes its
+/// parts lazily and is not safe to use from several threads at once (shared, concurrent verifications of one device's
+/// images failed now and then with a key usage read half-decoded). Nobody may dispose them. Bounded: past
+/// <see cref="Capacity"/> distinct certificates a thread's cache starts over (images with ever-new certificates are
+/// parsed each time, as without it).
 /// </summary>
 internal static class SignerCertificates
 {
-    public const int Capacity = 1024;
+    public const int Capacity = 256;
 
-    private static readonly ConcurrentDictionary<string, X509Certificate2> Cache = new(StringComparer.Ordinal);
+    [ThreadStatic]
+    private static Dictionary<string, X509Certificate2>? _cache;
 
     /// <summary>The certificate in <paramref name="der"/>, or null when the bytes are not an X.509 certificate.</summary>
     public static X509Certificate2? TryLoad(ReadOnlySpan<byte> der)
@@ -24,9 +26,10 @@ internal static class SignerCertificates
         {
             return null;
         }
+        var cache = _cache ??= new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
         // The DER itself is the key (no hash: two different certificates can never share an entry).
         var key = Convert.ToBase64String(der);
-        if (Cache.TryGetValue(key, out var cached))
+        if (cache.TryGetValue(key, out var cached))
         {
             return cached;
         }
@@ -39,10 +42,11 @@ internal static class SignerCertificates
         {
             return null;
         }
-        if (Cache.Count >= Capacity)
+        if (cache.Count >= Capacity)
         {
-            Cache.Clear();
+            cache.Clear();
         }
-        return Cache.GetOrAdd(key, certificate);
+        cache[key] = certificate;
+        return certificate;
     }
 }
