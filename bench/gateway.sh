@@ -73,5 +73,13 @@ if [ "${PARALLEL:-0}" -gt 1 ]; then
   cat "$work/result-parallel.md"
 fi
 kill "$hold_pid" 2>/dev/null || true
-echo "gateway: $(curl -s http://127.0.0.1:$web/gateway)"
+state=$(curl -s http://127.0.0.1:$web/gateway)
+echo "gateway: $state"
+# Every file is signed by the trusted device: a quarantined one is a defect, not a figure.
+case "$state" in
+  *'"quarantine":0'*) ;;
+  *) kept="${TMPDIR:-/tmp}/radseal-gateway-bench-$(date +%s)"; mkdir -p "$kept"
+     cp -r "$work/gw.out" "$work/gw.err" "$work/gw.db.spool/quarantine" "$kept/" 2>/dev/null || true
+     echo "ERROR: the gateway quarantined images it should have accepted; its log and quarantine are in $kept" >&2; exit 1 ;;
+esac
 echo "files: $(ls "$work/signed" | wc -l) signed, $(du -sh "$work/signed" | cut -f1)"
