@@ -241,7 +241,7 @@ public static class DicomPixels
         }
         return pool is null
             ? new GrayImage(layout.Width, layout.Height, layout.BitsStored, layout.IsSigned, layout.Frames, layout.Photometric, samples)
-            : new GrayImage(layout.Width, layout.Height, layout.BitsStored, layout.IsSigned, layout.Frames, layout.Photometric, samples, count);
+            : new GrayImage(layout.Width, layout.Height, layout.BitsStored, layout.IsSigned, layout.Frames, layout.Photometric, samples, pooled: true);
     }
 
     private static byte[] Pack(GrayImage image, int bitsAllocated)

@@ -22,28 +22,20 @@ public sealed class GrayImage
 
     public GrayImage(int width, int height, int bitsStored, bool isSigned = false, int frames = 1,
         Photometric photometric = Photometric.Monochrome2, ushort[]? samples = null)
+        : this(width, height, bitsStored, isSigned, frames, photometric, samples, pooled: false)
     {
-        count = Validate(width, height, bitsStored, frames);
-        if (samples is not null && samples.Length != count)
-        {
-            throw new ArgumentException($"Expected {count} samples, got {samples.Length}.", nameof(samples));
-        }
-        Width = width;
-        Height = height;
-        Frames = frames;
-        BitsStored = bitsStored;
-        IsSigned = isSigned;
-        Photometric = photometric;
-        this.samples = samples ?? new ushort[count];
     }
 
-    /// <summary>An image over the first width×height×frames samples of a longer buffer (one rented from a pool).</summary>
-    internal GrayImage(int width, int height, int bitsStored, bool isSigned, int frames, Photometric photometric, ushort[] buffer, int count)
+    /// <summary>
+    /// With <paramref name="pooled"/>, an image over the first width×height×frames samples of a longer buffer (one rented
+    /// from a pool); otherwise the buffer, if given, must hold exactly the image.
+    /// </summary>
+    internal GrayImage(int width, int height, int bitsStored, bool isSigned, int frames, Photometric photometric, ushort[]? buffer, bool pooled)
     {
-        this.count = Validate(width, height, bitsStored, frames);
-        if (count != this.count || buffer.Length < count)
+        count = Validate(width, height, bitsStored, frames);
+        if (buffer is not null && (pooled ? buffer.Length < count : buffer.Length != count))
         {
-            throw new ArgumentException($"Expected a buffer of at least {this.count} samples, got {buffer.Length}.", nameof(buffer));
+            throw new ArgumentException($"Expected {(pooled ? "at least " : "")}{count} samples, got {buffer.Length}.", pooled ? nameof(buffer) : "samples");
         }
         Width = width;
         Height = height;
@@ -51,7 +43,7 @@ public sealed class GrayImage
         BitsStored = bitsStored;
         IsSigned = isSigned;
         Photometric = photometric;
-        samples = buffer;
+        samples = buffer ?? new ushort[count];
     }
 
     private static int Validate(int width, int height, int bitsStored, int frames)
