@@ -35,7 +35,18 @@ internal sealed partial class BackgroundScheduler : TaskScheduler, IDisposable
 
     public void Dispose() => _queue.CompleteAdding();
 
-    protected override void QueueTask(Task task) => _queue.Add(task);
+    protected override void QueueTask(Task task)
+    {
+        try
+        {
+            _queue.Add(task);
+        }
+        catch (InvalidOperationException)
+        {
+            // Disposed: a continuation still arriving (a shutdown that stopped waiting) runs on the thread pool instead.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Scheduler.TryExecuteTask(s.Task), (Scheduler: this, Task: task), preferLocal: false);
+        }
+    }
 
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
         _current == this && TryExecuteTask(task);
