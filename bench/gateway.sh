@@ -51,7 +51,7 @@ mkdir -p "$work/out-floor"; mkfifo "$work/hold"; sleep 100000 > "$work/hold" & h
 $bench dimse-scp "$port_floor" "$work/out-floor" durable < "$work/hold" 2> "$work/floor.log" & floor_pid=$!
 sleep 5
 cat > "$work/drained.sh" <<DRAIN
-until curl -sf http://127.0.0.1:$web/gateway | grep -q '"incoming":0,"outbox":0'; do sleep 0.02; done
+until curl -sf http://127.0.0.1:$web/gateway | grep -q '"incoming":0,"outbox":0,"inProgress":0'; do sleep 0.02; done
 DRAIN
 
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result.md" \

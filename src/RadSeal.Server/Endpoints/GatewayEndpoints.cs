@@ -53,6 +53,7 @@ public static class GatewayEndpoints
             ["forward"] = g.Forwarder.Target,
             ["incoming"] = g.CountIn("incoming"),
             ["outbox"] = g.CountIn("outbox"),
+            ["inProgress"] = g.InProgress,
             ["quarantine"] = g.CountIn("quarantine"),
             ["archive"] = g.Archive.Count,
         }));

@@ -90,6 +90,12 @@ public sealed partial class GatewayService : IHostedService, IDisposable
 
     private string Quarantine => Path.Combine(Root, "quarantine");
 
+    /// <summary>
+    /// Images queued for a worker or being worked on. An image leaves outbox/ before its forward is recorded, so
+    /// "drained" is nothing in incoming/ or outbox/ and nothing in progress.
+    /// </summary>
+    public int InProgress => _busy.Count;
+
     /// <summary>Images in a spool folder: incoming, outbox or quarantine.</summary>
     public int CountIn(string folder) => Directory.Exists(Path.Combine(Root, folder)) ? Directory.EnumerateFiles(Path.Combine(Root, folder), "*.dcm").Count() : 0;
 

@@ -178,7 +178,8 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
         while (true)
         {
             using var state = JsonDocument.Parse(await client.GetStringAsync("gateway"));
-            if (state.RootElement.GetProperty("incoming").GetInt32() + state.RootElement.GetProperty("outbox").GetInt32() == 0)
+            var root = state.RootElement;
+            if (root.GetProperty("incoming").GetInt32() + root.GetProperty("outbox").GetInt32() + root.GetProperty("inProgress").GetInt32() == 0)
             {
                 return;
             }

@@ -197,13 +197,16 @@ public sealed class GatewayServer(WebApplication app, string token) : IAsyncDisp
         return client;
     }
 
-    /// <summary>Waits until nothing is waiting in incoming/ or outbox/ (every image decided and forwarded).</summary>
+    /// <summary>
+    /// Waits until nothing is waiting in incoming/ or outbox/ and no image is in progress (every image decided and
+    /// forwarded: the archive's index and the audit line come after the file leaves the outbox).
+    /// </summary>
     public async Task DrainAsync(int quarantined = -1)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (Service.CountIn("incoming") + Service.CountIn("outbox") > 0 || (quarantined >= 0 && Service.CountIn("quarantine") < quarantined))
+        while (Service.CountIn("incoming") + Service.CountIn("outbox") + Service.InProgress > 0 || (quarantined >= 0 && Service.CountIn("quarantine") < quarantined))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the spool did not drain: {Service.CountIn("incoming")} incoming, {Service.CountIn("outbox")} in the outbox, {Service.CountIn("quarantine")} quarantined");
+            Assert.True(DateTime.UtcNow < deadline, $"the spool did not drain: {Service.CountIn("incoming")} incoming, {Service.CountIn("outbox")} in the outbox, {Service.InProgress} in progress, {Service.CountIn("quarantine")} quarantined");
             await Task.Delay(100);
         }
     }

@@ -32,11 +32,6 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         var (spool, id) = Spool("both-incoming-outbox", "incoming", "outbox");
         await using var gw = await fx.StartGatewayAsync("both-incoming-outbox", o => o);
         await gw.DrainAsync();
-        // The outbox empties when the file moves; the archive's index and the audit line follow the folder sync.
-        for (var wait = 0; wait < 100 && !(File.Exists(Path.Combine(spool, "audit.log")) && Events(spool).Contains("archived")); wait++)
-        {
-            await Task.Delay(100);
-        }
         Assert.False(File.Exists(Path.Combine(spool, "incoming", id + ".dcm")));
         Assert.False(File.Exists(Path.Combine(spool, "outbox", id + ".dcm")));
         Assert.Equal(1, gw.Service.Archive.Count);
@@ -65,8 +60,9 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
             .Select(t => (Name: File.ReadAllText(Path.Combine(t, "comm")).Trim(), Stat: File.ReadAllText(Path.Combine(t, "stat"))))
             .Select(t => (t.Name, Nice: int.Parse(t.Stat[(t.Stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
+        // Other tests' gateways may run in this process at the same time: at least this one's three.
         var workers = threads.Where(t => t.Name.StartsWith("gateway worker", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, workers.Count);
+        Assert.True(workers.Count >= 3, $"{workers.Count} worker threads");
         Assert.All(workers, w => Assert.Equal(10, w.Nice));
         Assert.Contains(threads, t => t.Nice == 0); // the rest (receivers, thread pool) keep the normal priority
     }
