@@ -386,7 +386,6 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         string uid;
-        string[] codes;
         QuarantineRecord? quarantined = null;
         // The image is read through a mapping of the spooled file, not copied in: the checks and the ledger entry see
         // the page cache. The mapping ends before the file moves on.
@@ -409,16 +408,14 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 results = [new CheckResult("read", false, [GateReasonCodes.Unreadable], ex.Message)];
             }
             _metrics.CheckSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-            codes = results.Where(r => !r.Passed).SelectMany(r => r.Codes).Distinct().ToArray();
+            var codes = results.Where(r => !r.Passed).SelectMany(r => r.Codes).Distinct().ToArray();
             if (codes.Length == 0)
             {
                 await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
             }
             else
             {
-                var ds = file.DataSet;
-                quarantined = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
-                    ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, codes, results);
+                quarantined = QuarantineRecordFor(id, uid, file.DataSet, codes, results);
                 await RecordAsync(AuditEvents.Quarantined, id, file, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)), cancellationToken);
             }
         }
@@ -436,10 +433,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             LogAccepted(id, uid);
             return;
         }
-        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(quarantined, GatewayJsonContext.Default.QuarantineRecord));
-        await DurableFiles.MoveAsync(incoming, Path.Combine(Quarantine, id + ".dcm"));
-        _metrics.Quarantined.Add(1);
-        LogQuarantined(id, uid, string.Join(' ', codes));
+        await MoveToQuarantineAsync(incoming, quarantined);
     }
 
     private async Task SignAsync(string id, string incoming, string outbox, CancellationToken cancellationToken)
@@ -504,15 +498,22 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private async Task RefusedAsync(string id, string outbox, string uid, string detail, CancellationToken cancellationToken)
     {
         var file = Load(outbox);
-        var ds = file.DataSet;
         var results = new[] { new CheckResult("forward", false, [GateReasonCodes.ForwardRefused], detail) };
         await RecordAsync(AuditEvents.Quarantined, id, file, [GateReasonCodes.ForwardRefused], "gateway", detail, cancellationToken);
-        var record = new QuarantineRecord(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
-            ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, [GateReasonCodes.ForwardRefused], results);
-        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
-        await DurableFiles.MoveAsync(outbox, Path.Combine(Quarantine, id + ".dcm"));
+        await MoveToQuarantineAsync(outbox, QuarantineRecordFor(id, uid, file.DataSet, [GateReasonCodes.ForwardRefused], results));
+    }
+
+    private static QuarantineRecord QuarantineRecordFor(string id, string uid, DicomDataSet ds, IReadOnlyList<string> codes, IReadOnlyList<CheckResult> results) =>
+        new(id, uid, ds.GetString(DicomTags.SOPClassUID)?.Trim('\0', ' '), ds.GetString(DicomTags.StudyInstanceUID)?.Trim('\0', ' '),
+            ds.GetString(DicomTags.SeriesInstanceUID)?.Trim('\0', ' '), DateTimeOffset.UtcNow, codes, results);
+
+    /// <summary>Puts a decided image in quarantine: its record beside it, then the image, each durably (both folders synced).</summary>
+    private async Task MoveToQuarantineAsync(string from, QuarantineRecord record)
+    {
+        await DurableFiles.WriteAllBytesAsync(Path.Combine(Quarantine, record.Id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, GatewayJsonContext.Default.QuarantineRecord));
+        await DurableFiles.MoveAsync(from, Path.Combine(Quarantine, record.Id + ".dcm"));
         _metrics.Quarantined.Add(1);
-        LogQuarantined(id, uid, GateReasonCodes.ForwardRefused);
+        LogQuarantined(record.Id, record.SopInstanceUid, string.Join(' ', record.Codes));
     }
 
     /// <summary>
