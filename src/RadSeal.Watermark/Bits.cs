@@ -11,6 +11,9 @@ internal sealed class BitList
 
     public int this[int index] => bits[index];
 
+    /// <summary>The bits, one per byte.</summary>
+    public ReadOnlySpan<byte> AsSpan() => bits.AsSpan(0, Count);
+
     public void Add(int bit)
     {
         if (Count == bits.Length)
@@ -70,17 +73,6 @@ internal sealed class BitList
         for (var i = 0; i < count; i++)
         {
             result[i] = (byte)ReadNumber(start + 8 * i, 8);
-        }
-        return result;
-    }
-
-    /// <summary>Packs the bits into bytes (for checksums).</summary>
-    public byte[] Pack(int start, int count)
-    {
-        var result = new byte[(count + 7) / 8];
-        for (var i = 0; i < count; i++)
-        {
-            result[i >> 3] |= (byte)(bits[start + i] << (7 - (i & 7)));
         }
         return result;
     }

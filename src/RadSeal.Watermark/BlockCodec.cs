@@ -241,6 +241,10 @@ internal static class BlockCodec
     private readonly record struct Header(int StepIndex, bool Mirror, int DataBytes, int LmStart, int LmBits, BitList Bits);
 
     /// <summary>Reads and checks the header from the LSBs of the block's first and last rows; null when it does not check out.</summary>
+    /// <remarks>
+    /// Called for every block of every image the gateway checks, nearly all unmarked: the bits are read into a stack
+    /// buffer, row by row, and the header's <see cref="BitList"/> is built only for one that passes its CRC.
+    /// </remarks>
     private static Header? ReadHeader(ReadOnlySpan<ushort> frame, int stride, Block b)
     {
         var capacity = 2 * b.Width;
@@ -248,12 +252,10 @@ internal static class BlockCodec
         {
             return null;
         }
-        var bits = new BitList(capacity);
-        for (var i = 0; i < capacity; i++)
-        {
-            var offset = HeaderOffset(b, i);
-            bits.Add(frame[(b.Y + offset / b.Width) * stride + b.X + offset % b.Width] & 1);
-        }
+        // The header's bit i lies at HeaderOffset(b, i): the first row, then the last.
+        Span<byte> bits = capacity <= 1024 ? stackalloc byte[capacity] : new byte[capacity];
+        LowBits(frame.Slice(b.Y * stride + b.X, b.Width), bits[..b.Width]);
+        LowBits(frame.Slice((b.Y + b.Height - 1) * stride + b.X, b.Width), bits[b.Width..]);
         var position = CrcBits;
         if (!TryGamma(bits, ref position, out var step) || step > Steps.Length || position + MirrorBits > capacity)
         {
@@ -266,20 +268,42 @@ internal static class BlockCodec
             return null;
         }
         var length = position + lmPlusOne - 1;
-        var used = new BitList(length);
-        used.AddRange(bits, 0, length);
-        if (HeaderCrc(b, used) != (int)used.ReadNumber(0, CrcBits))
+        var used = bits[..length];
+        if (HeaderCrc(b, used) != (int)ReadNumber(used, 0, CrcBits))
         {
             return null;
         }
-        return new Header(step - 1, mirror, dataBytes, position, lmPlusOne - 1, used);
+        var header = new BitList(length);
+        foreach (var bit in used)
+        {
+            header.Add(bit);
+        }
+        return new Header(step - 1, mirror, dataBytes, position, lmPlusOne - 1, header);
     }
 
-    private static bool TryGamma(BitList bits, ref int position, out int value)
+    private static void LowBits(ReadOnlySpan<ushort> pixels, Span<byte> bits)
+    {
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            bits[i] = (byte)(pixels[i] & 1);
+        }
+    }
+
+    private static long ReadNumber(ReadOnlySpan<byte> bits, int start, int width)
+    {
+        long value = 0;
+        foreach (var bit in bits.Slice(start, width))
+        {
+            value = (value << 1) | bit;
+        }
+        return value;
+    }
+
+    private static bool TryGamma(ReadOnlySpan<byte> bits, ref int position, out int value)
     {
         value = 0;
         var zeros = 0;
-        while (position < bits.Count && bits[position] == 0)
+        while (position < bits.Length && bits[position] == 0)
         {
             zeros++;
             position++;
@@ -288,11 +312,11 @@ internal static class BlockCodec
                 return false;
             }
         }
-        if (position + zeros + 1 > bits.Count)
+        if (position + zeros + 1 > bits.Length)
         {
             return false;
         }
-        value = (int)bits.ReadNumber(position, zeros + 1);
+        value = (int)ReadNumber(bits, position, zeros + 1);
         position += zeros + 1;
         return true;
     }
@@ -382,7 +406,7 @@ internal static class BlockCodec
                 {
                     header.Add(0);
                 }
-                header.SetNumber(0, CrcBits, HeaderCrc(b, header));
+                header.SetNumber(0, CrcBits, HeaderCrc(b, header.AsSpan()));
                 for (var i = 0; i < header.Count; i++)
                 {
                     var index = HeaderIndex(b, stride, i);
@@ -506,13 +530,20 @@ internal static class BlockCodec
     /// <summary>Whether the block's header checks out (cheap: reads only the LSBs of its first and last rows). Used to find the block size.</summary>
     public static bool HeaderPasses(ReadOnlySpan<ushort> frame, int stride, Block b) => ReadHeader(frame, stride, b) is not null;
 
-    private static int HeaderCrc(Block b, BitList header)
+    private static int HeaderCrc(Block b, ReadOnlySpan<byte> header)
     {
         Span<byte> seed = stackalloc byte[12];
         BinaryPrimitives.WriteInt32BigEndian(seed, b.Index);
         BinaryPrimitives.WriteInt32BigEndian(seed[4..], b.Width);
         BinaryPrimitives.WriteInt32BigEndian(seed[8..], b.Height);
-        var packed = header.Pack(CrcBits, header.Count - CrcBits);
+        // The bits after the CRC, packed most significant first.
+        var count = header.Length - CrcBits;
+        Span<byte> packed = count <= 8192 ? stackalloc byte[(count + 7) / 8] : new byte[(count + 7) / 8];
+        packed.Clear();
+        for (var i = 0; i < count; i++)
+        {
+            packed[i >> 3] |= (byte)(header[CrcBits + i] << (7 - (i & 7)));
+        }
         // Seeded with the block's index and shape and a constant: an all-zero (flat) block, a block moved elsewhere or
         // read with the wrong block size never passes.
         return (int)(Crc32.Compute(packed, Crc32.Compute(seed, 0x52534D31)) & ((1u << CrcBits) - 1));

@@ -69,20 +69,41 @@ public sealed class ArchiveStore
         }
     }
 
+    /// <summary>
+    /// Moves a file the gate has just decided into the archive, durably, indexed by the attributes it read then
+    /// (<see cref="IndexOf"/>) rather than by parsing the file again. The source's removal is not synced: a copy left in
+    /// incoming/ by a crash is decided again and replaces the archived one with the same file.
+    /// </summary>
+    internal async Task PutAsync(string path, string sopInstanceUid, IReadOnlyDictionary<DicomTag, string> attributes)
+    {
+        var target = System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
+        await DurableFiles.MoveIntoAsync(path, target);
+        if (attributes.ContainsKey(DicomTags.SOPInstanceUID))
+        {
+            _instances[sopInstanceUid] = new ArchivedInstance(target, attributes);
+        }
+    }
+
+    /// <summary>The attributes QIDO-RS matches on, as strings: copied out, so they outlive a mapped file's data set.</summary>
+    internal static IReadOnlyDictionary<DicomTag, string> IndexOf(DicomDataSet dataSet)
+    {
+        var attributes = new Dictionary<DicomTag, string>();
+        foreach (var (tag, _) in IndexedAttributes)
+        {
+            var text = dataSet.GetString(tag)?.Trim('\0', ' ');
+            if (!string.IsNullOrEmpty(text))
+            {
+                attributes[tag] = text;
+            }
+        }
+        return attributes;
+    }
+
     private static ArchivedInstance? Describe(string path)
     {
         try
         {
-            var ds = DicomFile.Open(path).DataSet;
-            var attributes = new Dictionary<DicomTag, string>();
-            foreach (var (tag, _) in IndexedAttributes)
-            {
-                var text = ds.GetString(tag)?.Trim('\0', ' ');
-                if (!string.IsNullOrEmpty(text))
-                {
-                    attributes[tag] = text;
-                }
-            }
+            var attributes = IndexOf(DicomFile.Open(path).DataSet);
             return attributes.ContainsKey(DicomTags.SOPInstanceUID) ? new ArchivedInstance(path, attributes) : null;
         }
         catch (Exception ex) when (ex is DicomFormatException or IOException or UnauthorizedAccessException)

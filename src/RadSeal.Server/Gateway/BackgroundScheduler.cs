@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace RadSeal.Server.Gateway;
@@ -15,8 +14,12 @@ internal sealed partial class BackgroundScheduler : TaskScheduler, IDisposable
     /// <summary>The workers' nice value: 10 gives them about a tenth of a busy core's share against the receivers.</summary>
     public const int Nice = 10;
 
-    private readonly BlockingCollection<Task> _queue = [];
+    // A plain queue under a lock, waited on with Monitor.Wait: BlockingCollection's semaphore spins with sched_yield
+    // before it sleeps, which on a busy 2-core machine took CPU from the very receivers these workers yield to.
+    private readonly Queue<Task> _queue = new();
+    private readonly object _gate = new(); // an object, not a Lock: Monitor.Wait and Pulse need one
     private readonly Thread[] _threads;
+    private bool _disposed;
 
     [ThreadStatic]
     private static BackgroundScheduler? _current;
@@ -33,25 +36,40 @@ internal sealed partial class BackgroundScheduler : TaskScheduler, IDisposable
 
     public override int MaximumConcurrencyLevel => _threads.Length;
 
-    public void Dispose() => _queue.CompleteAdding();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
 
     protected override void QueueTask(Task task)
     {
-        try
+        lock (_gate)
         {
-            _queue.Add(task);
+            if (!_disposed)
+            {
+                _queue.Enqueue(task);
+                Monitor.Pulse(_gate);
+                return;
+            }
         }
-        catch (InvalidOperationException)
-        {
-            // Disposed: a continuation still arriving (a shutdown that stopped waiting) runs on the thread pool instead.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Scheduler.TryExecuteTask(s.Task), (Scheduler: this, Task: task), preferLocal: false);
-        }
+        // Disposed: a continuation still arriving (a shutdown that stopped waiting) runs on the thread pool instead.
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Scheduler.TryExecuteTask(s.Task), (Scheduler: this, Task: task), preferLocal: false);
     }
 
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
         _current == this && TryExecuteTask(task);
 
-    protected override IEnumerable<Task> GetScheduledTasks() => _queue.ToArray();
+    protected override IEnumerable<Task> GetScheduledTasks()
+    {
+        lock (_gate)
+        {
+            return _queue.ToArray();
+        }
+    }
 
     private void Run()
     {
@@ -62,9 +80,26 @@ internal sealed partial class BackgroundScheduler : TaskScheduler, IDisposable
             // we lack; if it fails anyway the workers simply run at normal priority.
             _ = SetPriority(PrioProcess, GetTid(), Nice);
         }
-        foreach (var task in _queue.GetConsumingEnumerable())
+        while (Next() is { } task)
         {
             TryExecuteTask(task);
+        }
+    }
+
+    /// <summary>The next queued task, waiting for one; null once disposed and drained.</summary>
+    private Task? Next()
+    {
+        lock (_gate)
+        {
+            while (_queue.Count == 0)
+            {
+                if (_disposed)
+                {
+                    return null;
+                }
+                Monitor.Wait(_gate);
+            }
+            return _queue.Dequeue();
         }
     }
 

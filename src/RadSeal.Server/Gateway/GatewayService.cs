@@ -387,6 +387,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         string uid;
         QuarantineRecord? quarantined = null;
+        IReadOnlyDictionary<DicomTag, string>? archiveIndex = null;
         // The image is read through a mapping of the spooled file, not copied in: the checks and the ledger entry see
         // the page cache. The mapping ends before the file moves on.
         DicomFileMapping? mapping = null;
@@ -412,6 +413,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             if (codes.Length == 0)
             {
                 await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
+                if (Forwarder is ArchiveForwarder)
+                {
+                    archiveIndex = ArchiveStore.IndexOf(file.DataSet);
+                }
             }
             else
             {
@@ -422,6 +427,17 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         finally
         {
             mapping?.Dispose();
+        }
+        if (quarantined is null && archiveIndex is not null)
+        {
+            // The embedded archive is a local folder: the image moves there straight from incoming/, which is the
+            // delivery itself, so it needs no outbox stage, no forward journal and no second parse.
+            await Archive.PutAsync(incoming, uid, archiveIndex);
+            _metrics.Accepted.Add(1);
+            LogAccepted(id, uid);
+            await _audit!.AppendAsync(AuditEvents.Archived, id, uid, [], "gateway", "archived", null, null);
+            _metrics.Forwarded.Add(1);
+            return;
         }
         if (quarantined is null)
         {

@@ -15,15 +15,20 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
     /// <summary>A gateway's spool folder before its first start, with the fixture's signed image placed in it.</summary>
     private (string Spool, string Id) Spool(string name, params string[] folders)
     {
+        var (spool, id, _) = Spool(name, fx.Image(GatewayFixture.Kind.Trusted), folders);
+        return (spool, id);
+    }
+
+    private (string Spool, string Id, (string Path, string Uid) Image) Spool(string name, (string Path, string Uid) image, params string[] folders)
+    {
         var spool = Path.Combine(fx.Dir.File(name), "spool");
         var id = "20261126000000000-0001abcd";
-        var image = fx.Image(GatewayFixture.Kind.Trusted);
         foreach (var folder in folders)
         {
             Directory.CreateDirectory(Path.Combine(spool, folder));
             File.Copy(image.Path, Path.Combine(spool, folder, id + ".dcm"));
         }
-        return (spool, id);
+        return (spool, id, image);
     }
 
     [Fact]
@@ -48,6 +53,39 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         Assert.False(File.Exists(Path.Combine(spool, "outbox", id + ".dcm")));
         Assert.Equal(0, gw.Service.Archive.Count);
         Assert.False(File.Exists(Path.Combine(spool, "audit.log")) && Events(spool).Length > 0, "the journal says it was sent: nothing more to do or log");
+    }
+
+    [Fact]
+    public async Task An_accepted_image_moves_from_incoming_straight_into_the_archive()
+    {
+        var (spool, id, (path, uid)) = Spool("incoming-to-archive", fx.Image(GatewayFixture.Kind.Trusted), "incoming");
+        await using var gw = await fx.StartGatewayAsync("incoming-to-archive", o => o);
+        await gw.DrainAsync();
+        Assert.False(File.Exists(Path.Combine(spool, "incoming", id + ".dcm")));
+        Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(gw.Service.Archive.Find(uid)!.Path));
+        Assert.Equal(["accepted", "archived"], Events(spool));
+        // The archive's folder is the delivery: no outbox stage, no forward-journal line.
+        var journal = Path.Combine(spool, "forwarded.log");
+        Assert.True(!File.Exists(journal) || File.ReadAllText(journal).Length == 0);
+        // Indexed from the decision's reading of the file, as a restart indexes it from the archived file.
+        var indexed = gw.Service.Archive.Find(uid)!.Attributes;
+        var reread = new RadSeal.Server.Gateway.ArchiveStore(gw.Service.Archive.Directory).Find(uid)!.Attributes;
+        Assert.Equal(reread.OrderBy(a => a.Key.ToString()), indexed.OrderBy(a => a.Key.ToString()));
+    }
+
+    [Fact]
+    public async Task An_image_left_in_incoming_after_it_was_archived_is_decided_again_and_archived_once()
+    {
+        // The move into the archive syncs only the archive's folder: a crash can leave the incoming copy behind. It is
+        // the same file, so deciding it again replaces the archived copy with itself.
+        var (spool, id, (_, uid)) = Spool("incoming-after-archive", fx.Image(GatewayFixture.Kind.Trusted), "incoming", "archive");
+        File.Move(Path.Combine(spool, "archive", id + ".dcm"), Path.Combine(spool, "archive", uid + ".dcm"));
+        await using var gw = await fx.StartGatewayAsync("incoming-after-archive", o => o);
+        await gw.DrainAsync();
+        Assert.False(File.Exists(Path.Combine(spool, "incoming", id + ".dcm")));
+        Assert.Single(Directory.GetFiles(gw.Service.Archive.Directory, "*.dcm"));
+        Assert.Equal(1, gw.Service.Archive.Count);
+        Assert.Equal(["accepted", "archived"], Events(spool));
     }
 
     [Fact]
