@@ -24,7 +24,9 @@ public static class Corpus
     public static DicomFile Make(int rows, int columns, int seed, string modality)
     {
         var ds = new DicomDataSet();
-        var root = "2.25.1234567890." + seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The modality is part of the root: CT and DX files of the same index once shared their UIDs, so an archive (or
+        // a PACS) keyed by SOP Instance UID kept 950 of the 1,000 files.
+        var root = "2.25.1234567890." + (modality == "CT" ? "1." : "2.") + seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ds.SetString(new DicomTag(0x0008, 0x0005), DicomVR.CS, "ISO_IR 100");
         ds.SetStrings(new DicomTag(0x0008, 0x0008), DicomVR.CS, "ORIGINAL", "PRIMARY", "AXIAL");
         ds.SetString(new DicomTag(0x0008, 0x0016), DicomVR.UI, modality == "CT" ? "1.2.840.10008.5.1.4.1.1.2" : "1.2.840.10008.5.1.4.1.1.1.1");
