@@ -28,7 +28,7 @@ public sealed record DicomServerOptions
     public IReadOnlyList<string> TransferSyntaxes { get; init; } = DefaultTransferSyntaxes;
 
     /// <summary>The largest P-DATA-TF PDU (its variable field) this server receives; announced in the A-ASSOCIATE-AC.</summary>
-    public int MaxPduLength { get; init; } = 64 * 1024;
+    public int MaxPduLength { get; init; } = 256 * 1024;
 
     /// <summary>How long a new connection may take to deliver its complete A-ASSOCIATE-RQ (and TLS handshake), and to close after a release or reject.</summary>
     public TimeSpan ArtimTimeout { get; init; } = TimeSpan.FromSeconds(30);

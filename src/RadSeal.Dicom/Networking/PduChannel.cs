@@ -12,10 +12,18 @@ internal readonly record struct PdvHeader(byte ContextId, bool IsCommand, bool I
 /// </summary>
 internal sealed class PduChannel : IDisposable
 {
-    private const int ChunkSize = 64 * 1024;
+    private const int ChunkSize = 256 * 1024;
     private readonly Stream stream;
     private readonly byte[] header = new byte[Pdu.HeaderLength];
     private byte[]? chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+
+    // Read-ahead for the small reads (PDU and PDV item headers, small PDU bodies): one receive brings a PDU's header
+    // together with its first item header and the start of its value, where reading each exactly cost a system call
+    // per header, two per PDU. Large reads go straight into the caller's buffer once this is empty.
+    private const int AheadSize = 4096;
+    private readonly byte[] ahead = new byte[AheadSize];
+    private int aheadStart;
+    private int aheadEnd;
 
     public PduChannel(Stream stream) => this.stream = stream;
 
@@ -23,7 +31,7 @@ internal sealed class PduChannel : IDisposable
 
     public async Task<(PduType Type, uint Length)> ReadHeaderAsync(CancellationToken cancellationToken)
     {
-        await stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+        await ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
         var type = header[0];
         if (type is < 1 or > 7)
         {
@@ -40,7 +48,7 @@ internal sealed class PduChannel : IDisposable
             throw new DicomProtocolException($"The {type} PDU claims {length} bytes, more than the {max} allowed.", abortReason: 6);
         }
         var body = new byte[length];
-        await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        await ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
         return body;
     }
 
@@ -58,7 +66,7 @@ internal sealed class PduChannel : IDisposable
             {
                 throw new DicomProtocolException($"A P-DATA-TF PDU ends inside a PDV item header ({left} bytes left).", abortReason: 6);
             }
-            await stream.ReadExactlyAsync(buffer.AsMemory(0, 6), cancellationToken).ConfigureAwait(false);
+            await ReadExactlyAsync(buffer.AsMemory(0, 6), cancellationToken).ConfigureAwait(false);
             var itemLength = BinaryPrimitives.ReadUInt32BigEndian(buffer);
             left -= 4;
             if (itemLength < 2 || itemLength > left)
@@ -79,11 +87,36 @@ internal sealed class PduChannel : IDisposable
             while (value > 0)
             {
                 var n = (int)Math.Min(value, buffer.Length);
-                await stream.ReadExactlyAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                await ReadExactlyAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 value -= n;
                 await onData(pdv, buffer.AsMemory(0, n), value == 0).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Fills <paramref name="target"/>: first from the read-ahead, then from the stream.</summary>
+    private async ValueTask ReadExactlyAsync(Memory<byte> target, CancellationToken cancellationToken)
+    {
+        var buffered = Math.Min(aheadEnd - aheadStart, target.Length);
+        if (buffered > 0)
+        {
+            ahead.AsMemory(aheadStart, buffered).CopyTo(target);
+            aheadStart += buffered;
+            target = target[buffered..];
+        }
+        if (target.Length == 0)
+        {
+            return;
+        }
+        if (target.Length >= AheadSize)
+        {
+            await stream.ReadExactlyAsync(target, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // Never waits for more than is needed: whatever else has arrived is kept for the next reads.
+        aheadEnd = await stream.ReadAtLeastAsync(ahead, target.Length, throwOnEndOfStream: true, cancellationToken).ConfigureAwait(false);
+        ahead.AsMemory(0, target.Length).CopyTo(target);
+        aheadStart = target.Length;
     }
 
     public async Task WriteAsync(byte[] pdu, CancellationToken cancellationToken)
