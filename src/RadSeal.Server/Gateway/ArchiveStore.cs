@@ -61,7 +61,7 @@ public sealed class ArchiveStore
     /// </summary>
     internal async Task PutAsync(string path, string sopInstanceUid)
     {
-        var target = System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
+        var target = PathOf(sopInstanceUid);
         await DurableFiles.MoveIntoAsync(path, target);
         if (Describe(target) is { } instance)
         {
@@ -69,18 +69,18 @@ public sealed class ArchiveStore
         }
     }
 
+    /// <summary>Where the instance with this SOP Instance UID is (or would be) archived.</summary>
+    internal string PathOf(string sopInstanceUid) => System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
+
     /// <summary>
-    /// Moves a file the gate has just decided into the archive, durably, indexed by the attributes it read then
-    /// (<see cref="IndexOf"/>) rather than by parsing the file again. The source's removal is not synced: a copy left in
-    /// incoming/ by a crash is decided again and replaces the archived one with the same file.
+    /// Indexes a file the gateway has moved into <see cref="PathOf"/> and synced, by the attributes it read when it
+    /// decided the image (<see cref="IndexOf"/>) rather than by parsing the file again.
     /// </summary>
-    internal async Task PutAsync(string path, string sopInstanceUid, IReadOnlyDictionary<DicomTag, string> attributes)
+    internal void Add(string path, IReadOnlyDictionary<DicomTag, string> attributes)
     {
-        var target = System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
-        await DurableFiles.MoveIntoAsync(path, target);
-        if (attributes.ContainsKey(DicomTags.SOPInstanceUID))
+        if (attributes.TryGetValue(DicomTags.SOPInstanceUID, out var uid))
         {
-            _instances[sopInstanceUid] = new ArchivedInstance(target, attributes);
+            _instances[uid] = new ArchivedInstance(path, attributes);
         }
     }
 

@@ -61,21 +61,34 @@ internal sealed class AuditLog : IDisposable
 
     /// <summary>Appends an event and returns it as written, once it is durable.</summary>
     public async Task<AuditRecord> AppendAsync(string @event, string? id, string? sopInstanceUid, IReadOnlyList<string> codes, string actor, string? detail,
-        long? ledgerIndex, string? leafHash)
+        long? ledgerIndex, string? leafHash) =>
+        (await AppendAllAsync([new AuditEntry(@event, id, sopInstanceUid, codes, actor, detail, ledgerIndex, leafHash)]).ConfigureAwait(false))[0];
+
+    /// <summary>Appends events in order and returns them as written, once all are durable: one flush for the lot.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> AppendAllAsync(IReadOnlyList<AuditEntry> entries)
     {
-        AuditRecord record;
+        var records = new AuditRecord[entries.Count];
         lock (_gate)
         {
-            record = new AuditRecord(_seq + 1, DateTimeOffset.UtcNow, @event, id, sopInstanceUid, codes, actor, detail, ledgerIndex, leafHash, _previous);
-            var line = JsonSerializer.Serialize(record, GatewayJsonContext.Default.AuditRecord);
-            var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            _file.Write(bytes); // under the chain's lock: lines reach the file in chain order
-            _seq = record.Seq;
-            _previous = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, bytes.Length - 1)));
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var e = entries[i];
+                var record = new AuditRecord(_seq + 1, DateTimeOffset.UtcNow, e.Event, e.Id, e.SopInstanceUid, e.Codes, e.Actor, e.Detail, e.LedgerIndex, e.LeafHash, _previous);
+                var line = JsonSerializer.Serialize(record, GatewayJsonContext.Default.AuditRecord);
+                var bytes = Encoding.UTF8.GetBytes(line + "\n");
+                _file.Write(bytes); // under the chain's lock: lines reach the file in chain order
+                _seq = record.Seq;
+                _previous = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, bytes.Length - 1)));
+                records[i] = record;
+            }
         }
         await _file.CommitAsync().ConfigureAwait(false);
-        return record;
+        return records;
     }
 
     public void Dispose() => _file.Dispose();
 }
+
+/// <summary>One event to append to the <see cref="AuditLog"/>: the record's fields that are not the chain's.</summary>
+internal sealed record AuditEntry(string Event, string? Id, string? SopInstanceUid, IReadOnlyList<string> Codes, string Actor, string? Detail,
+    long? LedgerIndex = null, string? LeafHash = null);

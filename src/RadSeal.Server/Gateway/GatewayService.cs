@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RadSeal.Dicom;
 using RadSeal.Ledger.Entries;
+using RadSeal.Ledger.Log;
 using RadSeal.Provenance.Logging;
 using RadSeal.Provenance.Signatures;
 using RadSeal.Server.Ledger;
@@ -197,28 +198,35 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The most queued images one worker takes at a time (see <see cref="DecideAsync"/>).</summary>
+    private const int BatchSize = 16;
+
     private async Task WorkAsync()
     {
+        var batch = new List<string>(BatchSize);
         try
         {
-            await foreach (var id in _queue.Reader.ReadAllAsync(_stopping.Token))
+            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
             {
+                batch.Clear();
+                while (batch.Count < BatchSize && _queue.Reader.TryRead(out var id))
+                {
+                    batch.Add(id);
+                }
                 try
                 {
-                    await ProcessAsync(id, _stopping.Token);
+                    await ProcessAsync(batch, _stopping.Token);
                 }
                 catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
                 {
                     return;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The image stays where it is; the retry loop tries again.
-                    LogRetry(id, ex.Message);
-                }
                 finally
                 {
-                    _busy.TryRemove(id, out _);
+                    foreach (var id in batch)
+                    {
+                        _busy.TryRemove(id, out _);
+                    }
                 }
             }
         }
@@ -349,6 +357,47 @@ public sealed partial class GatewayService : IHostedService, IDisposable
 
     // ---------------------------------------------------------------- decide and forward
 
+    /// <summary>
+    /// Takes a batch of queued images: the ones waiting for a gate decision are decided together
+    /// (<see cref="DecideAsync"/>), the rest (edge signing, forwarding, leftovers of a crash) one by one. An image whose
+    /// step fails stays where it is, and the retry loop tries again.
+    /// </summary>
+    private async Task ProcessAsync(List<string> ids, CancellationToken cancellationToken)
+    {
+        var undecided = new List<string>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (_options.Mode == GatewayMode.Gate && File.Exists(Path.Combine(Incoming, id + ".dcm")) && !File.Exists(Path.Combine(Outbox, id + ".dcm")))
+            {
+                undecided.Add(id);
+                continue;
+            }
+            try
+            {
+                await ProcessAsync(id, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRetry(id, ex.Message);
+            }
+        }
+        if (undecided.Count > 0)
+        {
+            try
+            {
+                await DecideAsync(undecided, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A step shared by the batch failed (the audit flush, a folder sync): what did not move stays put.
+                foreach (var id in undecided)
+                {
+                    LogRetry(id, ex.Message);
+                }
+            }
+        }
+    }
+
     private async Task ProcessAsync(string id, CancellationToken cancellationToken)
     {
         var incoming = Path.Combine(Incoming, id + ".dcm");
@@ -366,7 +415,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
             else
             {
-                await DecideAsync(id, incoming, outbox, cancellationToken);
+                await DecideAsync([id], cancellationToken);
+                return;
             }
         }
         if (File.Exists(outbox))
@@ -382,18 +432,109 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         return DicomFile.Read(stream);
     }
 
-    private async Task DecideAsync(string id, string incoming, string outbox, CancellationToken cancellationToken)
+    /// <summary>A gate decision made and not yet fixed: what <see cref="DecideAsync"/> needs once the file is closed.</summary>
+    private sealed record Decision(string Id, string Uid, AuditEntry Audit, ImageEntry? LedgerEntry, QuarantineRecord? Quarantine,
+        IReadOnlyDictionary<DicomTag, string>? ArchiveIndex)
+    {
+        public string Incoming { get; init; } = "";
+    }
+
+    /// <summary>
+    /// Decides images waiting in incoming/ and fixes the decisions together: each image is checked on its own, then their
+    /// ledger entries are submitted at once (one transaction), their audit lines written with one flush, the accepted
+    /// ones moved on with one sync of the folder they enter, and the "archived" lines written with one more flush.
+    /// When workers fall behind the receivers, a batch holds several images and these flushes are shared; a lone image
+    /// costs what it did alone. For each image the order is unchanged: ledger entry, audit line, then the move.
+    /// </summary>
+    private async Task DecideAsync(List<string> ids, CancellationToken cancellationToken)
+    {
+        var decisions = new List<Decision>(ids.Count);
+        foreach (var id in ids)
+        {
+            try
+            {
+                decisions.Add(Decide(id, cancellationToken));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRetry(id, ex.Message);
+            }
+        }
+        var recorded = await RecordAsync(decisions, cancellationToken);
+        var archived = new List<Decision>();
+        var outboxed = new List<Decision>();
+        foreach (var d in recorded)
+        {
+            try
+            {
+                if (d.Quarantine is { } record)
+                {
+                    await MoveToQuarantineAsync(d.Incoming, record);
+                }
+                else if (d.ArchiveIndex is not null)
+                {
+                    // The embedded archive is a local folder: the image moves there straight from incoming/, which is
+                    // the delivery itself, so it needs no outbox stage, no forward journal and no second parse.
+                    File.Move(d.Incoming, Archive.PathOf(d.Uid), overwrite: true);
+                    archived.Add(d);
+                }
+                else
+                {
+                    File.Move(d.Incoming, Path.Combine(Outbox, d.Id + ".dcm"), overwrite: true);
+                    outboxed.Add(d);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRetry(d.Id, ex.Message);
+            }
+        }
+        // Only the folders moved into are synced: should a removal from incoming/ not survive a crash, the image is
+        // found again there (and in outbox/, or in the archive) and its leftover copy is removed or decided again.
+        // Not syncing incoming/ keeps the workers off the folder whose sync the sender's Success status waits for.
+        if (archived.Count > 0)
+        {
+            await DurableFiles.SyncDirectoryAsync(Archive.Directory);
+            foreach (var d in archived)
+            {
+                Archive.Add(Archive.PathOf(d.Uid), d.ArchiveIndex!);
+                _metrics.Accepted.Add(1);
+                LogAccepted(d.Id, d.Uid);
+            }
+            await _audit!.AppendAllAsync([.. archived.Select(d => new AuditEntry(AuditEvents.Archived, d.Id, d.Uid, [], "gateway", "archived"))]);
+            _metrics.Forwarded.Add(archived.Count);
+        }
+        if (outboxed.Count > 0)
+        {
+            await DurableFiles.SyncDirectoryAsync(Outbox);
+            foreach (var d in outboxed)
+            {
+                _metrics.Accepted.Add(1);
+                LogAccepted(d.Id, d.Uid);
+                try
+                {
+                    await ForwardAsync(d.Id, Path.Combine(Outbox, d.Id + ".dcm"), cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRetry(d.Id, ex.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>Checks one image in incoming/ and works out everything its decision will write, while the file is mapped.</summary>
+    private Decision Decide(string id, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string uid;
-        QuarantineRecord? quarantined = null;
-        IReadOnlyDictionary<DicomTag, string>? archiveIndex = null;
+        var incoming = Path.Combine(Incoming, id + ".dcm");
         // The image is read through a mapping of the spooled file, not copied in: the checks and the ledger entry see
-        // the page cache. The mapping ends before the file moves on.
+        // the page cache. Whatever outlives the mapping is copied out of it before it ends.
         DicomFileMapping? mapping = null;
         try
         {
             DicomFile file;
+            string uid;
             IReadOnlyList<CheckResult> results;
             try
             {
@@ -410,46 +551,19 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
             _metrics.CheckSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             var codes = results.Where(r => !r.Passed).SelectMany(r => r.Codes).Distinct().ToArray();
+            var entry = LedgerEntryFor(file);
             if (codes.Length == 0)
             {
-                await RecordAsync(AuditEvents.Accepted, id, file, [], "gate", string.Join("; ", results.Select(r => r.Detail)), cancellationToken);
-                if (Forwarder is ArchiveForwarder)
-                {
-                    archiveIndex = ArchiveStore.IndexOf(file.DataSet);
-                }
+                var audit = new AuditEntry(AuditEvents.Accepted, id, uid, [], "gate", string.Join("; ", results.Select(r => r.Detail)));
+                return new Decision(id, uid, audit, entry, null, Forwarder is ArchiveForwarder ? ArchiveStore.IndexOf(file.DataSet) : null) { Incoming = incoming };
             }
-            else
-            {
-                quarantined = QuarantineRecordFor(id, uid, file.DataSet, codes, results);
-                await RecordAsync(AuditEvents.Quarantined, id, file, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)), cancellationToken);
-            }
+            var quarantined = new AuditEntry(AuditEvents.Quarantined, id, uid, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)));
+            return new Decision(id, uid, quarantined, entry, QuarantineRecordFor(id, uid, file.DataSet, codes, results), null) { Incoming = incoming };
         }
         finally
         {
             mapping?.Dispose();
         }
-        if (quarantined is null && archiveIndex is not null)
-        {
-            // The embedded archive is a local folder: the image moves there straight from incoming/, which is the
-            // delivery itself, so it needs no outbox stage, no forward journal and no second parse.
-            await Archive.PutAsync(incoming, uid, archiveIndex);
-            _metrics.Accepted.Add(1);
-            LogAccepted(id, uid);
-            await _audit!.AppendAsync(AuditEvents.Archived, id, uid, [], "gateway", "archived", null, null);
-            _metrics.Forwarded.Add(1);
-            return;
-        }
-        if (quarantined is null)
-        {
-            // Only outbox/ is synced: should the removal from incoming/ not survive a crash, ProcessAsync finds the image
-            // in both and deletes the incoming copy. Not syncing incoming/ here keeps the workers off the folder whose
-            // sync the sender's Success status waits for.
-            await DurableFiles.MoveIntoAsync(incoming, outbox);
-            _metrics.Accepted.Add(1);
-            LogAccepted(id, uid);
-            return;
-        }
-        await MoveToQuarantineAsync(incoming, quarantined);
     }
 
     private async Task SignAsync(string id, string incoming, string outbox, CancellationToken cancellationToken)
@@ -538,18 +652,65 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     /// </summary>
     private async Task RecordAsync(string @event, string? id, DicomFile file, IReadOnlyList<string> codes, string actor, string? detail, CancellationToken cancellationToken)
     {
-        long? index = null;
-        string? leaf = null;
         var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ');
-        if (_options.Policy.Ledger && _ledger is not null && uid is not null && SubjectCommitments.IsUidShaped(uid))
+        var decision = new Decision(id ?? "", uid ?? "", new AuditEntry(@event, id, uid, codes, actor, detail), LedgerEntryFor(file), null, null);
+        await RecordAsync([decision], cancellationToken, throwOnFailure: true);
+    }
+
+    /// <summary>The image's ledger entry when the policy logs decisions and the image has a usable SOP Instance UID.</summary>
+    private ImageEntry? LedgerEntryFor(DicomFile file)
+    {
+        var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ');
+        return _options.Policy.Ledger && _ledger is not null && uid is not null && SubjectCommitments.IsUidShaped(uid)
+            ? ImageEntries.Describe(file, requirePixelData: false)
+            : null;
+    }
+
+    /// <summary>
+    /// Fixes decisions together: their ledger entries are submitted at once (the log commits what it has queued in one
+    /// transaction), then their audit lines are written with one flush. Returns the decisions that are now fixed; one
+    /// whose ledger entry failed is left out (logged, it is retried), and a failed audit flush fixes none.
+    /// </summary>
+    private async Task<IReadOnlyList<Decision>> RecordAsync(IReadOnlyList<Decision> decisions, CancellationToken cancellationToken, bool throwOnFailure = false)
+    {
+        var receipts = new Task<AppendReceipt>?[decisions.Count];
+        if (_ledger is not null)
         {
-            var entry = ImageEntries.Describe(file, requirePixelData: false);
             var log = _ledger.Log;
-            var receipt = await log.AppendAsync(new EntrySubmission(log.CommitSubject(entry.SopInstanceUid), entry.PixelHash, entry.SignatureHash, entry.DeviceCertificateFingerprint), cancellationToken);
-            index = receipt.Index;
-            leaf = receipt.LeafHash.ToHex();
+            for (var i = 0; i < decisions.Count; i++)
+            {
+                if (decisions[i].LedgerEntry is { } e)
+                {
+                    receipts[i] = log.AppendAsync(new EntrySubmission(log.CommitSubject(e.SopInstanceUid), e.PixelHash, e.SignatureHash, e.DeviceCertificateFingerprint), cancellationToken);
+                }
+            }
         }
-        await _audit!.AppendAsync(@event, id, uid, codes, actor, detail, index, leaf);
+        var fixedDecisions = new List<Decision>(decisions.Count);
+        var lines = new List<AuditEntry>(decisions.Count);
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            var audit = decisions[i].Audit;
+            if (receipts[i] is { } pending)
+            {
+                try
+                {
+                    var receipt = await pending;
+                    audit = audit with { LedgerIndex = receipt.Index, LeafHash = receipt.LeafHash.ToHex() };
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && !throwOnFailure)
+                {
+                    LogRetry(decisions[i].Id, ex.Message);
+                    continue;
+                }
+            }
+            fixedDecisions.Add(decisions[i]);
+            lines.Add(audit);
+        }
+        if (lines.Count > 0)
+        {
+            await _audit!.AppendAllAsync(lines);
+        }
+        return fixedDecisions;
     }
 
     // ---------------------------------------------------------------- quarantine
