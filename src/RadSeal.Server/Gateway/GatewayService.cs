@@ -432,12 +432,13 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         return DicomFile.Read(stream);
     }
 
-    /// <summary>A gate decision made and not yet fixed: what <see cref="DecideAsync"/> needs once the file is closed.</summary>
-    private sealed record Decision(string Id, string Uid, AuditEntry Audit, ImageEntry? LedgerEntry, QuarantineRecord? Quarantine,
-        IReadOnlyDictionary<DicomTag, string>? ArchiveIndex)
-    {
-        public string Incoming { get; init; } = "";
-    }
+    /// <summary>
+    /// A decision made and not yet fixed: what <see cref="RecordAsync(IReadOnlyList{Decision}, CancellationToken, bool)"/>
+    /// and <see cref="DecideAsync"/> need once the file is closed. <paramref name="Incoming"/> is null for events that
+    /// move no spooled file (edge signing, release, delete).
+    /// </summary>
+    private sealed record Decision(string Id, string? Incoming, string Uid, AuditEntry Audit, ImageEntry? LedgerEntry, QuarantineRecord? Quarantine,
+        IReadOnlyDictionary<DicomTag, string>? ArchiveIndex);
 
     /// <summary>
     /// Decides images waiting in incoming/ and fixes the decisions together: each image is checked on its own, then their
@@ -469,18 +470,18 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             {
                 if (d.Quarantine is { } record)
                 {
-                    await MoveToQuarantineAsync(d.Incoming, record);
+                    await MoveToQuarantineAsync(d.Incoming!, record);
                 }
                 else if (d.ArchiveIndex is not null)
                 {
                     // The embedded archive is a local folder: the image moves there straight from incoming/, which is
                     // the delivery itself, so it needs no outbox stage, no forward journal and no second parse.
-                    File.Move(d.Incoming, Archive.PathOf(d.Uid), overwrite: true);
+                    File.Move(d.Incoming!, Archive.PathOf(d.Uid), overwrite: true);
                     archived.Add(d);
                 }
                 else
                 {
-                    File.Move(d.Incoming, Path.Combine(Outbox, d.Id + ".dcm"), overwrite: true);
+                    File.Move(d.Incoming!, Path.Combine(Outbox, d.Id + ".dcm"), overwrite: true);
                     outboxed.Add(d);
                 }
             }
@@ -555,10 +556,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             if (codes.Length == 0)
             {
                 var audit = new AuditEntry(AuditEvents.Accepted, id, uid, [], "gate", string.Join("; ", results.Select(r => r.Detail)));
-                return new Decision(id, uid, audit, entry, null, Forwarder is ArchiveForwarder ? ArchiveStore.IndexOf(file.DataSet) : null) { Incoming = incoming };
+                return new Decision(id, incoming, uid, audit, entry, null, Forwarder is ArchiveForwarder ? ArchiveStore.IndexOf(file.DataSet) : null);
             }
             var quarantined = new AuditEntry(AuditEvents.Quarantined, id, uid, codes, "gate", string.Join("; ", results.Where(r => !r.Passed).Select(r => r.Detail)));
-            return new Decision(id, uid, quarantined, entry, QuarantineRecordFor(id, uid, file.DataSet, codes, results), null) { Incoming = incoming };
+            return new Decision(id, incoming, uid, quarantined, entry, QuarantineRecordFor(id, uid, file.DataSet, codes, results), null);
         }
         finally
         {
@@ -653,7 +654,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private async Task RecordAsync(string @event, string? id, DicomFile file, IReadOnlyList<string> codes, string actor, string? detail, CancellationToken cancellationToken)
     {
         var uid = file.DataSet.GetString(DicomTags.SOPInstanceUID)?.Trim('\0', ' ');
-        var decision = new Decision(id ?? "", uid ?? "", new AuditEntry(@event, id, uid, codes, actor, detail), LedgerEntryFor(file), null, null);
+        var decision = new Decision(id ?? "", null, uid ?? "", new AuditEntry(@event, id, uid, codes, actor, detail), LedgerEntryFor(file), null, null);
         await RecordAsync([decision], cancellationToken, throwOnFailure: true);
     }
 
