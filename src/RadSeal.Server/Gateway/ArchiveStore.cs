@@ -40,10 +40,7 @@ public sealed class ArchiveStore
         System.IO.Directory.CreateDirectory(directory);
         foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.dcm"))
         {
-            if (Describe(path) is { } instance)
-            {
-                _instances[instance.SopInstanceUid] = instance;
-            }
+            AddFromFile(path);
         }
     }
 
@@ -63,18 +60,15 @@ public sealed class ArchiveStore
     {
         var target = PathOf(sopInstanceUid);
         await DurableFiles.MoveIntoAsync(path, target);
-        if (Describe(target) is { } instance)
-        {
-            _instances[instance.SopInstanceUid] = instance;
-        }
+        AddFromFile(target);
     }
 
     /// <summary>Where the instance with this SOP Instance UID is (or would be) archived.</summary>
     internal string PathOf(string sopInstanceUid) => System.IO.Path.Combine(Directory, sopInstanceUid + ".dcm");
 
     /// <summary>
-    /// Indexes a file the gateway has moved into <see cref="PathOf"/> and synced, by the attributes it read when it
-    /// decided the image (<see cref="IndexOf"/>) rather than by parsing the file again.
+    /// Indexes an archived file by its attributes (<see cref="IndexOf"/>): the gateway passes the ones it read when it
+    /// decided the image rather than parsing the file again. Without a SOP Instance UID nothing is indexed.
     /// </summary>
     internal void Add(string path, IReadOnlyDictionary<DicomTag, string> attributes)
     {
@@ -99,16 +93,18 @@ public sealed class ArchiveStore
         return attributes;
     }
 
-    private static ArchivedInstance? Describe(string path)
+    /// <summary>Indexes an archived file by parsing it; one that cannot be read stays out of the index.</summary>
+    private void AddFromFile(string path)
     {
+        IReadOnlyDictionary<DicomTag, string> attributes;
         try
         {
-            var attributes = IndexOf(DicomFile.Open(path).DataSet);
-            return attributes.ContainsKey(DicomTags.SOPInstanceUID) ? new ArchivedInstance(path, attributes) : null;
+            attributes = IndexOf(DicomFile.Open(path).DataSet);
         }
         catch (Exception ex) when (ex is DicomFormatException or IOException or UnauthorizedAccessException)
         {
-            return null;
+            return;
         }
+        Add(path, attributes);
     }
 }

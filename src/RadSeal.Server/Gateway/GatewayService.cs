@@ -367,14 +367,9 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         var undecided = new List<string>(ids.Count);
         foreach (var id in ids)
         {
-            if (_options.Mode == GatewayMode.Gate && File.Exists(Path.Combine(Incoming, id + ".dcm")) && !File.Exists(Path.Combine(Outbox, id + ".dcm")))
-            {
-                undecided.Add(id);
-                continue;
-            }
             try
             {
-                await ProcessAsync(id, cancellationToken);
+                await ProcessAsync(id, undecided, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -398,7 +393,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
     }
 
-    private async Task ProcessAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Moves one image on from where it lies; one waiting for a gate decision joins <paramref name="undecided"/>.</summary>
+    private async Task ProcessAsync(string id, List<string> undecided, CancellationToken cancellationToken)
     {
         var incoming = Path.Combine(Incoming, id + ".dcm");
         var outbox = Path.Combine(Outbox, id + ".dcm");
@@ -415,7 +411,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
             else
             {
-                await DecideAsync([id], cancellationToken);
+                undecided.Add(id);
                 return;
             }
         }
