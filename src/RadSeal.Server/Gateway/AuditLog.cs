@@ -14,6 +14,7 @@ internal sealed class AuditLog : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly DurableAppendFile _file;
+    private readonly Dictionary<string, AuditRecord> _awaiting = new(StringComparer.Ordinal);
     private string _previous;
     private long _seq;
 
@@ -44,6 +45,7 @@ internal sealed class AuditLog : IDisposable
                     }
                     _seq = record.Seq;
                     _previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
+                    Follow(record);
                     good += Encoding.UTF8.GetByteCount(line) + 1;
                 }
             }
@@ -56,6 +58,30 @@ internal sealed class AuditLog : IDisposable
         {
             _file = new DurableAppendFile(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read));
             DurableFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+    }
+
+    /// <summary>
+    /// Images the log, as read at start, sent on (accepted, signed at the edge, released) without a line saying where
+    /// they went (archived, forwarded, quarantined, deleted) after it: the last such event per spool ID, in log order.
+    /// Those still in the spool are on their way; for the others a crash came between the delivery and its line.
+    /// </summary>
+    public IReadOnlyList<AuditRecord> AwaitingDelivery => [.. _awaiting.Values.OrderBy(r => r.Seq)];
+
+    private void Follow(AuditRecord record)
+    {
+        if (record.Id is not { } id)
+        {
+            return;
+        }
+        switch (record.Event)
+        {
+            case AuditEvents.Accepted or AuditEvents.SignedAtEdge or AuditEvents.Released:
+                _awaiting[id] = record;
+                break;
+            case AuditEvents.Archived or AuditEvents.Forwarded or AuditEvents.Quarantined or AuditEvents.Deleted:
+                _awaiting.Remove(id);
+                break;
         }
     }
 

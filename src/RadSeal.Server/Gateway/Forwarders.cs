@@ -104,7 +104,10 @@ public sealed class StowRsForwarder(Uri root, HttpClient http) : IForwarder
 /// <summary>The embedded archive as a forward target: accepted images are moved into it.</summary>
 internal sealed class ArchiveForwarder(ArchiveStore archive) : IForwarder
 {
-    public string Target => "archive";
+    /// <summary>What the forward journal names as the target of an archived image.</summary>
+    public const string TargetName = "archive";
+
+    public string Target => TargetName;
 
     public async Task<ForwardResult> ForwardAsync(string path, string sopInstanceUid, CancellationToken cancellationToken)
     {

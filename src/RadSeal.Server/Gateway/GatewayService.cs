@@ -100,7 +100,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     /// <summary>Images in a spool folder: incoming, outbox or quarantine.</summary>
     public int CountIn(string folder) => Directory.Exists(Path.Combine(Root, folder)) ? Directory.EnumerateFiles(Path.Combine(Root, folder), "*.dcm").Count() : 0;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.Policy.Ledger && _ledger is null)
         {
@@ -114,6 +114,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             File.Delete(stale); // never acknowledged
         }
+        _audit = new AuditLog(Path.Combine(Root, "audit.log"));
+        var awaiting = _audit.AwaitingDelivery;
+        var awaitingIds = awaiting.Select(r => r.Id!).ToHashSet(StringComparer.Ordinal);
+        var journalled = new Dictionary<string, ForwardRecord>(StringComparer.Ordinal);
         var journal = Path.Combine(Root, "forwarded.log");
         if (File.Exists(journal))
         {
@@ -124,6 +128,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                     if (JsonSerializer.Deserialize(line, GatewayJsonContext.Default.ForwardRecord) is { } r)
                     {
                         _forwarded.Add(r.Id);
+                        if (awaitingIds.Contains(r.Id))
+                        {
+                            journalled[r.Id] = r;
+                        }
                     }
                 }
                 catch (JsonException)
@@ -133,13 +141,52 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
         }
         _forwardJournal = new DurableAppendFile(new FileStream(journal, FileMode.Append, FileAccess.Write, FileShare.Read));
-        _audit = new AuditLog(Path.Combine(Root, "audit.log"));
+        await RecoverDeliveryLinesAsync(awaiting, journalled);
         Resume();
         _workerThreads = new BackgroundScheduler(Math.Max(1, _options.Workers), "gateway worker");
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
             .Select(_ => Task.Factory.StartNew(WorkAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _workerThreads).Unwrap());
         _tasks = [.. workers, Task.Run(RetryLoopAsync, CancellationToken.None)];
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes the delivery lines a crash kept out of the audit log. A delivery is durable before its line is (the journal
+    /// line or the archive folder's sync comes first), so an image the log sent on (accepted, signed, released) may have
+    /// arrived with no line saying so. If the forward journal records it, or the embedded archive holds an accepted one,
+    /// its "forwarded" or "archived" line is written now, marked as recovered. One still in incoming/ or outbox/ gets its
+    /// line when it moves on; one found nowhere is logged, and nothing is written for it.
+    /// </summary>
+    private async Task RecoverDeliveryLinesAsync(IReadOnlyList<AuditRecord> awaiting, Dictionary<string, ForwardRecord> journalled)
+    {
+        var lines = new List<AuditEntry>();
+        foreach (var sent in awaiting)
+        {
+            var id = sent.Id!;
+            if (journalled.TryGetValue(id, out var forward))
+            {
+                var archived = forward.Target == ArchiveForwarder.TargetName;
+                var where = archived ? "archived" : "forwarded to " + forward.Target;
+                lines.Add(new AuditEntry(archived ? AuditEvents.Archived : AuditEvents.Forwarded, id, forward.SopInstanceUid, [], "gateway",
+                    $"{where} at {forward.Time:O}; line recovered at start from the forward journal"));
+            }
+            else if (File.Exists(Path.Combine(Incoming, id + ".dcm")) || File.Exists(Path.Combine(Outbox, id + ".dcm")))
+            {
+                continue;
+            }
+            else if (sent.Event == AuditEvents.Accepted && sent.SopInstanceUid is { } uid && Archive.Find(uid) is not null)
+            {
+                lines.Add(new AuditEntry(AuditEvents.Archived, id, uid, [], "gateway", "archived; line recovered at start: the image is in the archive"));
+            }
+            else
+            {
+                LogUndelivered(id, sent.Event);
+            }
+        }
+        if (lines.Count > 0)
+        {
+            await _audit!.AppendAllAsync(lines);
+            LogRecovered(lines.Count);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -799,6 +846,12 @@ public sealed partial class GatewayService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected an instance: {Why}")]
     private partial void LogRejected(string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "audit: {Count} delivery lines lost in a crash were written at start (marked recovered)")]
+    private partial void LogRecovered(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "audit: {Id} was {Event}, but no delivery is recorded and the image is in none of the spool's folders")]
+    private partial void LogUndelivered(string id, string @event);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Id} waits in the spool and is retried: {Why}")]
     private partial void LogRetry(string id, string why);

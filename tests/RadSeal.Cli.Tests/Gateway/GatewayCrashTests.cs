@@ -8,7 +8,8 @@ namespace RadSeal.Cli.Tests.Gateway;
 /// <summary>
 /// kill -9 of `radseal serve` (gate mode, forwarding to Orthanc by STOW-RS) in the middle of a stream of uploads, again
 /// and again: after the last restart every image that got a success status is in Orthanc (signed) or in quarantine
-/// (unsigned), nothing unverified reached Orthanc, and the forward journal names no spool entry twice. The suite runs
+/// (unsigned), nothing unverified reached Orthanc, the forward journal names no spool entry twice, and the audit log
+/// says where every decided image went. The suite runs
 /// RADSEAL_GATEWAY_KILLS=3 rounds (default); `bash scripts/gateway-crash.sh` runs more.
 /// </summary>
 public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<GatewayFixture>
@@ -209,6 +210,14 @@ public sealed class GatewayCrashTests(GatewayFixture fx, Xunit.Abstractions.ITes
         Assert.Empty(inOrthanc.Intersect(sentUnsigned)); // nothing unverified forwarded
         var journal = File.ReadAllLines(Path.Combine(spool, "forwarded.log")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
         Assert.Equal(journal.Count, journal.Distinct().Count());
+        // The audit trail is whole too: every journalled delivery has its "forwarded" line (one a crash kept out is
+        // written at restart), and every accepted image's last line says where it went.
+        var audit = File.ReadAllLines(Path.Combine(spool, "audit.log")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(e => (Event: e.GetProperty("event").GetString(), Id: e.TryGetProperty("id", out var id) ? id.GetString() : null)).ToList();
+        var auditedForwards = audit.Where(a => a.Event == "forwarded").Select(a => a.Id).ToHashSet();
+        Assert.All(journal, id => Assert.Contains(id, auditedForwards));
+        var last = audit.Where(a => a.Id is not null).GroupBy(a => a.Id).ToDictionary(g => g.Key!, g => g.Last().Event);
+        Assert.All(last, kv => Assert.True(kv.Value is "forwarded" or "quarantined", $"{kv.Key}: the audit log's last word is '{kv.Value}'"));
         return (inOrthanc, quarantined.Count, journal.Count);
     }
 }
