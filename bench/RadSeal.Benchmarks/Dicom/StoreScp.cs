@@ -19,6 +19,7 @@ public static class StoreScp
             Port = port,
             BindAddress = IPAddress.Loopback,
             TempFolder = Path.Combine(outDir, ".incoming"),
+            EarlyWriteBack = durable, // as the gateway's listener: the fsync then waits only for the tail
             Log = Console.Error.WriteLine,
         };
         var server = DicomServer.StartAsync(options, new KeepHandler(outDir, durable)).GetAwaiter().GetResult();
