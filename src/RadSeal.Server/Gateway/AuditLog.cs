@@ -93,6 +93,17 @@ internal sealed class AuditLog : IDisposable
     /// <summary>Appends events in order and returns them as written, once all are durable: one flush for the lot.</summary>
     public async Task<IReadOnlyList<AuditRecord>> AppendAllAsync(IReadOnlyList<AuditEntry> entries)
     {
+        var records = Write(entries);
+        await _file.CommitAsync().ConfigureAwait(false);
+        return records;
+    }
+
+    /// <summary>
+    /// Appends events in order without waiting for a flush: they are durable once a later append's flush is. For events
+    /// whose effect is durable on its own and whose line the gateway can write again after a crash (deliveries).
+    /// </summary>
+    public IReadOnlyList<AuditRecord> Write(IReadOnlyList<AuditEntry> entries)
+    {
         var records = new AuditRecord[entries.Count];
         lock (_gate)
         {
@@ -107,8 +118,8 @@ internal sealed class AuditLog : IDisposable
                 _previous = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, bytes.Length - 1)));
                 records[i] = record;
             }
+            _file.Push(); // a reader of the file sees every line written, and a killed process loses none
         }
-        await _file.CommitAsync().ConfigureAwait(false);
         return records;
     }
 

@@ -45,10 +45,18 @@ public sealed record GatewayOptions
     public EdgeSigning? Edge { get; init; }
 
     /// <summary>
-    /// Images checked or forwarded at once: twice the cores (at most 16, since each holds its image in memory), so that
-    /// while some wait on a flush (shared with the others by group commit) or on the ledger's batch, others use the CPU.
+    /// Images checked, signed or forwarded at once: one per core (at least 2, at most 16, since each holds its image).
+    /// Checking is CPU work and a gate decision's flushes are the committer's, not the worker's, so more workers would
+    /// only take more of the CPU that receiving, which the sender waits on, needs (docs/performance.md).
     /// </summary>
-    public int Workers { get; init; } = Math.Clamp(2 * Environment.ProcessorCount, 2, 16);
+    public int Workers { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 16);
+
+    /// <summary>
+    /// How long the gate's committer waits after a decision for more to fix with it (one ledger transaction, one audit
+    /// flush, one folder sync for the group). It adds up to this much to each image's time in the spool; zero fixes
+    /// each group as soon as it is there.
+    /// </summary>
+    public TimeSpan CommitDelay { get; init; } = TimeSpan.FromMilliseconds(40);
 
     /// <summary>How long a failed forward waits before it is tried again.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(5);

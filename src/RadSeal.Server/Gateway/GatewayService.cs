@@ -30,6 +30,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly IReadOnlyList<IGateCheck> _checks;
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly Channel<Decision> _decided = Channel.CreateUnbounded<Decision>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, byte> _busy = new(StringComparer.Ordinal);
     private readonly HashSet<string> _forwarded = new(StringComparer.Ordinal);
     private readonly Lock _forwardGate = new();
@@ -146,7 +147,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         _workerThreads = new BackgroundScheduler(Math.Max(1, _options.Workers), "gateway worker");
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
             .Select(_ => Task.Factory.StartNew(WorkAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _workerThreads).Unwrap());
-        _tasks = [.. workers, Task.Run(RetryLoopAsync, CancellationToken.None)];
+        _tasks = [.. workers, Task.Run(CommitLoopAsync, CancellationToken.None), Task.Run(RetryLoopAsync, CancellationToken.None)];
     }
 
     /// <summary>
@@ -245,32 +246,36 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
     }
 
-    /// <summary>The most queued images one worker takes at a time (see <see cref="DecideAsync"/>).</summary>
-    private const int BatchSize = 16;
-
+    /// <summary>
+    /// A worker takes one queued image at a time. Checking is the CPU part; a gate decision is handed to the committer
+    /// (<see cref="CommitLoopAsync"/>), which keeps the image busy until the decision is fixed, and the worker goes on.
+    /// </summary>
     private async Task WorkAsync()
     {
-        var batch = new List<string>(BatchSize);
         try
         {
             while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
             {
-                batch.Clear();
-                while (batch.Count < BatchSize && _queue.Reader.TryRead(out var id))
+                if (!_queue.Reader.TryRead(out var id))
                 {
-                    batch.Add(id);
+                    continue;
                 }
+                var handedOn = false;
                 try
                 {
-                    await ProcessAsync(batch, _stopping.Token);
+                    handedOn = await ProcessAsync(id, _stopping.Token);
                 }
                 catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
                 {
                     return;
                 }
+                catch (Exception ex)
+                {
+                    LogRetry(id, ex.Message);
+                }
                 finally
                 {
-                    foreach (var id in batch)
+                    if (!handedOn)
                     {
                         _busy.TryRemove(id, out _);
                     }
@@ -405,43 +410,11 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     // ---------------------------------------------------------------- decide and forward
 
     /// <summary>
-    /// Takes a batch of queued images: the ones waiting for a gate decision are decided together
-    /// (<see cref="DecideAsync"/>), the rest (edge signing, forwarding, leftovers of a crash) one by one. An image whose
-    /// step fails stays where it is, and the retry loop tries again.
+    /// Moves one image on from where it lies. One waiting for a gate decision is checked and its decision handed to the
+    /// committer: returns true then, and the image stays busy until the decision is fixed. An image whose step fails
+    /// stays where it is, and the retry loop tries again.
     /// </summary>
-    private async Task ProcessAsync(List<string> ids, CancellationToken cancellationToken)
-    {
-        var undecided = new List<string>(ids.Count);
-        foreach (var id in ids)
-        {
-            try
-            {
-                await ProcessAsync(id, undecided, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRetry(id, ex.Message);
-            }
-        }
-        if (undecided.Count > 0)
-        {
-            try
-            {
-                await DecideAsync(undecided, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A step shared by the batch failed (the audit flush, a folder sync): what did not move stays put.
-                foreach (var id in undecided)
-                {
-                    LogRetry(id, ex.Message);
-                }
-            }
-        }
-    }
-
-    /// <summary>Moves one image on from where it lies; one waiting for a gate decision joins <paramref name="undecided"/>.</summary>
-    private async Task ProcessAsync(string id, List<string> undecided, CancellationToken cancellationToken)
+    private async Task<bool> ProcessAsync(string id, CancellationToken cancellationToken)
     {
         var incoming = Path.Combine(Incoming, id + ".dcm");
         var outbox = Path.Combine(Outbox, id + ".dcm");
@@ -458,14 +431,14 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
             else
             {
-                undecided.Add(id);
-                return;
+                return _decided.Writer.TryWrite(Decide(id, cancellationToken));
             }
         }
         if (File.Exists(outbox))
         {
             await ForwardAsync(id, outbox, cancellationToken);
         }
+        return false;
     }
 
     private static DicomFile Load(string path)
@@ -483,27 +456,70 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private sealed record Decision(string Id, string? Incoming, string Uid, AuditEntry Audit, ImageEntry? LedgerEntry, QuarantineRecord? Quarantine,
         IReadOnlyDictionary<DicomTag, string>? ArchiveIndex);
 
+    /// <summary>The most decisions the committer fixes together.</summary>
+    private const int MaxGroup = 256;
+
     /// <summary>
-    /// Decides images waiting in incoming/ and fixes the decisions together: each image is checked on its own, then their
-    /// ledger entries are submitted at once (one transaction), their audit lines written with one flush, the accepted
-    /// ones moved on with one sync of the folder they enter, and the "archived" lines written with one more flush.
-    /// When workers fall behind the receivers, a batch holds several images and these flushes are shared; a lone image
-    /// costs what it did alone. For each image the order is unchanged: ledger entry, audit line, then the move.
+    /// Fixes the workers' decisions in groups. It waits <see cref="GatewayOptions.CommitDelay"/> after the first decision
+    /// of a group for more, then fixes all of them together (<see cref="FixAsync"/>): one ledger transaction, one audit
+    /// flush, one sync of each folder they enter. With one sender, images arrive a few milliseconds apart and a group
+    /// without the wait would hold one image; every flush of the workers also delays the flush the sender waits on.
     /// </summary>
-    private async Task DecideAsync(List<string> ids, CancellationToken cancellationToken)
+    private async Task CommitLoopAsync()
     {
-        var decisions = new List<Decision>(ids.Count);
-        foreach (var id in ids)
+        var group = new List<Decision>();
+        try
         {
-            try
+            while (await _decided.Reader.WaitToReadAsync(_stopping.Token))
             {
-                decisions.Add(Decide(id, cancellationToken));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRetry(id, ex.Message);
+                if (_options.CommitDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.CommitDelay, _stopping.Token);
+                }
+                group.Clear();
+                while (group.Count < MaxGroup && _decided.Reader.TryRead(out var decision))
+                {
+                    group.Add(decision);
+                }
+                IReadOnlyList<Decision> outboxed = [];
+                try
+                {
+                    outboxed = await FixAsync(group, _stopping.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A step shared by the group failed (the audit flush, a folder sync): what did not move stays put.
+                    foreach (var d in group)
+                    {
+                        LogRetry(d.Id, ex.Message);
+                    }
+                }
+                finally
+                {
+                    foreach (var d in group)
+                    {
+                        _busy.TryRemove(d.Id, out _);
+                    }
+                }
+                foreach (var d in outboxed)
+                {
+                    Enqueue(d.Id); // a worker forwards it: the committer never waits on the target
+                }
             }
         }
+        catch (OperationCanceledException)
+        {
+            // stopping: decisions not fixed leave their images in incoming/, decided again at the next start
+        }
+    }
+
+    /// <summary>
+    /// Fixes decisions together: their ledger entries and audit lines (<see cref="RecordAsync(IReadOnlyList{Decision}, CancellationToken, bool)"/>),
+    /// then the moves, one sync of each folder moved into, and the "archived" lines. For each image the order is
+    /// unchanged: ledger entry, audit line, then the move. Returns the images moved into outbox/, to be forwarded.
+    /// </summary>
+    private async Task<IReadOnlyList<Decision>> FixAsync(List<Decision> decisions, CancellationToken cancellationToken)
+    {
         var recorded = await RecordAsync(decisions, cancellationToken);
         var archived = new List<Decision>();
         var outboxed = new List<Decision>();
@@ -535,7 +551,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
         // Only the folders moved into are synced: should a removal from incoming/ not survive a crash, the image is
         // found again there (and in outbox/, or in the archive) and its leftover copy is removed or decided again.
-        // Not syncing incoming/ keeps the workers off the folder whose sync the sender's Success status waits for.
+        // Not syncing incoming/ keeps the committer off the folder whose sync the sender's Success status waits for.
         if (archived.Count > 0)
         {
             await DurableFiles.SyncDirectoryAsync(Archive.Directory);
@@ -545,7 +561,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 _metrics.Accepted.Add(1);
                 LogAccepted(d.Id, d.Uid);
             }
-            await _audit!.AppendAllAsync([.. archived.Select(d => new AuditEntry(AuditEvents.Archived, d.Id, d.Uid, [], "gateway", "archived"))]);
+            // Written, not flushed: the next flush of the log carries them. The archive already holds the images, so a
+            // line lost with the page cache is written again at start (RecoverDeliveryLinesAsync); a flush of its own
+            // would be one more for the sender's flush to queue behind.
+            _audit!.Write([.. archived.Select(d => new AuditEntry(AuditEvents.Archived, d.Id, d.Uid, [], "gateway", "archived"))]);
             _metrics.Forwarded.Add(archived.Count);
         }
         if (outboxed.Count > 0)
@@ -555,16 +574,9 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             {
                 _metrics.Accepted.Add(1);
                 LogAccepted(d.Id, d.Uid);
-                try
-                {
-                    await ForwardAsync(d.Id, Path.Combine(Outbox, d.Id + ".dcm"), cancellationToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogRetry(d.Id, ex.Message);
-                }
             }
         }
+        return outboxed;
     }
 
     /// <summary>Checks one image in incoming/ and works out everything its decision will write, while the file is mapped.</summary>

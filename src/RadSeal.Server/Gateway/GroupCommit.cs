@@ -70,6 +70,15 @@ internal sealed class DurableAppendFile : IDisposable
         }
     }
 
+    /// <summary>Hands what was written to the operating system: it then survives the process, not yet a power cut.</summary>
+    public void Push()
+    {
+        lock (_gate)
+        {
+            _stream.Flush(flushToDisk: false);
+        }
+    }
+
     /// <summary>Returns once everything written before this call is on disk.</summary>
     public Task CommitAsync() => _sync.CommitAsync();
 

@@ -3,16 +3,17 @@ using System.Text.Json;
 namespace RadSeal.Cli.Tests.Gateway;
 
 /// <summary>
-/// A worker takes the images queued when it gets to them (up to 16) and fixes their decisions together: one ledger
-/// transaction, one audit flush for the decisions, one sync of the folder they move into, one audit flush for the
-/// deliveries. Each image keeps its own order (ledger entry, audit line, move) and its own outcome.
+/// Workers check images one by one and hand the decisions to the committer, which fixes those that arrive within its
+/// delay together: one ledger transaction, one audit flush for the decisions, one sync of the folder they move into,
+/// then the delivery lines. Each image keeps its own order (ledger entry, audit line, move) and its own outcome.
 /// </summary>
 public sealed class GateBatchTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
 {
     [Fact]
     public async Task Images_queued_together_are_decided_as_one_batch_each_with_its_own_outcome()
     {
-        // Spooled before the start, so the one worker finds all six queued at once.
+        // Spooled before the start, so the one worker checks all six well within the committer's delay (made long here,
+        // so that a slow first check, JIT and all, cannot split the group).
         var spool = Path.Combine(fx.Dir.File("batch"), "spool");
         Directory.CreateDirectory(Path.Combine(spool, "incoming"));
         var images = new List<(string Id, string Uid, bool Trusted)>();
@@ -24,7 +25,7 @@ public sealed class GateBatchTests(GatewayFixture fx) : IClassFixture<GatewayFix
             File.Copy(path, Path.Combine(spool, "incoming", id + ".dcm"));
             images.Add((id, uid, trusted));
         }
-        await using var gw = await fx.StartGatewayAsync("batch", o => o with { Workers = 1 });
+        await using var gw = await fx.StartGatewayAsync("batch", o => o with { Workers = 1, CommitDelay = TimeSpan.FromSeconds(3) });
         await gw.DrainAsync(quarantined: 1);
 
         var lines = File.ReadAllLines(Path.Combine(spool, "audit.log")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
