@@ -46,7 +46,8 @@ $radseal serve --db "$work/gw.db" --urls "http://127.0.0.1:$web" --trust "$work/
 mkdir -p "$work/out-storescp"
 storescp -od "$work/out-storescp" "$port_dcmtk" & scp_pid=$!
 # The floor under any spool that answers Success only for data on disk: RadSeal's SCP with a handler that fsyncs the
-# file, renames it and fsyncs the folder, and does nothing else (no checks, no ledger). storescp does not sync at all.
+# file, renames it and fsyncs the folder, and does nothing else (no checks, no ledger); its listener starts write-back
+# while a data set streams in, as the gateway's does. storescp does not sync at all.
 mkdir -p "$work/out-floor"; mkfifo "$work/hold"; sleep 100000 > "$work/hold" & hold_pid=$!
 $bench dimse-scp "$port_floor" "$work/out-floor" durable < "$work/hold" 2> "$work/floor.log" & floor_pid=$!
 sleep 5

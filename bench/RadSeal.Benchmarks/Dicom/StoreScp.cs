@@ -6,8 +6,9 @@ namespace RadSeal.Benchmarks.Dicom;
 /// <summary>
 /// `dimse-scp PORT OUTDIR [durable]`: RadSeal's storage SCP with a handler that only keeps each file (rename into
 /// OUTDIR), the counterpart of `storescp -od OUTDIR` in bench/dimse.sh. With `durable` it first fsyncs the file and,
-/// after the rename, OUTDIR: what any spool that answers Success only for data on disk must pay at least (the floor
-/// under the gateway's figure in bench/gateway.sh). Runs until stdin closes.
+/// after the rename, OUTDIR, and its listener starts write-back while a data set streams in (as the gateway's does):
+/// what any spool that answers Success only for data on disk must pay at least (the floor under the gateway's figure
+/// in bench/gateway.sh). Runs until stdin closes.
 /// </summary>
 public static class StoreScp
 {

@@ -123,6 +123,9 @@ internal sealed class AuditLog : IDisposable
         return records;
     }
 
+    /// <summary>Returns once every line written so far is durable.</summary>
+    public Task FlushAsync() => _file.CommitAsync();
+
     public void Dispose() => _file.Dispose();
 }
 

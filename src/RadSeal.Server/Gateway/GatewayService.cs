@@ -202,6 +202,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             // Whatever was in progress stays in the spool and resumes at the next start.
         }
+        if (_audit is not null)
+        {
+            await _audit.FlushAsync(); // the delivery lines written without a flush of their own
+        }
     }
 
     public void Dispose()
