@@ -122,13 +122,19 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         var journal = Path.Combine(Root, "forwarded.log");
         if (File.Exists(journal))
         {
+            // Only the IDs whose outbox copy is still there are kept: the journal holds every delivery since the spool
+            // began, and the gateway needs it only to remove a copy that a crash left behind without sending it again.
+            var inOutbox = Directory.EnumerateFiles(Outbox, "*.dcm").Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
             foreach (var line in File.ReadLines(journal))
             {
                 try
                 {
                     if (JsonSerializer.Deserialize(line, GatewayJsonContext.Default.ForwardRecord) is { } r)
                     {
-                        _forwarded.Add(r.Id);
+                        if (inOutbox.Contains(r.Id))
+                        {
+                            _forwarded.Add(r.Id);
+                        }
                         if (awaitingIds.Contains(r.Id))
                         {
                             journalled[r.Id] = r;
@@ -682,6 +688,22 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             // Not synced: the journal already holds the id, so a copy that reappears after a crash is deleted then.
             File.Delete(outbox);
+        }
+        lock (_forwardGate)
+        {
+            _forwarded.Remove(id); // the copy is gone: held no longer, so memory does not grow with every delivery
+        }
+    }
+
+    /// <summary>Forward-journal IDs held in memory: those whose outbox copy is not removed yet.</summary>
+    internal int JournalledIdsHeld
+    {
+        get
+        {
+            lock (_forwardGate)
+            {
+                return _forwarded.Count;
+            }
         }
     }
 
