@@ -45,11 +45,17 @@ public sealed record GatewayOptions
     public EdgeSigning? Edge { get; init; }
 
     /// <summary>
-    /// Images checked, signed or forwarded at once: one per core (at least 2, at most 16, since each holds its image).
-    /// Checking is CPU work and a gate decision's flushes are the committer's, not the worker's, so more workers would
-    /// only take more of the CPU that receiving, which the sender waits on, needs (docs/performance.md).
+    /// Images checked (gate) or marked and signed (edge) at once: one per core (at least 2, at most 16, since each holds
+    /// its image). It is CPU work, and a gate decision's flushes are the committer's, so more workers would only take
+    /// more of the CPU that receiving, which the sender waits on, needs (docs/performance.md).
     /// </summary>
     public int Workers { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 16);
+
+    /// <summary>
+    /// Images sent to the forward target at once: twice the cores (at least 2, at most 16). Sending waits on the target
+    /// more than it uses the CPU, so it has its own tasks and never holds up checking.
+    /// </summary>
+    public int Forwarders { get; init; } = Math.Clamp(2 * Environment.ProcessorCount, 2, 16);
 
     /// <summary>
     /// How long the gate's committer waits after a decision for more to fix with it (one ledger transaction, one audit

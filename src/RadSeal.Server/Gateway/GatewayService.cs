@@ -30,6 +30,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly IReadOnlyList<IGateCheck> _checks;
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly Channel<string> _forwards = Channel.CreateUnbounded<string>();
     private readonly Channel<Decision> _decided = Channel.CreateUnbounded<Decision>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, byte> _busy = new(StringComparer.Ordinal);
     private readonly HashSet<string> _forwarded = new(StringComparer.Ordinal);
@@ -153,7 +154,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         _workerThreads = new BackgroundScheduler(Math.Max(1, _options.Workers), "gateway worker");
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
             .Select(_ => Task.Factory.StartNew(WorkAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _workerThreads).Unwrap());
-        _tasks = [.. workers, Task.Run(CommitLoopAsync, CancellationToken.None), Task.Run(RetryLoopAsync, CancellationToken.None)];
+        var forwarders = Enumerable.Range(0, Math.Max(1, _options.Forwarders)).Select(_ => Task.Run(ForwardLoopAsync, CancellationToken.None));
+        _tasks = [.. workers, .. forwarders, Task.Run(CommitLoopAsync, CancellationToken.None), Task.Run(RetryLoopAsync, CancellationToken.None)];
     }
 
     /// <summary>
@@ -200,6 +202,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     {
         await _stopping.CancelAsync();
         _queue.Writer.TryComplete();
+        _forwards.Writer.TryComplete();
         try
         {
             await Task.WhenAll(_tasks).WaitAsync(cancellationToken);
@@ -223,18 +226,31 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Queues everything waiting in incoming/ and outbox/, oldest first (ids sort by arrival).</summary>
+    /// <summary>
+    /// Queues everything waiting, oldest first (ids sort by arrival): incoming/ for the workers, outbox/ for the
+    /// forwarders. An image in both (a crash's leftover) goes to a worker, which removes the incoming copy first.
+    /// </summary>
     private void Resume()
     {
-        foreach (var path in Directory.EnumerateFiles(Incoming, "*.dcm").Concat(Directory.EnumerateFiles(Outbox, "*.dcm")).Order(StringComparer.Ordinal))
+        foreach (var path in Directory.EnumerateFiles(Incoming, "*.dcm").Order(StringComparer.Ordinal))
         {
             Enqueue(Path.GetFileNameWithoutExtension(path));
         }
+        foreach (var path in Directory.EnumerateFiles(Outbox, "*.dcm").Order(StringComparer.Ordinal))
+        {
+            EnqueueForward(Path.GetFileNameWithoutExtension(path));
+        }
     }
 
-    private void Enqueue(string id)
+    /// <summary>Queues an image for a worker, unless it is queued or being worked on already.</summary>
+    private void Enqueue(string id) => Enqueue(id, _queue);
+
+    /// <summary>Queues an image in outbox/ for a forwarder, unless it is queued or being worked on already.</summary>
+    private void EnqueueForward(string id) => Enqueue(id, _forwards);
+
+    private void Enqueue(string id, Channel<string> queue)
     {
-        if (_busy.TryAdd(id, 0) && !_queue.Writer.TryWrite(id))
+        if (_busy.TryAdd(id, 0) && !queue.Writer.TryWrite(id))
         {
             _busy.TryRemove(id, out _);
         }
@@ -256,9 +272,22 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
     }
 
+    /// <summary>What a worker's step left an image waiting for.</summary>
+    private enum Next
+    {
+        /// <summary>Nothing more, or a retry.</summary>
+        Nothing,
+
+        /// <summary>The committer: it keeps the image busy until its decision is fixed.</summary>
+        Commit,
+
+        /// <summary>A forwarder: the image is in outbox/.</summary>
+        Forward,
+    }
+
     /// <summary>
     /// A worker takes one queued image at a time. Checking is the CPU part; a gate decision is handed to the committer
-    /// (<see cref="CommitLoopAsync"/>), which keeps the image busy until the decision is fixed, and the worker goes on.
+    /// (<see cref="CommitLoopAsync"/>) and an image to send to a forwarder, and the worker goes on.
     /// </summary>
     private async Task WorkAsync()
     {
@@ -270,10 +299,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 {
                     continue;
                 }
-                var handedOn = false;
+                var next = Next.Nothing;
                 try
                 {
-                    handedOn = await ProcessAsync(id, _stopping.Token);
+                    next = await ProcessAsync(id, _stopping.Token);
                 }
                 catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
                 {
@@ -285,10 +314,53 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 }
                 finally
                 {
-                    if (!handedOn)
+                    if (next != Next.Commit)
                     {
                         _busy.TryRemove(id, out _);
                     }
+                }
+                if (next == Next.Forward)
+                {
+                    EnqueueForward(id);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>A forwarder sends one image from outbox/ at a time; one whose send fails waits for the retry loop.</summary>
+    private async Task ForwardLoopAsync()
+    {
+        try
+        {
+            while (await _forwards.Reader.WaitToReadAsync(_stopping.Token))
+            {
+                if (!_forwards.Reader.TryRead(out var id))
+                {
+                    continue;
+                }
+                try
+                {
+                    var outbox = Path.Combine(Outbox, id + ".dcm");
+                    if (File.Exists(outbox))
+                    {
+                        await ForwardAsync(id, outbox, _stopping.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LogRetry(id, ex.Message);
+                }
+                finally
+                {
+                    _busy.TryRemove(id, out _);
                 }
             }
         }
@@ -420,11 +492,11 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     // ---------------------------------------------------------------- decide and forward
 
     /// <summary>
-    /// Moves one image on from where it lies. One waiting for a gate decision is checked and its decision handed to the
-    /// committer: returns true then, and the image stays busy until the decision is fixed. An image whose step fails
-    /// stays where it is, and the retry loop tries again.
+    /// Moves one image in incoming/ on: checks it and hands its decision to the committer (gate), or marks and signs it
+    /// into outbox/ (edge). Returns what the image waits for next. An image whose step fails stays where it is, and the
+    /// retry loop tries again.
     /// </summary>
-    private async Task<bool> ProcessAsync(string id, CancellationToken cancellationToken)
+    private async Task<Next> ProcessAsync(string id, CancellationToken cancellationToken)
     {
         var incoming = Path.Combine(Incoming, id + ".dcm");
         var outbox = Path.Combine(Outbox, id + ".dcm");
@@ -432,7 +504,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             if (File.Exists(outbox))
             {
-                // Edge: signed and written, then the crash came before the received copy was removed.
+                // Moved on already (signed, or accepted), then the crash came before the received copy was removed.
                 await DurableFiles.DeleteAsync(incoming);
             }
             else if (_options.Mode == GatewayMode.Edge)
@@ -441,14 +513,10 @@ public sealed partial class GatewayService : IHostedService, IDisposable
             }
             else
             {
-                return _decided.Writer.TryWrite(Decide(id, cancellationToken));
+                return _decided.Writer.TryWrite(Decide(id, cancellationToken)) ? Next.Commit : Next.Nothing;
             }
         }
-        if (File.Exists(outbox))
-        {
-            await ForwardAsync(id, outbox, cancellationToken);
-        }
-        return false;
+        return File.Exists(outbox) ? Next.Forward : Next.Nothing;
     }
 
     private static DicomFile Load(string path)
@@ -513,7 +581,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
                 }
                 foreach (var d in outboxed)
                 {
-                    Enqueue(d.Id); // a worker forwards it: the committer never waits on the target
+                    EnqueueForward(d.Id); // the committer never waits on the target
                 }
             }
         }
@@ -851,7 +919,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         {
             _busy.TryRemove(id, out _);
         }
-        Enqueue(id);
+        EnqueueForward(id);
         return true;
     }
 
