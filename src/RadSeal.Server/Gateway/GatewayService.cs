@@ -153,8 +153,8 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         Resume();
         _workerThreads = new BackgroundScheduler(Math.Max(1, _options.Workers), "gateway worker");
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
-            .Select(_ => Task.Factory.StartNew(WorkAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _workerThreads).Unwrap());
-        var forwarders = Enumerable.Range(0, Math.Max(1, _options.Forwarders)).Select(_ => Task.Run(ForwardLoopAsync, CancellationToken.None));
+            .Select(_ => Task.Factory.StartNew(() => RunAsync(_queue, id => ProcessAsync(id, _stopping.Token)), CancellationToken.None, TaskCreationOptions.DenyChildAttach, _workerThreads).Unwrap());
+        var forwarders = Enumerable.Range(0, Math.Max(1, _options.Forwarders)).Select(_ => Task.Run(() => RunAsync(_forwards, ForwardStepAsync), CancellationToken.None));
         _tasks = [.. workers, .. forwarders, Task.Run(CommitLoopAsync, CancellationToken.None), Task.Run(RetryLoopAsync, CancellationToken.None)];
     }
 
@@ -286,23 +286,20 @@ public sealed partial class GatewayService : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// A worker takes one queued image at a time. Checking is the CPU part; a gate decision is handed to the committer
-    /// (<see cref="CommitLoopAsync"/>) and an image to send to a forwarder, and the worker goes on.
+    /// Runs a worker or a forwarder: takes one image at a time from <paramref name="queue"/> and runs
+    /// <paramref name="step"/> on it. An image handed to the committer stays busy until its decision is fixed; one left
+    /// in outbox/ goes to the forwarders; one whose step fails stays where it is, and the retry loop tries again.
     /// </summary>
-    private async Task WorkAsync()
+    private async Task RunAsync(Channel<string> queue, Func<string, Task<Next>> step)
     {
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
+            await foreach (var id in queue.Reader.ReadAllAsync(_stopping.Token))
             {
-                if (!_queue.Reader.TryRead(out var id))
-                {
-                    continue;
-                }
                 var next = Next.Nothing;
                 try
                 {
-                    next = await ProcessAsync(id, _stopping.Token);
+                    next = await step(id);
                 }
                 catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
                 {
@@ -331,43 +328,15 @@ public sealed partial class GatewayService : IHostedService, IDisposable
         }
     }
 
-    /// <summary>A forwarder sends one image from outbox/ at a time; one whose send fails waits for the retry loop.</summary>
-    private async Task ForwardLoopAsync()
+    /// <summary>A forwarder's step: sends one image from outbox/ (a failed send waits for the retry loop).</summary>
+    private async Task<Next> ForwardStepAsync(string id)
     {
-        try
+        var outbox = Path.Combine(Outbox, id + ".dcm");
+        if (File.Exists(outbox))
         {
-            while (await _forwards.Reader.WaitToReadAsync(_stopping.Token))
-            {
-                if (!_forwards.Reader.TryRead(out var id))
-                {
-                    continue;
-                }
-                try
-                {
-                    var outbox = Path.Combine(Outbox, id + ".dcm");
-                    if (File.Exists(outbox))
-                    {
-                        await ForwardAsync(id, outbox, _stopping.Token);
-                    }
-                }
-                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    LogRetry(id, ex.Message);
-                }
-                finally
-                {
-                    _busy.TryRemove(id, out _);
-                }
-            }
+            await ForwardAsync(id, outbox, _stopping.Token);
         }
-        catch (OperationCanceledException)
-        {
-            // stopping
-        }
+        return Next.Nothing;
     }
 
     private static bool IsId(string id) =>
@@ -528,7 +497,7 @@ public sealed partial class GatewayService : IHostedService, IDisposable
 
     /// <summary>
     /// A decision made and not yet fixed: what <see cref="RecordAsync(IReadOnlyList{Decision}, CancellationToken, bool)"/>
-    /// and <see cref="DecideAsync"/> need once the file is closed. <paramref name="Incoming"/> is null for events that
+    /// and <see cref="FixAsync"/> need once the file is closed. <paramref name="Incoming"/> is null for events that
     /// move no spooled file (edge signing, release, delete).
     /// </summary>
     private sealed record Decision(string Id, string? Incoming, string Uid, AuditEntry Audit, ImageEntry? LedgerEntry, QuarantineRecord? Quarantine,

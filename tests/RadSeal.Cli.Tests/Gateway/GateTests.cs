@@ -11,9 +11,6 @@ namespace RadSeal.Cli.Tests.Gateway;
 /// </summary>
 public sealed class GateTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
 {
-    private static JsonElement[] AuditLines(GatewayServer gw) =>
-        [.. File.ReadAllLines(Path.Combine(gw.Service.Root, "audit.log")).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
-
     [Fact]
     public async Task Only_verified_images_reach_orthanc_the_rest_wait_in_quarantine_with_reasons()
     {
@@ -44,17 +41,13 @@ public sealed class GateTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
         Assert.Contains("UNTRUSTED_SIGNER", quarantine[untrusted.Uid]);
 
         // Every decision is a ledger entry and a line of the hash-chained audit log naming it.
-        var audit = AuditLines(gw);
+        var audit = SpoolAudit.Lines(gw.Service.Root);
         var decisions = audit.Where(a => a.GetProperty("event").GetString() is "accepted" or "quarantined").ToArray();
         Assert.Equal(4, decisions.Length);
         Assert.All(decisions, d => Assert.True(d.TryGetProperty("ledgerIndex", out _)));
         Assert.True(gw.Ledger.Log.Checkpoint.Checkpoint.Size >= 4);
         Assert.Contains(audit, a => a.GetProperty("event").GetString() == "forwarded" && a.GetProperty("sopInstanceUid").GetString() == signed.Uid);
-        for (var i = 1; i < audit.Length; i++)
-        {
-            var previousLine = File.ReadAllLines(Path.Combine(gw.Service.Root, "audit.log"))[i - 1];
-            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(previousLine))), audit[i].GetProperty("previous").GetString());
-        }
+        SpoolAudit.AssertChained(gw.Service.Root);
 
         // Release needs the administrator token; released images go on without checks, audited with the actor.
         var untrustedId = JsonDocument.Parse(await admin.GetStringAsync("quarantine")).RootElement.EnumerateArray()
@@ -72,7 +65,7 @@ public sealed class GateTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
         }
         await gw.DrainAsync();
         Assert.Contains(untrusted.Uid, await fx.Orthanc.SopInstanceUidsAsync());
-        Assert.Contains(AuditLines(gw), a => a.GetProperty("event").GetString() == "released" && a.GetProperty("actor").GetString() == "admin:dr-who");
+        Assert.Contains(SpoolAudit.Lines(gw.Service.Root), a => a.GetProperty("event").GetString() == "released" && a.GetProperty("actor").GetString() == "admin:dr-who");
 
         // Delete: gone from quarantine, audited; a second delete finds nothing.
         var unsignedId = JsonDocument.Parse(await admin.GetStringAsync("quarantine")).RootElement.EnumerateArray()
@@ -86,7 +79,7 @@ public sealed class GateTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
             Assert.Equal(System.Net.HttpStatusCode.NotFound, again.StatusCode);
         }
         Assert.DoesNotContain(unsigned.Uid, await fx.Orthanc.SopInstanceUidsAsync());
-        Assert.Contains(AuditLines(gw), a => a.GetProperty("event").GetString() == "deleted" && a.GetProperty("sopInstanceUid").GetString() == unsigned.Uid);
+        Assert.Contains(SpoolAudit.Lines(gw.Service.Root), a => a.GetProperty("event").GetString() == "deleted" && a.GetProperty("sopInstanceUid").GetString() == unsigned.Uid);
 
         // Health and Prometheus metrics.
         using var anon = gw.Client(admin: false);
@@ -160,7 +153,7 @@ public sealed class GateTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
         await gw.DrainAsync(quarantined: 1);
         Assert.NotNull(gw.Service.Archive.Find(unsigned.Uid)); // unsigned allowed by this policy
         Assert.Null(gw.Service.Archive.Find(tampered.Uid)); // a signature that is there must still verify
-        Assert.Contains(AuditLines(gw), a => a.GetProperty("event").GetString() == "rejected");
+        Assert.Contains(SpoolAudit.Lines(gw.Service.Root), a => a.GetProperty("event").GetString() == "rejected");
     }
 
     [Fact]

@@ -12,9 +12,6 @@ namespace RadSeal.Cli.Tests.Gateway;
 /// </summary>
 public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<GatewayFixture>
 {
-    private static string[] Events(string spool) =>
-        [.. File.ReadAllLines(Path.Combine(spool, "audit.log")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("event").GetString()!)];
-
     /// <summary>A gateway's spool folder before its first start, with the fixture's signed image placed in it.</summary>
     private (string Spool, string Id) Spool(string name, params string[] folders)
     {
@@ -43,7 +40,7 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         Assert.False(File.Exists(Path.Combine(spool, "incoming", id + ".dcm")));
         Assert.False(File.Exists(Path.Combine(spool, "outbox", id + ".dcm")));
         Assert.Equal(1, gw.Service.Archive.Count);
-        Assert.Equal(["archived"], Events(spool)); // forwarded from the outbox; the incoming copy was not decided again
+        Assert.Equal(["archived"], SpoolAudit.Events(spool)); // forwarded from the outbox; the incoming copy was not decided again
     }
 
     [Fact]
@@ -55,7 +52,7 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         await gw.DrainAsync();
         Assert.False(File.Exists(Path.Combine(spool, "outbox", id + ".dcm")));
         Assert.Equal(0, gw.Service.Archive.Count);
-        Assert.False(File.Exists(Path.Combine(spool, "audit.log")) && Events(spool).Length > 0, "the journal says it was sent: nothing more to do or log");
+        Assert.False(File.Exists(Path.Combine(spool, "audit.log")) && SpoolAudit.Events(spool).Length > 0, "the journal says it was sent: nothing more to do or log");
     }
 
     [Fact]
@@ -66,7 +63,7 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         await gw.DrainAsync();
         Assert.False(File.Exists(Path.Combine(spool, "incoming", id + ".dcm")));
         Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(gw.Service.Archive.Find(uid)!.Path));
-        Assert.Equal(["accepted", "archived"], Events(spool));
+        Assert.Equal(["accepted", "archived"], SpoolAudit.Events(spool));
         // The archive's folder is the delivery: no outbox stage, no forward-journal line.
         var journal = Path.Combine(spool, "forwarded.log");
         Assert.True(!File.Exists(journal) || File.ReadAllText(journal).Length == 0);
@@ -88,7 +85,7 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         Assert.False(File.Exists(Path.Combine(spool, "incoming", id + ".dcm")));
         Assert.Single(Directory.GetFiles(gw.Service.Archive.Directory, "*.dcm"));
         Assert.Equal(1, gw.Service.Archive.Count);
-        Assert.Equal(["accepted", "archived"], Events(spool));
+        Assert.Equal(["accepted", "archived"], SpoolAudit.Events(spool));
     }
 
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
@@ -110,19 +107,6 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         File.WriteAllLines(Path.Combine(spool, "audit.log"), lines);
     }
 
-    private static JsonElement[] AuditLines(string spool) =>
-        [.. File.ReadAllLines(Path.Combine(spool, "audit.log")).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
-
-    private static void AssertChained(string spool)
-    {
-        var previous = new string('0', 64);
-        foreach (var line in File.ReadAllLines(Path.Combine(spool, "audit.log")))
-        {
-            Assert.Equal(previous, JsonDocument.Parse(line).RootElement.GetProperty("previous").GetString());
-            previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
-        }
-    }
-
     [Fact]
     public async Task An_archived_image_whose_archived_line_was_lost_in_a_crash_gets_it_at_restart()
     {
@@ -133,12 +117,12 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         WriteAuditLog(spool, ("accepted", id, uid));
         await using var gw = await fx.StartGatewayAsync("archived-line-lost", o => o);
         await gw.DrainAsync();
-        var lines = AuditLines(spool);
+        var lines = SpoolAudit.Lines(spool);
         Assert.Equal(["accepted", "archived"], lines.Select(l => l.GetProperty("event").GetString()));
         Assert.Equal(id, lines[1].GetProperty("id").GetString());
         Assert.Equal(uid, lines[1].GetProperty("sopInstanceUid").GetString());
         Assert.Contains("recovered at start", lines[1].GetProperty("detail").GetString(), StringComparison.Ordinal);
-        AssertChained(spool);
+        SpoolAudit.AssertChained(spool);
         Assert.Equal(1, gw.Service.Archive.Count);
     }
 
@@ -153,11 +137,11 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         WriteAuditLog(spool, ("accepted", id, uid));
         await using var gw = await fx.StartGatewayAsync("forwarded-line-lost", o => o);
         await gw.DrainAsync();
-        var lines = AuditLines(spool);
+        var lines = SpoolAudit.Lines(spool);
         Assert.Equal(["accepted", "forwarded"], lines.Select(l => l.GetProperty("event").GetString()));
         Assert.Contains(target, lines[1].GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("recovered at start", lines[1].GetProperty("detail").GetString(), StringComparison.Ordinal);
-        AssertChained(spool);
+        SpoolAudit.AssertChained(spool);
         Assert.False(File.Exists(Path.Combine(spool, "outbox", id + ".dcm")));
         Assert.Equal(0, gw.Service.Archive.Count); // the journal says it went to the PACS: not archived here as well
     }
@@ -172,11 +156,11 @@ public sealed class SpoolRecoveryTests(GatewayFixture fx) : IClassFixture<Gatewa
         WriteAuditLog(spool, ("accepted", id, uid), ("accepted", lostId, "2.25.99"));
         await using var gw = await fx.StartGatewayAsync("on-its-way", o => o);
         await gw.DrainAsync();
-        var lines = AuditLines(spool);
+        var lines = SpoolAudit.Lines(spool);
         Assert.Equal(["accepted", "accepted", "accepted", "archived"], lines.Select(l => l.GetProperty("event").GetString()));
         Assert.All(lines.Skip(2), l => Assert.Equal(id, l.GetProperty("id").GetString()));
         Assert.DoesNotContain(lines, l => l.GetProperty("detail").GetString()!.Contains("recovered", StringComparison.Ordinal));
-        AssertChained(spool);
+        SpoolAudit.AssertChained(spool);
     }
 
     /// <summary>A thread's name and stat line; null for one that ended while the list was read (an earlier test's gateway).</summary>
